@@ -1,0 +1,1 @@
+"""The pack shipped with elastic-pack (installed as elastic_pack._content): rules, guides, exceptions, scenarios."""

@@ -1,0 +1,79 @@
+"""Queries parse as Elasticsearch and Kibana would parse them; the fields they read exist."""
+
+from __future__ import annotations
+
+import re
+
+from ..content.model import RuleFile
+from ..content.queries import parse_rule_query, parsed_query
+from ..eql_query import EqlQueryError
+from ..fields import field_type
+from ..kql import KqlSyntaxError
+from .base import RuleCheck
+
+_TEXT_ONLY = {"text", "match_only_text"}
+
+
+def _query_position(rule: RuleFile, line: int | None, column: int | None) -> tuple[int | None, int | None]:
+    start = rule.query_line()
+    if start is None or line is None:
+        return start, None
+    raw_lines = rule.query.splitlines()
+    # the stored query is stripped; find how far its first line is indented in the file
+    indent = 0
+    if raw_lines and line == 1:
+        file_line = rule.text.splitlines()[start - 1]
+        indent = len(file_line) - len(file_line.lstrip())
+    return start + line - 1, (column or 0) + indent if column else None
+
+
+class QuerySyntax(RuleCheck):
+    id = "EP003"
+    title = "query parses (EQL in Elasticsearch syntax, KQL)"
+
+    def check(self, rule, pack):
+        if not rule.query:
+            return  # the schema check reports a missing query
+        try:
+            parse_rule_query(rule)
+        except (EqlQueryError, KqlSyntaxError) as exc:
+            line, column = _query_position(rule, exc.line, exc.column)
+            kind = "EQL" if isinstance(exc, EqlQueryError) else "KQL"
+            yield self.finding(rule, f"invalid {kind}: {exc.reason}", line, column)
+        except ValueError as exc:
+            yield self.finding(rule, str(exc), rule.line_of("rule", "language"))
+
+
+class KnownFields(RuleCheck):
+    id = "EP005"
+    title = "every field a rule reads exists in ECS or the AWS integration, with a fitting type"
+
+    def _field_line(self, rule: RuleFile, name: str) -> tuple[int | None, int | None]:
+        start = rule.query_line()
+        for offset, text in enumerate(rule.rule.get("query", "").strip("\n").splitlines()):
+            match = re.search(r"(?<![\w.])\??" + re.escape(name) + r"(?![\w.])", text)
+            if match and start is not None:
+                return start + offset, match.start() + 1
+        return start, None
+
+    def check(self, rule, pack):
+        parsed = parsed_query(rule)
+        fields = set(parsed.fields) if parsed else set()
+        for name in sorted(fields):
+            if field_type(name) is None:
+                line, column = self._field_line(rule, name)
+                yield self.finding(rule, f"unknown field {name!r}: not in ECS or the AWS CloudTrail integration", line, column)
+        threshold = rule.rule.get("threshold", {}).get("field", [])
+        grouping = [threshold] if isinstance(threshold, str) else list(threshold)
+        if parsed is not None and hasattr(parsed, "join_fields"):
+            grouping += parsed.join_fields
+        for name in grouping:
+            kind = field_type(name)
+            if kind is None and name not in fields:
+                yield self.finding(rule, f"unknown grouping field {name!r}", rule.line_of("rule.threshold", "field"))
+            elif kind in _TEXT_ONLY:
+                yield self.finding(rule, f"cannot group by {name!r}: a {kind} field is not aggregatable")
+        for name in rule.rule.get("investigation_fields", {}).get("field_names", []):
+            if field_type(name) is None:
+                yield self.finding(rule, f"unknown investigation field {name!r}",
+                                   rule.line_of("rule.investigation_fields", "field_names"))

@@ -1,0 +1,175 @@
+"""Checks of one rule's settings: schema, schedule, threshold intent, risk band, tags, MITRE, ids."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from ..build import rule_payload
+from ..content.queries import parsed_query
+from ..durations import format_span, parse_lookback, parse_span
+from ..rule_schema import rule_payload_errors
+from .base import RuleCheck
+from .type_fit import type_problems
+
+RISK_BANDS = {"low": (0, 21), "medium": (22, 47), "high": (48, 73), "critical": (74, 100)}
+REQUIRED_TAG_PREFIXES = ("Domain: ", "Data Source: ", "Use Case: ", "Tactic: ")
+
+
+class KibanaSchema(RuleCheck):
+    id = "EP002"
+    title = "the rule as Kibana receives it matches Kibana's rule schema"
+
+    def check(self, rule, pack):
+        for error in rule_payload_errors(rule_payload(rule)):
+            key = error.split("/", 1)[0].split(":", 1)[0]
+            yield self.finding(rule, error, rule.line_of("rule", key) or rule.line_of("rule"))
+
+
+class TypeFit(RuleCheck):
+    id = "EP014"
+    title = "query literals fit the types of the fields they are compared with"
+
+    def check(self, rule, pack):
+        parsed = parsed_query(rule)
+        if parsed is None:
+            return
+        for problem in type_problems(parsed):
+            yield self.finding(rule, problem, rule.query_line())
+
+
+class Schedule(RuleCheck):
+    id = "EP006"
+    title = "interval and look-back parse; an EQL sequence's look-back covers maxspan plus one interval"
+
+    def check(self, rule, pack):
+        try:
+            interval = parse_span(rule.rule.get("interval", "5m"))
+        except ValueError as exc:
+            yield self.finding(rule, str(exc), rule.line_of("rule", "interval"))
+            return
+        try:
+            lookback = parse_lookback(rule.rule.get("from", "now-6m"))
+        except ValueError as exc:
+            yield self.finding(rule, str(exc), rule.line_of("rule", "from"))
+            return
+        if lookback < interval:
+            yield self.finding(rule, f"look-back {format_span(lookback)} is shorter than the interval "
+                               f"{format_span(interval)}: events between runs are never searched",
+                               rule.line_of("rule", "from"))
+        parsed = parsed_query(rule)
+        maxspan = getattr(parsed, "maxspan", None)
+        if maxspan is not None and lookback < maxspan + interval:
+            needed = format_span(maxspan + interval)
+            yield self.finding(
+                rule,
+                f"look-back {format_span(lookback)} does not cover maxspan {format_span(maxspan)} plus one interval "
+                f"({format_span(interval)}): a sequence that takes the whole maxspan is never seen whole; "
+                f"set from = \"now-{needed}\"",
+                rule.line_of("rule", "from"),
+            )
+
+
+class ThresholdIntent(RuleCheck):
+    id = "EP007"
+    title = "a threshold rule's value and window match [metadata.threshold_intent]"
+
+    def check(self, rule, pack):
+        if rule.type != "threshold":
+            return
+        intent = rule.metadata.get("threshold_intent")
+        if not intent:
+            yield self.finding(rule, "threshold rule without [metadata.threshold_intent] (more_than, window): "
+                               "its edges cannot be checked", rule.line_of("metadata"))
+            return
+        value = rule.rule.get("threshold", {}).get("value")
+        more_than = intent.get("more_than")
+        if isinstance(more_than, int) and value != more_than + 1:
+            yield self.finding(
+                rule,
+                f"intent is more than {more_than} events, but threshold.value is {value}; Kibana alerts at "
+                f"count >= value, so value must be {more_than + 1}",
+                rule.line_of("rule.threshold", "value"),
+            )
+        try:
+            window = parse_span(intent.get("window", ""))
+            lookback = parse_lookback(rule.rule.get("from", "now-6m"))
+        except ValueError as exc:
+            yield self.finding(rule, str(exc), rule.line_of("metadata.threshold_intent", "window"))
+            return
+        if window != lookback:
+            yield self.finding(rule, f"intent window is {format_span(window)}, but the rule looks back "
+                               f"{format_span(lookback)} (from = {rule.rule.get('from')!r})", rule.line_of("rule", "from"))
+
+
+class RiskBand(RuleCheck):
+    id = "EP009"
+    title = "risk score lies inside its severity's band"
+
+    def check(self, rule, pack):
+        severity, score = rule.rule.get("severity"), rule.rule.get("risk_score")
+        band = RISK_BANDS.get(severity)
+        if band and isinstance(score, int) and not band[0] <= score <= band[1]:
+            yield self.finding(rule, f"risk_score {score} is outside the {severity} band {band[0]}-{band[1]}",
+                               rule.line_of("rule", "risk_score"))
+
+
+class Tags(RuleCheck):
+    id = "EP010"
+    title = "tags follow Elastic's convention (Domain, Data Source, Use Case, Tactic)"
+
+    def check(self, rule, pack):
+        tags = rule.rule.get("tags", [])
+        line = rule.line_of("rule", "tags")
+        for prefix in REQUIRED_TAG_PREFIXES:
+            if not any(str(t).startswith(prefix) for t in tags):
+                yield self.finding(rule, f"no '{prefix.strip()}' tag", line)
+        for threat in rule.rule.get("threat", []):
+            tactic = threat.get("tactic", {}).get("name")
+            if tactic and f"Tactic: {tactic}" not in tags:
+                yield self.finding(rule, f"mapped to tactic {tactic} but not tagged 'Tactic: {tactic}'", line)
+
+
+class RuleIdFormat(RuleCheck):
+    id = "EP012"
+    title = "rule_id is a stable UUID"
+
+    def check(self, rule, pack):
+        rule_id = rule.rule_id
+        try:
+            uuid.UUID(str(rule_id))
+        except ValueError:
+            yield self.finding(rule, f"rule_id {rule_id!r} is not a UUID", rule.line_of("rule", "rule_id"))
+
+
+_TACTIC = re.compile(r"^TA\d{4}$")
+_TECHNIQUE = re.compile(r"^T\d{4}$")
+_SUBTECHNIQUE = re.compile(r"^T\d{4}\.\d{3}$")
+
+
+class MitreMapping(RuleCheck):
+    id = "EP013"
+    title = "MITRE ATT&CK mapping present, well-formed and consistent"
+
+    def check(self, rule, pack):
+        threats = rule.rule.get("threat", [])
+        line = rule.line_of("rule.threat")
+        if not threats:
+            yield self.finding(rule, "no [[rule.threat]] mapping", rule.line_of("rule"))
+            return
+        for threat in threats:
+            tactic = threat.get("tactic", {})
+            if not _TACTIC.match(str(tactic.get("id", ""))):
+                yield self.finding(rule, f"tactic id {tactic.get('id')!r} is not of the form TA0000", line)
+            for technique in threat.get("technique", []):
+                tid = str(technique.get("id", ""))
+                if not _TECHNIQUE.match(tid):
+                    yield self.finding(rule, f"technique id {tid!r} is not of the form T0000", line)
+                if not str(technique.get("reference", "")).rstrip("/").endswith(tid):
+                    yield self.finding(rule, f"technique {tid} reference does not point at {tid}", line)
+                for sub in technique.get("subtechnique", []):
+                    sid = str(sub.get("id", ""))
+                    if not _SUBTECHNIQUE.match(sid) or not sid.startswith(tid + "."):
+                        yield self.finding(rule, f"sub-technique {sid!r} does not belong to technique {tid}", line)
+                    if not str(sub.get("reference", "")).rstrip("/").endswith(sid.replace(".", "/")):
+                        yield self.finding(rule, f"sub-technique {sid} reference does not point at {sid}", line)

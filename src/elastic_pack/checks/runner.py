@@ -1,0 +1,45 @@
+"""Run every check over a pack and collect all findings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..content import load_pack
+from ..content.model import Pack
+from ..findings import Finding
+from .base import PackCheck, RuleCheck
+from .pack_checks import UniqueIds, VersionBump
+from .query_checks import KnownFields, QuerySyntax
+from .rule_checks import KibanaSchema, MitreMapping, RiskBand, RuleIdFormat, Schedule, Tags, ThresholdIntent, TypeFit
+
+ALL_CHECKS: tuple[RuleCheck, ...] = (
+    KibanaSchema(),
+    QuerySyntax(),
+    KnownFields(),
+    TypeFit(),
+    Schedule(),
+    ThresholdIntent(),
+    RiskBand(),
+    Tags(),
+    RuleIdFormat(),
+    MitreMapping(),
+    UniqueIds(),
+    VersionBump(),
+)
+
+
+def run_checks(pack: Pack, checks=ALL_CHECKS) -> list[Finding]:
+    findings: list[Finding] = []
+    for check in checks:
+        if isinstance(check, PackCheck):
+            findings.extend(check.check_pack(pack))
+        else:
+            for rule in pack.rules:
+                findings.extend(check.check(rule, pack))
+    return sorted(findings, key=lambda f: (str(f.path), f.line or 0, f.check))
+
+
+def validate_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
+    """Load and check a pack: every problem at once, never the first only."""
+    pack, findings = load_pack(root)
+    return pack, findings + run_checks(pack)

@@ -1,0 +1,84 @@
+"""validate, build, bump: commands on the pack's content."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from . import app
+from .options import ContentOption, JsonOption, console
+
+
+def print_findings(findings, as_json: bool) -> None:
+    if as_json:
+        typer.echo(json.dumps([f.to_json() for f in findings], indent=2))
+        return
+    err = console(stderr=True)
+    for finding in findings:
+        style = "red" if finding.severity.value == "error" else "yellow"
+        err.print(f"[{style}]{finding.severity.value}[/] {finding.location} {finding.check}"
+                  f"{' [' + (finding.rule_name or finding.rule_id) + ']' if (finding.rule_name or finding.rule_id) else ''}:"
+                  f" {finding.message}", markup=True)
+
+
+@app.command()
+def validate(content: ContentOption = None, as_json: JsonOption = False) -> None:
+    """Check every rule (Kibana schema, EQL/KQL syntax, fields, schedule, thresholds, tags, MITRE, versions).
+
+    Reports all problems at once with file, rule and line. Exit 0 when clean, 1 otherwise.
+    """
+    from ..checks import validate_pack
+    from ..findings import has_errors
+
+    pack, findings = validate_pack(content)
+    print_findings(findings, as_json)
+    if not as_json:
+        errors = sum(f.severity.value == "error" for f in findings)
+        summary = f"{len(pack.rules)} rules checked, {errors} errors, {len(findings) - errors} warnings"
+        console(stderr=True).print(("[red]" if errors else "[green]") + summary)
+    raise typer.Exit(1 if has_errors(findings) else 0)
+
+
+@app.command()
+def build(
+    content: ContentOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder to write the bundle into.")] = Path("dist"),
+) -> None:
+    """Validate, then write the Kibana import bundle (ndjson) to --out. Refuses when validation fails."""
+    from ..errors import ContentError
+    from ..operations import build_pack
+
+    try:
+        path = build_pack(content, out)
+    except ContentError as exc:
+        print_findings(exc.findings, as_json=False)
+        console(stderr=True).print("[red]build refused: the pack does not validate")
+        raise typer.Exit(1)
+    console().print(f"wrote {path}")
+
+
+@app.command()
+def bump(
+    rule_ids: Annotated[Optional[list[str]], typer.Argument(help="rule_ids to bump (default: every changed rule)")] = None,
+    content: ContentOption = None,
+) -> None:
+    """Record changed rules in version.lock.json with their next version."""
+    from ..errors import ContentError
+    from ..operations import bump_versions
+
+    try:
+        bumped = bump_versions(content, rule_ids)
+    except ContentError as exc:
+        print_findings(exc.findings, as_json=False)
+        raise typer.Exit(1)
+    except ValueError as exc:
+        console(stderr=True).print(f"[red]{exc}")
+        raise typer.Exit(1)
+    out = console()
+    for rule_id, entry in bumped.items():
+        out.print(f"{rule_id} {entry.name}: version {entry.version}")
+    if not bumped:
+        out.print("nothing changed")

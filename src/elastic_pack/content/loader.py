@@ -1,0 +1,46 @@
+"""Read a pack directory into the content model, collecting every problem on the way."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from importlib import resources
+from pathlib import Path
+
+from ..findings import Finding
+from .model import Pack, RuleFile
+
+CONTENT_ENV = "ELASTIC_PACK_CONTENT"
+_TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
+
+
+def default_content_dir() -> Path:
+    """The pack to use when none is named: $ELASTIC_PACK_CONTENT, else the one shipped with elastic-pack."""
+    configured = os.environ.get(CONTENT_ENV)
+    if configured:
+        return Path(configured)
+    return Path(str(resources.files("elastic_pack._content")))
+
+
+def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
+    """Load every rule file under root/rules. Files that do not parse become findings, not exceptions."""
+    root = Path(root) if root is not None else default_content_dir()
+    pack = Pack(root=root)
+    findings: list[Finding] = []
+    rules_dir = root / "rules"
+    if not rules_dir.is_dir():
+        findings.append(Finding("EP000", f"no rules folder at {rules_dir}", path=root))
+        return pack, findings
+    for path in sorted(rules_dir.glob("*.toml")):
+        text = path.read_text(encoding="utf-8")
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as exc:
+            position = _TOML_POSITION.search(str(exc))
+            line, column = (int(position.group(1)), int(position.group(2))) if position else (None, None)
+            message = _TOML_POSITION.sub("", str(exc)).strip()
+            findings.append(Finding("EP001", f"invalid TOML: {message}", path=path, line=line, column=column))
+            continue
+        pack.rules.append(RuleFile(path=path, text=text, data=data))
+    return pack, findings

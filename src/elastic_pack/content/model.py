@@ -1,0 +1,82 @@
+"""Rule files and the pack that holds them."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .locate import key_line, string_start_line
+
+
+def normalise_prose(text: str) -> str:
+    """Hard-wrapped TOML prose -> paragraphs of single lines, as Kibana shows them."""
+    paragraphs = re.split(r"\n\s*\n", text.strip())
+    return "\n\n".join(" ".join(line.strip() for line in p.splitlines() if line.strip()) for p in paragraphs)
+
+
+@dataclass
+class RuleFile:
+    """One rule as written in content/rules/*.toml."""
+
+    path: Path
+    text: str
+    data: dict[str, Any]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.data.get("metadata", {})
+
+    @property
+    def rule(self) -> dict[str, Any]:
+        return self.data.get("rule", {})
+
+    @property
+    def rule_id(self) -> str | None:
+        return self.rule.get("rule_id")
+
+    @property
+    def name(self) -> str | None:
+        return self.rule.get("name")
+
+    @property
+    def type(self) -> str | None:
+        return self.rule.get("type")
+
+    @property
+    def query(self) -> str:
+        return self.rule.get("query", "").strip()
+
+    @property
+    def label(self) -> str:
+        return self.name or self.rule_id or self.path.name
+
+    def line_of(self, table: str, key: str = "") -> int | None:
+        return key_line(self.text, table, key)
+
+    def query_line(self) -> int | None:
+        """Line of the file on which the (stripped) query text begins."""
+        start = string_start_line(self.text, "rule", "query")
+        if start is None:
+            return None
+        raw = self.rule.get("query", "")
+        leading_newlines = len(raw) - len(raw.lstrip("\n"))
+        # lstrip of spaces never changes the line, newlines do
+        return start + leading_newlines
+
+
+@dataclass
+class Pack:
+    root: Path
+    rules: list[RuleFile] = field(default_factory=list)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.root / "version.lock.json"
+
+    def rule(self, rule_id: str) -> RuleFile:
+        for rule in self.rules:
+            if rule.rule_id == rule_id:
+                return rule
+        raise KeyError(rule_id)

@@ -1,0 +1,36 @@
+"""Kibana schedule strings ("5m", "now-370m") and EQL spans ("6h") as timedeltas."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+_SPAN = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)\s*$")
+_DATE_MATH = re.compile(r"^now(?:-(\d+)(s|m|h|d))?$")
+
+
+def parse_span(text: str) -> timedelta:
+    """'5m' -> 5 minutes. Raises ValueError on anything else."""
+    match = _SPAN.match(text)
+    if not match:
+        raise ValueError(f"not a duration: {text!r} (expected e.g. 5m, 1h)")
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def parse_lookback(date_math: str) -> timedelta:
+    """'now-370m' -> 370 minutes; 'now' -> 0. Only the relative form rules use."""
+    match = _DATE_MATH.match(date_math.strip())
+    if not match:
+        raise ValueError(f"not a relative date-math expression: {date_math!r} (expected e.g. now-60m)")
+    if match.group(1) is None:
+        return timedelta(0)
+    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+
+
+def format_span(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"

@@ -1,0 +1,59 @@
+"""The version lock: each rule's content hash and version, so a changed rule must be bumped on purpose."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+
+def content_hash(payload: dict) -> str:
+    """Hash of what Kibana receives, less the version itself."""
+    body = {k: v for k, v in payload.items() if k != "version"}
+    return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+
+
+@dataclass
+class LockEntry:
+    name: str
+    sha256: str
+    version: int
+
+
+class VersionLock:
+    def __init__(self, path: Path, entries: dict[str, LockEntry]):
+        self.path = path
+        self.entries = entries
+
+    @classmethod
+    def read(cls, path: Path) -> "VersionLock":
+        if not path.exists():
+            return cls(path, {})
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return cls(path, {rid: LockEntry(**entry) for rid, entry in raw.items()})
+
+    def write(self) -> None:
+        data = {rid: vars(e) for rid, e in sorted(self.entries.items())}
+        self.path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+
+    def version_of(self, rule_id: str) -> int:
+        entry = self.entries.get(rule_id)
+        return entry.version if entry else 1
+
+    def status(self, rule_id: str, payload: dict) -> str:
+        """'new', 'changed' or 'current'."""
+        entry = self.entries.get(rule_id)
+        if entry is None:
+            return "new"
+        return "current" if entry.sha256 == content_hash(payload) else "changed"
+
+    def bump(self, rule_id: str, payload: dict) -> LockEntry | None:
+        """Record the payload's content; returns the new entry, or None when nothing changed."""
+        state = self.status(rule_id, payload)
+        if state == "current":
+            return None
+        version = 1 if state == "new" else self.entries[rule_id].version + 1
+        entry = LockEntry(name=payload["name"], sha256=content_hash(payload), version=version)
+        self.entries[rule_id] = entry
+        return entry

@@ -1,0 +1,43 @@
+"""What the commands do, as library calls: build a validated bundle, bump versions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .build import pack_payloads, rule_payload, write_bundle
+from .checks import validate_pack
+from .errors import ContentError
+from .findings import has_errors
+from .lock import LockEntry, VersionLock
+
+
+def build_pack(content_dir: Path | None, out_dir: Path) -> Path:
+    """Validate, then write the import bundle. Refuses (ContentError) when the pack has errors."""
+    pack, findings = validate_pack(content_dir)
+    if has_errors(findings):
+        raise ContentError([f for f in findings if f.severity.value == "error"])
+    return write_bundle(pack_payloads(pack), out_dir)
+
+
+def bump_versions(content_dir: Path | None, rule_ids: list[str] | None = None) -> dict[str, LockEntry]:
+    """Record new content hashes (and versions) for changed or new rules; all of them when none are named."""
+    from .content import load_pack
+
+    pack, findings = load_pack(content_dir)
+    if has_errors(findings):
+        raise ContentError(findings)
+    lock = VersionLock.read(pack.lock_path)
+    wanted = set(rule_ids or [])
+    unknown = wanted - {r.rule_id for r in pack.rules}
+    if unknown:
+        raise ValueError(f"no rule with rule_id {', '.join(sorted(unknown))}")
+    bumped = {}
+    for rule in pack.rules:
+        if wanted and rule.rule_id not in wanted:
+            continue
+        entry = lock.bump(rule.rule_id, rule_payload(rule))
+        if entry is not None:
+            bumped[rule.rule_id] = entry
+    if bumped:
+        lock.write()
+    return bumped

@@ -1,0 +1,44 @@
+"""Shared fixtures: a writable copy of the pack, and the reference data in ../shared when present."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+CONTENT = REPO / "content"
+SHARED_REFERENCE = REPO.parent / "shared" / "reference"
+OPENAPI_DIR = SHARED_REFERENCE / "kibana-openapi" / "detection_engine"
+
+
+@pytest.fixture
+def pack_dir(tmp_path: Path) -> Path:
+    """A copy of the shipped pack that a test may break."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target, ignore=shutil.ignore_patterns("__pycache__"))
+    return target
+
+
+@pytest.fixture(scope="session")
+def kibana_openapi():
+    if not (OPENAPI_DIR / "model").is_dir():
+        pytest.skip(f"Kibana's OpenAPI schemas are not at {OPENAPI_DIR} (they live in ../shared/reference on CI)")
+    from elastic_pack.openapi import load_openapi
+
+    return load_openapi(str(OPENAPI_DIR))
+
+
+def edit_rule(pack_dir: Path, file_name: str, old: str, new: str) -> Path:
+    path = pack_dir / "rules" / file_name
+    text = path.read_text()
+    assert old in text, f"{old!r} not in {file_name}"
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+SEQUENCE_FILE = "aws_service_enablement_then_abuse.toml"
+SES_FILE = "aws_ses_high_volume_email_sending.toml"
+SNS_FILE = "aws_sns_high_volume_publishing.toml"
+BEDROCK_FILE = "aws_bedrock_high_frequency_model_invocation.toml"

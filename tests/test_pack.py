@@ -1,0 +1,74 @@
+"""The shipped pack loads, validates and builds into what Kibana accepts."""
+
+from __future__ import annotations
+
+import json
+
+from elastic_pack.build import bundle_text, pack_payloads
+from elastic_pack.checks import validate_pack
+from elastic_pack.rule_schema import rule_payload_errors
+
+from .conftest import CONTENT
+
+
+def _payloads():
+    pack, findings = validate_pack(CONTENT)
+    assert findings == []
+    return pack_payloads(pack)
+
+
+def test_shipped_pack_has_four_rules_and_no_findings():
+    pack, findings = validate_pack(CONTENT)
+    assert [str(f) for f in findings] == []
+    assert sorted(r.type for r in pack.rules) == ["eql", "threshold", "threshold", "threshold"]
+
+
+def test_every_built_rule_passes_kibanas_openapi_schema(kibana_openapi):
+    for payload in _payloads():
+        assert kibana_openapi.rule_create_errors(payload) == [], payload["name"]
+
+
+def test_kibana_openapi_rejects_what_the_embedded_schema_rejects(kibana_openapi):
+    """The embedded schema (used without ../shared) and Kibana's own agree on typical mistakes."""
+    base = _payloads()[0]
+    mutations = [
+        {"risk_score": 101},
+        {"severity": "urgent"},
+        {"name": ""},
+        {"max_signals": 0},
+        {"threshold": {"field": ["a"], "value": 0}},
+        {"version": 0},
+    ]
+    for change in mutations:
+        broken = {**base, **change}
+        assert rule_payload_errors(broken), change
+        assert kibana_openapi.rule_create_errors(broken), change
+
+
+def test_every_rule_maps_to_mitre_t1496_004_and_impact():
+    for payload in _payloads():
+        (threat,) = payload["threat"]
+        assert threat["tactic"]["id"] == "TA0040"
+        (technique,) = threat["technique"]
+        assert technique["id"] == "T1496"
+        assert [s["id"] for s in technique["subtechnique"]] == ["T1496.004"]
+
+
+def test_bundle_is_deterministic_and_strips_metadata():
+    first, second = bundle_text(_payloads()), bundle_text(_payloads())
+    assert first == second
+    lines = [json.loads(line) for line in first.splitlines()]
+    assert len(lines) == 4
+    for rule in lines:
+        assert "metadata" not in rule and "threshold_intent" not in rule
+        assert rule["enabled"] is False
+        assert rule["version"] >= 1
+        assert {"name": "aws.cloudtrail.user_identity.arn", "type": "keyword"} in rule["required_fields"]
+        assert rule["index"] == ["logs-aws.cloudtrail-*", "filebeat-*"]
+        assert rule["related_integrations"][0]["package"] == "aws"
+
+
+def test_risk_scores_sit_in_their_severity_band():
+    bands = {"low": range(0, 22), "medium": range(22, 48), "high": range(48, 74), "critical": range(74, 101)}
+    for payload in _payloads():
+        assert payload["risk_score"] in bands[payload["severity"]]
