@@ -34,3 +34,15 @@ def format_span(delta: timedelta) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds // size}{unit}"
     return f"{seconds}s"
+
+
+_PART = re.compile(r"(\d+)(ms|s|m|h|d)")
+
+
+def parse_offset(text: str) -> timedelta:
+    """'5h59m' -> 5 hours 59 minutes: compound spans for scenario offsets."""
+    compact = text.replace(" ", "")
+    parts = _PART.findall(compact)
+    if not parts or "".join(n + u for n, u in parts) != compact:
+        raise ValueError(f"not a duration: {text!r} (expected e.g. 90s, 5h59m)")
+    return timedelta(seconds=sum(int(n) * _UNITS[u] for n, u in parts))

@@ -1,0 +1,251 @@
+"""EQL expressions compiled to Python predicates with Elasticsearch's semantics.
+
+Where the `eql` package's own PythonEngine differs from Elasticsearch, this follows Elasticsearch:
+`==`, `!=` and `in` are case-sensitive on keyword fields; `:`, `in~`, `like~` and `func~()` are not; a
+missing field is `null`; a comparison with `null` is `null`, and a `where` that is `null` does not match.
+The eql package's tree drops the `~` marks, so they are read from its parse tree first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from eql import ast
+from eql.parser import lark_parser
+from lark import Token, Tree
+
+from ..eql_query import EqlQuery, field_name
+
+Event = Mapping[str, Any]
+Expr = Callable[[Event], Any]
+
+
+class UnsupportedEql(ValueError):
+    """An EQL construct the local engine does not run (validation passes it; Elasticsearch would run it)."""
+
+
+def _case_marks(text: str) -> tuple[list[bool], list[bool]]:
+    """For InSet nodes and for string predicates/function calls, in source order: is it case-insensitive?"""
+    tree = lark_parser.parse(text, start="piped_query")
+    insets: list[bool] = []
+    calls: list[bool] = []
+    for node in tree.iter_subtrees_topdown():
+        if node.data in ("in_set", "not_in_set"):
+            insets.append(any(isinstance(t, Token) and str(t) == "in~" for t in node.children))
+        elif node.data == "string_predicate":
+            op = next(str(t) for t in node.children if isinstance(t, Token))
+            calls.append(op == ":" or op.endswith("~"))
+        elif node.data == "function_call":
+            name = next(str(t) for t in node.children if isinstance(t, Token))
+            calls.append(name.endswith("~"))
+    return insets, calls
+
+
+def _ordered(node, seen: set[int], kind) -> list:
+    out = []
+    if id(node) in seen:
+        return out
+    seen.add(id(node))
+    if isinstance(node, kind):
+        out.append(node)
+    if isinstance(node, ast.BaseNode):
+        for slot in node.__slots__:
+            out += _ordered(getattr(node, slot, None), seen, kind)
+    elif isinstance(node, (list, tuple)):
+        for item in node:
+            out += _ordered(item, seen, kind)
+    return out
+
+
+def insensitive_nodes(query: EqlQuery) -> set[int]:
+    """ids of the InSet and FunctionCall nodes of the tree that were written case-insensitively."""
+    inset_marks, call_marks = _case_marks(query.text)
+    insets = _ordered(query.tree, set(), ast.InSet)
+    calls = _ordered(query.tree, set(), ast.FunctionCall)
+    if len(insets) != len(inset_marks) or len(calls) != len(call_marks):
+        raise UnsupportedEql("cannot line up the query's case-insensitive operators with its syntax tree")
+    return {id(n) for n, mark in zip(insets, inset_marks) if mark} | {id(n) for n, m in zip(calls, call_marks) if m}
+
+
+def _fold(value):
+    return value.casefold() if isinstance(value, str) else value
+
+
+def _values(value) -> list:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return [v for v in value if v is not None]
+    return [value]
+
+
+def _wildcard_regex(pattern: str, insensitive: bool) -> re.Pattern:
+    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
+    return re.compile(body, re.DOTALL | (re.IGNORECASE if insensitive else 0))
+
+
+class Compiler:
+    def __init__(self, query: EqlQuery):
+        self.insensitive = insensitive_nodes(query)
+
+    def predicate(self, node) -> Callable[[Event], bool]:
+        expr = self.expr(node)
+        return lambda event: expr(event) is True
+
+    def expr(self, node) -> Expr:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise UnsupportedEql(f"the local engine does not run EQL {type(node).__name__}: {node}")
+        return method(node)
+
+    # literals and fields
+    def _String(self, node):
+        value = node.value
+        return lambda event: value
+
+    def _Number(self, node):
+        value = node.value
+        return lambda event: value
+
+    def _Boolean(self, node):
+        value = node.value
+        return lambda event: value
+
+    def _Null(self, node):
+        return lambda event: None
+
+    def _Field(self, node):
+        name = field_name(node)
+        return lambda event: event.get(name)
+
+    # logic, three-valued
+    def _And(self, node):
+        parts = [self.expr(t) for t in node.terms]
+
+        def conj(event):
+            unknown = False
+            for part in parts:
+                value = part(event)
+                if value is False:
+                    return False
+                if value is None:
+                    unknown = True
+            return None if unknown else True
+
+        return conj
+
+    def _Or(self, node):
+        parts = [self.expr(t) for t in node.terms]
+
+        def disj(event):
+            unknown = False
+            for part in parts:
+                value = part(event)
+                if value is True:
+                    return True
+                if value is None:
+                    unknown = True
+            return None if unknown else False
+
+        return disj
+
+    def _Not(self, node):
+        inner = self.expr(node.term)
+
+        def negate(event):
+            value = inner(event)
+            return None if value is None else not value
+
+        return negate
+
+    def _IsNull(self, node):
+        inner = self.expr(node.expr)
+        return lambda event: not _values(inner(event))
+
+    def _IsNotNull(self, node):
+        inner = self.expr(node.expr)
+        return lambda event: bool(_values(inner(event)))
+
+    def _Comparison(self, node):
+        left, right = self.expr(node.left), self.expr(node.right)
+        op = node.comparator
+        compare = {
+            "==": lambda a, b: a == b,
+            "!=": lambda a, b: a != b,
+            "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b,
+            ">": lambda a, b: a > b,
+            ">=": lambda a, b: a >= b,
+        }[op]
+
+        def comparison(event):
+            lefts, rights = _values(left(event)), _values(right(event))
+            if not lefts or not rights:
+                return None
+            try:
+                if op == "!=":
+                    return all(compare(a, b) for a in lefts for b in rights)
+                return any(compare(a, b) for a in lefts for b in rights)
+            except TypeError:
+                return None
+
+        return comparison
+
+    def _InSet(self, node):
+        target = self.expr(node.expression)
+        if not all(isinstance(c, (ast.String, ast.Number, ast.Boolean)) for c in node.container):
+            raise UnsupportedEql(f"the local engine runs `in` only over literal values: {node}")
+        insensitive = id(node) in self.insensitive
+        members = {(_fold(c.value) if insensitive else c.value) for c in node.container}
+
+        def in_set(event):
+            values = _values(target(event))
+            if not values:
+                return None
+            if insensitive:
+                return any(_fold(v) in members for v in values)
+            return any(v in members for v in values)
+
+        return in_set
+
+    def _FunctionCall(self, node):
+        insensitive = id(node) in self.insensitive
+        name = node.name
+        if name in ("wildcard", "startsWith", "endsWith", "stringContains"):
+            return self._string_function(node, name, insensitive)
+        raise UnsupportedEql(f"the local engine does not run the EQL function {name}()")
+
+    def _string_function(self, node, name, insensitive):
+        source = self.expr(node.arguments[0])
+        patterns = node.arguments[1:]
+        if not all(isinstance(p, ast.String) for p in patterns):
+            raise UnsupportedEql(f"{name}() with a non-literal argument is not run locally")
+        texts = [p.value for p in patterns]
+        if name == "wildcard":
+            regexes = [_wildcard_regex(t, insensitive) for t in texts]
+            test = lambda v: any(r.fullmatch(v) for r in regexes)  # noqa: E731
+        else:
+            wanted = [_fold(t) if insensitive else t for t in texts]
+            method = {"startsWith": str.startswith, "endsWith": str.endswith,
+                      "stringContains": lambda s, sub: sub in s}[name]
+            test = lambda v: any(method(_fold(v) if insensitive else v, w) for w in wanted)  # noqa: E731
+
+        def call(event):
+            values = [v for v in _values(source(event)) if isinstance(v, str)]
+            if not values:
+                return None
+            return any(test(v) for v in values)
+
+        return call
+
+
+def compile_event_query(query: EqlQuery, node: ast.EventQuery, compiler: Compiler | None = None):
+    """Predicate for one `any where ...` (or `<category> where ...`) clause."""
+    compiler = compiler or Compiler(query)
+    where = compiler.predicate(node.query)
+    if node.event_type in ("any", None):
+        return where
+    category = node.event_type
+    return lambda event: category in _values(event.get("event.category")) and where(event)

@@ -1,0 +1,39 @@
+"""Run the pack's rules over ECS events from files (the library side of `elastic-pack preview`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .content import load_pack
+from .engine import ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
+from .engine.alerts import Alert
+from .errors import ContentError
+from .exceptions_model import exception_predicates
+from .findings import has_errors
+
+
+def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[str] | None = None,
+            strict: bool = False) -> tuple[list[Alert], ReadReport]:
+    """Alerts the pack's rules raise on the events in `paths`.
+
+    Events are streamed; if the files are not in time order they are read again and sorted in memory.
+    """
+    pack, findings = load_pack(content_dir)
+    if has_errors(findings):
+        raise ContentError(findings)
+    selected = [r for r in pack.rules if not rule_ids or r.rule_id in rule_ids]
+    if rule_ids and len(selected) != len(set(rule_ids)):
+        missing = set(rule_ids) - {r.rule_id for r in selected}
+        raise ValueError(f"no rule with rule_id {', '.join(sorted(missing))}")
+    exceptions = exception_predicates(pack)
+
+    def compiled():
+        return [compile_rule(r, exceptions.get(r.rule_id)) for r in selected]
+
+    report = ReadReport()
+    try:
+        return run_rules(compiled(), read_events(paths, report, strict)), report
+    except UnorderedEvents:
+        report = ReadReport()
+        events = sorted(read_events(paths, report, strict), key=lambda e: (e.window_time, e.timestamp))
+        return run_rules(compiled(), events), report

@@ -1,0 +1,67 @@
+"""Run scenarios on the local engine and compare with what each must (and must not) produce."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .content import load_pack
+from .content.model import Pack
+from .content.scenarios import Scenario, load_scenarios
+from .engine import Alert, compile_rule, event_from_document, run_rules
+from .errors import ContentError
+from .findings import has_errors
+
+
+@dataclass
+class ScenarioResult:
+    scenario: Scenario
+    alerts: list[Alert]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.problems
+
+
+def rule_key(path: Path) -> str:
+    return path.stem
+
+
+def check_scenario(pack: Pack, scenario: Scenario, exceptions=None) -> ScenarioResult:
+    exceptions = exceptions or {}
+    rules = [compile_rule(r, exceptions.get(r.rule_id)) for r in pack.rules]
+    keys = {r.rule_id: rule_key(r.path) for r in pack.rules}
+    events = [event_from_document(d) for d in scenario.documents()]
+    alerts = run_rules(rules, events)
+    got = Counter(keys[a.rule_id] for a in alerts)
+    problems = []
+    for key in sorted(set(keys.values())):
+        wanted, actual = scenario.expect.get(key, 0), got.get(key, 0)
+        if wanted != actual:
+            problems.append(f"{key}: expected {wanted} alert(s), got {actual}")
+    for key, arns in scenario.expect_groups.items():
+        seen = sorted({str(v) for a in alerts if keys[a.rule_id] == key for v in a.group.values()})
+        if seen != sorted(arns):
+            problems.append(f"{key}: expected alerts for {sorted(arns)}, got {seen}")
+    return ScenarioResult(scenario, alerts, problems)
+
+
+def load_pack_and_scenarios(content_dir: Path | None):
+    pack, findings = load_pack(content_dir)
+    scenarios, scenario_findings = load_scenarios(pack.root, {rule_key(r.path) for r in pack.rules})
+    findings += scenario_findings
+    if has_errors(findings):
+        raise ContentError(findings)
+    return pack, scenarios
+
+
+def run_scenarios(content_dir: Path | None = None, names: list[str] | None = None) -> list[ScenarioResult]:
+    from .exceptions_model import exception_predicates
+
+    pack, scenarios = load_pack_and_scenarios(content_dir)
+    exceptions = exception_predicates(pack)
+    if names:
+        scenarios = [s for s in scenarios if s.name in names or s.path.stem in names]
+    return [check_scenario(pack, s, exceptions) for s in scenarios]

@@ -1,0 +1,105 @@
+"""The local engine follows Elasticsearch's EQL where the eql package's PythonEngine does not."""
+
+from __future__ import annotations
+
+import eql
+import pytest
+from eql.parser import allow_runs, elasticsearch_syntax, ignore_missing_fields
+
+from elastic_pack.engine.eql_compile import compile_event_query
+from elastic_pack.engine.events import Event
+from elastic_pack.engine.sequence import SequenceMatcher
+from elastic_pack.eql_query import parse_eql
+
+
+def ours(query: str, fields: dict) -> bool:
+    parsed = parse_eql(query)
+    return compile_event_query(parsed, parsed.tree.first)(fields)
+
+
+def python_engine(query: str, fields: dict) -> bool:
+    with elasticsearch_syntax, allow_runs, ignore_missing_fields:
+        tree = eql.parse_query(query)
+    hits = []
+    engine = eql.PythonEngine()
+    engine.add_query(tree)
+    engine.add_output_hook(hits.append)
+    engine.stream_events([eql.Event("any", 0, fields)])
+    return bool(hits)
+
+
+@pytest.mark.parametrize(
+    "query, fields, elasticsearch, python_engine_says",
+    [
+        ('any where a == "SendEmail"', {"a": "sendemail"}, False, True),  # == is case-sensitive in ES
+        ('any where a in ("SendEmail")', {"a": "SENDEMAIL"}, False, True),  # so is in
+    ],
+)
+def test_pinned_differences_from_python_engine(query, fields, elasticsearch, python_engine_says):
+    assert ours(query, fields) is elasticsearch
+    assert python_engine(query, fields) is python_engine_says
+
+
+@pytest.mark.parametrize(
+    "query, fields, expected",
+    [
+        ('any where a == "SendEmail"', {"a": "SendEmail"}, True),
+        ('any where a : "sendemail"', {"a": "SendEmail"}, True),  # : is case-insensitive
+        ('any where a : "send*"', {"a": "SendEmail"}, True),  # and takes wildcards
+        ('any where a == "Send*"', {"a": "SendEmail"}, False),  # == does not
+        ('any where a in~ ("sendemail", "x")', {"a": "SendEmail"}, True),
+        ('any where a in ("sendemail", "x")', {"a": "SendEmail"}, False),
+        ('any where a not in~ ("sendemail")', {"a": "SendEmail"}, False),
+        ('any where a like~ "SEND*"', {"a": "SendEmail"}, True),
+        ('any where a like "SEND*"', {"a": "SendEmail"}, False),
+        ('any where startsWith~(a, "send")', {"a": "SendEmail"}, True),
+        ('any where startsWith(a, "send")', {"a": "SendEmail"}, False),
+        ("any where b == null", {"a": "x"}, True),  # a missing field is null
+        ("any where b == null", {"a": "x", "b": None}, True),
+        ("any where b != null", {"a": "x"}, False),
+        ('any where ?b == "x"', {"a": "x"}, False),  # an optional field compares as null
+        ('any where b == ""', {"b": ""}, True),
+        ('any where b == "" or b == null', {"b": "AccessDenied"}, False),
+        ('any where a == "x"', {"a": ["y", "x"]}, True),  # multi-valued: any value
+    ],
+)
+def test_elasticsearch_semantics(query, fields, expected):
+    assert ours(query, fields) is expected
+
+
+def _events(spec):
+    return [Event({"k": key, "s": stage}, float(t), float(t)) for t, key, stage in spec]
+
+
+def _matcher(runs=1, stages=2, maxspan=None):
+    first = lambda f: f["s"] == 0  # noqa: E731
+    later = lambda f: f["s"] == 1  # noqa: E731
+    return SequenceMatcher([first] + [later] * (runs * (stages - 1)), ["k"], maxspan)
+
+
+def _feed(matcher, spec):
+    found = []
+    for event in _events(spec):
+        found += matcher.feed(event)
+    return found
+
+
+def test_sequence_by_key_keeps_identities_apart():
+    found = _feed(_matcher(), [(0, "a", 0), (1, "b", 1), (2, "b", 0), (3, "a", 1)])
+    assert [[e.fields["k"] for e in seq] for seq in found] == [["a", "a"]]
+
+
+def test_runs_needs_every_repetition():
+    spec = [(0, "a", 0)] + [(i, "a", 1) for i in range(1, 10)]
+    assert _feed(_matcher(runs=10), spec) == []
+    assert len(_feed(_matcher(runs=10), spec + [(10, "a", 1)])) == 1
+
+
+def test_maxspan_is_inclusive():
+    assert len(_feed(_matcher(maxspan=60), [(0, "a", 0), (60, "a", 1)])) == 1
+    assert _feed(_matcher(maxspan=60), [(0, "a", 0), (61, "a", 1)]) == []
+
+
+def test_newest_start_wins_and_older_ones_are_dropped():
+    (seq,) = _feed(_matcher(), [(0, "a", 0), (5, "a", 0), (6, "a", 1), (7, "a", 1)])
+    assert [e.timestamp for e in seq] == [5.0, 6.0]
