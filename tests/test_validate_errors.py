@@ -80,18 +80,20 @@ def test_duplicate_rule_id_names_both_files(pack_dir):
 
 
 def test_changed_rule_without_bump_fails_and_bump_fixes_it(pack_dir):
+    rule_id = "bad04895-cba0-4ebf-bb88-8a083b64d94b"
+    current = json.loads((pack_dir / "version.lock.json").read_text())[rule_id]["version"]
     edit_rule(pack_dir, SES_FILE, "risk_score = 47", "risk_score = 45")
     code, findings = _validate(pack_dir)
     assert code == 1
     (finding,) = [f for f in findings if f["check"] == "EP011"]
     assert "elastic-pack bump bad04895-cba0-4ebf-bb88-8a083b64d94b" in finding["message"]
-    assert "version 2" in finding["message"]
+    assert f"version {current + 1}" in finding["message"]
 
     result = runner.invoke(app, ["bump", "--content", str(pack_dir)])
-    assert result.exit_code == 0 and "version 2" in result.stdout
+    assert result.exit_code == 0 and f"version {current + 1}" in result.stdout
     assert _validate(pack_dir) == (0, [])
     lock = json.loads((pack_dir / "version.lock.json").read_text())
-    assert lock["bad04895-cba0-4ebf-bb88-8a083b64d94b"]["version"] == 2
+    assert lock[rule_id]["version"] == current + 1
 
 
 def test_all_problems_are_reported_at_once(pack_dir):

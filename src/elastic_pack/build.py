@@ -33,9 +33,19 @@ def _threshold_fields(rule: RuleFile) -> list[str]:
     return [field] if isinstance(field, str) else list(field)
 
 
-def rule_payload(rule: RuleFile, version: int = 1) -> dict:
-    """The rule exactly as it goes to Kibana (import line, create or update body), without metadata."""
+def rule_payload(rule: RuleFile, version: int = 1, guides: dict | None = None) -> dict:
+    """The rule exactly as it goes to Kibana (import line, create or update body), without metadata.
+
+    With the pack's guides, `note` and `setup` are rendered from the rule's technique guide.
+    """
     payload = dict(rule.rule)
+    guide = (guides or {}).get(rule.metadata.get("technique_guide"))
+    if guide is not None:
+        from .guides import render_note, render_setup
+
+        focus = rule.metadata.get("guide_focus")
+        payload["note"] = render_note(guide, rule.name or "", focus, payload.get("false_positives", []))
+        payload["setup"] = render_setup(guide, focus)
     for key in _PROSE_KEYS:
         if isinstance(payload.get(key), str):
             payload[key] = normalise_prose(payload[key]) if key == "description" else payload[key].strip()
@@ -51,7 +61,7 @@ def rule_payload(rule: RuleFile, version: int = 1) -> dict:
 
 def pack_payloads(pack: Pack, lock: VersionLock | None = None) -> list[dict]:
     lock = lock or VersionLock.read(pack.lock_path)
-    payloads = [rule_payload(rule, lock.version_of(rule.rule_id or "")) for rule in pack.rules]
+    payloads = [rule_payload(rule, lock.version_of(rule.rule_id or ""), pack.guides) for rule in pack.rules]
     return sorted(payloads, key=lambda p: str(p.get("rule_id")))
 
 

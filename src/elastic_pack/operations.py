@@ -35,9 +35,30 @@ def bump_versions(content_dir: Path | None, rule_ids: list[str] | None = None) -
     for rule in pack.rules:
         if wanted and rule.rule_id not in wanted:
             continue
-        entry = lock.bump(rule.rule_id, rule_payload(rule))
+        entry = lock.bump(rule.rule_id, rule_payload(rule, guides=pack.guides))
         if entry is not None:
             bumped[rule.rule_id] = entry
     if bumped:
         lock.write()
     return bumped
+
+
+def render_playbooks(content_dir: Path | None) -> dict[str, str]:
+    """file name -> markdown, one playbook per technique guide, naming the rules that lead into it."""
+    from .content import load_pack
+    from .guides import render_playbook
+
+    pack, findings = load_pack(content_dir)
+    if has_errors(findings):
+        raise ContentError(findings)
+    out = {}
+    for technique, guide in sorted(pack.guides.items()):
+        rules = sorted((r.name, r.rule_id) for r in pack.rules if r.metadata.get("technique_guide") == technique)
+        out[f"{technique}.md"] = render_playbook(guide, rules)
+    return out
+
+
+def stale_playbooks(content_dir: Path | None, folder: Path) -> list[str]:
+    """Playbooks in `folder` that differ from (or are missing against) what the content renders."""
+    return [name for name, text in render_playbooks(content_dir).items()
+            if not (folder / name).exists() or (folder / name).read_text(encoding="utf-8") != text]

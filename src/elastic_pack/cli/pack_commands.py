@@ -82,3 +82,23 @@ def bump(
         out.print(f"{rule_id} {entry.name}: version {entry.version}")
     if not bumped:
         out.print("nothing changed")
+
+
+@app.command()
+def docs(
+    content: ContentOption = None,
+    out: Annotated[Path, typer.Option("--out", help="Folder for the playbooks.")] = Path("playbooks"),
+    check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if a playbook is stale.")] = False,
+) -> None:
+    """Generate the responder playbooks (one per technique) from the guides in content/guides."""
+    from ..operations import render_playbooks, stale_playbooks
+
+    if check:
+        stale = stale_playbooks(content, out)
+        for name in stale:
+            console(stderr=True).print(f"[red]stale:[/] {out / name} (run `elastic-pack docs --out {out}`)")
+        raise typer.Exit(1 if stale else 0)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in render_playbooks(content).items():
+        (out / name).write_text(text, encoding="utf-8")
+        console().print(f"wrote {out / name}")

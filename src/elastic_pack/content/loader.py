@@ -43,4 +43,10 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
             findings.append(Finding("EP001", f"invalid TOML: {message}", path=path, line=line, column=column))
             continue
         pack.rules.append(RuleFile(path=path, text=text, data=data))
+    from ..guides import load_guides
+
+    try:
+        pack.guides = load_guides(root)
+    except (ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
+        findings.append(Finding("EP015", f"invalid guide: {exc}", path=root / "guides"))
     return pack, findings

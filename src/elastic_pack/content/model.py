@@ -70,6 +70,7 @@ class RuleFile:
 class Pack:
     root: Path
     rules: list[RuleFile] = field(default_factory=list)
+    guides: dict = field(default_factory=dict)  # technique id -> guides.Guide
 
     @property
     def lock_path(self) -> Path:

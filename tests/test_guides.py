@@ -1,0 +1,101 @@
+"""Guides: every table row reaches the notes and playbooks it belongs to; playbooks are never stale."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from typer.testing import CliRunner
+
+from elastic_pack.build import pack_payloads
+from elastic_pack.cli import app
+from elastic_pack.content import load_pack
+from elastic_pack.guides import TABLE_ROWS
+from elastic_pack.operations import render_playbooks, stale_playbooks
+
+from .conftest import CONTENT, REPO
+
+runner = CliRunner()
+
+
+def _payloads(content=CONTENT):
+    pack, findings = load_pack(content)
+    assert findings == []
+    return pack, {p["rule_id"]: p for p in pack_payloads(pack)}
+
+
+def test_every_row_of_t1496_004_reaches_every_rule_note_and_the_playbook():
+    pack, payloads = _payloads()
+    guide = pack.guides["T1496.004"]
+    playbook = render_playbooks(CONTENT)["T1496.004.md"]
+    for row in TABLE_ROWS:
+        for item in guide.table[row]:
+            assert item in playbook, (row, item)
+            for payload in payloads.values():
+                assert item in payload["note"], (payload["name"], row, item)
+
+
+def test_every_row_of_t1496_002_reaches_its_playbook():
+    pack, _ = _payloads()
+    playbook = render_playbooks(CONTENT)["T1496.002.md"]
+    for row in TABLE_ROWS:
+        for item in pack.guides["T1496.002"].table[row]:
+            assert item in playbook, (row, item)
+
+
+def test_notes_follow_elastics_layout_and_speak_of_their_own_rule():
+    _, payloads = _payloads()
+    words = {"eql": "enable", "ses": "email", "sns": "sms", "bedrock": "model invocations"}
+    for payload in payloads.values():
+        note = payload["note"]
+        assert note.startswith("## Triage and analysis\n\n### Investigating " + payload["name"])
+        for heading in ("### False positive analysis", "### Response and remediation", "- [ ] "):
+            assert heading in note
+        for fp in payload["false_positives"]:
+            assert fp in note
+        assert "!{investigate" in note and "{{aws.cloudtrail.user_identity.arn}}" in note
+        assert payload["setup"].startswith("## Setup") and "logs-aws.cloudtrail-*" in payload["setup"]
+        key = "eql" if payload["type"] == "eql" else re.search(r"(ses|sns|bedrock)", payload["query"]).group(1)
+        assert words[key] in note.lower(), payload["name"]
+
+
+def test_changing_a_row_changes_the_output(pack_dir):
+    guide = pack_dir / "guides" / "T1496.004.toml"
+    old = "Sudden high-volume email or SMS sending."
+    guide.write_text(guide.read_text().replace(old, "Sudden bursts of outbound messages."))
+    _, payloads = _payloads(pack_dir)
+    for payload in payloads.values():
+        assert old not in payload["note"] and "Sudden bursts of outbound messages." in payload["note"]
+    assert "Sudden bursts of outbound messages." in render_playbooks(pack_dir)["T1496.004.md"]
+
+
+def test_deleting_a_row_fails_validation(pack_dir):
+    guide = pack_dir / "guides" / "T1496.004.toml"
+    text = guide.read_text()
+    start = text.index("t2_actions = [")
+    end = text.index("]\n", start) + 2
+    guide.write_text(text[:start] + text[end:])
+    result = runner.invoke(app, ["validate", "--content", str(pack_dir), "--json"])
+    assert result.exit_code == 1
+    assert "t2_actions" in result.stdout
+
+
+def test_committed_playbooks_are_current():
+    assert stale_playbooks(CONTENT, REPO / "playbooks") == []
+
+
+def test_docs_check_fails_on_a_stale_playbook(tmp_path):
+    out = tmp_path / "playbooks"
+    assert runner.invoke(app, ["docs", "--out", str(out)]).exit_code == 0
+    (out / "T1496.004.md").write_text("edited by hand\n")
+    result = runner.invoke(app, ["docs", "--out", str(out), "--check"])
+    assert result.exit_code == 1 and "T1496.004.md" in result.stderr
+
+
+@pytest.mark.parametrize("technique", ["T1496.004", "T1496.002"])
+def test_playbooks_are_laid_out_for_a_responder(technique):
+    text = (REPO / "playbooks" / f"{technique}.md").read_text()
+    for section in ("## 1. Triage (L1)", "## 2. Escalation criteria", "## 3. Deep dive (T2)", "## 4. Containment",
+                    "## 5. Recovery", "## Rules that lead here"):
+        assert section in text
+    assert text.count("- [ ] ") > 10
