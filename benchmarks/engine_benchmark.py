@@ -29,11 +29,22 @@ WEIGHTS = [6, 6, 4, 40, 30, 12, 1, 1]
 
 
 def flat_events(count: int, seed: int = 7):
-    """About 3,000 identities over ~11 days; a few of them burst."""
+    """About 3,000 identities over ~11 days; every 100,000 events one of them enables SES and sends 150
+    emails in 150 seconds, so every run of the benchmark raises alerts too."""
     rng = random.Random(seed)
     t = 1767603600.0
-    for _ in range(count):
+    burst_left = 0
+    for index in range(count):
         t += rng.expovariate(1.0)
+        if index % 100_000 == 50_000:
+            burst_left, attacker = 151, f"arn:aws:iam::123456789012:user/attacker{index}"
+        if burst_left:
+            action = "CreateEmailIdentity" if burst_left == 151 else "SendEmail"
+            burst_left -= 1
+            fields = {"@timestamp": t, "event.dataset": "aws.cloudtrail", "event.provider": "ses.amazonaws.com",
+                      "event.action": action, "aws.cloudtrail.user_identity.arn": attacker}
+            yield Event(fields, t, t)
+            continue
         provider, action = rng.choices(ACTIONS, WEIGHTS)[0]
         fields = {
             "@timestamp": t,

@@ -169,6 +169,25 @@ class Compiler:
         return lambda event: bool(_values(inner(event)))
 
     def _Comparison(self, node):
+        if node.comparator in ("==", "!=") and isinstance(node.left, ast.Field) and isinstance(node.right, ast.String):
+            return self._string_equality(node)
+        return self._comparison(node)
+
+    def _string_equality(self, node):
+        name, text, equal = field_name(node.left), node.right.value, node.comparator == "=="
+        general = self._comparison(node)
+
+        def string_equality(event):
+            value = event.get(name)
+            if value.__class__ is str:
+                return (value == text) is equal
+            if value is None:
+                return None
+            return general(event)
+
+        return string_equality
+
+    def _comparison(self, node):
         left, right = self.expr(node.left), self.expr(node.right)
         op = node.comparator
         compare = {
@@ -199,6 +218,18 @@ class Compiler:
             raise UnsupportedEql(f"the local engine runs `in` only over literal values: {node}")
         insensitive = id(node) in self.insensitive
         members = {(_fold(c.value) if insensitive else c.value) for c in node.container}
+
+        if isinstance(node.expression, ast.Field) and not insensitive:
+            name = field_name(node.expression)
+
+            def in_string_set(event):
+                value = event.get(name)
+                if value.__class__ is str:
+                    return value in members
+                values = _values(value)
+                return any(v in members for v in values) if values else None
+
+            return in_string_set
 
         def in_set(event):
             values = _values(target(event))

@@ -19,6 +19,7 @@ from .sequence import SequenceMatcher
 from .threshold import ThresholdCounter
 
 Predicate = Callable[[dict], bool]
+_NONE: tuple = ()
 
 
 class CompiledRule:
@@ -72,12 +73,14 @@ class ThresholdRule(CompiledRule):
         ]
 
     def feed(self, event):
-        alerts = []
-        while self.next_run < event.window_time:
-            alerts += self._run(self.next_run)
-            self.next_run += self.interval
+        alerts = _NONE
+        if self.next_run < event.window_time:
+            alerts = []
+            while self.next_run < event.window_time:
+                alerts += self._run(self.next_run)
+                self.next_run += self.interval
         fields = event.fields
-        if self.filter(fields) and not self.excepted(fields):
+        if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
             key = self.counter.key_of(fields)
             if key is not None:
                 self.counter.add(key, event.window_time, event.timestamp)

@@ -24,7 +24,9 @@ def run_rules(rules: list[CompiledRule], events: Iterable[Event]) -> list[Alert]
             raise UnorderedEvents(f"{event.source}: event is older than the one before it")
         last_time = event.window_time
         for rule in rules:
-            alerts.extend(rule.feed(event))
+            found = rule.feed(event)
+            if found:
+                alerts.extend(found)
     if last_time is not None:
         for rule in rules:
             alerts.extend(rule.finish(last_time))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from .events import Event
 
 _SWEEP_EVERY = 4096
+_NONE: tuple = ()
 
 
 @dataclass(slots=True)
@@ -66,12 +67,12 @@ class SequenceMatcher:
             self._sweep(event.timestamp)
         fields = event.fields
         matched = [p(fields) for p in self.unique_predicates]
-        if not any(matched):
-            return []
+        if True not in matched:
+            return _NONE
         key = self.key_of(event)
         if key is None:
-            return []
-        completed = []
+            return _NONE
+        completed: list = []
         last = len(self.stages) - 1
         for stage in range(last, -1, -1):
             if not matched[self.stage_slot[stage]]:

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..fields import NUMBER_TYPES, field_type
+from ..fields import NUMBER_TYPES, STRING_TYPES, field_type
 from .ast import And, Exists, Literal, Match, Node, Not, Or, Range, ValueAnd, ValueNot, ValueOr
 
 Event = Mapping[str, Any]
@@ -58,19 +58,43 @@ def _as_text(value: Any) -> str:
     return str(value)
 
 
+def _exact_strings(node: Node) -> set[str] | None:
+    """The accepted strings when a value expression is a plain literal or an `or` of plain literals."""
+    items = node.items if isinstance(node, ValueOr) else (node,)
+    if all(isinstance(i, Literal) and not i.is_wildcard for i in items):
+        return {i.text for i in items}
+    return None
+
+
 def _value_predicate(field: str, node: Node) -> Predicate:
     """A value expression applied to one field, as a document predicate."""
+    exact = _exact_strings(node) if field_type(field) in STRING_TYPES else None
+    if exact is not None:
+        # the common case, made fast: a single string value compared with a set of strings
+        general = _value_predicate_general(field, node)
+
+        def exact_match(event: Event) -> bool:
+            value = event.get(field)
+            if value.__class__ is str:
+                return value in exact
+            return value is not None and general(event)
+
+        return exact_match
+    return _value_predicate_general(field, node)
+
+
+def _value_predicate_general(field: str, node: Node) -> Predicate:
     if isinstance(node, Literal):
         test = _literal_test(field, node)
         return lambda event: any(test(v) for v in _values(event, field))
     if isinstance(node, ValueOr):
-        parts = [_value_predicate(field, i) for i in node.items]
+        parts = [_value_predicate_general(field, i) for i in node.items]
         return lambda event: any(p(event) for p in parts)
     if isinstance(node, ValueAnd):
-        parts = [_value_predicate(field, i) for i in node.items]
+        parts = [_value_predicate_general(field, i) for i in node.items]
         return lambda event: all(p(event) for p in parts)
     if isinstance(node, ValueNot):
-        inner = _value_predicate(field, node.item)
+        inner = _value_predicate_general(field, node.item)
         return lambda event: not inner(event)
     raise TypeError(f"unexpected value node {node!r}")
 
@@ -102,16 +126,37 @@ def compile_kql(node: Node) -> Predicate:
     """Turn a parsed KQL tree into a predicate over flat (dotted-key) events."""
     if isinstance(node, And):
         parts = [compile_kql(i) for i in node.items]
-        return lambda event: all(p(event) for p in parts)
+
+        def conjunction(event: Event) -> bool:
+            for part in parts:
+                if not part(event):
+                    return False
+            return True
+
+        return conjunction
     if isinstance(node, Or):
         parts = [compile_kql(i) for i in node.items]
-        return lambda event: any(p(event) for p in parts)
+
+        def disjunction(event: Event) -> bool:
+            for part in parts:
+                if part(event):
+                    return True
+            return False
+
+        return disjunction
     if isinstance(node, Not):
         inner = compile_kql(node.item)
         return lambda event: not inner(event)
     if isinstance(node, Exists):
         field = node.field
-        return lambda event: bool(_values(event, field))
+
+        def exists(event: Event) -> bool:
+            value = event.get(field)
+            if value is None:
+                return False
+            return bool(_values(event, field)) if value.__class__ is list else True
+
+        return exists
     if isinstance(node, Match):
         return _value_predicate(node.field, node.value)
     if isinstance(node, Range):
