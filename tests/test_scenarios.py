@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from elastic_pack.content import load_pack
-from elastic_pack.exceptions_model import exception_predicates
 from elastic_pack.scenario_run import check_scenario, load_pack_and_scenarios
 
 from .conftest import CONTENT, SES_FILE, edit_rule
@@ -21,7 +20,7 @@ def test_there_are_atomic_attack_and_edge_scenarios():
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
 def test_scenario(scenario):
-    result = check_scenario(PACK, scenario, exception_predicates(PACK))
+    result = check_scenario(PACK, scenario)
     assert result.problems == []
 
 

@@ -33,13 +33,14 @@ def _threshold_fields(rule: RuleFile) -> list[str]:
     return [field] if isinstance(field, str) else list(field)
 
 
-def rule_payload(rule: RuleFile, version: int = 1, guides: dict | None = None) -> dict:
+def rule_payload(rule: RuleFile, version: int = 1, pack: Pack | None = None) -> dict:
     """The rule exactly as it goes to Kibana (import line, create or update body), without metadata.
 
-    With the pack's guides, `note` and `setup` are rendered from the rule's technique guide.
+    Within a pack, `note` and `setup` are rendered from the rule's technique guide and the pack's
+    exception lists for the rule are attached.
     """
     payload = dict(rule.rule)
-    guide = (guides or {}).get(rule.metadata.get("technique_guide"))
+    guide = pack.guides.get(rule.metadata.get("technique_guide")) if pack else None
     if guide is not None:
         from .guides import render_note, render_setup
 
@@ -53,6 +54,12 @@ def rule_payload(rule: RuleFile, version: int = 1, guides: dict | None = None) -
         payload["false_positives"] = [normalise_prose(fp) for fp in payload["false_positives"]]
     if isinstance(payload.get("query"), str):
         payload["query"] = payload["query"].strip()
+    if pack is not None:
+        from .exceptions_model import lists_for_rule
+
+        attached = [lst.reference() for lst in lists_for_rule(pack.exception_lists, rule.path.stem)]
+        if attached:
+            payload["exceptions_list"] = attached
     payload.setdefault("enabled", False)
     payload["required_fields"] = required_fields(rule)
     payload["version"] = version
@@ -61,17 +68,25 @@ def rule_payload(rule: RuleFile, version: int = 1, guides: dict | None = None) -
 
 def pack_payloads(pack: Pack, lock: VersionLock | None = None) -> list[dict]:
     lock = lock or VersionLock.read(pack.lock_path)
-    payloads = [rule_payload(rule, lock.version_of(rule.rule_id or ""), pack.guides) for rule in pack.rules]
+    payloads = [rule_payload(rule, lock.version_of(rule.rule_id or ""), pack) for rule in pack.rules]
     return sorted(payloads, key=lambda p: str(p.get("rule_id")))
 
 
-def bundle_text(payloads: list[dict]) -> str:
+def bundle_objects(pack: Pack, lock: VersionLock | None = None) -> list[dict]:
+    """Everything the import bundle holds: the rules, then their exception lists and items (Kibana's
+    export order)."""
+    from .exceptions_model import kibana_objects
+
+    return pack_payloads(pack, lock) + kibana_objects(pack.exception_lists)
+
+
+def bundle_text(objects: list[dict]) -> str:
     """ndjson as Kibana's rule import accepts it; byte-identical for the same content."""
-    return "".join(json.dumps(p, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n" for p in payloads)
+    return "".join(json.dumps(p, sort_keys=True, ensure_ascii=False, separators=(",", ":")) + "\n" for p in objects)
 
 
-def write_bundle(payloads: list[dict], out_dir: Path) -> Path:
+def write_bundle(objects: list[dict], out_dir: Path) -> Path:
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / BUNDLE_NAME
-    path.write_text(bundle_text(payloads), encoding="utf-8")
+    path.write_text(bundle_text(objects), encoding="utf-8")
     return path

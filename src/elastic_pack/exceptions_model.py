@@ -165,7 +165,7 @@ def item_predicate(item: ExceptionItem) -> Callable[[dict], bool]:
 def exception_predicates(pack: Pack, lists: list[ExceptionList] | None = None) -> dict[str, list]:
     """rule_id -> predicates that remove an event from that rule, as Kibana's exceptions do."""
     if lists is None:
-        lists, _ = load_exception_lists(pack.root)
+        lists = pack.exception_lists
     out: dict[str, list] = {}
     for rule in pack.rules:
         for lst in lists_for_rule(lists, rule.path.stem):

@@ -27,3 +27,18 @@ def field_type(name: str) -> str | None:
         if fields.get(parent) == "flattened":
             return "flattened"
     return None
+
+
+# Field prefixes each integration's documents carry; an exception or rule on other fields of that data never matches.
+_CLOUDTRAIL_PREFIXES = ("@timestamp", "aws.cloudtrail.", "event.", "source.", "user_agent.", "cloud.", "user.",
+                        "related.", "data_stream.", "tags", "message", "error.")
+_INDEX_DATA = {"logs-aws.cloudtrail-": _CLOUDTRAIL_PREFIXES, "filebeat-": None}
+
+
+def in_index_data(name: str, index_patterns: list[str]) -> bool:
+    """Whether documents in these index patterns can carry the field (unknown patterns: assume yes)."""
+    for pattern in index_patterns:
+        for prefix, fields in _INDEX_DATA.items():
+            if pattern.startswith(prefix) and fields is not None:
+                return name.startswith(fields)
+    return True

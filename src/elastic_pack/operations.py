@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .build import pack_payloads, rule_payload, write_bundle
+from .build import bundle_objects, rule_payload, write_bundle
 from .checks import validate_pack
 from .errors import ContentError
 from .findings import has_errors
@@ -16,7 +16,7 @@ def build_pack(content_dir: Path | None, out_dir: Path) -> Path:
     pack, findings = validate_pack(content_dir)
     if has_errors(findings):
         raise ContentError([f for f in findings if f.severity.value == "error"])
-    return write_bundle(pack_payloads(pack), out_dir)
+    return write_bundle(bundle_objects(pack), out_dir)
 
 
 def bump_versions(content_dir: Path | None, rule_ids: list[str] | None = None) -> dict[str, LockEntry]:
@@ -35,7 +35,7 @@ def bump_versions(content_dir: Path | None, rule_ids: list[str] | None = None) -
     for rule in pack.rules:
         if wanted and rule.rule_id not in wanted:
             continue
-        entry = lock.bump(rule.rule_id, rule_payload(rule, guides=pack.guides))
+        entry = lock.bump(rule.rule_id, rule_payload(rule, pack=pack))
         if entry is not None:
             bumped[rule.rule_id] = entry
     if bumped:

@@ -11,7 +11,7 @@ from .content.model import Pack
 from .content.scenarios import Scenario, load_scenarios
 from .engine import Alert, compile_rule, event_from_document, run_rules
 from .errors import ContentError
-from .findings import has_errors
+from .findings import Finding, has_errors
 
 
 @dataclass
@@ -29,8 +29,12 @@ def rule_key(path: Path) -> str:
     return path.stem
 
 
-def check_scenario(pack: Pack, scenario: Scenario, exceptions=None) -> ScenarioResult:
-    exceptions = exceptions or {}
+def check_scenario(pack: Pack, scenario: Scenario) -> ScenarioResult:
+    """Run one scenario with the pack's exceptions (filled with the scenario's example values, if any)."""
+    from .exceptions_model import exception_predicates
+
+    lists = [lst.with_values(scenario.exception_values) for lst in pack.exception_lists]
+    exceptions = exception_predicates(pack, lists)
     rules = [compile_rule(r, exceptions.get(r.rule_id)) for r in pack.rules]
     keys = {r.rule_id: rule_key(r.path) for r in pack.rules}
     events = [event_from_document(d) for d in scenario.documents()]
@@ -52,16 +56,18 @@ def load_pack_and_scenarios(content_dir: Path | None):
     pack, findings = load_pack(content_dir)
     scenarios, scenario_findings = load_scenarios(pack.root, {rule_key(r.path) for r in pack.rules})
     findings += scenario_findings
+    item_ids = {item.item_id for lst in pack.exception_lists for item in lst.items}
+    for scenario in scenarios:
+        for item_id in sorted(set(scenario.exception_values) - item_ids):
+            findings.append(Finding("EP020", f"scenario {scenario.name}: no exception item {item_id!r}",
+                                    path=scenario.path))
     if has_errors(findings):
         raise ContentError(findings)
     return pack, scenarios
 
 
 def run_scenarios(content_dir: Path | None = None, names: list[str] | None = None) -> list[ScenarioResult]:
-    from .exceptions_model import exception_predicates
-
     pack, scenarios = load_pack_and_scenarios(content_dir)
-    exceptions = exception_predicates(pack)
     if names:
         scenarios = [s for s in scenarios if s.name in names or s.path.stem in names]
-    return [check_scenario(pack, s, exceptions) for s in scenarios]
+    return [check_scenario(pack, s) for s in scenarios]

@@ -34,7 +34,7 @@ class VersionBump(PackCheck):
         for rule in pack.rules:
             if not rule.rule_id:
                 continue
-            payload = rule_payload(rule, lock.version_of(rule.rule_id), pack.guides)
+            payload = rule_payload(rule, lock.version_of(rule.rule_id), pack)
             state = lock.status(rule.rule_id, payload)
             if state == "new":
                 yield self.finding(rule, "new rule is not in version.lock.json; run `elastic-pack bump` to record "

@@ -25,7 +25,7 @@ class KibanaSchema(RuleCheck):
         if guide_id and guide_id not in pack.guides:
             yield self.finding(rule, f"technique_guide {guide_id!r} has no guides/{guide_id}.toml",
                                rule.line_of("metadata", "technique_guide"))
-        for error in rule_payload_errors(rule_payload(rule, guides=pack.guides)):
+        for error in rule_payload_errors(rule_payload(rule, pack=pack)):
             key = error.split("/", 1)[0].split(":", 1)[0]
             yield self.finding(rule, error, rule.line_of("rule", key) or rule.line_of("rule"))
 

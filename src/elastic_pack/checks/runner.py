@@ -8,6 +8,7 @@ from ..content import load_pack
 from ..content.model import Pack
 from ..findings import Finding
 from .base import PackCheck, RuleCheck
+from .exception_checks import ExceptionLists
 from .pack_checks import UniqueIds, VersionBump
 from .query_checks import KnownFields, QuerySyntax
 from .rule_checks import KibanaSchema, MitreMapping, RiskBand, RuleIdFormat, Schedule, Tags, ThresholdIntent, TypeFit
@@ -25,6 +26,7 @@ ALL_CHECKS: tuple[RuleCheck, ...] = (
     MitreMapping(),
     UniqueIds(),
     VersionBump(),
+    ExceptionLists(),
 )
 
 

@@ -43,8 +43,11 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
             findings.append(Finding("EP001", f"invalid TOML: {message}", path=path, line=line, column=column))
             continue
         pack.rules.append(RuleFile(path=path, text=text, data=data))
+    from ..exceptions_model import load_exception_lists
     from ..guides import load_guides
 
+    pack.exception_lists, exception_findings = load_exception_lists(root)
+    findings.extend(exception_findings)
     try:
         pack.guides = load_guides(root)
     except (ValueError, KeyError, tomllib.TOMLDecodeError) as exc:

@@ -71,6 +71,7 @@ class Pack:
     root: Path
     rules: list[RuleFile] = field(default_factory=list)
     guides: dict = field(default_factory=dict)  # technique id -> guides.Guide
+    exception_lists: list = field(default_factory=list)  # exceptions_model.ExceptionList
 
     @property
     def lock_path(self) -> Path:

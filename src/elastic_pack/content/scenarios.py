@@ -74,6 +74,7 @@ class Scenario:
     expect: dict[str, int]
     expect_groups: dict[str, list[str]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
+    exception_values: dict[str, list[str]] = field(default_factory=dict)  # item_id -> values to test with
 
     def documents(self) -> list[dict]:
         docs = [d for block in self.blocks for d in block.documents(self.start)]
@@ -116,6 +117,7 @@ def _scenario(path: Path, data: dict) -> Scenario:
         expect={k: int(v) for k, v in data.get("expect", {}).items()},
         expect_groups={k: list(v) for k, v in data.get("expect_groups", {}).items()},
         tags=list(data.get("tags", [])),
+        exception_values={k: list(v) for k, v in data.get("exceptions", {}).items()},
     )
 
 
