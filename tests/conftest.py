@@ -42,3 +42,30 @@ SEQUENCE_FILE = "aws_service_enablement_then_abuse.toml"
 SES_FILE = "aws_ses_high_volume_email_sending.toml"
 SNS_FILE = "aws_sns_high_volume_publishing.toml"
 BEDROCK_FILE = "aws_bedrock_high_frequency_model_invocation.toml"
+
+
+API_KEY = "s3cr3t-api-key-0123456789"
+
+
+@pytest.fixture
+def kibana(monkeypatch):
+    """An in-process Kibana (checking requests against Kibana's OpenAPI schemas when ../shared has them),
+    wired into the CLI; retries do not sleep."""
+    from elastic_pack.cli import kibana_options
+    from elastic_pack.testing import StandInKibana
+
+    openapi = None
+    if (OPENAPI_DIR / "model").is_dir():
+        from elastic_pack.openapi import load_openapi
+
+        openapi = load_openapi(str(OPENAPI_DIR))
+    standin = StandInKibana(openapi=openapi, api_key=API_KEY)
+    standin.add_space("soc")
+    monkeypatch.setattr(kibana_options, "session_factory", standin.session)
+    monkeypatch.setattr("elastic_pack.kibana.client.time.sleep", lambda s: None)
+    monkeypatch.setenv("KIBANA_URL", standin.url)
+    monkeypatch.setenv("ELASTIC_API_KEY", API_KEY)
+    monkeypatch.delenv("ELASTIC_USERNAME", raising=False)
+    monkeypatch.delenv("ELASTIC_PASSWORD", raising=False)
+    yield standin
+    assert standin.rejections == [], "the stand-in rejected requests as Kibana would"

@@ -10,6 +10,8 @@ from .fields import field_type
 from .lock import VersionLock
 
 _PROSE_KEYS = ("description", "note", "setup")
+# Set on every rule the pack builds: how deploy knows a rule in Kibana is the pack's (never by name).
+MARKER_TAG = "Managed: elastic-pack"
 BUNDLE_NAME = "elastic-pack-rules.ndjson"
 
 
@@ -60,6 +62,8 @@ def rule_payload(rule: RuleFile, version: int = 1, pack: Pack | None = None) -> 
         attached = [lst.reference() for lst in lists_for_rule(pack.exception_lists, rule.path.stem)]
         if attached:
             payload["exceptions_list"] = attached
+    if MARKER_TAG not in payload.get("tags", []):
+        payload["tags"] = [*payload.get("tags", []), MARKER_TAG]
     payload.setdefault("enabled", False)
     payload["required_fields"] = required_fields(rule)
     payload["version"] = version

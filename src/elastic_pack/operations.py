@@ -62,3 +62,14 @@ def stale_playbooks(content_dir: Path | None, folder: Path) -> list[str]:
     """Playbooks in `folder` that differ from (or are missing against) what the content renders."""
     return [name for name, text in render_playbooks(content_dir).items()
             if not (folder / name).exists() or (folder / name).read_text(encoding="utf-8") != text]
+
+
+def pack_objects(content_dir: Path | None) -> tuple[list[dict], list[dict]]:
+    """The validated pack as Kibana objects: (rules, exception lists and items)."""
+    from .build import pack_payloads
+    from .exceptions_model import kibana_objects
+
+    pack, findings = validate_pack(content_dir)
+    if has_errors(findings):
+        raise ContentError([f for f in findings if f.severity.value == "error"])
+    return pack_payloads(pack), kibana_objects(pack.exception_lists)

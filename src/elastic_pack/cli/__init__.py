@@ -15,7 +15,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-from . import engine_commands, pack_commands  # noqa: E402,F401  (registers commands)
+from . import engine_commands, kibana_commands, pack_commands  # noqa: E402,F401  (registers commands)
 
 
 def main() -> None:

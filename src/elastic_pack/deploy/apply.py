@@ -1,0 +1,165 @@
+"""Applying a plan: backup first, then exception lists, then rules in bulk, then a check that it took.
+
+Creates and updates go through `_import` in chunks (Kibana's limits: about 10 MB and 1,000 rules a
+request); updates carry the space's enabled state, actions and foreign exception lists over. Prune uses
+`_bulk_action` delete by object id. Nothing is retried blindly: a failed chunk is reported rule by rule and
+a re-run converges.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+
+from ..kibana import KibanaClient, KibanaError
+from ..kibana.client import dumps_ndjson
+from .normalize import as_backup, merged_for_update
+from .plan import Plan
+
+MAX_RULES_PER_IMPORT = 1000
+MAX_IMPORT_BYTES = 9 * 1024 * 1024
+MAX_IDS_PER_BULK = 1000
+
+
+@dataclass
+class ApplyResult:
+    backup: Path | None = None
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    deleted: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)
+    lists_created: list[str] = field(default_factory=list)
+    items_written: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed
+
+    def to_json(self) -> dict:
+        return {"backup": str(self.backup) if self.backup else None, "created": self.created,
+                "updated": self.updated, "deleted": self.deleted, "failed": self.failed,
+                "exception_lists_created": self.lists_created, "exception_items_written": self.items_written}
+
+
+def write_backup(plan: Plan, folder: Path, prune: bool) -> Path | None:
+    """ndjson of every rule the apply will change or delete, as Kibana had it."""
+    touched = plan.of("update", "replace") + (plan.of("orphan") if prune else [])
+    if not touched:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    path = folder / f"backup-{plan.space}-{stamp}.ndjson"
+    path.write_text(dumps_ndjson([as_backup(a.remote) for a in touched]), encoding="utf-8")
+    return path
+
+
+def _chunks(lines: list[tuple[str, str]]):
+    """(rule_id, ndjson line) pairs grouped under Kibana's import limits."""
+    chunk, size = [], 0
+    for rule_id, line in lines:
+        if chunk and (len(chunk) >= MAX_RULES_PER_IMPORT or size + len(line) > MAX_IMPORT_BYTES):
+            yield chunk
+            chunk, size = [], 0
+        chunk.append((rule_id, line))
+        size += len(line)
+    if chunk:
+        yield chunk
+
+
+def sync_exception_lists(client: KibanaClient, objects: list[dict], result: ApplyResult) -> None:
+    """Create the pack's lists and items that are missing and update items that differ; never delete."""
+    lists = [o for o in objects if "item_id" not in o]
+    items = [o for o in objects if "item_id" in o]
+    for lst in lists:
+        if client.read_exception_list(lst["list_id"]) is None:
+            body = {k: v for k, v in lst.items() if k not in ("version", "immutable")}
+            client.create_exception_list(body)
+            result.lists_created.append(lst["list_id"])
+    remote_items = {}
+    for list_id in sorted({i["list_id"] for i in items}):
+        remote_items.update({i["item_id"]: i for i in client.find_exception_items(list_id)})
+    for item in items:
+        current = remote_items.get(item["item_id"])
+        if current is None:
+            client.create_exception_item(item)
+            result.items_written.append(item["item_id"])
+        elif current.get("entries") != item["entries"] or current.get("name") != item["name"]:
+            body = {k: v for k, v in item.items() if k != "list_id"}
+            client.update_exception_item(body)
+            result.items_written.append(item["item_id"])
+
+
+def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], backup_dir: Path,
+               prune: bool = False, enable_new: bool = False) -> ApplyResult:
+    result = ApplyResult()
+    result.backup = write_backup(plan, backup_dir, prune)
+    try:
+        sync_exception_lists(client, exception_objects, result)
+    except KibanaError as exc:
+        result.failed["exception lists"] = str(exc)
+        return result  # rules would reference lists that do not exist: stop before touching them
+
+    replaced = plan.of("replace")
+    if replaced:
+        _bulk_delete(client, replaced, result, record=False)
+    lines = []
+    for action in plan.of("create"):
+        lines.append((action.rule_id, dumps_ndjson([{**action.desired, "enabled": enable_new}])))
+    for action in plan.of("update", "replace"):
+        if action.rule_id in result.failed:
+            continue
+        lines.append((action.rule_id, dumps_ndjson([merged_for_update(action.desired, action.remote)])))
+    created = {a.rule_id for a in plan.of("create")}
+    for chunk in _chunks(lines):
+        ids = [rule_id for rule_id, _ in chunk]
+        try:
+            response = client.import_rules("".join(line for _, line in chunk), overwrite=True)
+        except KibanaError as exc:
+            for rule_id in ids:
+                result.failed[rule_id] = str(exc)
+            continue
+        errors = {e.get("rule_id"): e.get("error", {}).get("message", "failed") for e in response.get("errors", [])}
+        for rule_id in ids:
+            if rule_id in errors:
+                result.failed[rule_id] = errors[rule_id]
+            elif rule_id in created:
+                result.created.append(rule_id)
+            else:
+                result.updated.append(rule_id)
+    if prune:
+        _bulk_delete(client, plan.of("orphan"), result, record=True)
+    return result
+
+
+def _bulk_delete(client: KibanaClient, actions, result: ApplyResult, record: bool) -> None:
+    by_object_id = {a.remote["id"]: a.rule_id for a in actions}
+    ids = list(by_object_id)
+    for start in range(0, len(ids), MAX_IDS_PER_BULK):
+        chunk = ids[start:start + MAX_IDS_PER_BULK]
+        try:
+            response = client.bulk_action({"action": "delete", "ids": chunk})
+        except KibanaError as exc:
+            for object_id in chunk:
+                result.failed[by_object_id[object_id]] = str(exc)
+            continue
+        failed_ids = set()
+        for error in response.get("attributes", {}).get("errors", []):
+            for rule in error.get("rules", []):
+                failed_ids.add(rule.get("id"))
+                result.failed[by_object_id.get(rule.get("id"), rule.get("id"))] = error.get("message", "failed")
+        if record:
+            result.deleted += [by_object_id[i] for i in chunk if i not in failed_ids]
+
+
+def restore_backup(client: KibanaClient, path: Path) -> dict:
+    """Put a backup back: every rule in it is imported over what the space has now."""
+    text = path.read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.strip():
+            try:
+                json.loads(line)
+            except ValueError as exc:
+                raise ValueError(f"{path}:{number}: not JSON: {exc}") from None
+    return client.import_rules(text, overwrite=True)

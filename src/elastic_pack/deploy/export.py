@@ -1,0 +1,43 @@
+"""Adopt rules made in Kibana: write a space's custom rules as content files in the pack's format."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import tomli_w
+
+from ..kibana import KibanaClient
+from .normalize import ANALYST_FIELDS, SERVER_FIELDS
+
+_SKIP = SERVER_FIELDS | ANALYST_FIELDS | {"version", "required_fields", "note", "setup"}
+
+
+def file_name(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:80] + ".toml"
+
+
+def rule_to_toml(rule: dict) -> str:
+    body = {k: v for k, v in sorted(rule.items()) if k not in _SKIP and v not in (None, "", [], {})}
+    today = date.today().strftime("%Y/%m/%d")
+    document = {"metadata": {"creation_date": today, "updated_date": today, "maturity": "development",
+                             "exported_from_kibana": True},
+                "rule": body}
+    return tomli_w.dumps(document, multiline_strings=True)
+
+
+def export_space(client: KibanaClient, out_dir: Path, include_managed: bool = False) -> list[Path]:
+    """Write every custom (non-prebuilt) rule of the space to out_dir; returns the files written."""
+    from ..build import MARKER_TAG
+
+    client.get_space()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for rule in client.find_rules(filter="alert.attributes.params.immutable: false"):
+        if not include_managed and MARKER_TAG in (rule.get("tags") or []):
+            continue
+        path = out_dir / file_name(rule["name"])
+        path.write_text(rule_to_toml(rule), encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,88 @@
+"""The plan: what deploying the pack to a space would create, update, leave alone or orphan."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from ..kibana import KibanaClient
+from .normalize import MARKER_TAG, field_changes
+
+
+@dataclass
+class RuleAction:
+    kind: str  # create | update | replace | unchanged | orphan
+    rule_id: str
+    name: str
+    desired: dict | None = None
+    remote: dict | None = None
+    changes: list[tuple[str, object, object]] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"action": self.kind, "rule_id": self.rule_id, "name": self.name,
+                "changes": [{"field": f, "kibana": before, "pack": after} for f, before, after in self.changes]}
+
+
+@dataclass
+class Plan:
+    space: str
+    actions: list[RuleAction]
+    remote_fingerprint: str = ""
+
+    def of(self, *kinds: str) -> list[RuleAction]:
+        return [a for a in self.actions if a.kind in kinds]
+
+    def has_changes(self, prune: bool = False) -> bool:
+        kinds = ("create", "update", "replace") + (("orphan",) if prune else ())
+        return bool(self.of(*kinds))
+
+    def counts(self) -> dict[str, int]:
+        out = {k: 0 for k in ("create", "update", "replace", "unchanged", "orphan")}
+        for action in self.actions:
+            out[action.kind] += 1
+        return out
+
+    def to_json(self) -> dict:
+        return {"space": self.space, "counts": self.counts(), "remote_fingerprint": self.remote_fingerprint,
+                "rules": [a.to_json() for a in self.actions]}
+
+
+def remote_rules(client: KibanaClient, rule_ids: list[str]) -> list[dict]:
+    """The space's rules that are ours (by marker) or share a rule_id with the pack."""
+    ids = " or ".join(json.dumps(r) for r in rule_ids)
+    query = f'alert.attributes.tags: "{MARKER_TAG}"'
+    if ids:
+        query += f" or alert.attributes.params.ruleId: ({ids})"
+    return list(client.find_rules(filter=query))
+
+
+def fingerprint(rules: list[dict]) -> str:
+    """Identifies the state of the space's relevant rules (their ids and revisions)."""
+    state = sorted((r["rule_id"], r.get("id"), r.get("revision")) for r in rules)
+    return hashlib.sha256(json.dumps(state).encode()).hexdigest()[:16]
+
+
+def make_plan(desired_rules: list[dict], remote: list[dict], space: str) -> Plan:
+    by_id = {r["rule_id"]: r for r in remote}
+    actions = []
+    for desired in sorted(desired_rules, key=lambda r: r["name"]):
+        current = by_id.get(desired["rule_id"])
+        if current is None:
+            actions.append(RuleAction("create", desired["rule_id"], desired["name"], desired))
+            continue
+        changes = field_changes(desired, current)
+        kind = "unchanged"
+        if changes:
+            kind = "replace" if current.get("type") != desired.get("type") else "update"
+        actions.append(RuleAction(kind, desired["rule_id"], desired["name"], desired, current, changes))
+    wanted = {r["rule_id"] for r in desired_rules}
+    for current in sorted(remote, key=lambda r: r["name"]):
+        if current["rule_id"] not in wanted and MARKER_TAG in (current.get("tags") or []):
+            actions.append(RuleAction("orphan", current["rule_id"], current["name"], remote=current))
+    return Plan(space, actions, fingerprint(remote))
+
+
+def plan_space(client: KibanaClient, desired_rules: list[dict]) -> Plan:
+    client.get_space()
+    return make_plan(desired_rules, remote_rules(client, [r["rule_id"] for r in desired_rules]), client.config.space)

@@ -1,0 +1,54 @@
+"""Where Kibana is and how to log in: options first, then environment variables.
+
+    KIBANA_URL                      e.g. https://kibana.example.com:5601
+    ELASTIC_API_KEY                 an API key (the encoded form Kibana shows)
+    ELASTIC_USERNAME / ELASTIC_PASSWORD   basic authentication, when no API key is given
+    KIBANA_CA_CERT                  a CA bundle for Kibana's certificate
+Proxies come from the usual HTTPS_PROXY / HTTP_PROXY / NO_PROXY variables.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class KibanaConfig:
+    url: str
+    space: str = "default"
+    api_key: str | None = field(default=None, repr=False)
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    ca_cert: str | None = None
+    verify_tls: bool = True
+    timeout: float = 30.0
+    retries: int = 3
+    backoff: float = 0.5
+
+    @classmethod
+    def from_env(cls, url: str | None = None, space: str | None = None, api_key: str | None = None,
+                 username: str | None = None, password: str | None = None, ca_cert: str | None = None,
+                 insecure: bool = False, env: dict | None = None, **kwargs) -> "KibanaConfig":
+        env = os.environ if env is None else env
+        resolved = url or env.get("KIBANA_URL")
+        if not resolved:
+            raise ValueError("no Kibana URL: pass --kibana-url or set KIBANA_URL")
+        return cls(
+            url=resolved.rstrip("/"),
+            space=space or "default",
+            api_key=api_key or env.get("ELASTIC_API_KEY") or None,
+            username=username or env.get("ELASTIC_USERNAME") or None,
+            password=password or env.get("ELASTIC_PASSWORD") or None,
+            ca_cert=ca_cert or env.get("KIBANA_CA_CERT") or None,
+            verify_tls=not insecure,
+            **kwargs,
+        )
+
+    def secrets(self) -> list[str]:
+        return [s for s in (self.api_key, self.password) if s]
+
+    def redact(self, text: str) -> str:
+        for secret in self.secrets():
+            text = text.replace(secret, "***")
+        return text
