@@ -69,3 +69,11 @@ def kibana(monkeypatch):
     monkeypatch.delenv("ELASTIC_PASSWORD", raising=False)
     yield standin
     assert standin.rejections == [], "the stand-in rejected requests as Kibana would"
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("elastic-pack integration tier")
+    group.addoption("--stack-kibana-url", default=None,
+                    help="Use this running Kibana instead of starting docker/ (env ELASTIC_PACK_STACK_KIBANA_URL).")
+    group.addoption("--stack-es-url", default=None,
+                    help="Its Elasticsearch (env ELASTIC_PACK_STACK_ES_URL).")

@@ -89,3 +89,36 @@ def preview(
         table.add_row(alert.rule_name, alert.rule_type, group, str(alert.event_count), data["first_event"],
                       data["last_event"])
     console().print(table)
+
+
+@app.command()
+def seed(
+    scenario: Annotated[str, typer.Option("--scenario", help="Scenario name (see `elastic-pack test`).")],
+    namespace: Annotated[str, typer.Option("--namespace", help="Data stream namespace: events go to "
+                                           "logs-aws.cloudtrail-<namespace>.")] = "default",
+    es_url: Annotated[Optional[str], typer.Option("--es-url", help="Default: $ELASTICSEARCH_URL.",
+                                                  show_default=False)] = None,
+    content: ContentOption = None,
+) -> None:
+    """Write a scenario's events, shifted to now, into a real cluster to watch the deployed rules fire."""
+    from ..errors import ContentError
+    from ..lab import elasticsearch_client, seed as seed_events, shifted_documents
+    from ..scenario_run import load_pack_and_scenarios
+
+    try:
+        pack, scenarios = load_pack_and_scenarios(content)
+    except ContentError as exc:
+        print_findings(exc.findings, as_json=False)
+        raise typer.Exit(1)
+    chosen = [s for s in scenarios if scenario in (s.name, s.path.stem)]
+    if not chosen:
+        console(stderr=True).print(f"[red]error:[/] no scenario {scenario!r}; known: "
+                                   + ", ".join(s.name for s in scenarios))
+        raise typer.Exit(1)
+    try:
+        stream, count = seed_events(elasticsearch_client(es_url), shifted_documents(chosen[0], pack.rules), namespace)
+    except Exception as exc:  # the elasticsearch client's errors: report one line, never a traceback
+        console(stderr=True).print(f"[red]error:[/] seeding failed: {type(exc).__name__}: {exc}")
+        raise typer.Exit(1)
+    console().print(f"wrote {count} events to {stream}; expected alerts: "
+                    + (", ".join(f"{k} x{v}" for k, v in chosen[0].expect.items()) or "none"))

@@ -1,0 +1,107 @@
+"""The integration tier: a real Elasticsearch and Kibana, from docker/ through pytest-docker or from
+--stack-kibana-url/--stack-es-url. Without either, every test here is skipped with the reason."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+PASSWORD = os.environ.get("ELASTIC_PASSWORD", "changeme-elastic")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "tests/integration" in str(item.fspath):
+            item.add_marker(pytest.mark.integration)
+
+
+@dataclass
+class Stack:
+    kibana_url: str
+    es_url: str
+    username: str = "elastic"
+    password: str = PASSWORD
+
+
+def docker_unavailable_reason() -> str | None:
+    if shutil.which("docker") is None:
+        return "no docker command on this machine"
+    probe = subprocess.run(["docker", "info", "--format", "{{.ServerVersion}}"], capture_output=True, text=True)
+    if probe.returncode != 0:
+        detail = (probe.stderr.strip().splitlines() or ["docker info failed"])[-1]
+        return f"no Docker engine reachable ({detail})"
+    compose = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True)
+    if compose.returncode != 0:
+        return "docker compose is not installed"
+    return None
+
+
+@pytest.fixture(scope="session")
+def docker_compose_file():
+    return str(REPO / "docker" / "docker-compose.yml")
+
+
+@pytest.fixture(scope="session")
+def docker_compose_project_name():
+    return "elastic-pack-tests"
+
+
+def _healthy(url: str, path: str, auth) -> bool:
+    import requests
+
+    try:
+        response = requests.get(url + path, auth=auth, timeout=5)
+    except requests.RequestException:
+        return False
+    return response.status_code == 200 and ("available" in response.text or path != "/api/status")
+
+
+@pytest.fixture(scope="session")
+def stack(request) -> Stack:
+    kibana = request.config.getoption("--stack-kibana-url") or os.environ.get("ELASTIC_PACK_STACK_KIBANA_URL")
+    es = request.config.getoption("--stack-es-url") or os.environ.get("ELASTIC_PACK_STACK_ES_URL")
+    if kibana and es:
+        return Stack(kibana.rstrip("/"), es.rstrip("/"))
+    reason = docker_unavailable_reason()
+    if reason:
+        pytest.skip(f"integration tier needs Docker or --stack-kibana-url/--stack-es-url: {reason}")
+    services = request.getfixturevalue("docker_services")
+    es_url = f"http://127.0.0.1:{services.port_for('elasticsearch', 9200)}"
+    kibana_url = f"http://127.0.0.1:{services.port_for('kibana', 5601)}"
+    auth = ("elastic", PASSWORD)
+    services.wait_until_responsive(lambda: _healthy(es_url, "/_cluster/health", auth), timeout=300, pause=3)
+    services.wait_until_responsive(lambda: _healthy(kibana_url, "/api/status", auth), timeout=600, pause=5)
+    return Stack(kibana_url, es_url)
+
+
+@pytest.fixture(scope="module")
+def space(stack):
+    """A fresh Kibana space for the module, deleted afterwards."""
+    import requests
+
+    space_id = "ep-" + uuid.uuid4().hex[:10]
+    auth = (stack.username, stack.password)
+    headers = {"kbn-xsrf": "elastic-pack-tests"}
+    response = requests.post(f"{stack.kibana_url}/api/spaces/space", json={"id": space_id, "name": space_id},
+                             auth=auth, headers=headers, timeout=30)
+    response.raise_for_status()
+    yield space_id
+    requests.delete(f"{stack.kibana_url}/api/spaces/space/{space_id}", auth=auth, headers=headers, timeout=30)
+
+
+@pytest.fixture
+def stack_env(stack, monkeypatch):
+    """The CLI pointed at the stack through its documented environment variables."""
+    monkeypatch.setenv("KIBANA_URL", stack.kibana_url)
+    monkeypatch.setenv("ELASTICSEARCH_URL", stack.es_url)
+    monkeypatch.setenv("ELASTIC_USERNAME", stack.username)
+    monkeypatch.setenv("ELASTIC_PASSWORD", stack.password)
+    monkeypatch.delenv("ELASTIC_API_KEY", raising=False)
+    return stack
