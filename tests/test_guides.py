@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from typer.testing import CliRunner
 
@@ -45,7 +43,10 @@ def test_every_row_of_t1496_002_reaches_its_playbook():
 
 def test_notes_follow_elastics_layout_and_speak_of_their_own_rule():
     _, payloads = _payloads()
-    words = {"eql": "enable", "ses": "email", "sns": "sms", "bedrock": "model invocations"}
+    pack, _ = load_pack(CONTENT)
+    focus = {r.rule_id: r.metadata["guide_focus"] for r in pack.rules}
+    words = {"sequence": "enable", "ses": "email", "sns": "sms", "bedrock": "model invocations", "converse": "converse",
+             "rotation": "session", "probe": "probe", "ses_recon": "sandbox", "first_seen": "first time"}
     for payload in payloads.values():
         note = payload["note"]
         assert note.startswith("## Triage and analysis\n\n### Investigating " + payload["name"])
@@ -55,8 +56,7 @@ def test_notes_follow_elastics_layout_and_speak_of_their_own_rule():
             assert fp in note
         assert "!{investigate" in note and "{{aws.cloudtrail.user_identity.arn}}" in note
         assert payload["setup"].startswith("## Setup") and "logs-aws.cloudtrail-*" in payload["setup"]
-        key = "eql" if payload["type"] == "eql" else re.search(r"(ses|sns|bedrock)", payload["query"]).group(1)
-        assert words[key] in note.lower(), payload["name"]
+        assert words[focus[payload["rule_id"]]] in note.lower(), payload["name"]
 
 
 def test_changing_a_row_changes_the_output(pack_dir):

@@ -26,7 +26,7 @@ def query_fields(rule: RuleFile) -> set[str]:
 
 
 def required_fields(rule: RuleFile) -> list[dict]:
-    fields = query_fields(rule) | set(_threshold_fields(rule))
+    fields = query_fields(rule) | set(_threshold_fields(rule)) | set(rule.rule.get("new_terms_fields", []))
     return [{"name": name, "type": field_type(name) or "unknown"} for name in sorted(fields)]
 
 

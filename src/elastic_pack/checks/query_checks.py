@@ -7,6 +7,7 @@ import re
 from ..content.model import RuleFile
 from ..content.queries import parse_rule_query, parsed_query
 from ..eql_query import EqlQueryError
+from ..esql import EsqlSyntaxError
 from ..fields import field_type
 from ..kql import KqlSyntaxError
 from .base import RuleCheck
@@ -36,9 +37,9 @@ class QuerySyntax(RuleCheck):
             return  # the schema check reports a missing query
         try:
             parse_rule_query(rule)
-        except (EqlQueryError, KqlSyntaxError) as exc:
+        except (EqlQueryError, KqlSyntaxError, EsqlSyntaxError) as exc:
             line, column = _query_position(rule, exc.line, exc.column)
-            kind = "EQL" if isinstance(exc, EqlQueryError) else "KQL"
+            kind = {EqlQueryError: "EQL", KqlSyntaxError: "KQL", EsqlSyntaxError: "ES|QL"}[type(exc)]
             yield self.finding(rule, f"invalid {kind}: {exc.reason}", line, column)
         except ValueError as exc:
             yield self.finding(rule, str(exc), rule.line_of("rule", "language"))
@@ -67,6 +68,7 @@ class KnownFields(RuleCheck):
         grouping = [threshold] if isinstance(threshold, str) else list(threshold)
         if parsed is not None and hasattr(parsed, "join_fields"):
             grouping += parsed.join_fields
+        grouping += list(rule.rule.get("new_terms_fields", []))
         for name in grouping:
             kind = field_type(name)
             if kind is None and name not in fields:

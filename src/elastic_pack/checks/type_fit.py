@@ -75,7 +75,9 @@ def _kql_literals(node) -> Iterator[kql_ast.Literal]:
         yield from _kql_literals(node.item)
 
 
-def type_problems(parsed: EqlQuery | KqlQuery) -> list[str]:
+def type_problems(parsed) -> list[str]:
+    if not isinstance(parsed, (EqlQuery, KqlQuery)):
+        return []  # ES|QL: Elasticsearch types it at run time
     if isinstance(parsed, KqlQuery):
         return list(dict.fromkeys(_kql_problems(parsed.tree)))
     problems = []

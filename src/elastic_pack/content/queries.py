@@ -22,6 +22,10 @@ def parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery:
         return parse_eql(rule.query)
     if language in ("kuery", None) and rule.type in ("threshold", "query", "new_terms"):
         return KqlQuery(rule.query, parse_kql(rule.query))
+    if language == "esql" and rule.type == "esql":
+        from ..esql import parse_esql
+
+        return parse_esql(rule.query)
     raise ValueError(f"language {language!r} is not supported for {rule.type} rules")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable
 
 from eql import ast
@@ -155,6 +156,140 @@ class EqlEventRule(CompiledRule):
         return []
 
 
+class QueryRule(CompiledRule):
+    """A custom query rule: one alert per matching event (overlapping runs see it once, as Kibana dedupes)."""
+
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
+        super().__init__(rule, exceptions)
+        self.filter = compile_kql(query.tree)
+
+    def feed(self, event):
+        fields = event.fields
+        if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
+            run_time = self.schedule.first_run_at_or_after(event.window_time)
+            return [self.alert({}, 1, event.timestamp, event.timestamp, run_time)]
+        return _NONE
+
+
+class NewTermsRule(CompiledRule):
+    """Alerts on a value of `new_terms_fields` not seen in the history window before (Kibana's new_terms).
+
+    The history is what the engine has read. Like a rule deployed on an index that already holds its
+    history window, it raises nothing until the stream has covered one whole history window (warm-up);
+    otherwise every value in the first days would be "new".
+    """
+
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
+        super().__init__(rule, exceptions)
+        self.filter = compile_kql(query.tree)
+        self.fields = list(rule.rule["new_terms_fields"])
+        self.history = parse_lookback(rule.rule.get("history_window_start", "now-7d")).total_seconds()
+        self.last_seen: dict[tuple, float] = {}
+        self._fed = 0
+
+    def feed(self, event):
+        fields = event.fields
+        if not self.filter(fields) or (self.exceptions and self.excepted(fields)):
+            return _NONE
+        values = tuple(fields.get(f) for f in self.fields)
+        if any(v is None for v in values):
+            return _NONE
+        values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
+        previous = self.last_seen.get(values)
+        self.last_seen[values] = event.window_time
+        self._fed += 1
+        if self._fed % 4096 == 0:  # forget values older than the history window: memory stays bounded
+            horizon = event.window_time - self.history - self.lookback
+            self.last_seen = {k: t for k, t in self.last_seen.items() if t >= horizon}
+        if previous is not None and event.window_time - previous <= self.history:
+            return _NONE
+        if event.window_time < self.schedule.start + self.history:
+            return _NONE  # still warming up
+        run_time = self.schedule.first_run_at_or_after(event.window_time)
+        return [self.alert(dict(zip(self.fields, values)), 1, event.timestamp, event.timestamp, run_time)]
+
+    def state_size(self):
+        return len(self.last_seen)
+
+
+class EsqlRule(CompiledRule):
+    """An ES|QL rule. Aggregating queries run STATS over each run's window and alert per result row;
+    `alert_suppression` (group_by, duration) keeps a group from alerting again within the duration."""
+
+    def __init__(self, rule: RuleFile, query, exceptions=None):
+        super().__init__(rule, exceptions)
+        from ..esql.evaluate import CompiledEsql
+
+        self.esql = CompiledEsql(query)
+        suppression = rule.rule.get("alert_suppression") or {}
+        self.suppress_by = list(suppression.get("group_by", []))
+        duration = suppression.get("duration")
+        self.suppress_for = (parse_span(f"{duration['value']}{duration['unit']}").total_seconds()
+                             if duration else 0.0)
+        self.suppressed_until: dict[tuple, float] = {}
+        self.rows: deque = deque()  # (window_time, timestamp, compact)
+        self.next_run: float | None = None
+
+    def start(self, first_time):
+        super().start(first_time)
+        self.next_run = first_time
+
+    def feed(self, event):
+        alerts = _NONE
+        if self.esql.stats is not None and self.next_run < event.window_time:
+            alerts = []
+            while self.next_run < event.window_time:
+                alerts += self._run(self.next_run)
+                self.next_run += self.interval
+        if self.exceptions and self.excepted(event.fields):
+            return alerts
+        row = self.esql.row(event.fields)
+        if row is None:
+            return alerts
+        if self.esql.stats is None:
+            run_time = self.schedule.first_run_at_or_after(event.window_time)
+            return [*alerts, self.alert({}, 1, event.timestamp, event.timestamp, run_time)]
+        self.rows.append((event.window_time, event.timestamp, self.esql.compact(row)))
+        return alerts
+
+    def _run(self, run_time: float) -> list[Alert]:
+        start = run_time - self.lookback
+        while self.rows and self.rows[0][0] < start:
+            self.rows.popleft()
+        if not self.rows:
+            return []
+        by_names = [name for name, _ in self.esql.stats.by]
+        spans: dict[tuple, list] = {}
+        for _, timestamp, (key, _) in self.rows:
+            span = spans.setdefault(key, [timestamp, timestamp, 0])
+            span[0], span[1], span[2] = min(span[0], timestamp), max(span[1], timestamp), span[2] + 1
+        alerts = []
+        for row in self.esql.aggregate(c for _, _, c in self.rows)[: self.max_signals]:
+            key = tuple(row.get(n) for n in by_names)
+            group = {n: row.get(n) for n in by_names}
+            if self.suppress_by:
+                suppress_key = tuple(row.get(n) for n in self.suppress_by)
+                if self.suppressed_until.get(suppress_key, float("-inf")) > run_time:
+                    continue
+                self.suppressed_until[suppress_key] = run_time + self.suppress_for
+            first, last, count = spans.get(key, (run_time, run_time, 0))
+            alerts.append(self.alert(group, count, first, last, run_time))
+        return alerts
+
+    def finish(self, last_time):
+        if self.esql.stats is None:
+            return []
+        alerts = []
+        while True:
+            alerts += self._run(self.next_run)
+            if self.next_run >= last_time:
+                return alerts
+            self.next_run += self.interval
+
+    def state_size(self):
+        return len(self.rows)
+
+
 def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None) -> CompiledRule:
     query = parse_rule_query(rule)
     if rule.type == "threshold":
@@ -163,4 +298,10 @@ def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None) -> C
         if query.sequence is not None:
             return EqlSequenceRule(rule, query, exceptions)
         return EqlEventRule(rule, query, exceptions)
-    raise UnsupportedEql(f"the local engine does not run {rule.type} rules yet")
+    if rule.type == "query":
+        return QueryRule(rule, query, exceptions)
+    if rule.type == "new_terms":
+        return NewTermsRule(rule, query, exceptions)
+    if rule.type == "esql":
+        return EsqlRule(rule, query, exceptions)
+    raise UnsupportedEql(f"the local engine does not run {rule.type} rules")

@@ -1,0 +1,217 @@
+"""The ES|QL subset evaluated with ES|QL's semantics: null propagates through comparisons and functions,
+WHERE keeps rows whose condition is true, multi-valued fields read as null in single-value positions."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from .parser import BinOp, Call, Col, Eval, InList, IsNull, Keep, Like, Limit, Lit, Not, Sort, Stats, Where
+
+Row = dict
+
+
+def _scalar(value):
+    return None if isinstance(value, list) else value
+
+
+def compile_expr(node) -> Callable[[Row], object]:
+    if isinstance(node, Lit):
+        value = node.value
+        return lambda row: value
+    if isinstance(node, Col):
+        name = node.name
+        return lambda row: _scalar(row.get(name))
+    if isinstance(node, Not):
+        inner = compile_expr(node.term)
+        return lambda row: None if (v := inner(row)) is None else not v
+    if isinstance(node, IsNull):
+        inner, negated = compile_expr(node.term), node.negated
+        return lambda row: (inner(row) is None) is not negated
+    if isinstance(node, InList):
+        inner, items, negated = compile_expr(node.term), [compile_expr(i) for i in node.items], node.negated
+
+        def in_list(row):
+            value = inner(row)
+            if value is None:
+                return None
+            found = any(value == item(row) for item in items)
+            return found is not negated
+
+        return in_list
+    if isinstance(node, Like):
+        inner = compile_expr(node.term)
+        regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in node.pattern),
+                           re.DOTALL)
+        negated = node.negated
+
+        def like(row):
+            value = inner(row)
+            if value is None:
+                return None
+            return (regex.fullmatch(str(value)) is not None) is not negated
+
+        return like
+    if isinstance(node, BinOp):
+        return _binop(node)
+    if isinstance(node, Call):
+        return _call(node)
+    raise TypeError(f"unexpected ES|QL node {node!r}")
+
+
+_COMPARE = {
+    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
+    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "+": lambda a, b: a + b, "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b, "/": lambda a, b: a / b if b else None,
+}
+
+
+def _binop(node: BinOp):
+    left, right, op = compile_expr(node.left), compile_expr(node.right), node.op
+    if op == "and":
+        def conj(row):
+            a, b = left(row), right(row)
+            if a is False or b is False:
+                return False
+            return None if a is None or b is None else True
+
+        return conj
+    if op == "or":
+        def disj(row):
+            a, b = left(row), right(row)
+            if a is True or b is True:
+                return True
+            return None if a is None or b is None else False
+
+        return disj
+    function = _COMPARE[op]
+
+    def binary(row):
+        a, b = left(row), right(row)
+        if a is None or b is None:
+            return None
+        try:
+            return function(a, b)
+        except TypeError:
+            return None
+
+    return binary
+
+
+def _call(node: Call):
+    args = [compile_expr(a) for a in node.args]
+    name = node.name
+    if name == "COALESCE":
+        return lambda row: next((v for a in args if (v := a(row)) is not None), None)
+    if name in ("TO_LOWER", "TO_UPPER", "LENGTH"):
+        method = {"TO_LOWER": str.lower, "TO_UPPER": str.upper, "LENGTH": len}[name]
+        return lambda row: None if (v := args[0](row)) is None else method(str(v))
+    if name == "CONCAT":
+        return lambda row: None if any((v := a(row)) is None for a in args) else "".join(str(a(row)) for a in args)
+    if name in ("STARTS_WITH", "ENDS_WITH"):
+        method = str.startswith if name == "STARTS_WITH" else str.endswith
+        return lambda row: None if (s := args[0](row)) is None or (p := args[1](row)) is None else method(str(s), p)
+    if name == "CASE":
+        def case(row):
+            for index in range(0, len(args) - 1, 2):
+                if args[index](row) is True:
+                    return args[index + 1](row)
+            return args[-1](row) if len(args) % 2 else None
+
+        return case
+    raise ValueError(f"the local engine does not run the ES|QL function {name}()")
+
+
+class CompiledEsql:
+    """Row-local commands run as events arrive; STATS and what follows run once per rule execution."""
+
+    def __init__(self, query):
+        self.query = query
+        commands = query.commands
+        split = next((i for i, c in enumerate(commands) if isinstance(c, Stats)), len(commands))
+        self.before = [self._row_step(c) for c in commands[:split]]
+        self.stats: Stats | None = commands[split] if split < len(commands) else None
+        self.after = commands[split + 1:] if self.stats else []
+        if self.stats:
+            self.group_exprs = [compile_expr(e) for _, e in self.stats.by]
+            self.agg_exprs = [compile_expr(a) if a is not None else None for _, _, a in self.stats.aggregates]
+        self.after_steps = [self._table_step(c) for c in self.after]
+
+    def _row_step(self, command):
+        if isinstance(command, Where):
+            condition = compile_expr(command.condition)
+            return lambda row: row if condition(row) is True else None
+        if isinstance(command, Eval):
+            assignments = [(name, compile_expr(expr)) for name, expr in command.assignments]
+
+            def evaluate(row):
+                row = dict(row)
+                for name, expr in assignments:
+                    row[name] = expr(row)
+                return row
+
+            return evaluate
+        if isinstance(command, (Keep, Sort, Limit)):
+            raise ValueError(f"the local engine runs {type(command).__name__.upper()} only after STATS")
+        raise TypeError(command)
+
+    def row(self, fields: dict):
+        """The event after the row-local commands, or None when a WHERE drops it."""
+        row = fields
+        for step in self.before:
+            row = step(row)
+            if row is None:
+                return None
+        return row
+
+    def compact(self, row: dict):
+        """What STATS needs of a row: its group key and the aggregated values."""
+        return tuple(g(row) for g in self.group_exprs), tuple(a(row) if a else 1 for a in self.agg_exprs)
+
+    def aggregate(self, compacts) -> list[dict]:
+        groups: dict[tuple, list[list]] = {}
+        for key, values in compacts:
+            bucket = groups.setdefault(key, [[] for _ in self.agg_exprs])
+            for column, value in zip(bucket, values):
+                column.append(value)
+        rows = []
+        for key, columns in groups.items():
+            row = {name: value for (name, _), value in zip(self.stats.by, key)}
+            for (name, func, arg), column in zip(self.stats.aggregates, columns):
+                present = [v for v in column if v is not None]
+                row[name] = _AGGREGATES[func](column if arg is None else present)
+            rows.append(row)
+        for step in self.after_steps:
+            rows = step(rows)
+        return rows
+
+    def _table_step(self, command):
+        if isinstance(command, Where):
+            condition = compile_expr(command.condition)
+            return lambda rows: [r for r in rows if condition(r) is True]
+        if isinstance(command, Eval):
+            row_step = self._row_step(command)
+            return lambda rows: [row_step(r) for r in rows]
+        if isinstance(command, Keep):
+            return lambda rows: [{k: r.get(k) for k in command.names} for r in rows]
+        if isinstance(command, Sort):
+            def sort(rows):
+                for name, descending in reversed(command.keys):
+                    rows = sorted(rows, key=lambda r: (r.get(name) is None, r.get(name)), reverse=descending)
+                return rows
+
+            return sort
+        if isinstance(command, Limit):
+            return lambda rows: rows[: command.count]
+        raise TypeError(command)
+
+
+_AGGREGATES = {
+    "COUNT": len,
+    "SUM": lambda vs: sum(vs) if vs else None,
+    "MIN": lambda vs: min(vs) if vs else None,
+    "MAX": lambda vs: max(vs) if vs else None,
+    "AVG": lambda vs: sum(vs) / len(vs) if vs else None,
+    "COUNT_DISTINCT": lambda vs: len(set(vs)),
+    "VALUES": lambda vs: sorted(set(vs), key=str),
+}
