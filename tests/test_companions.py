@@ -31,7 +31,8 @@ def _alerts(name):
 def test_the_seed_rules_are_unchanged_and_every_companion_names_what_it_completes():
     stems = {r.path.stem for r in PACK.rules}
     assert SEED_RULES <= stems
-    companions = [r for r in PACK.rules if r.path.stem not in SEED_RULES]
+    assert {r.path.stem for r in PACK.rules if "seed_branch" in r.metadata} == SEED_RULES
+    companions = [r for r in PACK.rules if "companion_of" in r.metadata]
     assert len(companions) == 5
     for rule in companions:
         assert set(rule.metadata["companion_of"]) <= SEED_RULES
@@ -63,5 +64,7 @@ def test_every_companion_note_comes_from_the_t1496_004_guide():
     from elastic_pack.build import pack_payloads
 
     guide = PACK.guides["T1496.004"]
+    aws_rules = {r.rule_id for r in PACK.rules if r.metadata["technique_guide"] == "T1496.004"}
     for payload in pack_payloads(PACK):
-        assert guide.table["escalation"][0] in payload["note"]
+        if payload["rule_id"] in aws_rules:
+            assert guide.table["escalation"][0] in payload["note"]

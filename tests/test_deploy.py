@@ -279,7 +279,8 @@ def test_doctor_reports_each_check(kibana):
 def test_stored_rules_match_kibanas_response_schema(kibana, tmp_path, kibana_openapi):
     """The stand-in answers like Kibana: what it stores validates against Kibana's RuleResponse."""
     deploy(tmp_path)
-    names = {"eql": "EqlRule", "threshold": "ThresholdRule", "esql": "EsqlRule", "new_terms": "NewTermsRule"}
+    names = {"eql": "EqlRule", "threshold": "ThresholdRule", "esql": "EsqlRule", "new_terms": "NewTermsRule",
+             "query": "QueryRule"}
     for rule in kibana.rules("soc"):
         assert kibana_openapi.component_errors("model/rule_schema/rule_schemas.schema.yaml", names[rule["type"]],
                                                rule) == [], rule["name"]

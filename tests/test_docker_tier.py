@@ -32,15 +32,24 @@ def _mapping_type(template: dict, field: str) -> str | None:
     return node.get("type")
 
 
-def test_template_gives_every_required_field_its_integration_type():
-    template = json.loads(TEMPLATE.read_text())
-    assert template["index_patterns"] == ["logs-aws.cloudtrail-*"] and "data_stream" in template
+def _templates() -> dict[str, dict]:
+    return {t["index_patterns"][0]: t for t in
+            (json.loads(p.read_text()) for p in (REPO / "docker" / "index-templates").glob("*.json"))}
+
+
+def test_templates_give_every_required_field_its_integration_type():
+    """Each rule's required fields are typed in the template of at least one data stream it reads."""
+    templates = _templates()
+    template = templates["logs-aws.cloudtrail-*"]
+    assert "data_stream" in template and _mapping_type(template, "source.ip") == "ip"
+    assert _mapping_type(template, "@timestamp") == "date"
     pack, _ = load_pack(CONTENT)
     for payload in pack_payloads(pack):
+        patterns = payload.get("index") or payload["query"].split("|")[0].replace("FROM", "").replace(",", " ").split()
+        covering = [templates[p] for p in patterns if p in templates]
+        assert covering, (payload["name"], patterns)
         for field in payload["required_fields"]:
-            assert _mapping_type(template, field["name"]) == field["type"], (payload["name"], field)
-    assert _mapping_type(template, "source.ip") == "ip"
-    assert _mapping_type(template, "@timestamp") == "date"
+            assert any(_mapping_type(t, field["name"]) == field["type"] for t in covering), (payload["name"], field)
 
 
 def test_compose_file_pins_versions_and_sets_what_the_detection_engine_needs():

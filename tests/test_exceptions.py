@@ -20,7 +20,7 @@ ROLE = "arn:aws:iam::123456789012:role/marketing-automation"
 def test_every_seed_rule_has_its_tuning_list():
     pack, _ = load_pack(CONTENT)
     objects = bundle_objects(pack)
-    seeds = {r.rule_id for r in pack.rules if "companion_of" not in r.metadata}
+    seeds = {r.rule_id for r in pack.rules if "seed_branch" in r.metadata}
     rules = [o for o in objects if o.get("rule_id") in seeds]
     assert len(rules) == 4
     lists = {o["list_id"]: o for o in objects if "list_id" in o and "item_id" not in o}

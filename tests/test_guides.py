@@ -26,19 +26,26 @@ def test_every_row_of_t1496_004_reaches_every_rule_note_and_the_playbook():
     pack, payloads = _payloads()
     guide = pack.guides["T1496.004"]
     playbook = render_playbooks(CONTENT)["T1496.004.md"]
+    aws_rules = [payloads[r.rule_id] for r in pack.rules if r.metadata["technique_guide"] == "T1496.004"]
     for row in TABLE_ROWS:
         for item in guide.table[row]:
             assert item in playbook, (row, item)
-            for payload in payloads.values():
+            for payload in aws_rules:
                 assert item in payload["note"], (payload["name"], row, item)
 
 
-def test_every_row_of_t1496_002_reaches_its_playbook():
-    pack, _ = _payloads()
+def test_every_row_of_t1496_002_reaches_its_playbook_and_its_rules_notes():
+    pack, payloads = _payloads()
     playbook = render_playbooks(CONTENT)["T1496.002.md"]
+    rules = [r for r in pack.rules if r.metadata.get("technique_guide") == "T1496.002"]
+    assert len(rules) == 3
+    for rule in rules:
+        assert rule.rule_id in playbook  # the playbook links to the rules that lead into it
     for row in TABLE_ROWS:
         for item in pack.guides["T1496.002"].table[row]:
             assert item in playbook, (row, item)
+            for rule in rules:
+                assert item in payloads[rule.rule_id]["note"], (rule.name, row, item)
 
 
 def test_notes_follow_elastics_layout_and_speak_of_their_own_rule():
@@ -46,7 +53,9 @@ def test_notes_follow_elastics_layout_and_speak_of_their_own_rule():
     pack, _ = load_pack(CONTENT)
     focus = {r.rule_id: r.metadata["guide_focus"] for r in pack.rules}
     words = {"sequence": "enable", "ses": "email", "sns": "sms", "bedrock": "model invocations", "converse": "converse",
-             "rotation": "session", "probe": "probe", "ses_recon": "sandbox", "first_seen": "first time"}
+             "rotation": "session", "probe": "probe", "ses_recon": "sandbox", "first_seen": "first time",
+             "proxyware_process": "proxyware", "proxyware_network": "domain", "egress_spike": "outbound"}
+    guide_of = {r.rule_id: pack.guides[r.metadata["technique_guide"]] for r in pack.rules}
     for payload in payloads.values():
         note = payload["note"]
         assert note.startswith("## Triage and analysis\n\n### Investigating " + payload["name"])
@@ -54,8 +63,11 @@ def test_notes_follow_elastics_layout_and_speak_of_their_own_rule():
             assert heading in note
         for fp in payload["false_positives"]:
             assert fp in note
-        assert "!{investigate" in note and "{{aws.cloudtrail.user_identity.arn}}" in note
-        assert payload["setup"].startswith("## Setup") and "logs-aws.cloudtrail-*" in payload["setup"]
+        guide = guide_of[payload["rule_id"]]
+        assert "!{investigate" in note
+        assert all("{{" + field + "}}" in note for _, field in guide.data["pivots"])
+        assert payload["setup"].startswith("## Setup")
+        assert guide.data["setup"]["text"].split()[0] in payload["setup"]
         assert words[focus[payload["rule_id"]]] in note.lower(), payload["name"]
 
 
@@ -63,8 +75,11 @@ def test_changing_a_row_changes_the_output(pack_dir):
     guide = pack_dir / "guides" / "T1496.004.toml"
     old = "Sudden high-volume email or SMS sending."
     guide.write_text(guide.read_text().replace(old, "Sudden bursts of outbound messages."))
-    _, payloads = _payloads(pack_dir)
-    for payload in payloads.values():
+    pack, payloads = _payloads(pack_dir)
+    for rule in pack.rules:
+        if rule.metadata["technique_guide"] != "T1496.004":
+            continue
+        payload = payloads[rule.rule_id]
         assert old not in payload["note"] and "Sudden bursts of outbound messages." in payload["note"]
     assert "Sudden bursts of outbound messages." in render_playbooks(pack_dir)["T1496.004.md"]
 

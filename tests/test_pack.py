@@ -20,9 +20,9 @@ def _payloads():
 def test_shipped_pack_has_the_four_seed_rules_and_no_findings():
     pack, findings = validate_pack(CONTENT)
     assert [str(f) for f in findings] == []
-    seeds = [r for r in pack.rules if "companion_of" not in r.metadata]
+    seeds = [r for r in pack.rules if "seed_branch" in r.metadata]
     assert sorted(r.type for r in seeds) == ["eql", "threshold", "threshold", "threshold"]
-    assert {r.type for r in pack.rules} == {"eql", "threshold", "esql", "new_terms"}
+    assert {r.type for r in pack.rules} == {"eql", "threshold", "esql", "new_terms", "query"}
 
 
 def test_every_built_rule_passes_kibanas_openapi_schema(kibana_openapi):
@@ -47,13 +47,15 @@ def test_kibana_openapi_rejects_what_the_embedded_schema_rejects(kibana_openapi)
         assert kibana_openapi.rule_create_errors(broken), change
 
 
-def test_every_rule_maps_to_mitre_t1496_004_and_impact():
+def test_every_rule_maps_to_impact_t1496_and_its_guides_subtechnique():
+    pack, _ = validate_pack(CONTENT)
+    guide_of = {r.rule_id: r.metadata["technique_guide"] for r in pack.rules}
     for payload in _payloads():
         (threat,) = payload["threat"]
         assert threat["tactic"]["id"] == "TA0040"
         (technique,) = threat["technique"]
         assert technique["id"] == "T1496"
-        assert [s["id"] for s in technique["subtechnique"]] == ["T1496.004"]
+        assert [s["id"] for s in technique["subtechnique"]] == [guide_of[payload["rule_id"]]]
 
 
 def test_bundle_is_deterministic_and_strips_metadata():
@@ -65,10 +67,12 @@ def test_bundle_is_deterministic_and_strips_metadata():
         assert "metadata" not in rule and "threshold_intent" not in rule
         assert rule["enabled"] is False
         assert rule["version"] >= 1
-        assert {"name": "aws.cloudtrail.user_identity.arn", "type": "keyword"} in rule["required_fields"]
-        if rule["type"] != "esql":  # ES|QL names its indices in FROM
-            assert rule["index"] == ["logs-aws.cloudtrail-*", "filebeat-*"]
-        assert rule["related_integrations"][0]["package"] == "aws"
+        assert rule["required_fields"]
+        if "aws.cloudtrail.user_identity.arn" in rule["query"]:
+            assert {"name": "aws.cloudtrail.user_identity.arn", "type": "keyword"} in rule["required_fields"]
+            if rule["type"] != "esql":  # ES|QL names its indices in FROM
+                assert rule["index"] == ["logs-aws.cloudtrail-*", "filebeat-*"]
+            assert rule["related_integrations"][0]["package"] == "aws"
 
 
 def test_risk_scores_sit_in_their_severity_band():

@@ -104,7 +104,7 @@ def sequence_problems(payload) -> list[str]:
 def _built(pack_dir):
     """The four seed rules as built (companion rules are checked elsewhere)."""
     pack, findings = load_pack(pack_dir)
-    seeds = {r.rule_id for r in pack.rules if "companion_of" not in r.metadata}
+    seeds = {r.rule_id for r in pack.rules if "seed_branch" in r.metadata}
     return {p["type"] + ":" + p["name"]: p for p in pack_payloads(pack) if p["rule_id"] in seeds}
 
 

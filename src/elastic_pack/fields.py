@@ -32,7 +32,12 @@ def field_type(name: str) -> str | None:
 # Field prefixes each integration's documents carry; an exception or rule on other fields of that data never matches.
 _CLOUDTRAIL_PREFIXES = ("@timestamp", "aws.cloudtrail.", "event.", "source.", "user_agent.", "cloud.", "user.",
                         "related.", "data_stream.", "tags", "message", "error.")
-_INDEX_DATA = {"logs-aws.cloudtrail-": _CLOUDTRAIL_PREFIXES, "filebeat-": None}
+_HOST_PREFIXES = ("@timestamp", "event.", "host.", "process.", "user.", "container.", "agent.", "data_stream.",
+                  "tags", "message", "source.", "destination.", "network.", "dns.", "url.", "related.")
+_INDEX_DATA = {"logs-aws.cloudtrail-": _CLOUDTRAIL_PREFIXES, "filebeat-": None,
+               "logs-endpoint.events.": _HOST_PREFIXES, "logs-windows.sysmon_operational-": _HOST_PREFIXES,
+               "logs-auditd_manager.auditd-": _HOST_PREFIXES, "auditbeat-": _HOST_PREFIXES,
+               "logs-network_traffic.": _HOST_PREFIXES, "packetbeat-": _HOST_PREFIXES}
 
 
 def in_index_data(name: str, index_patterns: list[str]) -> bool:

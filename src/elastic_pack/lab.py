@@ -10,7 +10,12 @@ from datetime import datetime, timedelta, timezone
 from .content.scenarios import Scenario, shift
 from .durations import parse_lookback, parse_span
 
-DATA_STREAM = "logs-aws.cloudtrail-{namespace}"
+DATA_STREAM = "logs-{dataset}-{namespace}"
+
+
+def stream_for(document: dict, namespace: str) -> str:
+    """The data stream an integration would write this event to (CloudTrail unless it says otherwise)."""
+    return DATA_STREAM.format(dataset=document.get("event.dataset", "aws.cloudtrail"), namespace=namespace)
 
 
 def schedule_for(rule, first: float, last: float) -> tuple[float, int]:
@@ -47,10 +52,9 @@ def elasticsearch_client(url: str | None = None):
 
 
 def seed(es, documents: list[dict], namespace: str = "default") -> tuple[str, int]:
-    """Write the documents into the CloudTrail data stream of that namespace; returns (stream, count)."""
+    """Write the documents into their data streams in that namespace; returns (streams, count)."""
     from elasticsearch.helpers import bulk
 
-    stream = DATA_STREAM.format(namespace=namespace)
-    actions = [{"_op_type": "create", "_index": stream, "_source": doc} for doc in documents]
+    actions = [{"_op_type": "create", "_index": stream_for(doc, namespace), "_source": doc} for doc in documents]
     count, _ = bulk(es, actions, refresh="wait_for")
-    return stream, count
+    return ", ".join(sorted({a["_index"] for a in actions})), count

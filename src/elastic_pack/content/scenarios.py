@@ -14,7 +14,7 @@ from ..findings import Finding
 
 _BLOCK_KEYS = {"count", "offset", "every", "action", "provider", "arn", "error_code", "error_message",
                "source_ip", "user_agent", "request_parameters", "fields", "drop", "dataset", "account", "region",
-               "identity_type", "access_key_id"}
+               "identity_type", "access_key_id", "template"}
 
 
 @dataclass
@@ -30,6 +30,8 @@ class EventBlock:
 
     def _document(self, when: datetime) -> dict:
         spec = self.spec
+        if spec.get("template") == "ecs":  # host and network events: only what the block says
+            return {"@timestamp": when.isoformat().replace("+00:00", "Z"), **spec.get("fields", {})}
         account = spec.get("account", "123456789012")
         arn = spec.get("arn", f"arn:aws:iam::{account}:user/compromised-user")
         failed = bool(spec.get("error_code"))
