@@ -39,3 +39,20 @@ def test_an_edge_moves_and_its_scenario_fails(pack_dir):
     (scenario,) = [s for s in SCENARIOS if s.name == "edge_ses_exactly_100"]
     result = check_scenario(pack, scenario)
     assert result.problems == ["aws_ses_high_volume_email_sending: expected 0 alert(s), got 1"]
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[s.name for s in SCENARIOS])
+def test_gates_never_change_the_alerts(scenario, monkeypatch):
+    """The engine's per-rule gates only skip events a rule cannot match."""
+    from elastic_pack.engine import rules as engine_rules
+
+    gated = check_scenario(PACK, scenario).alerts
+    original = engine_rules.compile_rule
+
+    def ungated(*args, **kwargs):
+        rule = original(*args, **kwargs)
+        rule.gate = None
+        return rule
+
+    monkeypatch.setattr("elastic_pack.scenario_run.compile_rule", ungated)
+    assert check_scenario(PACK, scenario).alerts == gated

@@ -122,3 +122,85 @@ def seed(
         raise typer.Exit(1)
     console().print(f"wrote {count} events to {stream}; expected alerts: "
                     + (", ".join(f"{k} x{v}" for k, v in chosen[0].expect.items()) or "none"))
+
+
+@app.command()
+def backtest(
+    paths: Annotated[list[Path], typer.Argument(help="CloudTrail files or folders (AWSLogs/ trees, .json.gz).")],
+    from_: Annotated[Optional[str], typer.Option("--from", help="Start date (ISO 8601), inclusive.")] = None,
+    to: Annotated[Optional[str], typer.Option("--to", help="End date (ISO 8601), exclusive.")] = None,
+    content: ContentOption = None,
+    as_json: JsonOption = False,
+    html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
+) -> None:
+    """Run the pack over your own CloudTrail logs: alerts per rule, identity and day, hourly distributions
+    against each threshold, suggested thresholds and exception candidates."""
+    import sys
+
+    from ..backtest import backtest as run_backtest
+    from ..engine.events import parse_time
+    from ..errors import ContentError
+
+    err = console(stderr=True)
+    try:
+        start = parse_time(from_) if from_ else None
+        end = parse_time(to) if to else None
+    except ValueError as exc:
+        err.print(f"[red]error:[/] --from/--to: {exc}")
+        raise typer.Exit(1)
+    missing = [p for p in paths if not p.exists()]
+    if missing:
+        err.print(f"[red]error:[/] no such file or folder: {', '.join(map(str, missing))}")
+        raise typer.Exit(1)
+    try:
+        if sys.stderr.isatty() and not as_json:
+            from rich.progress import Progress
+
+            from ..cloudtrail import find_files
+
+            with Progress(console=err, transient=True) as progress:
+                task = progress.add_task("reading CloudTrail", total=len(find_files(paths)))
+                result = run_backtest(paths, content, start, end, on_file=lambda _: progress.advance(task))
+        else:
+            result = run_backtest(paths, content, start, end)
+    except ContentError as exc:
+        print_findings(exc.findings, as_json=False)
+        raise typer.Exit(1)
+    for reason in result.input.skipped:
+        err.print(f"[yellow]skipped[/] {reason}")
+    if html:
+        from ..backtest.html import render_html
+
+        html.write_text(render_html(result), encoding="utf-8")
+        err.print(f"wrote {html}")
+    if as_json:
+        typer.echo(json.dumps(result.to_json(), indent=2))
+        return
+    _print_backtest(result)
+
+
+def _print_backtest(result) -> None:
+    from rich.table import Table
+
+    out = console()
+    data = result.to_json()
+    out.print(f"{data['events']:,} events from {data['files']} files; {data['skipped_count']} unusable inputs; "
+              f"{data['late_events']} late events skipped")
+    table = Table(title="Threshold rules: hourly counts per identity")
+    for column in ("rule", "threshold", "p50", "p90", "p99", "p99.9", "max", "suggested", "hours over"):
+        table.add_column(column)
+    for t in result.thresholds:
+        p = t.percentiles
+        table.add_row(t.rule_name, str(t.value), str(p["p50"]), str(p["p90"]), str(p["p99"]), str(p["p99.9"]),
+                      str(t.maximum), str(t.suggested), str(t.hours_at_or_over))
+    out.print(table)
+    alerts = Table(title="Alerts per rule")
+    alerts.add_column("rule")
+    alerts.add_column("alerts")
+    for rule, count in sorted(data["alerts_per_rule"].items()):
+        alerts.add_row(rule, str(count))
+    out.print(alerts)
+    if data["exception_candidates"]:
+        out.print("Exception candidates (alerting on most days they are active):")
+        for c in data["exception_candidates"]:
+            out.print(f"  {c['rule']}: {c['identity']} ({c['alert_days']} of {c['active_days']} days)")

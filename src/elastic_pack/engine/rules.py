@@ -14,6 +14,7 @@ from ..eql_query import EqlQuery
 from ..kql import compile_kql
 from .alerts import Alert
 from .eql_compile import Compiler, UnsupportedEql, compile_event_query
+from .gates import esql_gate, kql_gate, sequence_gate
 from .events import Event
 from .schedule import Schedule
 from .sequence import SequenceMatcher
@@ -33,6 +34,7 @@ class CompiledRule:
         self.max_signals = int(rule.rule.get("max_signals", 100))
         self.exceptions = exceptions or []
         self.schedule: Schedule | None = None
+        self.gate = None  # (field, values): events without one of the values cannot match (see gates.py)
 
     def excepted(self, fields: dict) -> bool:
         return any(p(fields) for p in self.exceptions)
@@ -57,11 +59,13 @@ class ThresholdRule(CompiledRule):
     def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
         self.filter = compile_kql(query.tree)
+        self.gate = kql_gate(query.tree)
         threshold = rule.rule["threshold"]
         fields = threshold["field"]
         self.group_fields = [fields] if isinstance(fields, str) else list(fields)
         self.counter = ThresholdCounter(self.group_fields, int(threshold["value"]), self.lookback, self.max_signals)
         self.next_run: float | None = None
+        self.on_match = None  # optional observer (key, event), e.g. the backtest's hourly counts
 
     def start(self, first_time):
         super().start(first_time)
@@ -85,6 +89,8 @@ class ThresholdRule(CompiledRule):
             key = self.counter.key_of(fields)
             if key is not None:
                 self.counter.add(key, event.window_time, event.timestamp)
+                if self.on_match is not None:
+                    self.on_match(key, event)
         return alerts
 
     def finish(self, last_time):
@@ -105,6 +111,7 @@ class EqlSequenceRule(CompiledRule):
     def __init__(self, rule: RuleFile, query: EqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
         compiler = Compiler(query)
+        self.gate = sequence_gate(query, compiler.insensitive)
         compiled: dict[int, Predicate] = {}
         stages = []
         for sub in query.sequence.queries:
@@ -162,6 +169,7 @@ class QueryRule(CompiledRule):
     def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
         self.filter = compile_kql(query.tree)
+        self.gate = kql_gate(query.tree)
 
     def feed(self, event):
         fields = event.fields
@@ -182,6 +190,7 @@ class NewTermsRule(CompiledRule):
     def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
         self.filter = compile_kql(query.tree)
+        self.gate = kql_gate(query.tree)
         self.fields = list(rule.rule["new_terms_fields"])
         self.history = parse_lookback(rule.rule.get("history_window_start", "now-7d")).total_seconds()
         self.last_seen: dict[tuple, float] = {}
@@ -221,6 +230,7 @@ class EsqlRule(CompiledRule):
         from ..esql.evaluate import CompiledEsql
 
         self.esql = CompiledEsql(query)
+        self.gate = esql_gate(query)
         suppression = rule.rule.get("alert_suppression") or {}
         self.suppress_by = list(suppression.get("group_by", []))
         duration = suppression.get("duration")
@@ -228,6 +238,11 @@ class EsqlRule(CompiledRule):
                              if duration else 0.0)
         self.suppressed_until: dict[tuple, float] = {}
         self.rows: deque = deque()  # (window_time, timestamp, compact)
+        if self.esql.stats is not None:
+            from ..esql.window import SlidingStats
+
+            self.window = SlidingStats(self.esql.stats.aggregates)
+            self.spans: dict[tuple, list] = {}  # key -> [count, deque of timestamps]
         self.next_run: float | None = None
 
     def start(self, first_time):
@@ -249,22 +264,28 @@ class EsqlRule(CompiledRule):
         if self.esql.stats is None:
             run_time = self.schedule.first_run_at_or_after(event.window_time)
             return [*alerts, self.alert({}, 1, event.timestamp, event.timestamp, run_time)]
-        self.rows.append((event.window_time, event.timestamp, self.esql.compact(row)))
+        compact = self.esql.compact(row)
+        self.rows.append((event.window_time, event.timestamp, compact))
+        self.window.add(*compact)
+        self.spans.setdefault(compact[0], deque()).append(event.timestamp)
         return alerts
 
     def _run(self, run_time: float) -> list[Alert]:
         start = run_time - self.lookback
         while self.rows and self.rows[0][0] < start:
-            self.rows.popleft()
+            _, _, (key, values) = self.rows.popleft()
+            self.window.remove(key, values)
+            stamps = self.spans[key]
+            stamps.popleft()
+            if not stamps:
+                del self.spans[key]
         if not self.rows:
             return []
         by_names = [name for name, _ in self.esql.stats.by]
-        spans: dict[tuple, list] = {}
-        for _, timestamp, (key, _) in self.rows:
-            span = spans.setdefault(key, [timestamp, timestamp, 0])
-            span[0], span[1], span[2] = min(span[0], timestamp), max(span[1], timestamp), span[2] + 1
+        aggregate_names = [name for name, _, _ in self.esql.stats.aggregates]
+        result = self.esql.finish_rows(self.window.results(by_names, aggregate_names))
         alerts = []
-        for row in self.esql.aggregate(c for _, _, c in self.rows)[: self.max_signals]:
+        for row in result[: self.max_signals]:
             key = tuple(row.get(n) for n in by_names)
             group = {n: row.get(n) for n in by_names}
             if self.suppress_by:
@@ -272,7 +293,8 @@ class EsqlRule(CompiledRule):
                 if self.suppressed_until.get(suppress_key, float("-inf")) > run_time:
                     continue
                 self.suppressed_until[suppress_key] = run_time + self.suppress_for
-            first, last, count = spans.get(key, (run_time, run_time, 0))
+            stamps = self.spans.get(key)
+            first, last, count = (min(stamps), max(stamps), len(stamps)) if stamps else (run_time, run_time, 0)
             alerts.append(self.alert(group, count, first, last, run_time))
         return alerts
 

@@ -29,6 +29,17 @@ def compile_expr(node) -> Callable[[Row], object]:
         inner, negated = compile_expr(node.term), node.negated
         return lambda row: (inner(row) is None) is not negated
     if isinstance(node, InList):
+        if isinstance(node.term, Col) and all(isinstance(i, Lit) for i in node.items):
+            # the common case: a field against literal values, as a set lookup
+            name, members, negated = node.term.name, frozenset(i.value for i in node.items), node.negated
+
+            def in_literals(row):
+                value = row.get(name)
+                if value is None or value.__class__ is list:
+                    return None
+                return (value in members) is not negated
+
+            return in_literals
         inner, items, negated = compile_expr(node.term), [compile_expr(i) for i in node.items], node.negated
 
         def in_list(row):
@@ -67,19 +78,36 @@ _COMPARE = {
 
 
 def _binop(node: BinOp):
+    if node.op in ("==", "!=") and isinstance(node.left, Col) and isinstance(node.right, Lit) \
+            and node.right.value is not None:
+        name, value, equal = node.left.name, node.right.value, node.op == "=="
+
+        def field_equals(row):
+            current = row.get(name)
+            if current is None or current.__class__ is list:
+                return None
+            return (current == value) is equal
+
+        return field_equals
     left, right, op = compile_expr(node.left), compile_expr(node.right), node.op
     if op == "and":
         def conj(row):
-            a, b = left(row), right(row)
-            if a is False or b is False:
+            a = left(row)
+            if a is False:
+                return False
+            b = right(row)
+            if b is False:
                 return False
             return None if a is None or b is None else True
 
         return conj
     if op == "or":
         def disj(row):
-            a, b = left(row), right(row)
-            if a is True or b is True:
+            a = left(row)
+            if a is True:
+                return True
+            b = right(row)
+            if b is True:
                 return True
             return None if a is None or b is None else False
 
@@ -168,7 +196,14 @@ class CompiledEsql:
         """What STATS needs of a row: its group key and the aggregated values."""
         return tuple(g(row) for g in self.group_exprs), tuple(a(row) if a else 1 for a in self.agg_exprs)
 
+    def finish_rows(self, rows: list[dict]) -> list[dict]:
+        """The commands after STATS, over STATS' result rows."""
+        for step in self.after_steps:
+            rows = step(rows)
+        return rows
+
     def aggregate(self, compacts) -> list[dict]:
+        """STATS from scratch over compacted rows (the sliding window keeps it incrementally instead)."""
         groups: dict[tuple, list[list]] = {}
         for key, values in compacts:
             bucket = groups.setdefault(key, [[] for _ in self.agg_exprs])

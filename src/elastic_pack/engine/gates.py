@@ -1,0 +1,87 @@
+"""Gates: a cheap necessary condition per rule (one field must hold one of a few strings), read from the
+rule's own query. An event that fails a rule's gate cannot match any part of that rule's query, so the
+engine does not hand it to the rule: alerts are the same, and most CloudTrail events (S3, EC2, STS ...)
+cost one dictionary lookup per rule instead of a query evaluation."""
+
+from __future__ import annotations
+
+from eql import ast as eql_ast
+
+from ..eql_query import EqlQuery, field_name
+from ..esql import parser as esql
+from ..kql import ast as kql
+
+Gate = tuple[str, frozenset]
+_PREFERRED = ("event.action", "event.provider", "event.category", "event.dataset")
+
+
+def _pick(gates: list[Gate]) -> Gate | None:
+    if not gates:
+        return None
+    return min(gates, key=lambda g: (_PREFERRED.index(g[0]) if g[0] in _PREFERRED else len(_PREFERRED), len(g[1])))
+
+
+def _union(gates: list[Gate | None]) -> Gate | None:
+    """A disjunction is gated only when every branch is gated on the same field."""
+    if not gates or any(g is None for g in gates) or len({g[0] for g in gates}) != 1:
+        return None
+    return gates[0][0], frozenset().union(*(g[1] for g in gates))
+
+
+# KQL
+def kql_gate(node) -> Gate | None:
+    if isinstance(node, kql.And):
+        return _pick([g for g in map(kql_gate, node.items) if g])
+    if isinstance(node, kql.Or):
+        return _union([kql_gate(i) for i in node.items])
+    if isinstance(node, kql.Match):
+        items = node.value.items if isinstance(node.value, kql.ValueOr) else (node.value,)
+        if all(isinstance(i, kql.Literal) and not i.is_wildcard for i in items):
+            return node.field, frozenset(i.text for i in items)
+    return None
+
+
+# EQL (case-insensitive sets are left ungated)
+def eql_gate(node, insensitive: set[int]) -> Gate | None:
+    if isinstance(node, eql_ast.And):
+        return _pick([g for g in (eql_gate(t, insensitive) for t in node.terms) if g])
+    if isinstance(node, eql_ast.Or):
+        return _union([eql_gate(t, insensitive) for t in node.terms])
+    if isinstance(node, eql_ast.Comparison) and node.comparator == "==" and isinstance(node.left, eql_ast.Field) \
+            and isinstance(node.right, eql_ast.String):
+        return field_name(node.left), frozenset((node.right.value,))
+    if isinstance(node, eql_ast.InSet) and id(node) not in insensitive and isinstance(node.expression, eql_ast.Field) \
+            and all(isinstance(c, eql_ast.String) for c in node.container):
+        return field_name(node.expression), frozenset(c.value for c in node.container)
+    return None
+
+
+def sequence_gate(query: EqlQuery, insensitive: set[int]) -> Gate | None:
+    stages = [sub.query.query for sub in query.sequence.queries]
+    return _union([eql_gate(s, insensitive) for s in stages])
+
+
+# ES|QL: the WHERE commands before the first EVAL or STATS
+def esql_expr_gate(node) -> Gate | None:
+    if isinstance(node, esql.BinOp) and node.op == "and":
+        return _pick([g for g in (esql_expr_gate(node.left), esql_expr_gate(node.right)) if g])
+    if isinstance(node, esql.BinOp) and node.op == "or":
+        return _union([esql_expr_gate(node.left), esql_expr_gate(node.right)])
+    if isinstance(node, esql.BinOp) and node.op == "==" and isinstance(node.left, esql.Col) \
+            and isinstance(node.right, esql.Lit) and isinstance(node.right.value, str):
+        return node.left.name, frozenset((node.right.value,))
+    if isinstance(node, esql.InList) and not node.negated and isinstance(node.term, esql.Col) \
+            and all(isinstance(i, esql.Lit) and isinstance(i.value, str) for i in node.items):
+        return node.term.name, frozenset(i.value for i in node.items)
+    return None
+
+
+def esql_gate(query) -> Gate | None:
+    gates = []
+    for command in query.commands:
+        if not isinstance(command, esql.Where):
+            break
+        gate = esql_expr_gate(command.condition)
+        if gate:
+            gates.append(gate)
+    return _pick(gates)

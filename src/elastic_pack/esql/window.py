@@ -1,0 +1,76 @@
+"""STATS over a sliding window, kept up to date as rows enter and leave instead of recomputed per run."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+_INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
+
+
+class SlidingStats:
+    """Per group: row count, and per aggregate a running state. MIN, MAX and VALUES keep a Counter of
+    values (so removal is exact); COUNT and SUM keep totals."""
+
+    def __init__(self, aggregates):
+        self.functions = [func for _, func, _ in aggregates]
+        self.star = [arg is None for _, _, arg in aggregates]
+        self.groups: dict[tuple, list] = {}
+
+    def _state(self):
+        return [0, [Counter() if f not in ("COUNT", "SUM", "AVG") else [0, 0] for f in self.functions]]
+
+    def add(self, key: tuple, values: tuple) -> None:
+        state = self.groups.get(key)
+        if state is None:
+            state = self.groups[key] = self._state()
+        state[0] += 1
+        for slot, func, star, value in zip(state[1], self.functions, self.star, values):
+            if value is None and not star:
+                continue
+            if isinstance(slot, Counter):
+                slot[value] += 1
+            else:
+                slot[0] += 1
+                slot[1] += value if func != "COUNT" else 0
+
+    def remove(self, key: tuple, values: tuple) -> None:
+        state = self.groups[key]
+        state[0] -= 1
+        if state[0] == 0:
+            del self.groups[key]
+            return
+        for slot, func, star, value in zip(state[1], self.functions, self.star, values):
+            if value is None and not star:
+                continue
+            if isinstance(slot, Counter):
+                slot[value] -= 1
+                if slot[value] == 0:
+                    del slot[value]
+            else:
+                slot[0] -= 1
+                slot[1] -= value if func != "COUNT" else 0
+
+    def results(self, by_names, aggregate_names) -> list[dict]:
+        rows = []
+        for key, (_, slots) in self.groups.items():
+            row = dict(zip(by_names, key))
+            for name, func, slot in zip(aggregate_names, self.functions, slots):
+                row[name] = _finish(func, slot)
+            rows.append(row)
+        return rows
+
+
+def _finish(func: str, slot):
+    if func == "COUNT":
+        return slot[0]
+    if func == "SUM":
+        return slot[1] if slot[0] else None
+    if func == "AVG":
+        return slot[1] / slot[0] if slot[0] else None
+    if func == "COUNT_DISTINCT":
+        return len(slot)
+    if func == "MIN":
+        return min(slot) if slot else None
+    if func == "MAX":
+        return max(slot) if slot else None
+    return sorted(slot, key=str)  # VALUES
