@@ -284,3 +284,19 @@ def test_stored_rules_match_kibanas_response_schema(kibana, tmp_path, kibana_ope
     for rule in kibana.rules("soc"):
         assert kibana_openapi.component_errors("model/rule_schema/rule_schemas.schema.yaml", names[rule["type"]],
                                                rule) == [], rule["name"]
+
+
+def test_deploy_applies_a_saved_plan_and_refuses_a_stale_one(kibana, tmp_path):
+    plan_file = tmp_path / "plan.json"
+    assert cli("diff", "--space", "soc", "--out", str(plan_file)).exit_code == 0
+    applied = deploy(tmp_path, "--plan", str(plan_file))
+    assert applied.exit_code == 0, applied.output
+    assert len(kibana.rules("soc")) == RULES
+
+    deploy(tmp_path)
+    cli("diff", "--space", "soc", "--out", str(plan_file))
+    kibana.rule(SES, "soc")["revision"] += 1  # someone edits the space after the review
+    kibana.rule(SES, "soc")["severity"] = "low"
+    refused = deploy(tmp_path, "--plan", str(plan_file))
+    assert refused.exit_code == 1 and "the space changed since" in refused.stderr
+    assert kibana.rule(SES, "soc")["severity"] == "low"

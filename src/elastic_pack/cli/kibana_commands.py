@@ -113,6 +113,8 @@ def deploy(
     enable: Annotated[bool, typer.Option("--enable", help="Create new rules enabled (default: disabled; "
                                                           "existing rules keep their state).")] = False,
     backup_dir: Annotated[Path, typer.Option("--backup-dir", help="Where the pre-change backup goes.")] = Path("backups"),
+    saved_plan: Annotated[Optional[Path], typer.Option("--plan", help="Apply exactly this plan (from `diff --out`); "
+                                                       "refuse if the space or the pack changed since.")] = None,
     as_json: JsonOption = False,
     kibana_url: UrlOption = None, api_key: ApiKeyOption = None, username: UserOption = None,
     password: PasswordOption = None, ca_cert: CaOption = None, insecure: InsecureOption = False,
@@ -126,6 +128,8 @@ def deploy(
 
     client = _client_or_exit(kibana_url, space, api_key, username, password, ca_cert, insecure)
     plan, exception_objects = _plan_or_exit(client, content)
+    if saved_plan is not None:
+        _check_saved_plan(saved_plan, plan)
     if not as_json:
         show_plan(plan, prune)
     if not plan.has_changes(prune) and not exception_objects:
@@ -143,6 +147,21 @@ def deploy(
     result = apply_plan(client, plan, exception_objects, backup_dir, prune=prune, enable_new=enable)
     _report(result, as_json, plan)
     raise typer.Exit(0 if result.ok else 1)
+
+
+def _check_saved_plan(path: Path, plan) -> None:
+    """A reviewed plan is applied only if computing it again gives the same plan on the same space."""
+    try:
+        saved = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _fail(f"cannot read plan {path}: {exc}")
+    current = json.loads(json.dumps(plan.to_json(), default=str))
+    if saved.get("space") != plan.space:
+        _fail(f"plan {path} is for space {saved.get('space')!r}, not {plan.space!r}")
+    if saved.get("remote_fingerprint") != current["remote_fingerprint"]:
+        _fail(f"the space changed since {path} was made: run `elastic-pack diff --out` again and review it")
+    if saved.get("rules") != current["rules"]:
+        _fail(f"the pack changed since {path} was made: run `elastic-pack diff --out` again and review it")
 
 
 def _report(result, as_json: bool, plan) -> None:
