@@ -8,7 +8,7 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from .content.scenarios import Scenario, shift
-from .durations import parse_lookback, parse_span
+from .durations import parse_span
 
 DATA_STREAM = "logs-{dataset}-{namespace}"
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from ..build import MARKER_TAG
 
 # What Kibana owns or fills in on its own; never part of a diff.
 SERVER_FIELDS = frozenset({"id", "created_at", "updated_at", "created_by", "updated_by", "revision", "immutable",

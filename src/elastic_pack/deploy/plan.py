@@ -7,7 +7,8 @@ import json
 from dataclasses import dataclass, field
 
 from ..kibana import KibanaClient
-from .normalize import MARKER_TAG, field_changes
+from ..build import MARKER_TAG
+from .normalize import field_changes
 
 
 @dataclass

@@ -14,7 +14,7 @@ from typing import Any
 
 from eql import ast
 from eql.parser import lark_parser
-from lark import Token, Tree
+from lark import Token
 
 from ..eql_query import EqlQuery, field_name
 

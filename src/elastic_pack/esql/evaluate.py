@@ -135,7 +135,11 @@ def _call(node: Call):
         method = {"TO_LOWER": str.lower, "TO_UPPER": str.upper, "LENGTH": len}[name]
         return lambda row: None if (v := args[0](row)) is None else method(str(v))
     if name == "CONCAT":
-        return lambda row: None if any((v := a(row)) is None for a in args) else "".join(str(a(row)) for a in args)
+        def concat(row):
+            parts = [a(row) for a in args]
+            return None if any(p is None for p in parts) else "".join(str(p) for p in parts)
+
+        return concat
     if name in ("STARTS_WITH", "ENDS_WITH"):
         method = str.startswith if name == "STARTS_WITH" else str.endswith
         return lambda row: None if (s := args[0](row)) is None or (p := args[1](row)) is None else method(str(s), p)

@@ -1,0 +1,84 @@
+"""ES|QL rules."""
+
+from __future__ import annotations
+
+from collections import deque
+
+from ..content.model import RuleFile
+from ..durations import parse_span
+from .alerts import Alert
+from .base import WindowedRule
+from .gates import esql_gate
+
+
+class EsqlRule(WindowedRule):
+    """An ES|QL rule. Aggregating queries run STATS over each run's window and alert per result row;
+    `alert_suppression` (group_by, duration) keeps a group from alerting again within the duration."""
+
+    def __init__(self, rule: RuleFile, query, exceptions=None):
+        super().__init__(rule, exceptions)
+        from ..esql.evaluate import CompiledEsql
+
+        self.esql = CompiledEsql(query)
+        self.windowed = self.esql.stats is not None
+        self.gate = esql_gate(query)
+        suppression = rule.rule.get("alert_suppression") or {}
+        self.suppress_by = list(suppression.get("group_by", []))
+        duration = suppression.get("duration")
+        self.suppress_for = (parse_span(f"{duration['value']}{duration['unit']}").total_seconds()
+                             if duration else 0.0)
+        self.suppressed_until: dict[tuple, float] = {}
+        self.rows: deque = deque()  # (window_time, timestamp, compact)
+        if self.esql.stats is not None:
+            from ..esql.window import SlidingStats
+
+            self.window = SlidingStats(self.esql.stats.aggregates)
+            self.spans: dict[tuple, deque] = {}  # key -> timestamps of its rows in the window
+
+    def feed(self, event):
+        alerts = self.catch_up(event.window_time)
+        if self.exceptions and self.excepted(event.fields):
+            return alerts
+        row = self.esql.row(event.fields)
+        if row is None:
+            return alerts
+        if self.esql.stats is None:
+            run_time = self.schedule.first_run_at_or_after(event.window_time)
+            return [*alerts, self.alert({}, 1, event.timestamp, event.timestamp, run_time)]
+        compact = self.esql.compact(row)
+        self.rows.append((event.window_time, event.timestamp, compact))
+        self.window.add(*compact)
+        self.spans.setdefault(compact[0], deque()).append(event.timestamp)
+        return alerts
+
+    def _run(self, run_time: float) -> list[Alert]:
+        start = run_time - self.lookback
+        while self.rows and self.rows[0][0] < start:
+            _, _, (key, values) = self.rows.popleft()
+            self.window.remove(key, values)
+            stamps = self.spans[key]
+            stamps.popleft()
+            if not stamps:
+                del self.spans[key]
+        if not self.rows:
+            return []
+        by_names = [name for name, _ in self.esql.stats.by]
+        aggregate_names = [name for name, _, _ in self.esql.stats.aggregates]
+        result = self.esql.finish_rows(self.window.results(by_names, aggregate_names))
+        alerts = []
+        for row in result[: self.max_signals]:
+            key = tuple(row.get(n) for n in by_names)
+            group = {n: row.get(n) for n in by_names}
+            if self.suppress_by:
+                suppress_key = tuple(row.get(n) for n in self.suppress_by)
+                if self.suppressed_until.get(suppress_key, float("-inf")) > run_time:
+                    continue
+                self.suppressed_until[suppress_key] = run_time + self.suppress_for
+            stamps = self.spans.get(key)
+            first, last, count = (min(stamps), max(stamps), len(stamps)) if stamps else (run_time, run_time, 0)
+            alerts.append(self.alert(group, count, first, last, run_time))
+        return alerts
+
+
+    def state_size(self):
+        return len(self.rows)

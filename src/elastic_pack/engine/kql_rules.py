@@ -1,0 +1,103 @@
+"""Rules whose query is KQL: threshold, custom query, new terms."""
+
+from __future__ import annotations
+
+from ..content.model import RuleFile
+from ..content.queries import KqlQuery
+from ..durations import parse_lookback
+from ..kql import compile_kql
+from .alerts import Alert
+from .base import _NONE, CompiledRule, WindowedRule
+from .gates import kql_gate
+from .threshold import ThresholdCounter
+
+
+class ThresholdRule(WindowedRule):
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
+        super().__init__(rule, exceptions)
+        self.filter = compile_kql(query.tree)
+        self.gate = kql_gate(query.tree)
+        threshold = rule.rule["threshold"]
+        fields = threshold["field"]
+        self.group_fields = [fields] if isinstance(fields, str) else list(fields)
+        self.counter = ThresholdCounter(self.group_fields, int(threshold["value"]), self.lookback, self.max_signals)
+        self.on_match = None  # optional observer (key, event), e.g. the backtest's hourly counts
+
+    def _run(self, run_time: float) -> list[Alert]:
+        return [
+            self.alert(dict(zip(self.group_fields, key)), count, first, last, run_time)
+            for key, count, first, last in self.counter.run(run_time)
+        ]
+
+    def feed(self, event):
+        alerts = self.catch_up(event.window_time)
+        fields = event.fields
+        if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
+            key = self.counter.key_of(fields)
+            if key is not None:
+                self.counter.add(key, event.window_time, event.timestamp)
+                if self.on_match is not None:
+                    self.on_match(key, event)
+        return alerts
+
+
+    def state_size(self):
+        return self.counter.state_size()
+
+
+class QueryRule(CompiledRule):
+    """A custom query rule: one alert per matching event (overlapping runs see it once, as Kibana dedupes)."""
+
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
+        super().__init__(rule, exceptions)
+        self.filter = compile_kql(query.tree)
+        self.gate = kql_gate(query.tree)
+
+    def feed(self, event):
+        fields = event.fields
+        if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
+            run_time = self.schedule.first_run_at_or_after(event.window_time)
+            return [self.alert({}, 1, event.timestamp, event.timestamp, run_time)]
+        return _NONE
+
+
+class NewTermsRule(CompiledRule):
+    """Alerts on a value of `new_terms_fields` not seen in the history window before (Kibana's new_terms).
+
+    The history is what the engine has read. Like a rule deployed on an index that already holds its
+    history window, it raises nothing until the stream has covered one whole history window (warm-up);
+    otherwise every value in the first days would be "new".
+    """
+
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
+        super().__init__(rule, exceptions)
+        self.filter = compile_kql(query.tree)
+        self.gate = kql_gate(query.tree)
+        self.fields = list(rule.rule["new_terms_fields"])
+        self.history = parse_lookback(rule.rule.get("history_window_start", "now-7d")).total_seconds()
+        self.last_seen: dict[tuple, float] = {}
+        self._fed = 0
+
+    def feed(self, event):
+        fields = event.fields
+        if not self.filter(fields) or (self.exceptions and self.excepted(fields)):
+            return _NONE
+        values = tuple(fields.get(f) for f in self.fields)
+        if any(v is None for v in values):
+            return _NONE
+        values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
+        previous = self.last_seen.get(values)
+        self.last_seen[values] = event.window_time
+        self._fed += 1
+        if self._fed % 4096 == 0:  # forget values older than the history window: memory stays bounded
+            horizon = event.window_time - self.history - self.lookback
+            self.last_seen = {k: t for k, t in self.last_seen.items() if t >= horizon}
+        if previous is not None and event.window_time - previous <= self.history:
+            return _NONE
+        if event.window_time < self.schedule.start + self.history:
+            return _NONE  # still warming up
+        run_time = self.schedule.first_run_at_or_after(event.window_time)
+        return [self.alert(dict(zip(self.fields, values)), 1, event.timestamp, event.timestamp, run_time)]
+
+    def state_size(self):
+        return len(self.last_seen)
