@@ -92,7 +92,7 @@ def main() -> None:
     args = parser.parse_args()
     n = args.events
     pack, _ = load_pack()
-    sequence_rule = next(r for r in pack.rules if r.type == "eql")
+    sequence_rule = next(r for r in pack.rules if r.metadata.get("seed_branch") == "A")
 
     gen_flat = timed(lambda: sum(1 for _ in flat_events(n)))
     rules = [compile_rule(r) for r in pack.rules]

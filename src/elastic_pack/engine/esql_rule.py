@@ -34,6 +34,7 @@ class EsqlRule(WindowedRule):
 
             self.window = SlidingStats(self.esql.stats.aggregates)
             self.spans: dict[tuple, deque] = {}  # key -> timestamps of its rows in the window
+            self.passing: dict[tuple, dict] = {}  # group -> its result row, for groups that pass WHERE
 
     def feed(self, event):
         alerts = self.catch_up(event.window_time)
@@ -60,11 +61,16 @@ class EsqlRule(WindowedRule):
             stamps.popleft()
             if not stamps:
                 del self.spans[key]
-        if not self.rows:
-            return []
         by_names = [name for name, _ in self.esql.stats.by]
         aggregate_names = [name for name, _, _ in self.esql.stats.aggregates]
-        result = self.esql.finish_rows(self.window.results(by_names, aggregate_names))
+        for group_key in self.window.take_dirty():  # only groups whose rows changed can change their result
+            row = self.window.row(group_key, by_names, aggregate_names)
+            row = self.esql.after_row(row) if row is not None else None
+            if row is None:
+                self.passing.pop(group_key, None)
+            else:
+                self.passing[group_key] = row
+        result = self.esql.after_table(list(self.passing.values()))
         alerts = []
         for row in result[: self.max_signals]:
             key = tuple(row.get(n) for n in by_names)

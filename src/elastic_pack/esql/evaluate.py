@@ -168,6 +168,12 @@ class CompiledEsql:
             self.group_exprs = [compile_expr(e) for _, e in self.stats.by]
             self.agg_exprs = [compile_expr(a) if a is not None else None for _, _, a in self.stats.aggregates]
         self.after_steps = [self._table_step(c) for c in self.after]
+        # WHERE and EVAL right after STATS work row by row: their result per group can be cached
+        row_local = 0
+        while row_local < len(self.after) and isinstance(self.after[row_local], (Where, Eval)):
+            row_local += 1
+        self.row_after = [self._row_step(c) for c in self.after[:row_local]]
+        self.table_after = self.after_steps[row_local:]
 
     def _row_step(self, command):
         if isinstance(command, Where):
@@ -200,9 +206,17 @@ class CompiledEsql:
         """What STATS needs of a row: its group key and the aggregated values."""
         return tuple(g(row) for g in self.group_exprs), tuple(a(row) if a else 1 for a in self.agg_exprs)
 
-    def finish_rows(self, rows: list[dict]) -> list[dict]:
-        """The commands after STATS, over STATS' result rows."""
-        for step in self.after_steps:
+    def after_row(self, row: dict) -> dict | None:
+        """The row-local commands after STATS (WHERE, EVAL) on one result row."""
+        for step in self.row_after:
+            row = step(row)
+            if row is None:
+                return None
+        return row
+
+    def after_table(self, rows: list[dict]) -> list[dict]:
+        """The table commands after those (KEEP, SORT, LIMIT, and anything after them)."""
+        for step in self.table_after:
             rows = step(rows)
         return rows
 

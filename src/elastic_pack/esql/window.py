@@ -15,11 +15,13 @@ class SlidingStats:
         self.functions = [func for _, func, _ in aggregates]
         self.star = [arg is None for _, _, arg in aggregates]
         self.groups: dict[tuple, list] = {}
+        self.dirty: set[tuple] = set()  # groups whose rows changed since results() last saw them
 
     def _state(self):
         return [0, [Counter() if f not in ("COUNT", "SUM", "AVG") else [0, 0] for f in self.functions]]
 
     def add(self, key: tuple, values: tuple) -> None:
+        self.dirty.add(key)
         state = self.groups.get(key)
         if state is None:
             state = self.groups[key] = self._state()
@@ -34,6 +36,7 @@ class SlidingStats:
                 slot[1] += value if func != "COUNT" else 0
 
     def remove(self, key: tuple, values: tuple) -> None:
+        self.dirty.add(key)
         state = self.groups[key]
         state[0] -= 1
         if state[0] == 0:
@@ -50,14 +53,18 @@ class SlidingStats:
                 slot[0] -= 1
                 slot[1] -= value if func != "COUNT" else 0
 
-    def results(self, by_names, aggregate_names) -> list[dict]:
-        rows = []
-        for key, (_, slots) in self.groups.items():
-            row = dict(zip(by_names, key))
-            for name, func, slot in zip(aggregate_names, self.functions, slots):
-                row[name] = _finish(func, slot)
-            rows.append(row)
-        return rows
+    def row(self, key: tuple, by_names, aggregate_names) -> dict | None:
+        state = self.groups.get(key)
+        if state is None:
+            return None
+        row = dict(zip(by_names, key))
+        for name, func, slot in zip(aggregate_names, self.functions, state[1]):
+            row[name] = _finish(func, slot)
+        return row
+
+    def take_dirty(self) -> set[tuple]:
+        dirty, self.dirty = self.dirty, set()
+        return dirty
 
 
 def _finish(func: str, slot):
