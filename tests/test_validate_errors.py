@@ -121,3 +121,21 @@ def test_build_twice_is_byte_identical(pack_dir, tmp_path):
         outputs.append((tmp_path / name / "elastic-pack-rules.ndjson").read_bytes())
     objects = len(list((pack_dir / "rules").glob("*.toml"))) + len(list((pack_dir / "exceptions").glob("*.toml")))
     assert outputs[0] == outputs[1] and outputs[0].count(b"\n") == objects  # rules, then exception lists
+
+
+def test_validate_against_kibanas_own_openapi_folder(pack_dir, kibana_openapi):
+    from .conftest import OPENAPI_DIR
+
+    clean = runner.invoke(app, ["validate", "--content", str(pack_dir), "--kibana-openapi", str(OPENAPI_DIR), "--json"])
+    assert clean.exit_code == 0 and json.loads(clean.stdout) == []
+    missing = runner.invoke(app, ["validate", "--content", str(pack_dir), "--kibana-openapi", str(pack_dir), "--json"])
+    assert missing.exit_code == 1 and json.loads(missing.stdout)[0]["check"] == "EP017"
+
+
+def test_a_broken_scenario_fails_validation(pack_dir):
+    scenario = pack_dir / "scenarios" / "edge_ses_101.toml"
+    scenario.write_text(scenario.read_text().replace("aws_ses_high_volume_email_sending = 1", "aws_ses_sending = 1"))
+    code, findings = _validate(pack_dir)
+    assert code == 1
+    (finding,) = [f for f in findings if f["check"] == "EP020"]
+    assert finding["path"].endswith("edge_ses_101.toml") and "aws_ses_sending" in finding["message"]

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from .content import load_pack
 from .content.model import Pack
-from .content.scenarios import Scenario, load_scenarios
+from .content.scenarios import Scenario
 from .engine import Alert, compile_rule, event_from_document, run_rules
 from .errors import ContentError
-from .findings import Finding, has_errors
+from .findings import has_errors
 
 
 @dataclass
@@ -53,17 +53,11 @@ def check_scenario(pack: Pack, scenario: Scenario) -> ScenarioResult:
 
 
 def load_pack_and_scenarios(content_dir: Path | None):
+    """The pack and its scenarios; ContentError when the pack (scenarios included) has errors."""
     pack, findings = load_pack(content_dir)
-    scenarios, scenario_findings = load_scenarios(pack.root, {rule_key(r.path) for r in pack.rules})
-    findings += scenario_findings
-    item_ids = {item.item_id for lst in pack.exception_lists for item in lst.items}
-    for scenario in scenarios:
-        for item_id in sorted(set(scenario.exception_values) - item_ids):
-            findings.append(Finding("EP020", f"scenario {scenario.name}: no exception item {item_id!r}",
-                                    path=scenario.path))
     if has_errors(findings):
         raise ContentError(findings)
-    return pack, scenarios
+    return pack, pack.scenarios
 
 
 def run_scenarios(content_dir: Path | None = None, names: list[str] | None = None) -> list[ScenarioResult]:

@@ -25,8 +25,15 @@ def print_findings(findings, as_json: bool) -> None:
 
 
 @app.command()
-def validate(content: ContentOption = None, as_json: JsonOption = False) -> None:
-    """Check every rule (Kibana schema, EQL/KQL syntax, fields, schedule, thresholds, tags, MITRE, versions).
+def validate(
+    content: ContentOption = None,
+    as_json: JsonOption = False,
+    kibana_openapi: Annotated[Optional[Path], typer.Option(
+        "--kibana-openapi", help="Also check each rule against Kibana's own OpenAPI schemas in this folder "
+        "(x-pack/solutions/security/plugins/security_solution/common/api/detection_engine of a Kibana checkout).",
+        show_default=False)] = None,
+) -> None:
+    """Check every rule (Kibana schema, EQL/KQL/ES|QL syntax, fields, schedule, thresholds, tags, MITRE, versions).
 
     Reports all problems at once with file, rule and line. Exit 0 when clean, 1 otherwise.
     """
@@ -34,6 +41,10 @@ def validate(content: ContentOption = None, as_json: JsonOption = False) -> None
     from ..findings import has_errors
 
     pack, findings = validate_pack(content)
+    if kibana_openapi is not None:
+        from ..checks.openapi_check import openapi_findings
+
+        findings = findings + openapi_findings(pack, kibana_openapi)
     print_findings(findings, as_json)
     if not as_json:
         errors = sum(f.severity.value == "error" for f in findings)

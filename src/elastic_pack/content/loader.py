@@ -52,4 +52,17 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
         pack.guides = load_guides(root)
     except (ValueError, KeyError, tomllib.TOMLDecodeError) as exc:
         findings.append(Finding("EP015", f"invalid guide: {exc}", path=root / "guides"))
+    findings += _load_scenarios(pack)
     return pack, findings
+
+
+def _load_scenarios(pack: Pack) -> list[Finding]:
+    from .scenarios import load_scenarios
+
+    pack.scenarios, findings = load_scenarios(pack.root, {r.path.stem for r in pack.rules})
+    item_ids = {item.item_id for lst in pack.exception_lists for item in lst.items}
+    for scenario in pack.scenarios:
+        for item_id in sorted(set(scenario.exception_values) - item_ids):
+            findings.append(Finding("EP020", f"scenario {scenario.name}: no exception item {item_id!r}",
+                                    path=scenario.path))
+    return findings

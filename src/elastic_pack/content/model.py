@@ -72,6 +72,7 @@ class Pack:
     rules: list[RuleFile] = field(default_factory=list)
     guides: dict = field(default_factory=dict)  # technique id -> guides.Guide
     exception_lists: list = field(default_factory=list)  # exceptions_model.ExceptionList
+    scenarios: list = field(default_factory=list)  # content.scenarios.Scenario
 
     @property
     def lock_path(self) -> Path:
