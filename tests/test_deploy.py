@@ -300,3 +300,21 @@ def test_deploy_applies_a_saved_plan_and_refuses_a_stale_one(kibana, tmp_path):
     refused = deploy(tmp_path, "--plan", str(plan_file))
     assert refused.exit_code == 1 and "the space changed since" in refused.stderr
     assert kibana.rule(SES, "soc")["severity"] == "low"
+
+
+def test_rules_reference_the_lists_by_the_ids_kibana_gave_them(kibana, tmp_path):
+    assert deploy(tmp_path).exit_code == 0
+    lists = kibana.spaces["soc"].lists
+    for rule in kibana.rules("soc"):
+        for ref in rule["exceptions_list"]:
+            assert ref["id"] == lists[ref["list_id"]]["id"]
+
+
+def test_large_packs_look_rules_up_in_short_queries(kibana, tmp_path, monkeypatch):
+    from elastic_pack.deploy import plan as plan_module
+
+    monkeypatch.setattr(plan_module, "RULE_IDS_PER_QUERY", 2)
+    assert deploy(tmp_path).exit_code == 0
+    finds = [p for m, p in kibana.log if p.endswith("_find")]
+    assert len(finds) >= 1 + RULES // 2
+    assert plan_json()["counts"]["unchanged"] == RULES

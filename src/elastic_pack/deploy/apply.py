@@ -68,15 +68,21 @@ def _chunks(lines: list[tuple[str, str]]):
         yield chunk
 
 
-def sync_exception_lists(client: KibanaClient, objects: list[dict], result: ApplyResult) -> None:
-    """Create the pack's lists and items that are missing and update items that differ; never delete."""
+_LIST_CREATE_FIELDS = ("list_id", "name", "description", "type", "namespace_type", "os_types", "tags")
+
+
+def sync_exception_lists(client: KibanaClient, objects: list[dict], result: ApplyResult) -> dict[str, str]:
+    """Create the pack's lists and items that are missing and update items that differ; never delete.
+    Returns each list's object id in the space (Kibana assigns it), for the rules' references."""
     lists = [o for o in objects if "item_id" not in o]
     items = [o for o in objects if "item_id" in o]
+    ids = {}
     for lst in lists:
-        if client.read_exception_list(lst["list_id"]) is None:
-            body = {k: v for k, v in lst.items() if k not in ("version", "immutable")}
-            client.create_exception_list(body)
+        current = client.read_exception_list(lst["list_id"])
+        if current is None:
+            current = client.create_exception_list({k: lst[k] for k in _LIST_CREATE_FIELDS if k in lst})
             result.lists_created.append(lst["list_id"])
+        ids[lst["list_id"]] = current["id"]
     remote_items = {}
     for list_id in sorted({i["list_id"] for i in items}):
         remote_items.update({i["item_id"]: i for i in client.find_exception_items(list_id)})
@@ -89,6 +95,15 @@ def sync_exception_lists(client: KibanaClient, objects: list[dict], result: Appl
             body = {k: v for k, v in item.items() if k != "list_id"}
             client.update_exception_item(body)
             result.items_written.append(item["item_id"])
+    return ids
+
+
+def _linked(rule: dict, list_ids: dict[str, str]) -> dict:
+    """The rule with its references to the pack's lists pointing at the lists' ids in this space."""
+    refs = rule.get("exceptions_list")
+    if not refs:
+        return rule
+    return {**rule, "exceptions_list": [{**ref, "id": list_ids.get(ref["list_id"], ref["id"])} for ref in refs]}
 
 
 def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], backup_dir: Path,
@@ -96,7 +111,7 @@ def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], 
     result = ApplyResult()
     result.backup = write_backup(plan, backup_dir, prune)
     try:
-        sync_exception_lists(client, exception_objects, result)
+        list_ids = sync_exception_lists(client, exception_objects, result)
     except KibanaError as exc:
         result.failed["exception lists"] = str(exc)
         return result  # rules would reference lists that do not exist: stop before touching them
@@ -106,11 +121,11 @@ def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], 
         _bulk_delete(client, replaced, result, record=False)
     lines = []
     for action in plan.of("create"):
-        lines.append((action.rule_id, dumps_ndjson([{**action.desired, "enabled": enable_new}])))
+        lines.append((action.rule_id, dumps_ndjson([_linked({**action.desired, "enabled": enable_new}, list_ids)])))
     for action in plan.of("update", "replace"):
         if action.rule_id in result.failed:
             continue
-        lines.append((action.rule_id, dumps_ndjson([merged_for_update(action.desired, action.remote)])))
+        lines.append((action.rule_id, dumps_ndjson([_linked(merged_for_update(action.desired, action.remote), list_ids)])))
     created = {a.rule_id for a in plan.of("create")}
     for chunk in _chunks(lines):
         ids = [rule_id for rule_id, _ in chunk]

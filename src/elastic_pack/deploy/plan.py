@@ -49,13 +49,18 @@ class Plan:
                 "rules": [a.to_json() for a in self.actions]}
 
 
+RULE_IDS_PER_QUERY = 100  # keeps each _find URL a few KB long
+
+
 def remote_rules(client: KibanaClient, rule_ids: list[str]) -> list[dict]:
     """The space's rules that are ours (by marker) or share a rule_id with the pack."""
-    ids = " or ".join(json.dumps(r) for r in rule_ids)
-    query = f'alert.attributes.tags: "{MARKER_TAG}"'
-    if ids:
-        query += f" or alert.attributes.params.ruleId: ({ids})"
-    return list(client.find_rules(filter=query))
+    found = {r["rule_id"]: r for r in client.find_rules(filter=f'alert.attributes.tags: "{MARKER_TAG}"')}
+    missing = [r for r in rule_ids if r not in found]
+    for start in range(0, len(missing), RULE_IDS_PER_QUERY):
+        ids = " or ".join(json.dumps(r) for r in missing[start:start + RULE_IDS_PER_QUERY])
+        for rule in client.find_rules(filter=f"alert.attributes.params.ruleId: ({ids})"):
+            found[rule["rule_id"]] = rule
+    return list(found.values())
 
 
 def fingerprint(rules: list[dict]) -> str:

@@ -416,7 +416,11 @@ class StandInKibana:
             return self._reject(400, f"exception list: missing {missing}")
         if body.get("list_id") in space.lists:
             return 409, {"status_code": 409, "message": "exception list id already exists"}
-        created = {**body, "id": body.get("id") or str(uuid.uuid4())}
+        unknown = set(body) - {"list_id", "name", "description", "type", "namespace_type", "os_types", "tags", "meta",
+                                 "version"}
+        if unknown:
+            return self._reject(400, f"exception list: unknown keys {sorted(unknown)}")
+        created = {**body, "id": str(uuid.uuid4())}
         space.lists[body["list_id"]] = created
         return 200, created
 
