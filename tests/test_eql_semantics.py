@@ -103,3 +103,19 @@ def test_maxspan_is_inclusive():
 def test_newest_start_wins_and_older_ones_are_dropped():
     (seq,) = _feed(_matcher(), [(0, "a", 0), (5, "a", 0), (6, "a", 1), (7, "a", 1)])
     assert [e.timestamp for e in seq] == [5.0, 6.0]
+
+
+def test_only_optional_join_keys_join_on_null():
+    """Elasticsearch (since 7.16): `by ?field` may join on null, `by field` needs a value."""
+    from elastic_pack.engine.eql_rules import EqlSequenceRule
+
+    class Rule:  # the few attributes a compiled rule reads
+        rule_id, name, type = "r", "r", "eql"
+        rule = {"interval": "5m", "from": "now-1h"}
+
+    events = [Event({"a": 1}, 0.0, 0.0), Event({"b": 1}, 1.0, 1.0)]
+    for by, expected in (("k", 0), ("?k", 1)):
+        query = parse_eql(f"sequence by {by} [any where a == 1] [any where b == 1]")
+        rule = EqlSequenceRule(Rule(), query)
+        rule.start(0.0)
+        assert sum(len(rule.feed(e)) for e in events) == expected, by

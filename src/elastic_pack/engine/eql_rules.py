@@ -28,7 +28,8 @@ class EqlSequenceRule(CompiledRule):
             stages.append(compiled[id(sub.query)])
         maxspan = query.maxspan.total_seconds() if query.maxspan else None
         self.join_fields = query.join_fields
-        self.matcher = SequenceMatcher(stages, self.join_fields, maxspan)
+        self.matcher = SequenceMatcher(stages, self.join_fields, maxspan,
+                                       frozenset(self.join_fields) & frozenset(query.optional_fields))
 
     def _with_exceptions(self, predicate: Predicate) -> Predicate:
         if not self.exceptions:

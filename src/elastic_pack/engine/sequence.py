@@ -26,9 +26,12 @@ class Partial:
 
 
 class SequenceMatcher:
-    def __init__(self, stages: list[Callable[[dict], bool]], keys: list[str], maxspan: float | None):
+    def __init__(self, stages: list[Callable[[dict], bool]], keys: list[str], maxspan: float | None,
+                 nullable_keys: frozenset = frozenset()):
         self.stages = stages
         self.keys = keys
+        # Elasticsearch joins on null only for optional (`?field`) keys; other keys must have a value
+        self.nullable_keys = nullable_keys
         self.maxspan = maxspan
         self.groups: list[dict[tuple, list[Partial]]] = [dict() for _ in stages]
         # identical stage predicates (runs=N) are evaluated once per event
@@ -44,6 +47,9 @@ class SequenceMatcher:
         for name in self.keys:
             value = event.fields.get(name)
             if value is None or value == []:
+                if name in self.nullable_keys:
+                    values.append(None)
+                    continue
                 return None
             values.append(tuple(value) if isinstance(value, list) else value)
         return tuple(values)
