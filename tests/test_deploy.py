@@ -318,3 +318,21 @@ def test_large_packs_look_rules_up_in_short_queries(kibana, tmp_path, monkeypatc
     finds = [p for m, p in kibana.log if p.endswith("_find")]
     assert len(finds) >= 1 + RULES // 2
     assert plan_json()["counts"]["unchanged"] == RULES
+
+
+def test_credentials_in_the_url_never_show(kibana, monkeypatch):
+    monkeypatch.setenv("KIBANA_URL", "http://admin:hunter2-secret@127.0.0.1:9")
+    result = cli("diff", "--space", "soc")
+    assert result.exit_code == 1
+    assert "cannot reach Kibana at http://127.0.0.1:9" in result.stderr
+    assert "hunter2-secret" not in result.output and "admin:" not in result.output
+
+
+def test_prune_then_restore_brings_the_deleted_rule_back(kibana, tmp_path):
+    deploy(tmp_path)
+    _foreign_rule(kibana, "old-pack-rule", [MARKER_TAG])
+    assert deploy(tmp_path, "--prune").exit_code == 0
+    assert kibana.rule("old-pack-rule", "soc") is None
+    (backup,) = (tmp_path / "backups").glob("*.ndjson")
+    assert cli("restore", str(backup), "--space", "soc").exit_code == 0
+    assert kibana.rule("old-pack-rule", "soc")["query"] == "event.action: x"

@@ -28,7 +28,7 @@ def diagnose(client: KibanaClient, uses_runs: bool = True) -> list[Check]:
     except KibanaError as exc:
         return [Check("reach Kibana and log in", False, str(exc))]
     version = status.get("version", {}).get("number", "unknown")
-    checks.append(Check("reach Kibana and log in", True, f"{client.config.url}, Kibana {version}"))
+    checks.append(Check("reach Kibana and log in", True, f"{client.config.display_url}, Kibana {version}"))
     if uses_runs:
         new_enough = _version(version) >= MIN_VERSION_FOR_RUNS
         checks.append(Check("version supports EQL `with runs`", new_enough,

@@ -63,13 +63,13 @@ class KibanaClient:
                 response = self.session.request(method, url, params=params, json=json_body, files=files,
                                                 headers=headers, timeout=self.config.timeout)
             except requests.exceptions.SSLError as exc:
-                raise KibanaUnreachable(self._say(f"TLS error talking to {self.config.url}: {type(exc).__name__}"
+                raise KibanaUnreachable(self._say(f"TLS error talking to {self.config.display_url}: {type(exc).__name__}"
                                                   " (use --ca-cert, or --insecure for a lab)")) from None
             except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
                 if attempt + 1 < attempts:
                     self._sleep(self.config.backoff * 2**attempt)
                     continue
-                raise KibanaUnreachable(self._say(f"cannot reach Kibana at {self.config.url}: "
+                raise KibanaUnreachable(self._say(f"cannot reach Kibana at {self.config.display_url}: "
                                                   f"{type(exc).__name__}")) from None
             if response.status_code in _RETRY_STATUS and attempt + 1 < attempts:
                 self._sleep(self._retry_after(response, attempt))

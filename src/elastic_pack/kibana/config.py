@@ -10,6 +10,7 @@ Proxies come from the usual HTTPS_PROXY / HTTP_PROXY / NO_PROXY variables.
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass, field
 
 
@@ -45,8 +46,19 @@ class KibanaConfig:
             **kwargs,
         )
 
+    @property
+    def display_url(self) -> str:
+        """The URL without any user:password@ part, for messages."""
+        parts = urlsplit(self.url)
+        host = parts.netloc.rsplit("@", 1)[-1]
+        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+
     def secrets(self) -> list[str]:
-        return [s for s in (self.api_key, self.password) if s]
+        found = [s for s in (self.api_key, self.password) if s]
+        userinfo = urlsplit(self.url).netloc.rpartition("@")[0]
+        if userinfo:
+            found.append(userinfo)
+        return found
 
     def redact(self, text: str) -> str:
         for secret in self.secrets():
