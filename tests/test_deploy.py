@@ -53,8 +53,12 @@ def test_second_deploy_changes_nothing(kibana, tmp_path):
     result = deploy(tmp_path)
     assert result.exit_code == 0
     assert {r["rule_id"]: r["revision"] for r in kibana.rules("soc")} == revisions
-    assert not [p for m, p in kibana.log if p.endswith("_import") or m in ("PUT", "PATCH", "DELETE")]
+    assert not [p for m, p in kibana.log if p.endswith("_import") or m in ("POST", "PUT", "PATCH", "DELETE")]
     assert not (tmp_path / "backups").exists()
+    assert "nothing to do" in result.stdout
+    # and without --yes nothing is asked either
+    quiet = cli("deploy", "--space", "soc", "--backup-dir", str(tmp_path / "b"))
+    assert quiet.exit_code == 0 and "nothing to do" in quiet.stdout
 
 
 def test_enable_flag_creates_rules_enabled(kibana, tmp_path):
@@ -336,3 +340,16 @@ def test_prune_then_restore_brings_the_deleted_rule_back(kibana, tmp_path):
     (backup,) = (tmp_path / "backups").glob("*.ndjson")
     assert cli("restore", str(backup), "--space", "soc").exit_code == 0
     assert kibana.rule("old-pack-rule", "soc")["query"] == "event.action: x"
+
+
+def test_filled_exception_items_are_deployed_once(kibana, tmp_path, pack_dir):
+    path = pack_dir / "exceptions" / "sanctioned_email_senders.toml"
+    path.write_text(path.read_text().replace(
+        '    # "arn:aws:iam::123456789012:role/marketing-automation",',
+        '    "arn:aws:iam::123456789012:role/marketing-automation",', 1))
+    first = deploy(tmp_path, content=pack_dir)
+    assert first.exit_code == 0, first.output
+    assert "create exception item elastic-pack-marketing-automation-roles" in first.stdout
+    item = kibana.spaces["soc"].items["elastic-pack-marketing-automation-roles"]
+    assert item["entries"][0]["value"] == ["arn:aws:iam::123456789012:role/marketing-automation"]
+    assert "nothing to do" in deploy(tmp_path, content=pack_dir).stdout

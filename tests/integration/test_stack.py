@@ -50,7 +50,7 @@ def test_deploy_then_diff_shows_no_changes(stack_env, space, tmp_path):
     drift = runner.invoke(app, ["diff", "--space", space, "--exit-code"])
     assert drift.exit_code == 0, drift.output
     again = runner.invoke(app, ["deploy", "--space", space, "--yes", "--backup-dir", str(tmp_path)])
-    assert again.exit_code == 0 and "created 0, updated 0, deleted 0, failed 0" in again.stdout
+    assert again.exit_code == 0 and "nothing to do" in again.stdout
 
 
 def _local_alerts(documents):

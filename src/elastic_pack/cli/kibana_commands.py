@@ -124,16 +124,26 @@ def deploy(
     Keeps what analysts own in Kibana (enabled state, actions, exception lists the pack did not add).
     Rules run with the API key of whoever deployed them last: deploy with a key meant for that.
     """
-    from ..deploy import apply_plan
+    from ..deploy import apply_plan, exception_drift
+    from ..kibana import KibanaError
 
     client = _client_or_exit(kibana_url, space, api_key, username, password, ca_cert, insecure)
     plan, exception_objects = _plan_or_exit(client, content)
     if saved_plan is not None:
         _check_saved_plan(saved_plan, plan)
+    try:
+        list_changes = exception_drift(client, exception_objects)
+    except KibanaError as exc:
+        _fail(str(exc))
     if not as_json:
         show_plan(plan, prune)
-    if not plan.has_changes(prune) and not exception_objects:
-        console().print("nothing to do")
+        for change in list_changes:
+            console().print(change)
+    if not plan.has_changes(prune) and not list_changes:
+        if as_json:
+            typer.echo(json.dumps({"plan": plan.to_json(), "result": None}, indent=2, default=str))
+        else:
+            console().print("nothing to do")
         raise typer.Exit(0)
     if dry_run:
         if as_json:

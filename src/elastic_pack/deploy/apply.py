@@ -98,6 +98,25 @@ def sync_exception_lists(client: KibanaClient, objects: list[dict], result: Appl
     return ids
 
 
+def exception_drift(client: KibanaClient, objects: list[dict]) -> list[str]:
+    """What syncing the pack's exception lists would create or update (nothing is written)."""
+    changes = []
+    for lst in (o for o in objects if "item_id" not in o):
+        if client.read_exception_list(lst["list_id"]) is None:
+            changes.append(f"create exception list {lst['list_id']}")
+            changes += [f"create exception item {o['item_id']}" for o in objects if o.get("list_id") == lst["list_id"]
+                        and "item_id" in o]
+            continue
+        remote = {i["item_id"]: i for i in client.find_exception_items(lst["list_id"])}
+        for item in (o for o in objects if "item_id" in o and o["list_id"] == lst["list_id"]):
+            current = remote.get(item["item_id"])
+            if current is None:
+                changes.append(f"create exception item {item['item_id']}")
+            elif current.get("entries") != item["entries"] or current.get("name") != item["name"]:
+                changes.append(f"update exception item {item['item_id']}")
+    return changes
+
+
 def _linked(rule: dict, list_ids: dict[str, str]) -> dict:
     """The rule with its references to the pack's lists pointing at the lists' ids in this space."""
     refs = rule.get("exceptions_list")
