@@ -353,3 +353,22 @@ def test_filled_exception_items_are_deployed_once(kibana, tmp_path, pack_dir):
     item = kibana.spaces["soc"].items["elastic-pack-marketing-automation-roles"]
     assert item["entries"][0]["value"] == ["arn:aws:iam::123456789012:role/marketing-automation"]
     assert "nothing to do" in deploy(tmp_path, content=pack_dir).stdout
+
+
+def test_exported_rules_load_back_as_the_same_rules(kibana, tmp_path):
+    import tomllib
+
+    from elastic_pack.build import rule_payload
+    from elastic_pack.content.model import RuleFile
+
+    deploy(tmp_path)
+    out = tmp_path / "exported"
+    assert cli("export", "--space", "soc", "--out", str(out), "--include-managed").exit_code == 0
+    files = sorted(out.glob("*.toml"))
+    assert len(files) == RULES
+    for path in files:
+        exported = RuleFile(path, path.read_text(), tomllib.loads(path.read_text()))
+        original = kibana.rule(exported.rule_id, "soc")
+        payload = rule_payload(exported)
+        for key in ("name", "type", "query", "risk_score", "severity", "threat", "from", "interval"):
+            assert payload.get(key) == original.get(key), (path.name, key)
