@@ -65,18 +65,30 @@ class KibanaOpenApi:
             document = _to_json_schema(yaml.safe_load(path.read_text()), path, self.root, self.unresolved)
             resources.append((path.as_uri(), Resource.from_contents(document, default_specification=DRAFT202012)))
         self.registry = Registry().with_resources(resources)
+        self._validators: dict[tuple[str, str], jsonschema.Draft202012Validator] = {}
 
     def schema(self, relative_file: str, pointer: str) -> dict:
         return {"$ref": f"{(self.root / relative_file).as_uri()}#{pointer}"}
 
-    def component_errors(self, relative_file: str, component: str, payload) -> list[str]:
-        validator = jsonschema.Draft202012Validator(
-            self.schema(relative_file, f"/components/schemas/{component}"), registry=self.registry
-        )
+    def _errors(self, relative_file: str, pointer: str, payload) -> list[str]:
+        key = (relative_file, pointer)
+        validator = self._validators.get(key)
+        if validator is None:
+            validator = self._validators[key] = jsonschema.Draft202012Validator(
+                self.schema(relative_file, pointer), registry=self.registry)
         return [
             f"{'/'.join(str(p) for p in error.absolute_path) or '<root>'}: {error.message}"
             for error in sorted(validator.iter_errors(payload), key=lambda e: list(e.absolute_path))
         ]
+
+    def component_errors(self, relative_file: str, component: str, payload) -> list[str]:
+        return self._errors(relative_file, f"/components/schemas/{component}", payload)
+
+    def request_body_errors(self, relative_file: str, path: str, method: str, body) -> list[str]:
+        """Errors of a JSON request body against an operation's schema in the converted documents."""
+        escaped = path.replace("~", "~0").replace("/", "~1")
+        pointer = f"/paths/{escaped}/{method}/requestBody/content/application~1json/schema"
+        return self._errors(relative_file, pointer, body)
 
     def rule_create_errors(self, payload: dict) -> list[str]:
         """Errors of a rule create/import payload against the schema of its type."""
@@ -84,10 +96,6 @@ class KibanaOpenApi:
         if component is None:
             return [f"type: {payload.get('type')!r} is not a Kibana rule type"]
         return self.component_errors(RULE_SCHEMAS, component, payload)
-
-    def operation_schema(self, relative_file: str, path: str, method: str) -> dict:
-        document = yaml.safe_load((self.root / relative_file).read_text())
-        return document["paths"][path][method]
 
 
 @lru_cache(maxsize=4)

@@ -361,10 +361,9 @@ class StandInKibana:
     def _bulk(self, space, query, request):
         body = json.loads(request.body or b"{}")
         if self.openapi is not None:
-            schema = self.openapi.operation_schema(
+            errors = self.openapi.request_body_errors(
                 "rule_management/bulk_actions/bulk_actions_route.schema.yaml", "/api/detection_engine/rules/_bulk_action",
-                "post")["requestBody"]["content"]["application/json"]["schema"]
-            errors = self._request_schema_errors(schema, body)
+                "post", body)
             if errors:
                 return self._reject(400, "; ".join(errors))
         action, ids = body.get("action"), body.get("ids", [])
@@ -389,17 +388,6 @@ class StandInKibana:
             payload.update({"status_code": 500, "message": "Bulk edit partially failed"})
             return 500, payload
         return 200, payload
-
-    def _request_schema_errors(self, schema: dict, body) -> list[str]:
-        import jsonschema
-
-        from ..openapi import _to_json_schema
-
-        base = self.openapi.root / "rule_management/bulk_actions/bulk_actions_route.schema.yaml"
-        converted = _to_json_schema(schema, base, self.openapi.root, set())
-        converted = json.loads(json.dumps(converted).replace('"#/components', f'"{base.as_uri()}#/components'))
-        validator = jsonschema.Draft202012Validator(converted, registry=self.openapi.registry)
-        return [e.message for e in validator.iter_errors(body)]
 
     # -- exception lists ---------------------------------------------------------------------------------
 
