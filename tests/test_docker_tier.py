@@ -12,6 +12,7 @@ import yaml
 
 from elastic_pack.build import pack_payloads
 from elastic_pack.content import load_pack
+from elastic_pack.esql import parse_esql
 from elastic_pack.kql import parse_kql
 from elastic_pack.kql.to_dsl import to_dsl
 from elastic_pack.lab import schedule_for, shifted_documents
@@ -45,7 +46,7 @@ def test_templates_give_every_required_field_its_integration_type():
     assert _mapping_type(template, "@timestamp") == "date"
     pack, _ = load_pack(CONTENT)
     for payload in pack_payloads(pack):
-        patterns = payload.get("index") or payload["query"].split("|")[0].replace("FROM", "").replace(",", " ").split()
+        patterns = payload.get("index") or parse_esql(payload["query"]).sources
         covering = [templates[p] for p in patterns if p in templates]
         assert covering, (payload["name"], patterns)
         for field in payload["required_fields"]:

@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 
 from elastic_pack.cli import app
 from elastic_pack.content.queries import KqlQuery, parse_rule_query
-from elastic_pack.engine import compile_rule, event_from_document, run_rules
+from elastic_pack.engine import compile_rule
+from elastic_pack.esql import parse_esql, event_from_document, run_rules
 from elastic_pack.exceptions_model import exception_predicates
 from elastic_pack.kql import compile_kql
 from elastic_pack.kql.to_dsl import to_dsl
@@ -66,8 +67,8 @@ def _in_namespace(patterns, namespace):
 def _narrowed(rule_payload, namespace):
     body = {k: v for k, v in rule_payload.items() if k not in ("exceptions_list", "version", "required_fields")}
     if body["type"] == "esql":
-        source, rest = body["query"].split("|", 1)
-        patterns = source.replace("FROM", "").replace(",", " ").split()
+        rest = body["query"].split("|", 1)[1]
+        patterns = parse_esql(body["query"]).sources
         body["query"] = "FROM " + ", ".join(_in_namespace(patterns, namespace)) + "\n|" + rest
     else:
         body["index"] = _in_namespace(body["index"], namespace)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from ..cloudtrail import InputReport, cloudtrail_events
 from ..content import load_pack
+from ..content.queries import parse_rule_query
 from ..engine import Alert, compile_rule, run_rules
 from ..engine.rules import ThresholdRule
 from ..errors import ContentError
@@ -94,7 +95,7 @@ def reads_cloudtrail(rule) -> bool:
     """Whether the rule's indices (or ES|QL FROM) include the CloudTrail data stream: the others never see it."""
     patterns = rule.rule.get("index")
     if patterns is None and rule.rule.get("language") == "esql":
-        patterns = rule.query.split("|", 1)[0].replace("FROM", "").replace(",", " ").split()
+        patterns = parse_rule_query(rule).sources
     return any(fnmatch.fnmatch("logs-aws.cloudtrail-default", p) for p in patterns or [])
 
 
