@@ -14,8 +14,8 @@ from typer.testing import CliRunner
 
 from elastic_pack.cli import app
 from elastic_pack.content.queries import KqlQuery, parse_rule_query
-from elastic_pack.engine import compile_rule
-from elastic_pack.esql import parse_esql, event_from_document, run_rules
+from elastic_pack.engine import compile_rule, event_from_document, run_rules
+from elastic_pack.esql import parse_esql
 from elastic_pack.exceptions_model import exception_predicates
 from elastic_pack.kql import compile_kql
 from elastic_pack.kql.to_dsl import to_dsl
