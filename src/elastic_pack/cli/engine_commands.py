@@ -11,7 +11,7 @@ import typer
 
 from . import app
 from .options import ContentOption, JsonOption, console
-from .pack_commands import print_findings
+from .pack_commands import exit_on_invalid_pack
 
 
 @app.command("test")
@@ -23,14 +23,10 @@ def test_scenarios(
     """Run every scenario on the local engine; print pass/fail per scenario. Exit 1 on any failure."""
     from rich.table import Table
 
-    from ..errors import ContentError
     from ..scenario_run import run_scenarios
 
-    try:
+    with exit_on_invalid_pack():
         results = run_scenarios(content, names)
-    except ContentError as exc:
-        print_findings(exc.findings, as_json=False)
-        raise typer.Exit(1)
     table = Table(title="Scenarios on the local engine")
     for column in ("scenario", "result", "alerts", "detail"):
         table.add_column(column)
@@ -60,15 +56,13 @@ def preview(
     strict: Annotated[bool, typer.Option("--strict", help="Fail on the first bad line instead of skipping it.")] = False,
 ) -> None:
     """Run the rules over ECS events from files and print the alerts they would raise in Kibana."""
-    from ..errors import ContentError, InputError
+    from ..errors import InputError
     from ..preview import preview as run_preview
 
     err = console(stderr=True)
     try:
-        alerts, report = run_preview(events, content, rule, strict)
-    except ContentError as exc:
-        print_findings(exc.findings, as_json=False)
-        raise typer.Exit(1)
+        with exit_on_invalid_pack():
+            alerts, report = run_preview(events, content, rule, strict)
     except (InputError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(1)
@@ -101,15 +95,11 @@ def seed(
     content: ContentOption = None,
 ) -> None:
     """Write a scenario's events, shifted to now, into a real cluster to watch the deployed rules fire."""
-    from ..errors import ContentError
     from ..lab import elasticsearch_client, seed as seed_events, shifted_documents
     from ..scenario_run import load_pack_and_scenarios
 
-    try:
+    with exit_on_invalid_pack():
         pack, scenarios = load_pack_and_scenarios(content)
-    except ContentError as exc:
-        print_findings(exc.findings, as_json=False)
-        raise typer.Exit(1)
     chosen = [s for s in scenarios if scenario in (s.name, s.path.stem)]
     if not chosen:
         console(stderr=True).print(f"[red]error:[/] no scenario {scenario!r}; known: "
@@ -139,7 +129,6 @@ def backtest(
 
     from ..backtest import backtest as run_backtest
     from ..engine.events import parse_time
-    from ..errors import ContentError
 
     err = console(stderr=True)
     try:
@@ -152,20 +141,18 @@ def backtest(
     if missing:
         err.print(f"[red]error:[/] no such file or folder: {', '.join(map(str, missing))}")
         raise typer.Exit(1)
-    try:
+    with exit_on_invalid_pack():
         if sys.stderr.isatty() and not as_json:
             from rich.progress import Progress
 
             from ..cloudtrail import find_files
 
+            files = find_files(paths)  # walked once: the count for the bar, then the files themselves
             with Progress(console=err, transient=True) as progress:
-                task = progress.add_task("reading CloudTrail", total=len(find_files(paths)))
-                result = run_backtest(paths, content, start, end, on_file=lambda _: progress.advance(task))
+                task = progress.add_task("reading CloudTrail", total=len(files))
+                result = run_backtest(files, content, start, end, on_file=lambda _: progress.advance(task))
         else:
             result = run_backtest(paths, content, start, end)
-    except ContentError as exc:
-        print_findings(exc.findings, as_json=False)
-        raise typer.Exit(1)
     for reason in result.input.skipped:
         err.print(f"[yellow]skipped[/] {reason}")
     if html:

@@ -21,7 +21,7 @@ from .kibana_options import (
     make_client,
 )
 from .options import ContentOption, JsonOption, console
-from .pack_commands import print_findings
+from .pack_commands import exit_on_invalid_pack
 
 
 def _fail(message: str) -> None:
@@ -37,15 +37,11 @@ def _client_or_exit(*args):
 
 
 def _plan_or_exit(client, content):
-    from ..errors import ContentError
     from ..kibana import KibanaError
     from ..operations import pack_objects
 
-    try:
+    with exit_on_invalid_pack("[red]error:[/] the pack does not validate; nothing was sent to Kibana"):
         rules, exception_objects = pack_objects(content)
-    except ContentError as exc:
-        print_findings(exc.findings, as_json=False)
-        _fail("the pack does not validate; nothing was sent to Kibana")
     from ..deploy import plan_space
 
     try:

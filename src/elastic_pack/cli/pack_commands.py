@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -10,6 +11,20 @@ import typer
 
 from . import app
 from .options import ContentOption, JsonOption, console
+
+
+@contextmanager
+def exit_on_invalid_pack(message: str | None = None):
+    """Inside: a ContentError prints its findings (and the message) and ends the command with exit 1."""
+    from ..errors import ContentError
+
+    try:
+        yield
+    except ContentError as exc:
+        print_findings(exc.findings, as_json=False)
+        if message:
+            console(stderr=True).print(message, markup=True)
+        raise typer.Exit(1)
 
 
 def print_findings(findings, as_json: bool) -> None:
@@ -59,15 +74,10 @@ def build(
     out: Annotated[Path, typer.Option("--out", help="Folder to write the bundle into.")] = Path("dist"),
 ) -> None:
     """Validate, then write the Kibana import bundle (ndjson) to --out. Refuses when validation fails."""
-    from ..errors import ContentError
     from ..operations import build_pack
 
-    try:
+    with exit_on_invalid_pack("[red]build refused: the pack does not validate"):
         path = build_pack(content, out)
-    except ContentError as exc:
-        print_findings(exc.findings, as_json=False)
-        console(stderr=True).print("[red]build refused: the pack does not validate")
-        raise typer.Exit(1)
     console().print(f"wrote {path}")
 
 
@@ -77,14 +87,11 @@ def bump(
     content: ContentOption = None,
 ) -> None:
     """Record changed rules in version.lock.json with their next version."""
-    from ..errors import ContentError
     from ..operations import bump_versions
 
     try:
-        bumped = bump_versions(content, rule_ids)
-    except ContentError as exc:
-        print_findings(exc.findings, as_json=False)
-        raise typer.Exit(1)
+        with exit_on_invalid_pack():
+            bumped = bump_versions(content, rule_ids)
     except ValueError as exc:
         console(stderr=True).print(f"[red]{exc}")
         raise typer.Exit(1)
