@@ -80,14 +80,20 @@ def test_workflow_runs_the_integration_tier():
 
 
 def test_kql_translates_to_the_query_kibana_builds():
+    # the shape of kbn-es-query's toElasticsearchQuery without data view fields (what a rule without one sends)
     tree = parse_kql('event.action: ("Publish" or "PublishBatch") and not aws.cloudtrail.error_code: * '
                      'and source.port >= 1024 and user_agent.original: aws-cli*')
+
+    def should(query):
+        return {"bool": {"should": [query], "minimum_should_match": 1}}
+
     assert to_dsl(tree) == {"bool": {"filter": [
-        {"bool": {"should": [{"term": {"event.action": "Publish"}}, {"term": {"event.action": "PublishBatch"}}],
+        {"bool": {"should": [should({"match_phrase": {"event.action": "Publish"}}),
+                             should({"match_phrase": {"event.action": "PublishBatch"}})],
                   "minimum_should_match": 1}},
-        {"bool": {"must_not": [{"exists": {"field": "aws.cloudtrail.error_code"}}]}},
-        {"range": {"source.port": {"gte": "1024"}}},
-        {"wildcard": {"user_agent.original": {"value": "aws-cli*"}}},
+        {"bool": {"must_not": should({"exists": {"field": "aws.cloudtrail.error_code"}})}},
+        should({"range": {"source.port": {"gte": "1024"}}}),
+        should({"query_string": {"fields": ["user_agent.original"], "query": "aws\\-cli*"}}),
     ]}}
 
 

@@ -35,10 +35,10 @@ def _kql_terms(node, field):
     if isinstance(node, kql.And):
         for item in node.items:
             yield from _kql_terms(item, field)
+    elif isinstance(node, kql.Or) and all(isinstance(i, kql.Match) and i.field == field for i in node.items):
+        yield from (i.value.text for i in node.items)
     elif isinstance(node, kql.Match) and node.field == field:
-        value = node.value
-        items = value.items if isinstance(value, kql.ValueOr) else (value,)
-        yield from (i.text for i in items)
+        yield node.value.text
 
 
 def _has_error_code_null_or_empty_kql(node) -> bool:

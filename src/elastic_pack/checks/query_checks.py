@@ -10,6 +10,7 @@ from ..eql_query import EqlQueryError
 from ..esql import EsqlSyntaxError
 from ..fields import field_type
 from ..kql import KqlSyntaxError
+from ..findings import Severity
 from .base import RuleCheck
 
 _TEXT_ONLY = {"text", "match_only_text"}
@@ -79,3 +80,20 @@ class KnownFields(RuleCheck):
             if field_type(name) is None:
                 yield self.finding(rule, f"unknown investigation field {name!r}",
                                    rule.line_of("rule.investigation_fields", "field_names"))
+
+
+class LocallyRunnable(RuleCheck):
+    id = "EP021"
+    title = "the local engine runs the rule (or says by name which construct it cannot run)"
+    severity = Severity.WARNING
+
+    def check(self, rule, pack):
+        from ..engine import compile_rule
+        from ..errors import NotRunnable
+
+        if parsed_query(rule) is None:
+            return  # EP003 reports why the query does not parse
+        try:
+            compile_rule(rule)
+        except NotRunnable as exc:
+            yield self.finding(rule, f"test and preview will refuse this rule: {exc.reason}", rule.query_line())

@@ -10,7 +10,7 @@ from ..findings import Finding
 from .base import PackCheck, RuleCheck
 from .exception_checks import ExceptionLists
 from .pack_checks import UniqueIds, VersionBump
-from .query_checks import KnownFields, QuerySyntax
+from .query_checks import KnownFields, LocallyRunnable, QuerySyntax
 from .rule_checks import KibanaSchema, MitreMapping, RiskBand, RuleIdFormat, Schedule, Tags, ThresholdIntent, TypeFit
 
 ALL_CHECKS: tuple[RuleCheck, ...] = (
@@ -18,6 +18,7 @@ ALL_CHECKS: tuple[RuleCheck, ...] = (
     QuerySyntax(),
     KnownFields(),
     TypeFit(),
+    LocallyRunnable(),
     Schedule(),
     ThresholdIntent(),
     RiskBand(),

@@ -9,6 +9,7 @@ from eql import ast as eql_ast
 from ..content.queries import KqlQuery
 from ..eql_query import EqlQuery, field_name
 from ..fields import NUMBER_TYPES, STRING_TYPES, field_type
+from ..kql import KqlTypeError, compile_kql
 from ..kql import ast as kql_ast
 
 
@@ -50,29 +51,13 @@ def _eql_pairs(node, seen: set[int]) -> Iterator[tuple[str, object]]:
 
 
 def _kql_problems(node) -> Iterator[str]:
-    if isinstance(node, (kql_ast.And, kql_ast.Or)):
-        for item in node.items:
-            yield from _kql_problems(item)
-    elif isinstance(node, kql_ast.Not):
-        yield from _kql_problems(node.item)
-    elif isinstance(node, kql_ast.Match) and field_type(node.field) in NUMBER_TYPES:
-        for literal in _kql_literals(node.value):
-            try:
-                float(literal.text)
-            except ValueError:
-                yield f"{node.field} is a {field_type(node.field)} field, but is matched with {literal.text!r}"
-    elif isinstance(node, kql_ast.Range) and field_type(node.field) in STRING_TYPES - {"ip"}:
-        yield f"range on {node.field}, a {field_type(node.field)} field, compares strings, not numbers"
-
-
-def _kql_literals(node) -> Iterator[kql_ast.Literal]:
-    if isinstance(node, kql_ast.Literal):
-        yield node
-    elif isinstance(node, (kql_ast.ValueOr, kql_ast.ValueAnd)):
-        for item in node.items:
-            yield from _kql_literals(item)
-    elif isinstance(node, kql_ast.ValueNot):
-        yield from _kql_literals(node.item)
+    for item in kql_ast.walk(node):
+        if isinstance(item, kql_ast.Range) and field_type(item.field) in STRING_TYPES - {"ip"}:
+            yield f"range on {item.field}, a {field_type(item.field)} field, compares strings, not numbers"
+    try:
+        compile_kql(node)
+    except KqlTypeError as exc:
+        yield str(exc)
 
 
 def type_problems(parsed) -> list[str]:

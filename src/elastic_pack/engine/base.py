@@ -25,6 +25,10 @@ class CompiledRule:
         self.exceptions = exceptions or []
         self.schedule: Schedule | None = None
         self.gate = None  # (field, values): events without one of the values cannot match (see gates.py)
+        self.now = 0.0  # the time of the event being fed: `now` in the query's date math
+
+    def clock(self) -> float:
+        return self.now
 
     def excepted(self, fields: dict) -> bool:
         return any(p(fields) for p in self.exceptions)

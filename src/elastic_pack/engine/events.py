@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from ..documents import flatten
 from ..errors import InputError
 
 
@@ -31,18 +32,6 @@ class ReadReport:
     @property
     def skipped_count(self) -> int:
         return len(self.skipped)
-
-
-def flatten(document: dict, prefix: str = "", out: dict | None = None) -> dict:
-    """{"a": {"b": 1}} and {"a.b": 1} both become {"a.b": 1}; lists are kept as values."""
-    out = {} if out is None else out
-    for key, value in document.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flatten(value, name + ".", out)
-        else:
-            out[name] = value
-    return out
 
 
 def parse_time(value: Any) -> float:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from eql import ast as eql_ast
 
 from ..eql_query import EqlQuery, field_name
+from ..fields import field_type
 from ..esql import parser as esql
 from ..kql import ast as kql
 
@@ -28,16 +29,15 @@ def _union(gates: list[Gate | None]) -> Gate | None:
     return gates[0][0], frozenset().union(*(g[1] for g in gates))
 
 
-# KQL
+# KQL: exact matches on keyword fields only (text, ip, numbers do not compare as the raw string)
 def kql_gate(node) -> Gate | None:
     if isinstance(node, kql.And):
         return _pick([g for g in map(kql_gate, node.items) if g])
     if isinstance(node, kql.Or):
         return _union([kql_gate(i) for i in node.items])
-    if isinstance(node, kql.Match):
-        items = node.value.items if isinstance(node.value, kql.ValueOr) else (node.value,)
-        if all(isinstance(i, kql.Literal) and not i.is_wildcard for i in items):
-            return node.field, frozenset(i.text for i in items)
+    if isinstance(node, kql.Match) and isinstance(node.value, kql.Literal) and not node.field_glob \
+            and field_type(node.field) in ("keyword", "constant_keyword"):
+        return node.field, frozenset((node.value.text,))
     return None
 
 

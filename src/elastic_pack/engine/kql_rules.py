@@ -15,7 +15,7 @@ from .threshold import ThresholdCounter
 class ThresholdRule(WindowedRule):
     def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
-        self.filter = compile_kql(query.tree)
+        self.filter = compile_kql(query.tree, now=self.clock)
         self.gate = kql_gate(query.tree)
         threshold = rule.rule["threshold"]
         fields = threshold["field"]
@@ -30,6 +30,7 @@ class ThresholdRule(WindowedRule):
         ]
 
     def feed(self, event):
+        self.now = event.window_time
         alerts = self.catch_up(event.window_time)
         fields = event.fields
         if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
@@ -50,10 +51,11 @@ class QueryRule(CompiledRule):
 
     def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
-        self.filter = compile_kql(query.tree)
+        self.filter = compile_kql(query.tree, now=self.clock)
         self.gate = kql_gate(query.tree)
 
     def feed(self, event):
+        self.now = event.window_time
         fields = event.fields
         if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
             run_time = self.schedule.first_run_at_or_after(event.window_time)
@@ -71,7 +73,7 @@ class NewTermsRule(CompiledRule):
 
     def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
-        self.filter = compile_kql(query.tree)
+        self.filter = compile_kql(query.tree, now=self.clock)
         self.gate = kql_gate(query.tree)
         self.fields = list(rule.rule["new_terms_fields"])
         self.history = parse_lookback(rule.rule.get("history_window_start", "now-7d")).total_seconds()
@@ -79,6 +81,7 @@ class NewTermsRule(CompiledRule):
         self._fed = 0
 
     def feed(self, event):
+        self.now = event.window_time
         fields = event.fields
         if not self.filter(fields) or (self.exceptions and self.excepted(fields)):
             return _NONE

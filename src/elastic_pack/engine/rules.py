@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from ..content.model import RuleFile
 from ..content.queries import parse_rule_query
+from ..errors import NotRunnable
+from ..kql import KqlTypeError
 from .base import CompiledRule, Predicate, WindowedRule
 from .eql_compile import UnsupportedEql
 from .eql_rules import EqlEventRule, EqlSequenceRule
@@ -15,6 +17,14 @@ __all__ = ["CompiledRule", "EqlEventRule", "EqlSequenceRule", "EsqlRule", "NewTe
 
 
 def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None) -> CompiledRule:
+    """The rule ready to run; NotRunnable (naming the rule and the construct) when the engine cannot run it."""
+    try:
+        return _compile(rule, exceptions)
+    except (UnsupportedEql, KqlTypeError) as exc:
+        raise NotRunnable(rule.name or str(rule.rule_id), rule.path, str(exc)) from None
+
+
+def _compile(rule: RuleFile, exceptions: list[Predicate] | None) -> CompiledRule:
     query = parse_rule_query(rule)
     if rule.type == "threshold":
         return ThresholdRule(rule, query, exceptions)
@@ -28,4 +38,4 @@ def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None) -> C
         return NewTermsRule(rule, query, exceptions)
     if rule.type == "esql":
         return EsqlRule(rule, query, exceptions)
-    raise UnsupportedEql(f"the local engine does not run {rule.type} rules")
+    raise UnsupportedEql(f"it does not run {rule.type} rules")

@@ -1,131 +1,69 @@
-"""KQL evaluated the way Elasticsearch answers the query Kibana builds from it.
+"""KQL evaluated on a document as Elasticsearch answers the query Kibana builds from it.
 
-On keyword fields a term matches exactly and case-sensitively; an unquoted `*` is a wildcard; `field: *`
-is an `exists` query (an empty string exists, a missing field or null does not); a multi-valued field
-matches when any of its values does; `not` also matches documents that lack the field.
+Kibana turns `field: value` into a `match` (or `match_phrase` when quoted) query, `field: *` into `exists`,
+a wildcard value into `query_string`, `<`/`>` into `range` and a value without a field into a lenient
+`multi_match` over every field; Elasticsearch then answers by each field's mapped type (see typed.py).
+A field with several values matches when any value does; `not` also matches documents without the field.
+
+Documents are flat (dotted keys). Field types come from a resolver (default: the field catalogue); a field it
+does not know is typed from the document's value, as dynamic mapping would.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..fields import NUMBER_TYPES, STRING_TYPES, field_type
-from .ast import And, Exists, Literal, Match, Node, Not, Or, Range, ValueAnd, ValueNot, ValueOr
+from ..documents import flatten
+from ..fields import field_type
+from . import typed
+from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
+from .typed import KqlTypeError
 
 Event = Mapping[str, Any]
 Predicate = Callable[[Event], bool]
+TypeResolver = Callable[[str], "str | None"]
+
+
+def leaf_values(value: Any) -> list:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        out: list = []
+        for item in value:
+            out.extend(leaf_values(item))
+        return out
+    return [value]
 
 
 def _values(event: Event, field: str) -> list:
     value = event.get(field)
     if value is None:
         return []
-    if isinstance(value, list):
-        return [v for v in value if v is not None]
+    if value.__class__ is list:
+        return leaf_values(value)
     return [value]
 
 
-def _literal_test(field: str, literal: Literal) -> Callable[[Any], bool]:
-    kind = field_type(field)
-    if literal.is_wildcard:
-        pattern = re.compile("".join(".*" if c == "*" else re.escape(c) for c in literal.text), re.DOTALL)
-        return lambda v: isinstance(v, str) and pattern.fullmatch(v) is not None
-    text = literal.text
-    if kind in NUMBER_TYPES:
-        try:
-            number = float(text)
-        except ValueError:
-            return lambda v: False
-        return lambda v: not isinstance(v, bool) and isinstance(v, (int, float, str)) and _as_float(v) == number
-    if kind == "boolean":
-        wanted = text.lower() == "true"
-        return lambda v: (v if isinstance(v, bool) else str(v).lower() == "true") == wanted
-    return lambda v: (v if isinstance(v, str) else _as_text(v)) == text
+def _glob(pattern: str) -> re.Pattern:
+    return re.compile(".*".join(re.escape(p) for p in pattern.split("*")), re.DOTALL)
 
 
-def _as_float(value: Any) -> float | None:
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
+class _Compiler:
+    def __init__(self, types: TypeResolver, now: Callable[[], float]):
+        self.types = types
+        self.now = now
 
+    def compile(self, node: Node) -> Predicate:
+        method = getattr(self, "_" + type(node).__name__, None)
+        if method is None:
+            raise TypeError(f"unexpected KQL node {node!r}")
+        return method(node)
 
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _exact_strings(node: Node) -> set[str] | None:
-    """The accepted strings when a value expression is a plain literal or an `or` of plain literals."""
-    items = node.items if isinstance(node, ValueOr) else (node,)
-    if all(isinstance(i, Literal) and not i.is_wildcard for i in items):
-        return {i.text for i in items}
-    return None
-
-
-def _value_predicate(field: str, node: Node) -> Predicate:
-    """A value expression applied to one field, as a document predicate."""
-    exact = _exact_strings(node) if field_type(field) in STRING_TYPES else None
-    if exact is not None:
-        # the common case, made fast: a single string value compared with a set of strings
-        general = _value_predicate_general(field, node)
-
-        def exact_match(event: Event) -> bool:
-            value = event.get(field)
-            if value.__class__ is str:
-                return value in exact
-            return value is not None and general(event)
-
-        return exact_match
-    return _value_predicate_general(field, node)
-
-
-def _value_predicate_general(field: str, node: Node) -> Predicate:
-    if isinstance(node, Literal):
-        test = _literal_test(field, node)
-        return lambda event: any(test(v) for v in _values(event, field))
-    if isinstance(node, ValueOr):
-        parts = [_value_predicate_general(field, i) for i in node.items]
-        return lambda event: any(p(event) for p in parts)
-    if isinstance(node, ValueAnd):
-        parts = [_value_predicate_general(field, i) for i in node.items]
-        return lambda event: all(p(event) for p in parts)
-    if isinstance(node, ValueNot):
-        inner = _value_predicate_general(field, node.item)
-        return lambda event: not inner(event)
-    raise TypeError(f"unexpected value node {node!r}")
-
-
-_RANGE = {
-    "<": lambda a, b: a < b,
-    "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b,
-    ">=": lambda a, b: a >= b,
-}
-
-
-def _range_predicate(node: Range) -> Predicate:
-    compare = _RANGE[node.op]
-    if field_type(node.field) in NUMBER_TYPES:
-        bound = _as_float(node.value.text)
-
-        def numeric(event: Event) -> bool:
-            return bound is not None and any(
-                (x := _as_float(v)) is not None and compare(x, bound) for v in _values(event, node.field)
-            )
-
-        return numeric
-    bound_text = node.value.text
-    return lambda event: any(compare(_as_text(v), bound_text) for v in _values(event, node.field))
-
-
-def compile_kql(node: Node) -> Predicate:
-    """Turn a parsed KQL tree into a predicate over flat (dotted-key) events."""
-    if isinstance(node, And):
-        parts = [compile_kql(i) for i in node.items]
+    def _And(self, node: And) -> Predicate:
+        parts = [self.compile(i) for i in node.items]
 
         def conjunction(event: Event) -> bool:
             for part in parts:
@@ -134,8 +72,9 @@ def compile_kql(node: Node) -> Predicate:
             return True
 
         return conjunction
-    if isinstance(node, Or):
-        parts = [compile_kql(i) for i in node.items]
+
+    def _Or(self, node: Or) -> Predicate:
+        parts = [self.compile(i) for i in node.items]
 
         def disjunction(event: Event) -> bool:
             for part in parts:
@@ -144,21 +83,155 @@ def compile_kql(node: Node) -> Predicate:
             return False
 
         return disjunction
-    if isinstance(node, Not):
-        inner = compile_kql(node.item)
+
+    def _Not(self, node: Not) -> Predicate:
+        inner = self.compile(node.item)
         return lambda event: not inner(event)
-    if isinstance(node, Exists):
+
+    def _MatchAll(self, node: MatchAll) -> Predicate:
+        return lambda event: True
+
+    def _Exists(self, node: Exists) -> Predicate:
+        if node.field_glob:
+            pattern = _glob(node.field)
+            return lambda event: any(pattern.fullmatch(k) and _values(event, k) for k in event)
         field = node.field
+        prefix = field + "."
+        leaf = self.types(field) not in (None, "object", "nested")
 
         def exists(event: Event) -> bool:
             value = event.get(field)
-            if value is None:
-                return False
-            return bool(_values(event, field)) if value.__class__ is list else True
+            if value is not None and (value.__class__ is not list or leaf_values(value)):
+                return True
+            # an object field exists when any field under it has a value
+            return not leaf and any(k.startswith(prefix) and _values(event, k) for k in event)
 
         return exists
-    if isinstance(node, Match):
-        return _value_predicate(node.field, node.value)
-    if isinstance(node, Range):
-        return _range_predicate(node)
-    raise TypeError(f"unexpected KQL node {node!r}")
+
+    def _Match(self, node: Match) -> Predicate:
+        value = node.value
+        if isinstance(value, Literal) and value.constant is None:
+            raise KqlTypeError(f"{node.field}: null is sent to Elasticsearch as a null match value, which it "
+                               "rejects; write `not {0}: *` for a missing field".format(node.field))
+        if node.field_glob:
+            pattern = _glob(node.field)
+            test_for = self._tests(node.field, value, lenient=True)
+            return lambda event: any(pattern.fullmatch(k) and _any(test_for(k, event), _values(event, k))
+                                     for k in list(event))
+        return self._field_predicate(node.field, value)
+
+    def _field_predicate(self, field: str, value: Literal | Wildcard) -> Predicate:
+        kind = self.types(field)
+        if kind is not None and kind not in ("object", "nested"):
+            test = self._test(kind, field, value)
+            if kind in typed.KEYWORD_TYPES and isinstance(value, Literal) and not self._moves(kind, value):
+                text = value.text
+
+                def keyword_match(event: Event) -> bool:  # the common case, made fast
+                    found = event.get(field)
+                    if found.__class__ is str:
+                        return found == text
+                    return found is not None and any(test(v) for v in _values(event, field))
+
+                return keyword_match
+            if self._moves(kind, value):
+                return lambda event: any(self._test(kind, field, value)(v) for v in _values(event, field))
+            return lambda event: any(test(v) for v in _values(event, field))
+        if kind in ("object", "nested"):
+            return lambda event: False  # a match on an object field matches no document
+        test_for = self._tests(field, value, lenient=True)
+        return lambda event: _any(test_for(field, event), _values(event, field))
+
+    def _moves(self, kind: str, value) -> bool:
+        """Whether the test depends on the time (date math relative to `now`)."""
+        return kind in typed.DATE_TYPES and value.text.strip().startswith("now")
+
+    def _test(self, kind: str, field: str, value: Literal | Wildcard) -> typed.Test:
+        if isinstance(value, Wildcard):
+            return typed.wildcard_test(kind, value.parts, field)
+        return typed.equality_test(kind, value.text, value.quoted, field, self.now() * 1000.0)
+
+    def _tests(self, field: str, value, lenient: bool):
+        """Per-value tests for fields typed from the document (lenient: a type that rejects the value
+        does not match, as multi_match and unmapped fields behave)."""
+        cache: dict[str, typed.Test] = {}
+
+        def none(v: Any) -> bool:
+            return False
+
+        def test_for(name: str, event: Event):
+            def test(v: Any) -> bool:
+                kind = self.types(name) or typed.infer_type(v)
+                key = f"{name}\x00{kind}"
+                if key not in cache or self._moves(kind, value):
+                    try:
+                        cache[key] = self._test(kind, name, value)
+                    except KqlTypeError:
+                        if not lenient:
+                            raise
+                        cache[key] = none
+                return cache[key](v)
+
+            return test
+
+        return test_for
+
+    def _Range(self, node: Range) -> Predicate:
+        text = node.value.text
+        if node.field_glob:
+            pattern = _glob(node.field)
+            return lambda event: any(
+                pattern.fullmatch(k) and any(self._range_test(k, node, v)(v) for v in _values(event, k))
+                for k in list(event))
+        kind = self.types(node.field)
+        if kind is not None and not (kind in typed.DATE_TYPES and text.strip().startswith("now")):
+            test = typed.range_test(kind, node.op, text, node.field, self.now() * 1000.0)
+            return lambda event: any(test(v) for v in _values(event, node.field))
+        return lambda event: any(self._range_test(node.field, node, v)(v) for v in _values(event, node.field))
+
+    def _range_test(self, field: str, node: Range, sample: Any) -> typed.Test:
+        kind = self.types(field) or typed.infer_type(sample)
+        try:
+            return typed.range_test(kind, node.op, node.value.text, field, self.now() * 1000.0)
+        except KqlTypeError:
+            return lambda v: False
+
+    def _FreeText(self, node: FreeText) -> Predicate:
+        test_for = self._tests("", node.value, lenient=True)
+
+        def free_text(event: Event) -> bool:
+            return any(_any(test_for(k, event), _values(event, k)) for k in list(event))
+
+        return free_text
+
+    def _Nested(self, node: Nested) -> Predicate:
+        inner = self.compile(node.query)
+        path, prefix = node.path, node.path + "."
+
+        def nested(event: Event) -> bool:
+            objects = event.get(path)
+            if objects.__class__ is list and any(isinstance(o, dict) for o in objects):
+                return any(inner(_flatten(o, prefix)) for o in objects if isinstance(o, dict))
+            return inner(event)  # a single object: its fields are the event's own
+
+        return nested
+
+
+def _any(test: typed.Test, values: list) -> bool:
+    for value in values:
+        if test(value):
+            return True
+    return False
+
+
+def _flatten(document: Mapping, prefix: str) -> dict:
+    return flatten(dict(document), prefix)
+
+
+def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[], float] | None = None) -> Predicate:
+    """A parsed KQL tree as a predicate over flat (dotted-key) documents.
+
+    `types` maps a field name to its Elasticsearch type (default: the field catalogue); `now` gives the
+    time `now` in date math means, in epoch seconds (default: the clock). Raises KqlTypeError for a value
+    the field's type rejects, where Elasticsearch would fail the search."""
+    return _Compiler(types or field_type, now or time.time).compile(node)

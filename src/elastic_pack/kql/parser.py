@@ -1,14 +1,24 @@
-"""A recursive-descent parser for KQL, with line and column on every error."""
+"""KQL parsed as Kibana's PEG grammar (kbn-es-query `grammar.peggy`) parses it.
+
+What follows from that grammar and is easy to get wrong:
+- `or`, `and` need white space on both sides and `not` needs white space after it: `not(a:b)` and
+  `a:b and(c:d)` are syntax errors, as in Kibana; `not` applies to one sub-query (`not not a:b` is an error).
+- An unquoted value runs to the next special character or keyword and may hold spaces (`a: foo bar`), trimmed.
+- In unquoted text `\\t \\r \\n \\uXXXX`, an escaped special character (`\\* \\( \\: ...`) and an escaped
+  keyword are literal; any other backslash ends the value (a syntax error).
+- In quoted text only `\\t \\r \\n \\uXXXX \\\\ \\"` are escapes; any other backslash is kept as written,
+  so `"C:\\Windows\\cmd.exe"` is the path itself. Quoted text has no wildcards.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
 
-from .ast import And, Exists, Literal, Match, Node, Not, Or, Range, ValueAnd, ValueNot, ValueOr
-
-_SPECIAL = set('\\():<>"{}')
-_KEYWORDS = {"and", "or", "not"}
-_RANGE_OPS = ("<=", ">=", "<", ">")
+_SPECIAL = set('\\():<>"*{}')
+_SPACE = set(" \t\r\n\u00a0")
+_WILD = object()  # the wildcard marker among a value's characters
+_ESCAPED_WHITESPACE = {"t": "\t", "r": "\r", "n": "\n"}
+_HEX = set("0123456789abcdefABCDEF")
 
 
 class KqlSyntaxError(ValueError):
@@ -20,183 +30,330 @@ class KqlSyntaxError(ValueError):
         super().__init__(f"{message} (line {self.line}, column {self.column})")
 
 
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "(", ")", ":", "range", "and", "or", "not", "word", "quoted", "{", "}", "end"
-    text: str
-    offset: int
-
-
-def _tokenize(query: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = 0, len(query)
-    while i < n:
-        ch = query[i]
-        if ch.isspace():
-            i += 1
-        elif ch in "():{}":
-            tokens.append(_Token(ch, ch, i))
-            i += 1
-        elif ch in "<>":
-            op = query[i : i + 2] if query[i + 1 : i + 2] == "=" else ch
-            tokens.append(_Token("range", op, i))
-            i += len(op)
-        elif ch == '"':
-            start, i, chars = i, i + 1, []
-            while i < n and query[i] != '"':
-                if query[i] == "\\" and i + 1 < n:
-                    i += 1
-                chars.append(query[i])
-                i += 1
-            if i >= n:
-                raise KqlSyntaxError("unterminated quoted string", query, start)
-            tokens.append(_Token("quoted", "".join(chars), start))
-            i += 1
-        else:
-            start, chars = i, []
-            while i < n and not query[i].isspace() and query[i] not in _SPECIAL:
-                chars.append(query[i])
-                i += 1
-            while i < n and query[i] == "\\" and i + 1 < n:  # escaped special characters continue the word
-                chars.append(query[i + 1])
-                i += 2
-                while i < n and not query[i].isspace() and query[i] not in _SPECIAL:
-                    chars.append(query[i])
-                    i += 1
-            if not chars:
-                raise KqlSyntaxError(f"unexpected character {ch!r}", query, start)
-            word = "".join(chars)
-            kind = word.lower() if word.lower() in _KEYWORDS else "word"
-            tokens.append(_Token(kind, word, start))
-    tokens.append(_Token("end", "", n))
-    return tokens
+class _Fail(Exception):
+    pass
 
 
 class _Parser:
     def __init__(self, query: str):
-        self.query = query
-        self.tokens = _tokenize(query)
-        self.pos = 0
+        self.q = query
+        self.n = len(query)
+        self.furthest = 0
+        self.expected: set[str] = set()
 
-    def peek(self) -> _Token:
-        return self.tokens[self.pos]
+    # --- error bookkeeping: report the furthest point any alternative reached
+    def fail(self, pos: int, what: str):
+        if pos > self.furthest:
+            self.furthest, self.expected = pos, {what}
+        elif pos == self.furthest:
+            self.expected.add(what)
+        raise _Fail
 
-    def take(self, kind: str | None = None) -> _Token:
-        token = self.tokens[self.pos]
-        if kind is not None and token.kind != kind:
-            raise self.error(f"expected {kind!r}", token)
-        self.pos += 1
-        return token
+    def spaces(self, pos: int) -> int:
+        while pos < self.n and self.q[pos] in _SPACE:
+            pos += 1
+        return pos
 
-    def error(self, message: str, token: _Token | None = None) -> KqlSyntaxError:
-        token = token or self.peek()
-        found = "end of query" if token.kind == "end" else repr(token.text)
-        return KqlSyntaxError(f"{message}, found {found}", self.query, token.offset)
+    def char(self, pos: int, ch: str) -> int:
+        if pos < self.n and self.q[pos] == ch:
+            return pos + 1
+        self.fail(pos, repr(ch))
 
-    def parse(self) -> Node:
-        if self.peek().kind == "end":
-            raise self.error("empty query")
-        node = self.or_expr()
-        if self.peek().kind != "end":
-            raise self.error("expected 'and', 'or' or the end of the query")
+    def word(self, pos: int, word: str) -> int:
+        if self.q[pos:pos + len(word)].lower() == word:
+            return pos + len(word)
+        self.fail(pos, word.upper())
+
+    # --- keywords: Or = Space+ 'or' Space+, And = Space+ 'and' Space+, Not = 'not' Space+
+    def keyword(self, pos: int, word: str, leading_space: bool) -> int | None:
+        start = pos
+        if leading_space:
+            pos = self.spaces(pos)
+            if pos == start:
+                return None
+        if self.q[pos:pos + len(word)].lower() != word:
+            return None
+        pos += len(word)
+        after = self.spaces(pos)
+        return after if after > pos else None
+
+    def is_keyword_at(self, pos: int) -> bool:
+        return (self.keyword(pos, "or", True) is not None or self.keyword(pos, "and", True) is not None
+                or self.keyword(pos, "not", False) is not None)
+
+    # --- grammar
+    def start(self) -> Node:
+        pos = self.spaces(0)
+        node: Node = MatchAll()
+        try:
+            node, pos = self.or_query(pos)
+        except _Fail:
+            pass
+        pos = self.spaces(pos)
+        if pos != self.n:
+            self.fail(pos, "end of query")
         return node
 
-    def or_expr(self) -> Node:
-        items = [self.and_expr()]
-        while self.peek().kind == "or":
-            self.take()
-            items.append(self.and_expr())
-        return items[0] if len(items) == 1 else Or(tuple(items))
+    def or_query(self, pos: int) -> tuple[Node, int]:
+        node, pos = self.and_query(pos)
+        items = [node]
+        while (after := self.keyword(pos, "or", True)) is not None:
+            try:
+                node, pos = self.and_query(after)
+            except _Fail:
+                break
+            items.append(node)
+        return (items[0] if len(items) == 1 else Or(tuple(items))), pos
 
-    def and_expr(self) -> Node:
-        items = [self.not_expr()]
-        while self.peek().kind == "and":
-            self.take()
-            items.append(self.not_expr())
-        return items[0] if len(items) == 1 else And(tuple(items))
+    def and_query(self, pos: int) -> tuple[Node, int]:
+        node, pos = self.not_query(pos)
+        items = [node]
+        while (after := self.keyword(pos, "and", True)) is not None:
+            try:
+                node, pos = self.not_query(after)
+            except _Fail:
+                break
+            items.append(node)
+        return (items[0] if len(items) == 1 else And(tuple(items))), pos
 
-    def not_expr(self) -> Node:
-        if self.peek().kind == "not":
-            self.take()
-            return Not(self.not_expr())
-        return self.primary()
+    def not_query(self, pos: int) -> tuple[Node, int]:
+        after = self.keyword(pos, "not", False)
+        if after is not None:
+            try:
+                node, end = self.sub_query_or_expression(after)
+                return Not(node), end
+            except _Fail:
+                pass
+        return self.sub_query_or_expression(pos)
 
-    def primary(self) -> Node:
-        token = self.peek()
-        if token.kind == "(":
-            self.take()
-            node = self.or_expr()
-            self.take(")")
-            return node
-        if token.kind != "word":
-            raise self.error("expected a field name or '('")
-        field = self.take().text
-        nxt = self.peek()
-        if nxt.kind == ":":
-            self.take()
-            if self.peek().kind == "{":
-                raise self.error("nested field queries ({ }) are not supported")
-            value = self.value_expr()
-            if isinstance(value, Literal) and not value.quoted and value.text == "*":
-                return Exists(field)
-            return Match(field, value)
-        if nxt.kind == "range":
-            op = self.take().text
-            value = self.peek()
-            if value.kind not in ("word", "quoted"):
-                raise self.error("expected a value after the range operator")
-            self.take()
-            return Range(field, op, Literal(value.text, value.kind == "quoted"))
-        raise KqlSyntaxError(
-            f"free-text term {field!r} without a field; write 'field: value' so the query means the same "
-            "in Kibana and in the local engine",
-            self.query,
-            token.offset,
-        )
+    def sub_query(self, pos: int) -> tuple[Node, int]:
+        if pos < self.n and self.q[pos] == "(":
+            node, end = self.or_query(self.spaces(pos + 1))
+            return node, self.char(self.spaces(end), ")")
+        self.fail(pos, "'('")
 
-    def value_expr(self) -> Node:
-        token = self.peek()
-        if token.kind == "(":
-            self.take()
-            node = self.value_or()
-            self.take(")")
-            return node
-        return self.value_literal()
+    # SubQuery = '(' OrQuery ')' / NestedQuery / Expression
+    def sub_query_or_expression(self, pos: int) -> tuple[Node, int]:
+        try:
+            return self.sub_query(pos)
+        except _Fail:
+            pass
+        try:
+            return self.nested_query(pos)
+        except _Fail:
+            pass
+        return self.expression(pos)
 
-    def value_literal(self) -> Literal:
-        token = self.peek()
-        if token.kind not in ("word", "quoted"):
-            raise self.error("expected a value")
-        self.take()
-        return Literal(token.text, token.kind == "quoted")
+    def nested_query(self, pos: int) -> tuple[Node, int]:
+        field, pos = self.literal(pos)
+        pos = self.char(self.spaces(pos), ":")
+        pos = self.char(self.spaces(pos), "{")
+        saved, self.prefix = self.prefix, self.full_name(field)
+        try:
+            node, pos = self.or_query(self.spaces(pos))
+        finally:
+            self.prefix = saved
+        pos = self.char(self.spaces(pos), "}")
+        return Nested(self.full_name(field), node), pos
 
-    def value_or(self) -> Node:
-        items = [self.value_and()]
-        while self.peek().kind == "or":
-            self.take()
-            items.append(self.value_and())
-        return items[0] if len(items) == 1 else ValueOr(tuple(items))
+    prefix = ""
 
-    def value_and(self) -> Node:
-        items = [self.value_not()]
-        while self.peek().kind == "and":
-            self.take()
-            items.append(self.value_not())
-        return items[0] if len(items) == 1 else ValueAnd(tuple(items))
+    def full_name(self, field: Literal | Wildcard) -> str:
+        name = field.text
+        return f"{self.prefix}.{name}" if self.prefix else name
 
-    def value_not(self) -> Node:
-        token = self.peek()
-        if token.kind == "not":
-            self.take()
-            return ValueNot(self.value_not())
-        if token.kind == "(":
-            self.take()
-            node = self.value_or()
-            self.take(")")
-            return node
-        return self.value_literal()
+    def expression(self, pos: int) -> tuple[Node, int]:
+        for alternative in (self.range_expression, self.field_value_expression, self.value_expression):
+            try:
+                return alternative(pos)
+            except _Fail:
+                continue
+        raise _Fail
+
+    def range_expression(self, pos: int) -> tuple[Node, int]:
+        field, pos = self.literal(pos)
+        pos = self.spaces(pos)
+        for op in ("<=", ">=", "<", ">"):
+            if self.q.startswith(op, pos):
+                break
+        else:
+            self.fail(pos, "a range operator")
+        value, pos = self.literal(self.spaces(pos + len(op)))
+        if isinstance(value, Wildcard):
+            value = Literal(value.text)
+        return Range(self.full_name(field), op, value, isinstance(field, Wildcard)), pos
+
+    def field_value_expression(self, pos: int) -> tuple[Node, int]:
+        field, pos = self.literal(pos)
+        pos = self.char(self.spaces(pos), ":")
+        build, pos = self.list_of_values(self.spaces(pos))
+        return build(self.full_name(field), isinstance(field, Wildcard)), pos
+
+    def value_expression(self, pos: int) -> tuple[Node, int]:
+        value, pos = self.value(pos)
+        return FreeText(value), pos
+
+    # value lists return a builder that applies them to the field, as Kibana's grammar does
+    def list_of_values(self, pos: int):
+        if pos < self.n and self.q[pos] == "(":
+            build, end = self.or_list(self.spaces(pos + 1))
+            return build, self.char(self.spaces(end), ")")
+        value, pos = self.value(pos)
+        return (lambda field, glob: _is(field, glob, value)), pos
+
+    def or_list(self, pos: int):
+        build, pos = self.and_list(pos)
+        builders = [build]
+        while (after := self.keyword(pos, "or", True)) is not None:
+            try:
+                build, pos = self.and_list(after)
+            except _Fail:
+                break
+            builders.append(build)
+        if len(builders) == 1:
+            return builders[0], pos
+        return (lambda field, glob: Or(tuple(b(field, glob) for b in builders))), pos
+
+    def and_list(self, pos: int):
+        build, pos = self.not_list(pos)
+        builders = [build]
+        while (after := self.keyword(pos, "and", True)) is not None:
+            try:
+                build, pos = self.not_list(after)
+            except _Fail:
+                break
+            builders.append(build)
+        if len(builders) == 1:
+            return builders[0], pos
+        return (lambda field, glob: And(tuple(b(field, glob) for b in builders))), pos
+
+    def not_list(self, pos: int):
+        after = self.keyword(pos, "not", False)
+        if after is not None:
+            try:
+                build, end = self.list_of_values(after)
+                return (lambda field, glob: Not(build(field, glob))), end
+            except _Fail:
+                pass
+        return self.list_of_values(pos)
+
+    def value(self, pos: int) -> tuple[Literal | Wildcard, int]:
+        return self.literal(pos)
+
+    def literal(self, pos: int) -> tuple[Literal | Wildcard, int]:
+        if pos < self.n and self.q[pos] == '"':
+            return self.quoted(pos)
+        return self.unquoted(pos)
+
+    def quoted(self, pos: int) -> tuple[Literal, int]:
+        q, chars = self.q, []
+        i = pos + 1
+        while True:
+            if i >= self.n:
+                self.fail(i, "'\"'")
+            ch = q[i]
+            if ch == '"':
+                return Literal("".join(chars), True), i + 1
+            if ch == "\\" and i + 1 < self.n:
+                nxt = q[i + 1]
+                if nxt in _ESCAPED_WHITESPACE:
+                    chars.append(_ESCAPED_WHITESPACE[nxt])
+                    i += 2
+                    continue
+                if nxt == "u" and self._hex4(i + 2):
+                    chars.append(chr(int(q[i + 2:i + 6], 16)))
+                    i += 6
+                    continue
+                if nxt in '\\"':
+                    chars.append(nxt)
+                    i += 2
+                    continue
+            chars.append(ch)
+            i += 1
+
+    def _hex4(self, i: int) -> bool:
+        return i + 4 <= self.n and all(c in _HEX for c in self.q[i:i + 4])
+
+    def unquoted(self, pos: int) -> tuple[Literal | Wildcard, int]:
+        q, chars = self.q, []
+        i = pos
+        while i < self.n:
+            ch = q[i]
+            if ch == "\\":
+                nxt = q[i + 1] if i + 1 < self.n else ""
+                if nxt in _ESCAPED_WHITESPACE and nxt:
+                    chars.append(_ESCAPED_WHITESPACE[nxt])
+                    i += 2
+                    continue
+                if nxt and nxt in _SPECIAL:
+                    chars.append(nxt)
+                    i += 2
+                    continue
+                if nxt == "u" and self._hex4(i + 2):
+                    chars.append(chr(int(q[i + 2:i + 6], 16)))
+                    i += 6
+                    continue
+                word = next((w for w in ("or", "and", "not") if q[i + 1:i + 1 + len(w)].lower() == w), None)
+                if word:
+                    chars.append(q[i + 1:i + 1 + len(word)])
+                    i += 1 + len(word)
+                    continue
+                break  # any other backslash: not a character of the value
+            if ch == "*":
+                chars.append(_WILD)
+                i += 1
+                continue
+            if ch in _SPECIAL or self.is_keyword_at(i):
+                break
+            chars.append(ch)
+            i += 1
+        if not chars:
+            self.fail(pos, "a value")
+        return _build_unquoted(chars), i
+
+
+def _js_trim(chars: list) -> list:
+    # JavaScript's trim(): leading and trailing white space, including escaped \t \r \n
+    start, end = 0, len(chars)
+    while start < end and chars[start] is not _WILD and chars[start].isspace():
+        start += 1
+    while end > start and chars[end - 1] is not _WILD and chars[end - 1].isspace():
+        end -= 1
+    return chars[start:end]
+
+
+def _build_unquoted(chars: list) -> Literal | Wildcard:
+    chars = _js_trim(chars)
+    if _WILD not in chars:
+        return Literal("".join(chars))
+    parts, current = [], []
+    for ch in chars:
+        if ch is _WILD:
+            parts.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current))
+    return Wildcard(tuple(parts))
+
+
+def _is(field: str, glob: bool, value: Literal | Wildcard) -> Node:
+    if isinstance(value, Wildcard) and value.is_lone:
+        if glob and field == "*":
+            return MatchAll()
+        return Exists(field, glob)
+    return Match(field, value, glob)
 
 
 def parse_kql(query: str) -> Node:
-    """Parse a KQL string. Raises KqlSyntaxError with line and column."""
-    return _Parser(query).parse()
+    """Parse a KQL string as Kibana does. Raises KqlSyntaxError with line and column."""
+    if not isinstance(query, str):
+        raise KqlSyntaxError(f"a KQL query is text, not {type(query).__name__}", "", 0)
+    parser = _Parser(query)
+    try:
+        return parser.start()
+    except _Fail:
+        pos = parser.furthest
+        found = "end of query" if pos >= len(query) else repr(query[pos])
+        expected = ", ".join(sorted(parser.expected)) or "a query"
+        raise KqlSyntaxError(f"expected {expected} but {found} found", query, pos) from None

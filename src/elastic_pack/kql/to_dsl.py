@@ -1,49 +1,65 @@
-"""KQL to Elasticsearch Query DSL, as Kibana translates the subset the pack uses (for keyword fields)."""
+"""KQL to Elasticsearch Query DSL, shaped as Kibana's `toElasticsearchQuery` builds it.
+
+Without field types (what the detection engine has for a rule without a data view) every `field: value` is
+a `match`, or `match_phrase` when quoted; wildcards become `query_string` with Lucene's reserved characters
+escaped; with a type resolver, date fields become a `range` from the value to the value, as Kibana does.
+Elasticsearch then answers by the mapped type, which is what evaluate.py reproduces.
+"""
 
 from __future__ import annotations
 
-from ..fields import NUMBER_TYPES, field_type
-from .ast import And, Exists, Literal, Match, Node, Not, Or, Range, ValueAnd, ValueNot, ValueOr
+import re
+from collections.abc import Callable
+
+from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
 
 _RANGE = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
+_RESERVED = re.compile(r'[+\-=&|><!(){}\[\]^"~*?:\\/]')
 
 
-def _literal(field: str, literal: Literal) -> dict:
-    if literal.is_wildcard:
-        pattern = literal.text.replace("\\", "\\\\").replace("?", "\\?")
-        return {"wildcard": {field: {"value": pattern}}}
-    value: object = literal.text
-    if field_type(field) in NUMBER_TYPES:
-        try:
-            value = float(literal.text) if "." in literal.text else int(literal.text)
-        except ValueError:
-            pass
-    return {"term": {field: value}}
+def query_string_pattern(value: Wildcard) -> str:
+    return "*".join(_RESERVED.sub(lambda m: "\\" + m.group(0), part) for part in value.parts)
 
 
-def _values(field: str, node: Node) -> dict:
-    if isinstance(node, Literal):
-        return _literal(field, node)
-    if isinstance(node, ValueOr):
-        return {"bool": {"should": [_values(field, i) for i in node.items], "minimum_should_match": 1}}
-    if isinstance(node, ValueAnd):
-        return {"bool": {"filter": [_values(field, i) for i in node.items]}}
-    if isinstance(node, ValueNot):
-        return {"bool": {"must_not": [_values(field, node.item)]}}
-    raise TypeError(f"unexpected value node {node!r}")
+def _should(query: dict) -> dict:
+    return {"bool": {"should": [query], "minimum_should_match": 1}}
 
 
-def to_dsl(node: Node) -> dict:
+def _value(value: Literal) -> object:
+    return value.constant
+
+
+def to_dsl(node: Node, types: Callable[[str], "str | None"] | None = None) -> dict:
+    """The query DSL Kibana sends for a parsed KQL tree."""
+    kind_of = types or (lambda name: None)
     if isinstance(node, And):
-        return {"bool": {"filter": [to_dsl(i) for i in node.items]}}
+        return {"bool": {"filter": [to_dsl(i, types) for i in node.items]}}
     if isinstance(node, Or):
-        return {"bool": {"should": [to_dsl(i) for i in node.items], "minimum_should_match": 1}}
+        return {"bool": {"should": [to_dsl(i, types) for i in node.items], "minimum_should_match": 1}}
     if isinstance(node, Not):
-        return {"bool": {"must_not": [to_dsl(node.item)]}}
+        return {"bool": {"must_not": to_dsl(node.item, types)}}
+    if isinstance(node, MatchAll):
+        return {"match_all": {}}
     if isinstance(node, Exists):
-        return {"exists": {"field": node.field}}
+        return _should({"exists": {"field": node.field}})
+    if isinstance(node, Nested):
+        return {"nested": {"path": node.path, "query": to_dsl(node.query, types), "score_mode": "none"}}
+    if isinstance(node, FreeText):
+        if isinstance(node.value, Wildcard):
+            return {"query_string": {"query": query_string_pattern(node.value)}}
+        return {"multi_match": {"type": "phrase" if node.value.quoted else "best_fields",
+                                "query": _value(node.value), "lenient": True}}
     if isinstance(node, Match):
-        return _values(node.field, node.value)
+        if isinstance(node.value, Wildcard):
+            return _should({"query_string": {"fields": [node.field], "query": query_string_pattern(node.value)}})
+        if kind_of(node.field) in ("date", "date_nanos"):
+            value = _value(node.value)
+            return _should({"range": {node.field: {"gte": value, "lte": value, "time_zone": "UTC"}}})
+        query_type = "match_phrase" if node.value.quoted else "match"
+        return _should({query_type: {node.field: _value(node.value)}})
     if isinstance(node, Range):
-        return {"range": {node.field: {_RANGE[node.op]: node.value.text}}}
+        params: dict = {_RANGE[node.op]: _value(node.value)}
+        if kind_of(node.field) in ("date", "date_nanos"):
+            params["time_zone"] = "UTC"
+        return _should({"range": {node.field: params}})
     raise TypeError(f"unexpected KQL node {node!r}")

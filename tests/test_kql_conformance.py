@@ -1,0 +1,220 @@
+"""KQL as Kibana parses it (kbn-es-query grammar) and Elasticsearch answers it, construct by construct."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+
+from elastic_pack import kql
+from elastic_pack.kql import KqlSyntaxError, KqlTypeError, evaluate, parse, to_dsl
+from elastic_pack.kql.ast import Exists, FreeText, Literal, Match, MatchAll, Nested, Not, Wildcard
+
+TYPES = {"path": "keyword", "ip": "ip", "n": "long", "d": "double", "t": "date", "msg": "text",
+         "flag": "boolean", "k": "keyword"}
+
+
+def hit(query: str, document: dict, now: float | None = None) -> bool:
+    return evaluate(query, document, TYPES, now=now)
+
+
+# --- grammar: strings and escapes
+def test_backslashes_in_quoted_strings_are_kept_unless_they_escape_a_quote_or_backslash():
+    assert parse(r'path: "C:\Windows\System32\cmd.exe"').value.text == r"C:\Windows\System32\cmd.exe"
+    assert hit(r'path: "C:\Windows\System32\cmd.exe"', {"path": r"C:\Windows\System32\cmd.exe"})
+    assert parse(r'path: "a\\b\"c"').value.text == 'a\\b"c'
+
+
+def test_escaped_whitespace_and_unicode_are_decoded_in_both_forms():
+    assert parse(r'k: "a\tb\nc\r\u0041"').value.text == "a\tb\nc\rA"
+    assert parse(r"k: a\tb\u0042").value.text == "a\tbB"
+
+
+def test_an_escaped_star_is_a_literal_star_and_an_unescaped_one_a_wildcard():
+    node = parse(r"k: a\*b")
+    assert node.value == Literal("a*b")
+    assert hit(r"k: a\*b", {"k": "a*b"}) and not hit(r"k: a\*b", {"k": "axxb"})
+    assert parse("k: a*b").value == Wildcard(("a", "b"))
+    assert hit("k: a*b", {"k": "axxb"})
+    # inside quotes a star is just a character
+    assert hit('k: "a*b"', {"k": "a*b"}) and not hit('k: "a*b"', {"k": "axb"})
+
+
+def test_a_question_mark_is_not_a_kql_wildcard():
+    assert hit("k: a?c*", {"k": "a?cd"})
+    assert not hit("k: a?c*", {"k": "abcd"})
+
+
+def test_unquoted_values_may_hold_spaces_and_are_trimmed():
+    assert parse("k: foo bar ").value == Literal("foo bar")
+    assert hit("k: foo bar", {"k": "foo bar"})
+
+
+def test_escaped_keywords_and_specials_are_literal():
+    assert parse(r"k: \or").value == Literal("or")
+    assert parse(r"k: a\:b\(c\)").value == Literal("a:b(c)")
+
+
+@pytest.mark.parametrize("query", [
+    "not(k:a)",            # `not` needs white space after it
+    "k:a and(k:b)",        # and/or need white space on both sides
+    r"k: \W",              # an escape Kibana does not know
+    "not not k:a",         # `not` takes one sub-query
+    'k: "open',            # unterminated string
+    "k:(a or b",           # unbalanced parenthesis
+    "k: a:b",              # a second colon
+])
+def test_what_kibana_rejects_is_a_syntax_error(query):
+    with pytest.raises(KqlSyntaxError):
+        parse(query)
+
+
+def test_syntax_errors_carry_line_and_column():
+    with pytest.raises(KqlSyntaxError) as caught:
+        parse("k: a and\nnot(k:b)")
+    assert (caught.value.line, caught.value.column) == (2, 4)
+
+
+def test_keywords_are_case_insensitive_and_bind_and_before_or():
+    node = parse("k:a OR k:b AnD k:c")
+    assert hit("k:a OR k:b AnD k:c", {"k": "a"})
+    assert not hit("k:a OR k:b AnD k:c", {"k": "b"})
+    assert type(node).__name__ == "Or"
+
+
+# --- fields
+def test_wildcard_field_names_match_any_field_of_the_document():
+    assert isinstance(parse("event.*: x"), Match) and parse("event.*: x").field_glob
+    assert hit("event.*: x", {"event": {"action": "x"}})
+    assert not hit("event.*: x", {"other": {"action": "x"}})
+    assert parse("*:*") == MatchAll()
+    assert hit("*:*", {"anything": 1}) and hit("", {})
+
+
+def test_exists_is_any_non_null_value_and_an_empty_string_counts():
+    assert parse("k: *") == Exists("k")
+    assert hit("k: *", {"k": ""})
+    assert not hit("k: *", {"k": None}) and not hit("k: *", {"k": []}) and not hit("k: *", {})
+    assert hit("k: *", {"k": [None, "x"]})
+
+
+def test_not_matches_documents_that_lack_the_field():
+    assert hit("not k: a", {})
+    assert hit("not k: a", {"k": "b"})
+    assert not hit("not k: a", {"k": ["b", "a"]})
+
+
+def test_free_text_searches_every_field():
+    assert isinstance(parse("needle"), FreeText)
+    assert hit("needle", {"k": "needle"})
+    assert hit("needle", {"msg": "a needle in a haystack"})
+    assert not hit("needle", {"k": "needles"})
+    assert hit("7", {"n": 7})  # lenient: numbers too
+    assert not hit("abc", {"n": 7})  # and a type error is no match, not a failure
+
+
+def test_nested_queries_hold_within_one_object():
+    node = parse("users:{ first: a and last: b }")
+    assert isinstance(node, Nested) and node.query.fields() == {"users.first", "users.last"}
+    same = {"users": [{"first": "a", "last": "b"}, {"first": "c", "last": "d"}]}
+    crossed = {"users": [{"first": "a", "last": "d"}, {"first": "c", "last": "b"}]}
+    assert hit("users:{ first: a and last: b }", same)
+    assert not hit("users:{ first: a and last: b }", crossed)
+    # without nested, arrays of objects are flattened as Elasticsearch flattens them
+    assert hit("users.first: a and users.last: b", crossed)
+
+
+# --- typed fields
+def test_ip_fields_take_cidr_blocks_and_ipv6_spellings():
+    assert hit("ip: 10.0.0.0/8", {"ip": "10.255.255.255"})
+    assert not hit("ip: 10.0.0.0/8", {"ip": "11.0.0.0"})
+    assert hit('ip: "::1"', {"ip": "0:0:0:0:0:0:0:1"})
+    assert hit("ip: 1.2.3.4", {"ip": "::ffff:1.2.3.4"})
+    assert hit("ip > 10.0.0.9", {"ip": "10.0.0.10"})  # compared as addresses, not as strings
+    assert not hit("ip > 10.0.0.9", {"ip": "10.0.0.9"})
+    with pytest.raises(KqlTypeError):
+        hit("ip: 10.0.0.0/33", {"ip": "10.0.0.1"})
+
+
+def test_numbers_compare_as_numbers_at_the_edges():
+    assert hit("n >= 1024", {"n": 1024}) and not hit("n >= 1024", {"n": 1023})
+    assert hit("n > 1024", {"n": 1025}) and not hit("n > 1024", {"n": 1024})
+    assert hit("n < 10", {"n": 9}) and not hit("n < 10", {"n": "10"})
+    assert hit("n > -1", {"n": 0}) and not hit("n > -1", {"n": -1})
+    assert hit("n: 5", {"n": "5"}) and hit("n: 5", {"n": 5.0})
+    assert not hit("n: 1.5", {"n": 1})  # a long never equals 1.5
+    assert hit("d: 1.5", {"d": 1.5})
+    with pytest.raises(KqlTypeError):
+        hit("n: abc", {"n": 1})
+
+
+def test_exists_and_not_on_a_number_field():
+    assert parse("n:(* and not 1)") == kql.ast.And((Exists("n"), Not(Match("n", Literal("1")))))
+    assert hit("n:(* and not 1)", {"n": 2})
+    assert not hit("n:(* and not 1)", {"n": 1})
+    assert not hit("n:(* and not 1)", {})
+
+
+def test_dates_match_the_whole_unit_written_and_date_math_rounds_as_elasticsearch():
+    day = {"t": "2024-03-01T23:59:59.999Z"}
+    assert hit("t: 2024-03-01", day)
+    assert not hit("t: 2024-03-01", {"t": "2024-03-02T00:00:00.000Z"})
+    assert hit("t: 2024-03-01", {"t": 1709251200000})  # epoch millis
+    assert hit("t <= 2024-03-01", day) and not hit("t < 2024-03-01", day)
+    assert hit("t > 2024-02-29", {"t": "2024-03-01T00:00:00Z"})
+    assert not hit("t > 2024-02-29", {"t": "2024-02-29T23:59:59.999Z"})
+    now = datetime(2024, 3, 10, 12, 0, tzinfo=timezone.utc).timestamp()
+    assert hit("t >= now-1d", {"t": "2024-03-09T12:00:00Z"}, now=now)
+    assert not hit("t >= now-1d", {"t": "2024-03-09T11:59:59.999Z"}, now=now)
+    assert hit("t >= now-1d/d", {"t": "2024-03-09T00:00:00Z"}, now=now)
+    assert not hit("t >= now-1d/d", {"t": "2024-03-08T23:59:59.999Z"}, now=now)
+    assert hit("t <= now/d", {"t": "2024-03-10T23:59:59.999Z"}, now=now)  # lte rounds up
+    assert hit('t: "2024-03-01T10:00:00+02:00"', {"t": "2024-03-01T08:00:00Z"})
+
+
+def test_text_fields_are_analysed():
+    doc = {"msg": "Failed password for root from 10.0.0.1"}
+    assert hit("msg: password", doc) and hit("msg: PASSWORD", doc)
+    assert hit("msg: root alice", doc)  # match: any word
+    assert hit('msg: "password for root"', doc)  # phrase: the words in order
+    assert not hit('msg: "root for password"', doc)
+    assert not hit("msg: pass", doc)
+    assert hit("msg: pass*", doc)
+
+
+def test_keyword_fields_are_exact_and_case_sensitive():
+    assert hit("k: Admin", {"k": "Admin"})
+    assert not hit("k: admin", {"k": "Admin"})
+    assert not hit("k: Adm", {"k": "Admin"})
+
+
+def test_booleans():
+    assert hit("flag: true", {"flag": True}) and not hit("flag: true", {"flag": False})
+    assert hit("flag: false", {"flag": "false"})
+    with pytest.raises(KqlTypeError):
+        hit("flag: yes", {"flag": True})
+
+
+def test_wildcards_on_numbers_are_refused_as_elasticsearch_refuses_them():
+    with pytest.raises(KqlTypeError):
+        hit("n: 1*", {"n": 10})
+
+
+def test_unknown_fields_are_typed_from_the_value():
+    assert evaluate("x: 5", {"x": 5}) and evaluate("x > 4", {"x": 5}) and not evaluate("x > 40", {"x": 5})
+
+
+# --- DSL as Kibana builds it
+def test_dsl_shapes():
+    assert to_dsl("k: a") == {"bool": {"should": [{"match": {"k": "a"}}], "minimum_should_match": 1}}
+    assert to_dsl('k: "a b"')["bool"]["should"] == [{"match_phrase": {"k": "a b"}}]
+    assert to_dsl("k: a* b")["bool"]["should"] == [{"query_string": {"fields": ["k"], "query": "a* b"}}]
+    assert to_dsl("k: a-b*")["bool"]["should"] == [{"query_string": {"fields": ["k"], "query": "a\\-b*"}}]
+    assert to_dsl("not k: *") == {"bool": {"must_not": {"bool": {"should": [{"exists": {"field": "k"}}],
+                                                                  "minimum_should_match": 1}}}}
+    assert to_dsl("needle") == {"multi_match": {"type": "best_fields", "query": "needle", "lenient": True}}
+    assert to_dsl("*:*") == {"match_all": {}}
+    assert to_dsl("t: 2024-01-01", {"t": "date"})["bool"]["should"] == [
+        {"range": {"t": {"gte": "2024-01-01", "lte": "2024-01-01", "time_zone": "UTC"}}}]
+    assert to_dsl("u:{ a: b }") == {"nested": {"path": "u", "score_mode": "none", "query": {
+        "bool": {"should": [{"match": {"u.a": "b"}}], "minimum_should_match": 1}}}}
