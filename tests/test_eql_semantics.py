@@ -8,7 +8,7 @@ from eql.parser import allow_runs, elasticsearch_syntax, ignore_missing_fields
 
 from elastic_pack.engine.eql_compile import compile_event_query
 from elastic_pack.engine.events import Event
-from elastic_pack.engine.sequence import SequenceMatcher
+from elastic_pack.engine.sequence import SequenceMatcher, Stage
 from elastic_pack.eql_query import parse_eql
 
 
@@ -74,7 +74,8 @@ def _events(spec):
 def _matcher(runs=1, stages=2, maxspan=None):
     first = lambda f: f["s"] == 0  # noqa: E731
     later = lambda f: f["s"] == 1  # noqa: E731
-    return SequenceMatcher([first] + [later] * (runs * (stages - 1)), ["k"], maxspan)
+    first_stage, later_stage = Stage(first, ["k"]), Stage(later, ["k"])
+    return SequenceMatcher([first_stage] + [later_stage] * (runs * (stages - 1)), maxspan)
 
 
 def _feed(matcher, spec):

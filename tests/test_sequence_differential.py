@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from elastic_pack.engine.events import Event
-from elastic_pack.engine.sequence import SequenceMatcher
+from elastic_pack.engine.sequence import SequenceMatcher, Stage
 
 
 def reference(events, stage_tests, maxspan):
@@ -44,7 +44,8 @@ def reference(events, stage_tests, maxspan):
 
 
 def engine(events, stage_tests, maxspan):
-    matcher = SequenceMatcher([lambda f, test=test: test(f["kind"]) for test in stage_tests], ["key"], maxspan)
+    stages = [Stage(lambda f, test=test: test(f["kind"]), ["key"]) for test in stage_tests]
+    matcher = SequenceMatcher(stages, maxspan)
     found = []
     for index, (t, key, kind) in enumerate(events):
         for seq in matcher.feed(Event({"key": key, "kind": kind, "i": index}, float(t), float(t))):

@@ -8,10 +8,24 @@ from datetime import timedelta
 
 import eql
 from eql import ast
-from eql.parser import allow_runs, elasticsearch_syntax, ignore_missing_fields, skip_optimizations
+from eql.parser import (
+    allow_negation,
+    allow_runs,
+    allow_sample,
+    elasticsearch_syntax,
+    ignore_missing_fields,
+    lark_parser,
+    skip_optimizations,
+)
+from lark import Token
+from lark.exceptions import LarkError
 
 _OPTIONAL_FIELD = re.compile(r"\?([A-Za-z_@][\w.@]*)")
 _SPAN_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# Elasticsearch's EQL functions; it resolves their names whatever their case (`cidrmatch` is `cidrMatch`)
+ES_FUNCTIONS = {name.lower(): name for name in (
+    "add", "between", "cidrMatch", "concat", "divide", "endsWith", "indexOf", "length", "modulo", "multiply",
+    "number", "startsWith", "string", "stringContains", "substring", "subtract")}
 
 
 class EqlQueryError(ValueError):
@@ -45,10 +59,18 @@ class EqlQuery:
 
     @property
     def join_fields(self) -> list[str]:
+        """The join fields of the first stage (each stage may join on fields of its own: stage_join_fields)."""
         seq = self.sequence
         if seq is None or not seq.queries:
             return []
         return [field_name(f) for f in seq.queries[0].join_values]
+
+    @property
+    def stage_join_fields(self) -> list[list[str]]:
+        seq = self.sequence
+        if seq is None:
+            return []
+        return [[field_name(f) for f in sub.join_values] for sub in seq.queries]
 
     @property
     def stage_count(self) -> int:
@@ -75,10 +97,35 @@ def _collect_fields(node, seen: set[int], out: set[str]) -> None:
             _collect_fields(item, seen, out)
 
 
-def parse_eql(text: str) -> EqlQuery:
-    """Parse as Elasticsearch would (case-sensitive `==`, `?field`, `with runs=N`); raise EqlQueryError."""
+def _canonical_function_names(text: str) -> str:
+    """The query with every function name in Elasticsearch's spelling; EqlQueryError for a function it lacks."""
     try:
-        with elasticsearch_syntax, allow_runs, ignore_missing_fields, skip_optimizations:
+        tree = lark_parser.parse(text, start="piped_query")
+    except LarkError:
+        return text  # eql's own parse reports the syntax error with its position
+    chars = list(text)
+    for node in tree.iter_subtrees_topdown():
+        if node.data != "function_call":
+            continue
+        token = next(t for t in node.children if isinstance(t, Token))
+        name = str(token).rstrip("~")
+        canonical = ES_FUNCTIONS.get(name.lower())
+        if canonical is None:
+            raise EqlQueryError(f"Unknown function {name}: Elasticsearch's EQL has "
+                                f"{', '.join(sorted(ES_FUNCTIONS.values()))}", token.line, token.column)
+        chars[token.start_pos:token.start_pos + len(name)] = canonical
+    return "".join(chars)
+
+
+def parse_eql(text: str) -> EqlQuery:
+    """Parse as Elasticsearch would (case-sensitive `==`, `?field`, `with runs=N`, `sample`, missing events
+    `![...]`, function names in any case); raise EqlQueryError."""
+    if not isinstance(text, str):
+        raise EqlQueryError(f"an EQL query is text, not {type(text).__name__}", None, None)
+    try:
+        text = _canonical_function_names(text)
+        with elasticsearch_syntax, allow_runs, allow_negation, allow_sample, ignore_missing_fields, \
+                skip_optimizations:
             tree = eql.parse_query(text)
     except eql.EqlError as exc:
         reason = getattr(exc, "error_msg", None) or str(exc).splitlines()[-1]

@@ -17,6 +17,8 @@ class Alert:
     first_event: float
     last_event: float
     run_time: float
+    # the source events, as Kibana's alerts carry their ancestors: `_id` when the event has one, else file:line
+    ancestors: tuple[str, ...] = field(default=(), hash=False, compare=False)
 
     def to_json(self) -> dict:
         return {
@@ -28,4 +30,5 @@ class Alert:
             "first_event": format_time(self.first_event),
             "last_event": format_time(self.last_event),
             "run_time": format_time(self.run_time),
+            "ancestors": list(self.ancestors),
         }

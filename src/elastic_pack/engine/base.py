@@ -45,8 +45,10 @@ class CompiledRule:
     def state_size(self) -> int:
         return 0
 
-    def alert(self, group: dict, count: int, first: float, last: float, run_time: float) -> Alert:
-        return Alert(self.rule_id, self.name, self.type, group, count, first, last, run_time)
+    def alert(self, group: dict, count: int, first: float, last: float, run_time: float,
+              events: tuple[Event, ...] = ()) -> Alert:
+        ancestors = tuple(str(e.fields.get("_id") or e.source) for e in events)
+        return Alert(self.rule_id, self.name, self.type, group, count, first, last, run_time, ancestors)
 
 
 class WindowedRule(CompiledRule):

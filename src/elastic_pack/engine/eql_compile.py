@@ -17,6 +17,7 @@ from eql.parser import lark_parser
 from lark import Token
 
 from ..eql_query import EqlQuery, field_name
+from . import eql_functions as functions
 
 Event = Mapping[str, Any]
 Expr = Callable[[Event], Any]
@@ -214,9 +215,18 @@ class Compiler:
 
     def _InSet(self, node):
         target = self.expr(node.expression)
-        if not all(isinstance(c, (ast.String, ast.Number, ast.Boolean)) for c in node.container):
-            raise UnsupportedEql(f"the local engine runs `in` only over literal values: {node}")
         insensitive = id(node) in self.insensitive
+        if not all(isinstance(c, (ast.String, ast.Number, ast.Boolean)) for c in node.container):
+            members_of = [self.expr(c) for c in node.container]
+
+            def in_dynamic_set(event):
+                values = _values(target(event))
+                if not values:
+                    return None
+                members = {_fold(m) if insensitive else m for f in members_of for m in _values(f(event))}
+                return any((_fold(v) if insensitive else v) in members for v in values)
+
+            return in_dynamic_set
         members = {(_fold(c.value) if insensitive else c.value) for c in node.container}
 
         if isinstance(node.expression, ast.Field) and not insensitive:
@@ -241,27 +251,47 @@ class Compiler:
 
         return in_set
 
+    def _MathOperation(self, node):
+        left, right = self.expr(node.left), self.expr(node.right)
+        operate = functions.MATH_OPERATORS[node.operator]
+        return lambda event: operate(left(event), right(event))
+
     def _FunctionCall(self, node):
         insensitive = id(node) in self.insensitive
         name = node.name
-        if name in ("wildcard", "startsWith", "endsWith", "stringContains"):
+        if name in ("wildcard", "startsWith", "endsWith", "stringContains", "match"):
             return self._string_function(node, name, insensitive)
-        raise UnsupportedEql(f"the local engine does not run the EQL function {name}()")
+        args = [self.expr(a) for a in node.arguments]
+        if name == "cidrMatch":
+            return lambda event: functions.cidr_match(*(a(event) for a in args))
+        if name == "between":
+            return lambda event: functions.between(*(a(event) for a in args), insensitive=insensitive)
+        if name == "indexOf":
+            return lambda event: functions.index_of(*(a(event) for a in args), insensitive=insensitive)
+        function = functions.VALUE_FUNCTIONS.get(name)
+        if function is None:
+            raise UnsupportedEql(f"the EQL function {name}()")
+        return lambda event: function(*(a(event) for a in args))
 
     def _string_function(self, node, name, insensitive):
         source = self.expr(node.arguments[0])
         patterns = node.arguments[1:]
-        if not all(isinstance(p, ast.String) for p in patterns):
-            raise UnsupportedEql(f"{name}() with a non-literal argument is not run locally")
-        texts = [p.value for p in patterns]
-        if name == "wildcard":
-            regexes = [_wildcard_regex(t, insensitive) for t in texts]
-            test = lambda v: any(r.fullmatch(v) for r in regexes)  # noqa: E731
+        if all(isinstance(p, ast.String) for p in patterns):
+            test = _string_test(name, [p.value for p in patterns], insensitive)
         else:
-            wanted = [_fold(t) if insensitive else t for t in texts]
-            method = {"startsWith": str.startswith, "endsWith": str.endswith,
-                      "stringContains": lambda s, sub: sub in s}[name]
-            test = lambda v: any(method(_fold(v) if insensitive else v, w) for w in wanted)  # noqa: E731
+            if name in ("wildcard", "match"):
+                raise UnsupportedEql(f"`like`/`regex` with a field as the pattern (Elasticsearch needs constants)")
+            pattern_exprs = [self.expr(p) for p in patterns]
+
+            def call_dynamic(event):
+                texts = [t for p in pattern_exprs for t in _values(p(event)) if isinstance(t, str)]
+                values = [v for v in _values(source(event)) if isinstance(v, str)]
+                if not values or not texts:
+                    return None
+                dynamic = _string_test(name, texts, insensitive)
+                return any(dynamic(v) for v in values)
+
+            return call_dynamic
 
         def call(event):
             values = [v for v in _values(source(event)) if isinstance(v, str)]
@@ -272,11 +302,26 @@ class Compiler:
         return call
 
 
-def compile_event_query(query: EqlQuery, node: ast.EventQuery, compiler: Compiler | None = None):
-    """Predicate for one `any where ...` (or `<category> where ...`) clause."""
+def _string_test(name: str, texts: list[str], insensitive: bool) -> Callable[[str], bool]:
+    if name == "wildcard":
+        regexes = [_wildcard_regex(t, insensitive) for t in texts]
+        return lambda v: any(r.fullmatch(v) for r in regexes)
+    if name == "match":  # `regex`: Lucene regular expressions match the whole value
+        compiled = [re.compile(t, re.DOTALL | (re.IGNORECASE if insensitive else 0)) for t in texts]
+        return lambda v: any(r.fullmatch(v) for r in compiled)
+    wanted = [_fold(t) if insensitive else t for t in texts]
+    method = {"startsWith": str.startswith, "endsWith": str.endswith,
+              "stringContains": lambda s, sub: sub in s}[name]
+    return lambda v: any(method(_fold(v) if insensitive else v, w) for w in wanted)
+
+
+def compile_event_query(query: EqlQuery, node: ast.EventQuery, compiler: Compiler | None = None,
+                        category_field: str = "event.category"):
+    """Predicate for one `any where ...` (or `<category> where ...`) clause; the category is read from
+    `category_field` (the rule's event_category_override)."""
     compiler = compiler or Compiler(query)
     where = compiler.predicate(node.query)
     if node.event_type in ("any", None):
         return where
     category = node.event_type
-    return lambda event: category in _values(event.get("event.category")) and where(event)
+    return lambda event: category in _values(event.get(category_field)) and where(event)

@@ -1,71 +1,158 @@
-"""Rules whose query is EQL: sequences and single-event queries."""
+"""Rules whose query is EQL: sequences and single-event queries.
+
+Kibana's EQL rule parameters are honoured: `event_category_override` names the field `process where`
+reads (default `event.category`), `timestamp_field` the time sequences are measured on (maxspan, missing
+events). `| head N` and `| tail N` keep the first or last N results of each scheduled run.
+"""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from eql import ast
+from eql.pipes import HeadPipe, TailPipe
 
 from ..content.model import RuleFile
-from ..eql_query import EqlQuery
+from ..eql_query import EqlQuery, field_name
 from .base import CompiledRule, Predicate
 from .eql_compile import Compiler, UnsupportedEql, compile_event_query
+from .events import Event, parse_time
 from .gates import sequence_gate
-from .sequence import SequenceMatcher
+from .sequence import SequenceMatcher, Stage
 
 
-class EqlSequenceRule(CompiledRule):
+def _limit(query: EqlQuery) -> tuple[str, int] | None:
+    """The `| head N` / `| tail N` pipe, if any; other pipes are refused."""
+    pipes = query.tree.pipes
+    if not pipes:
+        return None
+    if len(pipes) > 1 or not isinstance(pipes[0], (HeadPipe, TailPipe)):
+        raise UnsupportedEql(f"the pipe `| {pipes[0]}` (the local engine runs `head` and `tail`)")
+    count = pipes[0].arguments[0].value if pipes[0].arguments else 50
+    return ("head" if isinstance(pipes[0], HeadPipe) else "tail"), int(count)
+
+
+class _LimitedRule(CompiledRule):
+    """`| head N` / `| tail N`: each scheduled run keeps the first or last N results in its window (ordered by
+    their first event), and Kibana alerts once on each result kept by any run. Results are held back until
+    the end of the input, when every run's window is known."""
+
+    def _setup_limit(self, query: EqlQuery) -> None:
+        self.limit = _limit(query)
+        self.held: list = []  # (first window time, last window time, alert)
+
+    def _emit(self, found: list) -> list:
+        if self.limit is None:
+            return [alert for _, _, alert in found]
+        self.held.extend(found)
+        return []
+
+    def _limited(self) -> list:
+        if self.limit is None:
+            return []
+        kind, count = self.limit
+        runs: dict[float, list] = {}
+        for item in self.held:
+            first, last, _ = item
+            run = self.schedule.first_run_at_or_after(last)
+            while run - self.lookback <= first:
+                runs.setdefault(run, []).append(item)
+                run += self.interval
+        kept: dict[int, object] = {}
+        for run in sorted(runs):
+            items = sorted(runs[run], key=lambda i: (i[0], i[1]))
+            for _, _, alert in (items[:count] if kind == "head" else items[-count:] if count else []):
+                kept.setdefault(id(alert), replace(alert, run_time=run))
+        return list(kept.values())
+
+
+class EqlSequenceRule(_LimitedRule):
     """A sequence alerts once, in the first scheduled run whose window holds all of its events."""
 
     def __init__(self, rule: RuleFile, query: EqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
+        self._setup_limit(query)
+        category = rule.rule.get("event_category_override") or "event.category"
         compiler = Compiler(query)
-        self.gate = sequence_gate(query, compiler.insensitive)
+        self.gate = sequence_gate(query, compiler.insensitive) if category == "event.category" else None
         compiled: dict[int, Predicate] = {}
-        stages = []
-        for sub in query.sequence.queries:
+
+        def stage_of(sub, missing: bool = False) -> Stage:
             if id(sub.query) not in compiled:
-                predicate = compile_event_query(query, sub.query, compiler)
-                compiled[id(sub.query)] = self._with_exceptions(predicate)
-            stages.append(compiled[id(sub.query)])
+                predicate = compile_event_query(query, sub.query, compiler, category)
+                compiled[id(sub.query)] = predicate if missing else self._with_exceptions(predicate)
+            return Stage(compiled[id(sub.query)], [field_name(f) for f in sub.join_values], missing)
+
+        sequence = query.sequence
+        stages = [stage_of(sub, bool(sub.data.get("is_negated"))) for sub in sequence.queries]
+        until = stage_of(sequence.close, True) if sequence.close is not None else None
         maxspan = query.maxspan.total_seconds() if query.maxspan else None
         self.join_fields = query.join_fields
-        self.matcher = SequenceMatcher(stages, self.join_fields, maxspan,
-                                       frozenset(self.join_fields) & frozenset(query.optional_fields))
+        nullable = frozenset(f for keys in query.stage_join_fields for f in keys) & frozenset(query.optional_fields)
+        self.matcher = SequenceMatcher(stages, maxspan, nullable, until, self._time_of(rule))
+
+    @staticmethod
+    def _time_of(rule: RuleFile):
+        name = rule.rule.get("timestamp_field")
+        if not name or name == "@timestamp":
+            return None
+
+        def time_of(event: Event) -> float:
+            value = event.fields.get(name)
+            try:
+                return parse_time(value[0] if isinstance(value, list) and value else value)
+            except (TypeError, ValueError):
+                return event.timestamp
+
+        return time_of
 
     def _with_exceptions(self, predicate: Predicate) -> Predicate:
         if not self.exceptions:
             return predicate
         return lambda fields: predicate(fields) and not self.excepted(fields)
 
-    def feed(self, event):
+    def _alerts(self, sequences) -> list:
         alerts = []
-        for events in self.matcher.feed(event):
+        for events in sequences:
             first_window = min(e.window_time for e in events)
             last_window = max(e.window_time for e in events)
             run_time = self.schedule.first_run_at_or_after(last_window)
             if run_time - self.lookback > first_window:
                 continue  # no run's window holds the whole sequence
             group = {name: events[0].fields.get(name) for name in self.join_fields}
-            alerts.append(self.alert(group, len(events), events[0].timestamp, events[-1].timestamp, run_time))
+            alert = self.alert(group, len(events), events[0].timestamp, events[-1].timestamp, run_time, events)
+            alerts.append((first_window, last_window, alert))
         return alerts
+
+    def feed(self, event):
+        found = self.matcher.feed(event)
+        return self._emit(self._alerts(found)) if found else []
+
+    def finish(self, last_time: float):
+        return self._emit(self._alerts(self.matcher.finish())) + self._limited()
 
     def state_size(self):
         return self.matcher.state_size()
 
 
-class EqlEventRule(CompiledRule):
+class EqlEventRule(_LimitedRule):
     """A plain `any where ...` EQL rule: one alert per matching event, in the run that covers it."""
 
     def __init__(self, rule: RuleFile, query: EqlQuery, exceptions=None):
         super().__init__(rule, exceptions)
-        if query.tree.pipes:
-            raise UnsupportedEql("EQL pipes are not run by the local engine")
+        self._setup_limit(query)
         first = query.tree.first
         if not isinstance(first, ast.EventQuery):
-            raise UnsupportedEql(f"the local engine does not run EQL {type(first).__name__} queries")
-        self.predicate = compile_event_query(query, first)
+            raise UnsupportedEql(f"EQL {type(first).__name__.lower()} queries")
+        category = rule.rule.get("event_category_override") or "event.category"
+        self.predicate = compile_event_query(query, first, category_field=category)
 
     def feed(self, event):
         if self.predicate(event.fields) and not self.excepted(event.fields):
             run_time = self.schedule.first_run_at_or_after(event.window_time)
-            return [self.alert({}, 1, event.timestamp, event.timestamp, run_time)]
+            alert = self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))
+            return self._emit([(event.window_time, event.window_time, alert)])
         return []
+
+    def finish(self, last_time: float):
+        return self._limited()

@@ -45,7 +45,7 @@ class EsqlRule(WindowedRule):
             return alerts
         if self.esql.stats is None:
             run_time = self.schedule.first_run_at_or_after(event.window_time)
-            return [*alerts, self.alert({}, 1, event.timestamp, event.timestamp, run_time)]
+            return [*alerts, self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))]
         compact = self.esql.compact(row)
         self.rows.append((event.window_time, event.timestamp, compact))
         self.window.add(*compact)

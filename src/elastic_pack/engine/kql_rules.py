@@ -59,7 +59,7 @@ class QueryRule(CompiledRule):
         fields = event.fields
         if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
             run_time = self.schedule.first_run_at_or_after(event.window_time)
-            return [self.alert({}, 1, event.timestamp, event.timestamp, run_time)]
+            return [self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))]
         return _NONE
 
 
@@ -100,7 +100,8 @@ class NewTermsRule(CompiledRule):
         if event.window_time < self.schedule.start + self.history:
             return _NONE  # still warming up
         run_time = self.schedule.first_run_at_or_after(event.window_time)
-        return [self.alert(dict(zip(self.fields, values)), 1, event.timestamp, event.timestamp, run_time)]
+        return [self.alert(dict(zip(self.fields, values)), 1, event.timestamp, event.timestamp, run_time,
+                           (event,))]
 
     def state_size(self):
         return len(self.last_seen)

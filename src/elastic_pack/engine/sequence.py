@@ -6,12 +6,20 @@ drops every older one there (Elasticsearch's `trimBefore`); if the event lies mo
 sequence's first event the sequence is discarded, otherwise it moves to stage s, or completes. Stages are
 tried from last to first so one event never fills two positions of one sequence. `with runs=N` is N
 copies of the same stage.
+
+Each stage joins on its own `by` fields (the sequence's `by` fields come first), compared by position. A
+multi-valued join field gives one candidate key per value, and an empty array is null: only optional
+(`?field`) keys join on null. `until [...]` drops the partial sequences of its key. A missing-event stage
+`![...]` holds when no matching event of the same key lies between its neighbours: before the first stage,
+within maxspan before the last event; after the last stage, within maxspan after the first event (such
+sequences are held back until that time has passed, or the input ends).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from itertools import product
 
 from .events import Event
 
@@ -23,89 +31,177 @@ _NONE: tuple = ()
 class Partial:
     start: float
     events: tuple[Event, ...]
+    times: tuple[float, ...]
+
+
+@dataclass
+class Stage:
+    predicate: Callable[[dict], bool]
+    keys: list[str]
+    missing: bool = False
+
+
+@dataclass
+class _Pending:
+    deadline: float
+    key: tuple
+    events: tuple[Event, ...]
+    times: tuple[float, ...]
+
+
+def candidate_keys(fields: dict, names: list[str], nullable: frozenset) -> list[tuple]:
+    """The join keys an event offers: one per combination of its join fields' non-null values."""
+    if len(names) == 1:
+        value = fields.get(names[0])
+        if value.__class__ is str:
+            return [(value,)]
+    options = []
+    for name in names:
+        value = fields.get(name)
+        values = [v for v in value if v is not None] if value.__class__ is list else (
+            [] if value is None else [value])
+        values = [v for v in dict.fromkeys(v for v in values if not isinstance(v, (dict, list)))]
+        if not values:
+            if name not in nullable:
+                return []
+            values = [None]
+        options.append(values)
+    return list(product(*options))
 
 
 class SequenceMatcher:
-    def __init__(self, stages: list[Callable[[dict], bool]], keys: list[str], maxspan: float | None,
-                 nullable_keys: frozenset = frozenset()):
-        self.stages = stages
-        self.keys = keys
-        # Elasticsearch joins on null only for optional (`?field`) keys; other keys must have a value
-        self.nullable_keys = nullable_keys
+    def __init__(self, stages: list[Stage], maxspan: float | None, nullable_keys: frozenset = frozenset(),
+                 until: Stage | None = None, time_of: Callable[[Event], float] | None = None):
+        self.positive = [s for s in stages if not s.missing]
+        # missing stages by gap: gap g lies before positive stage g (gap len(positive) is after the last)
+        self.missing: dict[int, list[Stage]] = {}
+        gap = 0
+        for stage in stages:
+            if stage.missing:
+                self.missing.setdefault(gap, []).append(stage)
+            else:
+                gap += 1
+        self.until = until
         self.maxspan = maxspan
-        self.groups: list[dict[tuple, list[Partial]]] = [dict() for _ in stages]
+        self.nullable_keys = nullable_keys
+        self.time_of = time_of or (lambda event: event.timestamp)
+        self.groups: list[dict[tuple, list[Partial]]] = [dict() for _ in self.positive]
         # identical stage predicates (runs=N) are evaluated once per event
         unique: dict[int, int] = {}
-        self.stage_slot = [unique.setdefault(id(p), len(unique)) for p in stages]
-        self.unique_predicates = [None] * len(unique)
-        for p, slot in zip(stages, self.stage_slot):
-            self.unique_predicates[slot] = p
+        every = self.positive + [s for group in self.missing.values() for s in group] + ([until] if until else [])
+        self.slot = {id(s): unique.setdefault(id(s.predicate), len(unique)) for s in every}
+        self.unique_predicates: list = [None] * len(unique)
+        for stage in every:
+            self.unique_predicates[self.slot[id(stage)]] = stage.predicate
+        self.missing_seen: dict[int, dict[tuple, list[float]]] = {id(s): {} for g in self.missing.values() for s in g}
+        self.pending: list[_Pending] = []
         self._seen = 0
 
-    def key_of(self, event: Event) -> tuple | None:
-        values = []
-        for name in self.keys:
-            value = event.fields.get(name)
-            if value is None or value == []:
-                if name in self.nullable_keys:
-                    values.append(None)
-                    continue
-                return None
-            values.append(tuple(value) if isinstance(value, list) else value)
-        return tuple(values)
-
     def state_size(self) -> int:
-        return sum(len(g) for groups in self.groups for g in groups.values())
+        partials = sum(len(g) for groups in self.groups for g in groups.values())
+        return partials + len(self.pending) + sum(len(v) for seen in self.missing_seen.values() for v in seen.values())
 
     def _sweep(self, now: float) -> None:
-        """Forget partial sequences that can no longer complete within maxspan."""
+        """Forget what can no longer take part in a sequence within maxspan."""
         if self.maxspan is None:
             return
         horizon = now - self.maxspan
         for groups in self.groups:
             for key in [k for k, g in groups.items() if g[-1].start < horizon]:
                 del groups[key]
+        for seen in self.missing_seen.values():
+            for key in list(seen):
+                seen[key] = [t for t in seen[key] if t >= horizon - self.maxspan]
+                if not seen[key]:
+                    del seen[key]
 
     def feed(self, event: Event) -> list[tuple[Event, ...]]:
-        """Process one event (in timestamp order); return the sequences it completes."""
+        """Process one event (in time order); return the sequences it completes (or that it releases)."""
         self._seen += 1
+        now = self.time_of(event)
         if self._seen % _SWEEP_EVERY == 0:
-            self._sweep(event.timestamp)
+            self._sweep(now)
+        completed: list = self._release(now) if self.pending else []
         fields = event.fields
         matched = [p(fields) for p in self.unique_predicates]
         if True not in matched:
-            return _NONE
-        key = self.key_of(event)
-        if key is None:
-            return _NONE
-        completed: list = []
-        last = len(self.stages) - 1
-        for stage in range(last, -1, -1):
-            if not matched[self.stage_slot[stage]]:
+            return completed or _NONE
+        if self.until is not None and matched[self.slot[id(self.until)]]:
+            for key in candidate_keys(fields, self.until.keys, self.nullable_keys):
+                for groups in self.groups:
+                    groups.pop(key, None)
+        for stages in self.missing.values():
+            for stage in stages:
+                if matched[self.slot[id(stage)]]:
+                    seen = self.missing_seen[id(stage)]
+                    for key in candidate_keys(fields, stage.keys, self.nullable_keys):
+                        seen.setdefault(key, []).append(now)
+        last = len(self.positive) - 1
+        for index in range(last, -1, -1):
+            stage = self.positive[index]
+            if not matched[self.slot[id(stage)]]:
                 continue
-            if stage == 0:
-                partial = Partial(event.timestamp, (event,))
-                if last == 0:
-                    completed.append(partial.events)
+            for key in candidate_keys(fields, stage.keys, self.nullable_keys):
+                moved = self._advance(index, key, event, now)
+                if moved is None:
+                    continue
+                if index == last:
+                    completed.extend(self._complete(key, moved))
                 else:
-                    self.groups[0].setdefault(key, []).append(partial)
-                continue
-            group = self.groups[stage - 1].pop(key, None)
-            if not group:
-                continue
-            partial = group[-1]  # newest wins; older ones are dropped with it
-            if self.maxspan is not None and event.timestamp - partial.start > self.maxspan:
-                continue
-            moved = Partial(partial.start, partial.events + (event,))
-            if stage == last:
-                completed.append(moved.events)
-            else:
-                self.groups[stage].setdefault(key, []).append(moved)
+                    self.groups[index].setdefault(key, []).append(moved)
         return completed
+
+    def _advance(self, index: int, key: tuple, event: Event, now: float) -> Partial | None:
+        if index == 0:
+            return Partial(now, (event,), (now,))
+        group = self.groups[index - 1].pop(key, None)
+        if not group:
+            return None
+        partial = group[-1]  # newest wins; older ones are dropped with it
+        if self.maxspan is not None and now - partial.start > self.maxspan:
+            return None
+        return Partial(partial.start, partial.events + (event,), partial.times + (now,))
+
+    def _complete(self, key: tuple, partial: Partial) -> list[tuple[Event, ...]]:
+        if not self._no_missing_between(key, partial.times):
+            return []
+        if len(self.positive) in self.missing:
+            deadline = partial.start + (self.maxspan or 0.0)
+            self.pending.append(_Pending(deadline, key, partial.events, partial.times))
+            return []
+        return [partial.events]
+
+    def _seen_in(self, gap: int, key: tuple, low: float, high: float, closed_low: bool, closed_high: bool) -> bool:
+        for stage in self.missing.get(gap, ()):
+            for t in self.missing_seen[id(stage)].get(key, ()):
+                if (low < t or (closed_low and t == low)) and (t < high or (closed_high and t == high)):
+                    return True
+        return False
+
+    def _no_missing_between(self, key: tuple, times: tuple[float, ...]) -> bool:
+        if 0 in self.missing and self._seen_in(0, key, times[-1] - (self.maxspan or 0.0), times[0], True, False):
+            return False
+        for gap in range(1, len(times)):
+            if gap in self.missing and self._seen_in(gap, key, times[gap - 1], times[gap], False, False):
+                return False
+        return True
+
+    def _release(self, now: float | None) -> list[tuple[Event, ...]]:
+        """Sequences with a trailing missing stage whose maxspan has passed (all of them at the end)."""
+        ready = [p for p in self.pending if now is None or now > p.deadline]
+        if not ready:
+            return []
+        self.pending = [p for p in self.pending if not (now is None or now > p.deadline)]
+        gap = len(self.positive)
+        return [p.events for p in ready
+                if not self._seen_in(gap, p.key, p.times[-1], p.deadline, False, True)]
+
+    def finish(self) -> list[tuple[Event, ...]]:
+        return self._release(None)
 
 
 def run_sequences(matcher: SequenceMatcher, events: Iterable[Event]) -> list[tuple[Event, ...]]:
     found = []
     for event in events:
         found.extend(matcher.feed(event))
-    return found
+    return found + matcher.finish()

@@ -1,0 +1,158 @@
+"""EQL rules run with Elasticsearch's semantics, construct by construct (EQL syntax and functions reference)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from elastic_pack.engine import compile_rule, run_rules
+from elastic_pack.engine.eql_compile import compile_event_query
+from elastic_pack.engine.events import Event
+from elastic_pack.eql_query import EqlQueryError, parse_eql
+from elastic_pack.errors import NotRunnable
+
+
+class Rule:
+    """The attributes a compiled rule reads from a rule file."""
+
+    def __init__(self, query: str, **params):
+        self.rule_id = self.name = "r"
+        self.type = "eql"
+        self.path = Path("r.toml")
+        self.query = query
+        self.rule = {"interval": "5m", "from": "now-2h", "language": "eql", "query": query, **params}
+
+
+def alerts(query: str, documents: list[dict], **params):
+    events = [Event(dict(d, _id=f"e{i}"), float(d.get("t", i)), float(d.get("t", i)), f"f:{i + 1}")
+              for i, d in enumerate(documents)]
+    return run_rules([compile_rule(Rule(query, **params))], events)
+
+
+def where(query: str, fields: dict):
+    parsed = parse_eql(query)
+    return compile_event_query(parsed, parsed.tree.first)(fields)
+
+
+# --- sequences
+def test_each_stage_joins_on_its_own_fields():
+    query = ("sequence [process where true] by process.entity_id "
+             "[network where true] by process.parent.entity_id")
+    docs = [{"event.category": "process", "process.entity_id": "P1", "t": 0},
+            {"event.category": "network", "process.parent.entity_id": "P1", "process.entity_id": "X", "t": 1}]
+    assert [a.ancestors for a in alerts(query, docs)] == [("e0", "e1")]
+    docs[1]["process.parent.entity_id"] = "P2"
+    docs[1]["process.entity_id"] = "P1"  # stage 0's field on stage 1's event must not join
+    assert alerts(query, docs) == []
+
+
+def test_a_multi_valued_join_key_offers_each_value():
+    query = "sequence by user.id [process where true] [network where true]"
+    docs = [{"event.category": "process", "user.id": ["a", "b"], "t": 0},
+            {"event.category": "network", "user.id": "b", "t": 1}]
+    assert len(alerts(query, docs)) == 1
+    docs[1]["user.id"] = "c"
+    assert alerts(query, docs) == []
+    # an array of nulls is null: no join on a non-optional key
+    docs[0]["user.id"] = [None]
+    docs[1]["user.id"] = None
+    assert alerts(query, docs) == []
+
+
+def test_until_cancels_sequences_of_its_key():
+    query = ("sequence by k [process where event.type == \"start\"] [network where true] "
+             "until [process where event.type == \"end\"]")
+    start = {"event.category": "process", "event.type": "start", "k": "a", "t": 0}
+    net = {"event.category": "network", "k": "a", "t": 2}
+    end_same = {"event.category": "process", "event.type": "end", "k": "a", "t": 1}
+    end_other = dict(end_same, k="b")
+    assert alerts(query, [start, end_same, net]) == []
+    assert len(alerts(query, [start, end_other, net])) == 1
+
+
+def test_head_and_tail_keep_the_first_and_last_results_of_each_run():
+    # every run (5m apart, 2h look-back) sees all five events: head keeps e0 and e1 whatever the run
+    docs = [{"event.category": "process", "n": i, "t": i} for i in range(5)]
+    head = alerts("process where true | head 2", docs)
+    assert sorted(a.ancestors for a in head) == [("e0",), ("e1",)]
+    # tail: the first run sees only e0; the next sees all five and keeps e3 and e4
+    tail = alerts("process where true | tail 2", docs)
+    assert sorted(a.ancestors for a in tail) == [("e0",), ("e3",), ("e4",)]
+
+
+def test_missing_event_between_two_stages():
+    query = "sequence by k with maxspan=1h [process where true] ![file where true] [network where true]"
+    p, n = {"event.category": "process", "k": "a", "t": 0}, {"event.category": "network", "k": "a", "t": 10}
+    assert len(alerts(query, [p, n])) == 1
+    assert alerts(query, [p, {"event.category": "file", "k": "a", "t": 5}, n]) == []
+    assert len(alerts(query, [p, {"event.category": "file", "k": "b", "t": 5}, n])) == 1  # another key
+    assert len(alerts(query, [p, n, {"event.category": "file", "k": "a", "t": 11}])) == 1  # after: irrelevant
+
+
+def test_trailing_missing_event_within_maxspan():
+    query = "sequence by k with maxspan=100s [process where true] [network where true] ![file where true]"
+    p, n = {"event.category": "process", "k": "a", "t": 0}, {"event.category": "network", "k": "a", "t": 10}
+    assert len(alerts(query, [p, n, {"event.category": "other", "k": "a", "t": 500}])) == 1
+    assert alerts(query, [p, n, {"event.category": "file", "k": "a", "t": 100}]) == []  # inside maxspan
+    assert len(alerts(query, [p, n, {"event.category": "file", "k": "a", "t": 101}])) == 1  # just outside
+
+
+def test_event_category_override_and_timestamp_field():
+    docs = [{"kind": "process", "t": 0}, {"event.category": "process", "t": 1}]
+    assert [a.ancestors for a in alerts("process where true", docs, event_category_override="kind")] == [("e0",)]
+    query = "sequence with maxspan=10s [process where a == 1] [process where a == 2]"
+    docs = [{"event.category": "process", "a": 1, "t": 0, "when": "2024-01-01T00:00:00Z"},
+            {"event.category": "process", "a": 2, "t": 5, "when": "2024-01-01T00:00:30Z"}]
+    assert len(alerts(query, docs)) == 1
+    assert alerts(query, docs, timestamp_field="when") == []  # 30 s apart on the rule's own time field
+
+
+def test_sample_is_refused_by_name():
+    with pytest.raises(NotRunnable, match="sample"):
+        compile_rule(Rule("sample by host.id [process where true] [network where true]"))
+
+
+# --- expressions and functions
+@pytest.mark.parametrize("query, fields, expected", [
+    ('any where cidrmatch(source.ip, "10.0.0.0/8", "192.168.0.0/16")', {"source.ip": "192.168.1.1"}, True),
+    ('any where cidrMatch(source.ip, "10.0.0.0/8")', {"source.ip": "11.0.0.1"}, False),
+    ('any where cidrMatch(source.ip, "10.0.0.0/8")', {"source.ip": ["11.0.0.1", "10.0.0.1"]}, True),
+    ("any where exit_code > -1", {"exit_code": 0}, True),
+    ("any where exit_code > -1", {"exit_code": -1}, False),
+    ("any where n + 2 * 3 == 10", {"n": 4}, True),
+    ("any where n / 2 == 2", {"n": 5}, True),  # integer division truncates
+    ("any where n % 3 == -1", {"n": -7}, True),  # the sign of the dividend, as Java
+    ('any where between(p, "\\\\", ".exe") == "cmd"', {"p": "C:\\cmd.exe"}, True),
+    ('any where between(p, "a", "z", true) == "bcaz"', {"p": "abcazzq"}, True),
+    ('any where between(p, "q", "z") == ""', {"p": "abcazz"}, True),  # left not found: empty
+    ('any where between(p, "a", "z") == "bca"', {"p": "abcazz"}, True),
+    ('any where length(p) == 3', {"p": "abc"}, True),
+    ('any where length(p) == 3', {}, False),
+    ('any where substring(p, -3) == "exe"', {"p": "cmd.exe"}, True),
+    ('any where substring(p, 0, 3) == "cmd"', {"p": "cmd.exe"}, True),
+    ('any where indexOf(p, ".") == 3', {"p": "cmd.exe"}, True),
+    ('any where indexOf(p, "c", 1) == null', {"p": "cmd.exe"}, True),
+    ('any where concat(a, "-", b) == "x-1"', {"a": "x", "b": 1}, True),
+    ('any where concat(a, b) == "x"', {"a": "x"}, False),  # a null argument gives null
+    ('any where number(p) == 42', {"p": "42"}, True),
+    ('any where number(p, 16) == 255', {"p": "ff"}, True),
+    ('any where string(n) == "7"', {"n": 7}, True),
+    ('any where p regex "c[a-z]+\\\\.exe"', {"p": "cmd.exe"}, True),
+    ('any where p regex "md"', {"p": "cmd.exe"}, False),  # a regex matches the whole value
+    ('any where p regex~ "CMD.*"', {"p": "cmd.exe"}, True),
+    ('any where startsWith(p, q)', {"p": "cmd.exe", "q": "cmd"}, True),  # a field as an argument
+    ('any where endsWith~(p, ".EXE")', {"p": "cmd.exe"}, True),
+    ('any where p in (q, "x")', {"p": "y", "q": "y"}, True),
+])
+def test_functions_and_operators(query, fields, expected):
+    assert (where(query, fields) is True) is expected
+
+
+def test_between_greedy_takes_the_last_right_delimiter():
+    assert where('any where between(p, "a", "z", true) == "bcaz"', {"p": "abcazz"}) is True
+
+
+def test_functions_elasticsearch_lacks_are_rejected():
+    with pytest.raises(EqlQueryError, match="Unknown function"):
+        parse_eql('any where arrayContains(p, "x")')
