@@ -63,5 +63,8 @@ def load_pack_and_scenarios(content_dir: Path | None):
 def run_scenarios(content_dir: Path | None = None, names: list[str] | None = None) -> list[ScenarioResult]:
     pack, scenarios = load_pack_and_scenarios(content_dir)
     if names:
+        unknown = [n for n in names if not any(n in (s.name, s.path.stem) for s in scenarios)]
+        if unknown:
+            raise LookupError(f"no scenario named {', '.join(unknown)} (elastic-pack test lists them all)")
         scenarios = [s for s in scenarios if s.name in names or s.path.stem in names]
     return [check_scenario(pack, s) for s in scenarios]

@@ -25,8 +25,17 @@ def test_scenarios(
 
     from ..scenario_run import run_scenarios
 
-    with exit_on_invalid_pack():
-        results = run_scenarios(content, names)
+    from rich.markup import escape
+
+    from ..errors import NotRunnable
+
+    err = console(stderr=True)
+    try:
+        with exit_on_invalid_pack():
+            results = run_scenarios(content, names)
+    except (NotRunnable, LookupError) as exc:
+        err.print(f"[red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(2 if isinstance(exc, LookupError) else 1)
     table = Table(title="Scenarios on the local engine")
     for column in ("scenario", "result", "alerts", "detail"):
         table.add_column(column)
@@ -56,6 +65,8 @@ def preview(
     strict: Annotated[bool, typer.Option("--strict", help="Fail on the first bad line instead of skipping it.")] = False,
 ) -> None:
     """Run the rules over ECS events from files and print the alerts they would raise in Kibana."""
+    from rich.markup import escape
+
     from ..errors import InputError
     from ..preview import preview as run_preview
 
@@ -64,11 +75,14 @@ def preview(
         with exit_on_invalid_pack():
             alerts, report = run_preview(events, content, rule, strict)
     except (InputError, ValueError) as exc:
-        err.print(f"[red]error:[/] {exc}")
+        err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1)
     for reason in report.skipped:
         err.print(f"[yellow]skipped[/] {reason}")
     err.print(f"{report.read} events read, {report.skipped_count} lines skipped, {len(alerts)} alerts")
+    if report.read == 0 and report.skipped_count:
+        err.print("[red]error:[/] no event could be read")
+        raise typer.Exit(1)
     if as_json:
         typer.echo(json.dumps([a.to_json() for a in alerts], indent=2))
         return

@@ -61,6 +61,7 @@ class WindowedRule(CompiledRule):
     def __init__(self, rule: RuleFile, exceptions: list[Predicate] | None = None):
         super().__init__(rule, exceptions)
         self.next_run: float | None = None
+        self.fed_until: float | None = None  # the window time of the latest event fed
 
     def start(self, first_time: float) -> None:
         super().start(first_time)
@@ -70,21 +71,33 @@ class WindowedRule(CompiledRule):
         raise NotImplementedError
 
     def catch_up(self, until: float):
-        """Evaluate every run strictly before `until` (events at a run's time belong to that run)."""
-        if not self.windowed or self.next_run >= until:
+        """Evaluate every run strictly before `until` (events at a run's time belong to that run).
+
+        Runs whose window holds none of the events fed so far are skipped: they cannot alert, and cost
+        would otherwise grow with the time between events rather than with the events."""
+        if not self.windowed:
             return _NONE
         alerts = []
         while self.next_run < until:
+            if self._sees_nothing():
+                self.next_run = self.schedule.first_run_at_or_after(until)
+                break
             alerts += self._run(self.next_run)
             self.next_run += self.interval
-        return alerts
+        self.fed_until = until
+        return alerts or _NONE
+
+    def _sees_nothing(self) -> bool:
+        """Whether the next run's window (and every later one's) lies past every event fed so far."""
+        return self.fed_until is None or self.next_run - self.lookback > self.fed_until
 
     def finish(self, last_time: float) -> list[Alert]:
         if not self.windowed:
             return []
         alerts = []
-        while True:
+        while not self._sees_nothing():
             alerts += self._run(self.next_run)
             if self.next_run >= last_time:
-                return alerts
+                break
             self.next_run += self.interval
+        return alerts

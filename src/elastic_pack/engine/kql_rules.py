@@ -9,6 +9,7 @@ from ..kql import compile_kql
 from .alerts import Alert
 from .base import _NONE, CompiledRule, WindowedRule
 from .gates import kql_gate
+from .sequence import candidate_keys
 from .threshold import ThresholdCounter
 
 
@@ -34,8 +35,7 @@ class ThresholdRule(WindowedRule):
         alerts = self.catch_up(event.window_time)
         fields = event.fields
         if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
-            key = self.counter.key_of(fields)
-            if key is not None:
+            for key in self.counter.keys_of(fields):
                 self.counter.add(key, event.window_time, event.timestamp)
                 if self.on_match is not None:
                     self.on_match(key, event)
@@ -85,10 +85,12 @@ class NewTermsRule(CompiledRule):
         fields = event.fields
         if not self.filter(fields) or (self.exceptions and self.excepted(fields)):
             return _NONE
-        values = tuple(fields.get(f) for f in self.fields)
-        if any(v is None for v in values):
-            return _NONE
-        values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
+        alerts = []
+        for values in candidate_keys(fields, self.fields, frozenset()):  # each value of an array is a term
+            alerts += self._term(values, event)
+        return alerts
+
+    def _term(self, values: tuple, event) -> list:
         previous = self.last_seen.get(values)
         self.last_seen[values] = event.window_time
         self._fed += 1

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections import deque
 
+from .sequence import candidate_keys
+
 
 class ThresholdCounter:
     """Per group, the (window_time, timestamp) of its events inside the window.
@@ -24,14 +26,10 @@ class ThresholdCounter:
         self.arrivals: deque = deque()  # (window_time, key), in time order, for expiry
         self.dirty: set[tuple] = set()
 
-    def key_of(self, fields: dict) -> tuple | None:
-        values = []
-        for name in self.fields:
-            value = fields.get(name)
-            if value is None or value == []:
-                return None  # a terms aggregation has no bucket for a missing value
-            values.append(tuple(value) if isinstance(value, list) else value)
-        return tuple(values)
+    def keys_of(self, fields: dict) -> list[tuple]:
+        """The groups an event counts in: a terms aggregation buckets each value of a multi-valued field,
+        and has no bucket for a missing value."""
+        return candidate_keys(fields, self.fields, frozenset())
 
     def add(self, key: tuple, window_time: float, timestamp: float) -> None:
         bucket = self.buckets.get(key)
