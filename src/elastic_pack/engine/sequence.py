@@ -137,11 +137,16 @@ class SequenceMatcher:
                     for key in candidate_keys(fields, stage.keys, self.nullable_keys):
                         seen.setdefault(key, []).append(now)
         last = len(self.positive) - 1
+        keys_by_fields: dict[tuple, list] = {}  # `runs=N` stages share their join fields
         for index in range(last, -1, -1):
             stage = self.positive[index]
             if not matched[self.slot[id(stage)]]:
                 continue
-            for key in candidate_keys(fields, stage.keys, self.nullable_keys):
+            names = tuple(stage.keys)
+            keys = keys_by_fields.get(names)
+            if keys is None:
+                keys = keys_by_fields[names] = candidate_keys(fields, stage.keys, self.nullable_keys)
+            for key in keys:
                 moved = self._advance(index, key, event, now)
                 if moved is None:
                     continue

@@ -73,8 +73,37 @@ class _Compiler:
 
         return conjunction
 
+    def _keyword_literal(self, node: Node) -> str | None:
+        """The field of a `keyword_field: literal` match (which a set lookup can answer), else None."""
+        if isinstance(node, Match) and not node.field_glob and isinstance(node.value, Literal) \
+                and node.value.constant is not None and self.types(node.field) in typed.KEYWORD_TYPES:
+            return node.field
+        return None
+
+    def _value_set(self, field: str, texts: frozenset) -> Predicate:
+        def in_set(event: Event) -> bool:
+            found = event.get(field)
+            if found.__class__ is str:
+                return found in texts
+            if found is None:
+                return False
+            return any(typed.as_keyword(v) in texts for v in _values(event, field))
+
+        return in_set
+
     def _Or(self, node: Or) -> Predicate:
-        parts = [self.compile(i) for i in node.items]
+        # `f: (a or b or c)` on a keyword field: one set lookup, not one test per value
+        sets: dict[str, set] = {}
+        others = []
+        for item in node.items:
+            field = self._keyword_literal(item)
+            if field is None:
+                others.append(item)
+            else:
+                sets.setdefault(field, set()).add(item.value.text)
+        parts = [self._value_set(f, frozenset(t)) for f, t in sets.items()] + [self.compile(i) for i in others]
+        if len(parts) == 1:
+            return parts[0]
 
         def disjunction(event: Event) -> bool:
             for part in parts:
