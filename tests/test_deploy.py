@@ -29,6 +29,10 @@ def deploy(tmp_path, *extra, content=None, space="soc"):
                content=content)
 
 
+def latest_backup(tmp_path):
+    return max((tmp_path / "backups").glob("backup-*.ndjson"))  # names carry the time
+
+
 def plan_json(space="soc", content=None):
     result = cli("diff", "--space", space, "--json", content=content)
     assert result.exit_code == 0, result.output
@@ -49,12 +53,13 @@ def test_first_deploy_then_diff_shows_no_changes(kibana, tmp_path):
 def test_second_deploy_changes_nothing(kibana, tmp_path):
     deploy(tmp_path)
     revisions = {r["rule_id"]: r["revision"] for r in kibana.rules("soc")}
+    backups = sorted((tmp_path / "backups").iterdir())
     kibana.log.clear()
     result = deploy(tmp_path)
     assert result.exit_code == 0
     assert {r["rule_id"]: r["revision"] for r in kibana.rules("soc")} == revisions
     assert not [p for m, p in kibana.log if p.endswith("_import") or m in ("POST", "PUT", "PATCH", "DELETE")]
-    assert not (tmp_path / "backups").exists()
+    assert sorted((tmp_path / "backups").iterdir()) == backups  # no backup when nothing changes
     assert "nothing to do" in result.stdout
     # and without --yes nothing is asked either
     quiet = cli("deploy", "--space", "soc", "--backup-dir", str(tmp_path / "b"))
@@ -136,8 +141,8 @@ def test_backup_and_restore_round_trip(kibana, tmp_path, pack_dir):
     edit_rule(pack_dir, SES_FILE, "risk_score = 47", "risk_score = 40")
     cli("bump", content=pack_dir)
     result = deploy(tmp_path, content=pack_dir)
-    (backup,) = (tmp_path / "backups").glob("*.ndjson")
-    assert str(backup) in result.stdout
+    backup = latest_backup(tmp_path)
+    assert f"elastic-pack restore {backup} --space soc" in result.stdout
     assert kibana.rule(SES, "soc")["risk_score"] == 40
 
     restored = cli("restore", str(backup), "--space", "soc")
@@ -337,7 +342,7 @@ def test_prune_then_restore_brings_the_deleted_rule_back(kibana, tmp_path):
     _foreign_rule(kibana, "old-pack-rule", [MARKER_TAG])
     assert deploy(tmp_path, "--prune").exit_code == 0
     assert kibana.rule("old-pack-rule", "soc") is None
-    (backup,) = (tmp_path / "backups").glob("*.ndjson")
+    backup = latest_backup(tmp_path)
     assert cli("restore", str(backup), "--space", "soc").exit_code == 0
     assert kibana.rule("old-pack-rule", "soc")["query"] == "event.action: x"
 

@@ -45,7 +45,7 @@ def _plan_or_exit(client, content):
     from ..deploy import plan_space
 
     try:
-        return plan_space(client, rules), exception_objects
+        return plan_space(client, rules, exception_objects), exception_objects
     except KibanaError as exc:
         _fail(str(exc))
 
@@ -66,11 +66,17 @@ def show_plan(plan, prune: bool = False) -> None:
                       ", ".join(f for f, _, _ in action.changes))
     out.print(table)
     for action in plan.of("update", "replace"):
-        out.print(f"\n[bold]{action.name}[/]")
+        out.print(f"\n{action.name}", style="bold", markup=False, highlight=False)
         for line in field_diff_lines(action.changes):
             out.print(line, markup=False, highlight=False)
+    for action in plan.downgrades:
+        out.print(f"downgrade: {action.name} would go from version {action.remote.get('version')} in Kibana "
+                  f"to {action.desired.get('version')}", style="red", markup=False, highlight=False)
+    for change in plan.exception_changes:
+        out.print(change, markup=False, highlight=False)
     counts = plan.counts()
-    out.print("\n" + ", ".join(f"{n} {k}" for k, n in counts.items()))
+    out.print("\n" + ", ".join(f"{n} {k}" for k, n in counts.items())
+              + f", {len(plan.exception_changes)} exception list changes")
 
 
 @app.command()
@@ -98,6 +104,9 @@ def diff(
     raise typer.Exit(2 if exit_code and plan.has_changes(prune=True) else 0)
 
 
+PRUNE_SHARE = 0.5  # --prune deletes at most this share of the space's pack rules without --force
+
+
 @app.command()
 def deploy(
     space: SpaceOption = "default",
@@ -106,6 +115,10 @@ def deploy(
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and stop.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Delete rules this pack deployed earlier and no longer "
                                                         "has (only those: by the pack's marker tag).")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Let --prune delete more than half of the space's pack "
+                                                        "rules.")] = False,
+    allow_downgrade: Annotated[bool, typer.Option("--allow-downgrade", help="Deploy rules whose version is "
+                                                  "older than the space's.")] = False,
     enable: Annotated[bool, typer.Option("--enable", help="Create new rules enabled (default: disabled; "
                                                           "existing rules keep their state).")] = False,
     backup_dir: Annotated[Path, typer.Option("--backup-dir", help="Where the pre-change backup goes.")] = Path("backups"),
@@ -118,24 +131,24 @@ def deploy(
     """Deploy the pack to a Kibana space: plan, confirm, back up, apply.
 
     Keeps what analysts own in Kibana (enabled state, actions, exception lists the pack did not add).
+    Ctrl-C finishes the step in flight, then stops and says what was and was not done.
     Rules run with the API key of whoever deployed them last: deploy with a key meant for that.
     """
-    from ..deploy import apply_plan, exception_drift
+    from ..deploy import apply_plan, deferred_interrupt
     from ..kibana import KibanaError
 
     client = _client_or_exit(kibana_url, space, api_key, username, password, ca_cert, insecure)
     plan, exception_objects = _plan_or_exit(client, content)
     if saved_plan is not None:
         _check_saved_plan(saved_plan, plan)
-    try:
-        list_changes = exception_drift(client, exception_objects)
-    except KibanaError as exc:
-        _fail(str(exc))
     if not as_json:
         show_plan(plan, prune)
-        for change in list_changes:
-            console().print(change)
-    if not plan.has_changes(prune) and not list_changes:
+    if plan.downgrades and not allow_downgrade:
+        _fail(f"{len(plan.downgrades)} rule(s) would go back to an older version than the space has; deploy "
+              "the newer pack, or pass --allow-downgrade")
+    if prune:
+        _check_prune(plan, force)
+    if not plan.has_changes(prune):
         if as_json:
             typer.echo(json.dumps({"plan": plan.to_json(), "result": None}, indent=2, default=str))
         else:
@@ -150,9 +163,27 @@ def deploy(
             _fail("stdin is not a terminal: pass --yes to apply without confirmation, or --dry-run")
         if not typer.confirm(f"Apply this plan to space {space!r}?"):
             raise typer.Exit(1)
-    result = apply_plan(client, plan, exception_objects, backup_dir, prune=prune, enable_new=enable)
+    err = console(stderr=True)
+    progress = (lambda text: err.print(text, markup=False, highlight=False)) if err.is_terminal else None
+    try:
+        with deferred_interrupt() as stop:
+            result = apply_plan(client, plan, exception_objects, backup_dir, prune=prune, enable_new=enable,
+                                stop=stop, progress=progress)
+    except (KibanaError, ValueError, OSError) as exc:
+        _fail(str(exc))
     _report(result, as_json, plan)
-    raise typer.Exit(0 if result.ok else 1)
+    raise typer.Exit(130 if result.interrupted else 0 if result.ok else 1)
+
+
+def _check_prune(plan, force: bool) -> None:
+    """--prune never empties a space by accident: not from an empty pack, not most of it without --force."""
+    orphans = plan.of("orphan")
+    if not [a for a in plan.actions if a.kind != "orphan"]:
+        _fail("the pack has no rules: --prune would delete every pack rule in the space; nothing was sent")
+    deployed = len(orphans) + len([a for a in plan.actions if a.remote is not None and a.kind != "orphan"])
+    if orphans and len(orphans) > PRUNE_SHARE * deployed and not force:
+        _fail(f"--prune would delete {len(orphans)} of the {deployed} pack rules in space {plan.space!r} (more "
+              f"than {PRUNE_SHARE:.0%}); is --content the right pack? Pass --force if it is")
 
 
 def _check_saved_plan(path: Path, plan) -> None:
@@ -161,12 +192,14 @@ def _check_saved_plan(path: Path, plan) -> None:
         saved = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         _fail(f"cannot read plan {path}: {exc}")
+    if not isinstance(saved, dict) or not isinstance(saved.get("rules"), list):
+        _fail(f"{path} is not a plan written by `elastic-pack diff --out`")
     current = json.loads(json.dumps(plan.to_json(), default=str))
     if saved.get("space") != plan.space:
         _fail(f"plan {path} is for space {saved.get('space')!r}, not {plan.space!r}")
     if saved.get("remote_fingerprint") != current["remote_fingerprint"]:
         _fail(f"the space changed since {path} was made: run `elastic-pack diff --out` again and review it")
-    if saved.get("rules") != current["rules"]:
+    if saved.get("rules") != current["rules"] or saved.get("exception_changes", []) != current["exception_changes"]:
         _fail(f"the pack changed since {path} was made: run `elastic-pack diff --out` again and review it")
 
 
@@ -176,35 +209,53 @@ def _report(result, as_json: bool, plan) -> None:
         return
     out, err = console(), console(stderr=True)
     if result.backup:
-        out.print(f"backup of the rules as they were: {result.backup}  (elastic-pack restore {result.backup})")
-    out.print(f"created {len(result.created)}, updated {len(result.updated)}, deleted {len(result.deleted)}, "
-              f"failed {len(result.failed)}")
+        out.print(f"backup of the rules as they were: {result.backup}", markup=False, highlight=False)
+        out.print(f"  to put them back: elastic-pack restore {result.backup} --space {result.space}",
+                  markup=False, highlight=False)
+    out.print(f"created {len(result.created)}, updated {len(result.updated)}, replaced {len(result.replaced)}, "
+              f"deleted {len(result.deleted)}, failed {len(result.failed)}, not applied {len(result.not_applied)}")
     for rule_id, reason in result.failed.items():
-        err.print(f"[red]failed[/] {rule_id}: {reason}", markup=True)
-    if result.failed:
+        err.print(f"failed {rule_id}: {reason}", markup=False, highlight=False)
+    if result.interrupted:
+        err.print(f"interrupted: the step in flight was finished; not applied: {', '.join(result.not_applied)}. "
+                  "Run the same deploy again to finish.", markup=False, highlight=False)
+    elif result.failed:
         err.print("the rules not listed as failed were applied; run the same deploy again to converge")
 
 
 @app.command()
 def restore(
     backup: Annotated[Path, typer.Argument(help="A backup file written by deploy.")],
-    space: SpaceOption = "default",
+    space: Annotated[Optional[str], typer.Option("--space", help="The space to restore into (default: the one the "
+                                                 "backup came from).")] = None,
+    keep_created: Annotated[bool, typer.Option("--keep-created", help="Keep the rules the deploy created "
+                                               "(default: delete them).")] = False,
     kibana_url: UrlOption = None, api_key: ApiKeyOption = None, username: UserOption = None,
     password: PasswordOption = None, ca_cert: CaOption = None, insecure: InsecureOption = False,
 ) -> None:
-    """Put the rules of a deploy backup back into the space, as they were before that deploy."""
-    from ..deploy import restore_backup
+    """Put a space back as it was before a deploy: its changed and deleted rules, without the rules it created.
+
+    Exception lists and items the deploy created stay (they are harmless without the rules)."""
+    from ..deploy import read_backup_meta, restore_backup
     from ..kibana import KibanaError
 
-    client = _client_or_exit(kibana_url, space, api_key, username, password, ca_cert, insecure)
+    try:
+        meta = read_backup_meta(backup)
+    except ValueError as exc:
+        _fail(str(exc))
+    target = space or meta.get("space") or "default"
+    client = _client_or_exit(kibana_url, target, api_key, username, password, ca_cert, insecure)
     try:
         client.get_space()
-        result = restore_backup(client, backup)
+        result = restore_backup(client, backup, remove_created=not keep_created)
     except (KibanaError, ValueError, OSError) as exc:
         _fail(str(exc))
     for error in result.get("errors", []):
-        console(stderr=True).print(f"[red]failed[/] {error.get('rule_id')}: {error.get('error', {}).get('message')}")
-    console().print(f"restored {result.get('success_count', 0)} of {result.get('rules_count', 0)} rules")
+        console(stderr=True).print(f"failed {error.get('rule_id')}: {(error.get('error') or {}).get('message')}",
+                                   markup=False, highlight=False)
+    console().print(f"restored {result.get('success_count', 0)} of {result.get('rules_count', 0)} rules into space "
+                    f"{target!r}; removed {len(result.get('removed', []))} rules the deploy created",
+                    markup=False, highlight=False)
     raise typer.Exit(0 if result.get("success") else 1)
 
 

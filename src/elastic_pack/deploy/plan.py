@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from ..kibana import KibanaClient
 from ..build import MARKER_TAG
+from .exception_lists import exception_drift
 from .normalize import field_changes
 
 
@@ -20,9 +21,20 @@ class RuleAction:
     remote: dict | None = None
     changes: list[tuple[str, object, object]] = field(default_factory=list)
 
+    @property
+    def downgrade(self) -> bool:
+        """The pack's version of the rule is older than the space's: someone would go back in time."""
+        if self.desired is None or self.remote is None or self.kind == "unchanged":
+            return False
+        have, want = self.remote.get("version"), self.desired.get("version")
+        return isinstance(have, int) and isinstance(want, int) and want < have
+
     def to_json(self) -> dict:
-        return {"action": self.kind, "rule_id": self.rule_id, "name": self.name,
-                "changes": [{"field": f, "kibana": before, "pack": after} for f, before, after in self.changes]}
+        out = {"action": self.kind, "rule_id": self.rule_id, "name": self.name,
+               "changes": [{"field": f, "kibana": before, "pack": after} for f, before, after in self.changes]}
+        if self.downgrade:
+            out["downgrade"] = {"kibana": self.remote.get("version"), "pack": self.desired.get("version")}
+        return out
 
 
 @dataclass
@@ -30,13 +42,18 @@ class Plan:
     space: str
     actions: list[RuleAction]
     remote_fingerprint: str = ""
+    exception_changes: list[str] = field(default_factory=list)  # exception lists and items to create or update
 
     def of(self, *kinds: str) -> list[RuleAction]:
         return [a for a in self.actions if a.kind in kinds]
 
     def has_changes(self, prune: bool = False) -> bool:
         kinds = ("create", "update", "replace") + (("orphan",) if prune else ())
-        return bool(self.of(*kinds))
+        return bool(self.of(*kinds)) or bool(self.exception_changes)
+
+    @property
+    def downgrades(self) -> list[RuleAction]:
+        return [a for a in self.actions if a.downgrade]
 
     def counts(self) -> dict[str, int]:
         out = {k: 0 for k in ("create", "update", "replace", "unchanged", "orphan")}
@@ -46,7 +63,7 @@ class Plan:
 
     def to_json(self) -> dict:
         return {"space": self.space, "counts": self.counts(), "remote_fingerprint": self.remote_fingerprint,
-                "rules": [a.to_json() for a in self.actions]}
+                "rules": [a.to_json() for a in self.actions], "exception_changes": list(self.exception_changes)}
 
 
 RULE_IDS_PER_QUERY = 100  # keeps each _find URL a few KB long
@@ -89,6 +106,9 @@ def make_plan(desired_rules: list[dict], remote: list[dict], space: str) -> Plan
     return Plan(space, actions, fingerprint(remote))
 
 
-def plan_space(client: KibanaClient, desired_rules: list[dict]) -> Plan:
+def plan_space(client: KibanaClient, desired_rules: list[dict], exception_objects: list[dict] | None = None) -> Plan:
     client.get_space()
-    return make_plan(desired_rules, remote_rules(client, [r["rule_id"] for r in desired_rules]), client.config.space)
+    plan = make_plan(desired_rules, remote_rules(client, [r["rule_id"] for r in desired_rules]), client.config.space)
+    if exception_objects:
+        plan.exception_changes = exception_drift(client, exception_objects)
+    return plan

@@ -8,10 +8,12 @@ from .errors import (
     KibanaForbidden,
     KibanaNotFound,
     KibanaServerError,
+    KibanaUnexpectedAnswer,
     KibanaSpaceNotFound,
     KibanaUnreachable,
     KibanaValidationError,
 )
 
 __all__ = ["KibanaAuthError", "KibanaClient", "KibanaConfig", "KibanaError", "KibanaForbidden", "KibanaNotFound",
-           "KibanaServerError", "KibanaSpaceNotFound", "KibanaUnreachable", "KibanaValidationError"]
+           "KibanaServerError", "KibanaSpaceNotFound", "KibanaUnexpectedAnswer", "KibanaUnreachable",
+           "KibanaValidationError"]

@@ -21,11 +21,13 @@ from .errors import (
     KibanaNotFound,
     KibanaServerError,
     KibanaSpaceNotFound,
+    KibanaUnexpectedAnswer,
     KibanaUnreachable,
     KibanaValidationError,
 )
 
 API_VERSION = "2023-10-31"
+FIND_PAGE = 10_000  # Kibana pages _find within Elasticsearch's result window (page * per_page <= 10,000)
 RULES = "/api/detection_engine/rules"
 _IDEMPOTENT = {"GET", "PUT", "DELETE", "HEAD"}
 _RETRY_STATUS = {429, 500, 502, 503, 504}
@@ -71,6 +73,9 @@ class KibanaClient:
                     continue
                 raise KibanaUnreachable(self._say(f"cannot reach Kibana at {self.config.display_url}: "
                                                   f"{type(exc).__name__}")) from None
+            except requests.exceptions.RequestException as exc:  # an invalid URL, a bad header ...
+                raise KibanaUnreachable(self._say(f"cannot send {method} {api_path} to {self.config.display_url}: "
+                                                  f"{type(exc).__name__}")) from None
             if response.status_code in _RETRY_STATUS and attempt + 1 < attempts:
                 self._sleep(self._retry_after(response, attempt))
                 continue
@@ -93,6 +98,11 @@ class KibanaClient:
             body = response.json() if expect_json or status >= 400 else response.text
         except ValueError:
             body = response.text
+            if status < 400:
+                kind = response.headers.get("Content-Type", "no content type").split(";")[0]
+                raise KibanaUnexpectedAnswer(self._say(
+                    f"{method} {api_path}: Kibana answered HTTP {status} with {kind}, not JSON: is "
+                    f"{self.config.display_url} Kibana itself (not a login page or proxy)?"), status) from None
         if status < 400:
             return body
         message = body.get("message") if isinstance(body, dict) else str(body)[:300]
@@ -126,7 +136,7 @@ class KibanaClient:
     def privileges(self) -> dict:
         return self.request("GET", "/api/detection_engine/privileges")
 
-    def find_rules(self, filter: str | None = None, per_page: int = 100) -> Iterator[dict]:
+    def find_rules(self, filter: str | None = None, per_page: int = FIND_PAGE) -> Iterator[dict]:
         """Every rule matching the filter, page by page."""
         page = 1
         while True:
@@ -134,10 +144,21 @@ class KibanaClient:
             if filter:
                 params["filter"] = filter
             body = self.request("GET", f"{RULES}/_find", params=params)
-            yield from body["data"]
-            if page * per_page >= body["total"] or not body["data"]:
+            data = self.expect_list(body, "data", f"GET {RULES}/_find")
+            total = body.get("total")
+            if not isinstance(total, int) or not all(isinstance(r, dict) and "rule_id" in r for r in data):
+                raise KibanaUnexpectedAnswer(self._say(f"GET {RULES}/_find: the answer is not a page of rules"))
+            yield from data
+            if page * per_page >= total or not data:
                 return
             page += 1
+
+    def expect_list(self, body, key: str, where: str) -> list:
+        """body[key] when the answer has the documented shape; KibanaUnexpectedAnswer otherwise."""
+        value = body.get(key) if isinstance(body, dict) else None
+        if not isinstance(value, list):
+            raise KibanaUnexpectedAnswer(self._say(f"{where}: the answer has no {key!r} list"))
+        return value
 
     def read_rule(self, rule_id: str) -> dict:
         return self.request("GET", RULES, params={"rule_id": rule_id})
@@ -184,8 +205,9 @@ class KibanaClient:
         while True:
             body = self.request("GET", "/api/exception_lists/items/_find",
                                 params={"list_id": list_id, "namespace_type": "single", "page": page, "per_page": 100})
-            items += body["data"]
-            if page * 100 >= body["total"] or not body["data"]:
+            data = self.expect_list(body, "data", "GET /api/exception_lists/items/_find")
+            items += data
+            if page * 100 >= int(body.get("total") or 0) or not data:
                 return items
             page += 1
 

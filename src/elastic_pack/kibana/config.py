@@ -35,8 +35,13 @@ class KibanaConfig:
         resolved = url or env.get("KIBANA_URL")
         if not resolved:
             raise ValueError("no Kibana URL: pass --kibana-url or set KIBANA_URL")
+        parts = urlsplit(resolved.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            shown = urlunsplit(("", parts.netloc.rsplit("@", 1)[-1], parts.path, "", "")) or resolved[:1] + "..."
+            raise ValueError(f"the Kibana URL must look like https://host:5601, not {shown!r} "
+                             "(is the http:// or https:// missing?)")
         return cls(
-            url=resolved.rstrip("/"),
+            url=resolved.strip().rstrip("/"),
             space=space or "default",
             api_key=api_key or env.get("ELASTIC_API_KEY") or None,
             username=username or env.get("ELASTIC_USERNAME") or None,

@@ -7,7 +7,8 @@
     ├── KibanaSpaceNotFound    the space does not exist
     ├── KibanaNotFound         404 for an object
     ├── KibanaValidationError  400: Kibana refused the request body (its message is kept)
-    └── KibanaServerError      5xx or 429 after retries
+    ├── KibanaServerError      5xx or 429 after retries
+    └── KibanaUnexpectedAnswer 2xx that is not what the API documents (HTML from an SSO proxy, a wrong shape)
 """
 
 from __future__ import annotations
@@ -47,4 +48,8 @@ class KibanaValidationError(KibanaError):
 
 
 class KibanaServerError(KibanaError):
+    pass
+
+
+class KibanaUnexpectedAnswer(KibanaError):
     pass

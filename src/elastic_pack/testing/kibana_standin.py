@@ -40,6 +40,14 @@ _FIND_FIELDS = {"alert.attributes.tags": "tags", "alert.attributes.name": "name"
                 "alert.attributes.params.immutable": "immutable"}
 
 
+class StandInKilled(BaseException):
+    """The deploying process dies at this request (not an error it could catch): for crash tests."""
+
+
+class RawAnswer(str):
+    """A body sent as it is, not as JSON (an HTML login page from an SSO proxy)."""
+
+
 @dataclass
 class Fault:
     method: str
@@ -69,6 +77,10 @@ class StandInKibana:
         self.latency = latency
         self.spaces: dict[str, Space] = {"default": Space()}
         self.faults: list[Fault] = []
+        # (n, what) for the n-th write request: "kill-before" / "kill-after" (the client dies before it is
+        # sent or after Kibana applied it), a status code (500, 429) or "drop" (connection lost)
+        self.break_write: tuple[int, object] | None = None
+        self.writes = 0
         self.log: list[tuple[str, str]] = []
         self.rejections: list[str] = []
 
@@ -97,6 +109,22 @@ class StandInKibana:
     # -- request handling --------------------------------------------------------------------------------
 
     def handle(self, request: requests.PreparedRequest) -> tuple[int, object]:
+        if request.method.upper() == "GET" or self.break_write is None:
+            return self._handle(request)
+        self.writes += 1
+        number, what = self.break_write
+        if self.writes != number:
+            return self._handle(request)
+        if what == "kill-before":
+            raise StandInKilled(f"killed before write request {number}")
+        if what == "drop":
+            raise requests.exceptions.ConnectionError("connection dropped by the stand-in")
+        if isinstance(what, int):
+            return what, {"statusCode": what, "message": "injected fault"}
+        self._handle(request)
+        raise StandInKilled(f"killed after write request {number} reached Kibana")
+
+    def _handle(self, request: requests.PreparedRequest) -> tuple[int, object]:
         if self.latency:
             time.sleep(self.latency)
         parts = urlsplit(request.url)
@@ -344,6 +372,12 @@ class StandInKibana:
                 result["errors"].append({"rule_id": rule_id, "error": {"status_code": 409,
                                          "message": f"rule_id: \"{rule_id}\" already exists"}})
                 continue
+            if existing and existing["type"] != obj.get("type"):
+                # Kibana overwrites through its rules client's update, which keeps a rule's type
+                result["errors"].append({"rule_id": rule_id, "error": {"status_code": 400, "message":
+                                         f"cannot change the type of rule {rule_id} from {existing['type']} to "
+                                         f"{obj.get('type')} by import"}})
+                continue
             rule = self._stored(obj, existing)
             space.rules[rule["id"]] = rule
             result["success_count"] += 1
@@ -458,8 +492,12 @@ class _Adapter(BaseAdapter):
         status, body = self.kibana.handle(request)
         response = requests.Response()
         response.status_code = status
-        response._content = json.dumps(body).encode()
-        response.headers["Content-Type"] = "application/json"
+        if isinstance(body, RawAnswer):
+            response._content = body.encode()
+            response.headers["Content-Type"] = "text/html; charset=utf-8"
+        else:
+            response._content = json.dumps(body).encode()
+            response.headers["Content-Type"] = "application/json"
         response.url = request.url
         response.request = request
         return response
