@@ -30,8 +30,15 @@ class VersionLock:
     def read(cls, path: Path) -> "VersionLock":
         if not path.exists():
             return cls(path, {})
-        raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(path, {rid: LockEntry(**entry) for rid, entry in raw.items()})
+        try:
+            raw = json.loads(path.read_bytes().decode("utf-8"))
+            entries = {str(rid): LockEntry(**entry) for rid, entry in raw.items()}
+            if not all(isinstance(e.version, int) and isinstance(e.sha256, str) for e in entries.values()):
+                raise TypeError("version must be a number and sha256 a string")
+        except (ValueError, TypeError, AttributeError) as exc:
+            raise ValueError(f"{path}: not a version lock ({exc}); restore it from git or delete it and run "
+                             "`elastic-pack bump`") from None
+        return cls(path, entries)
 
     def write(self) -> None:
         data = {rid: vars(e) for rid, e in sorted(self.entries.items())}

@@ -26,6 +26,12 @@ def bump_versions(content_dir: Path | None, rule_ids: list[str] | None = None) -
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
         raise ContentError(findings)
+    seen: dict[str, Path] = {}
+    for rule in pack.rules:
+        if rule.rule_id in seen:
+            raise ValueError(f"rule_id {rule.rule_id} is in both {seen[rule.rule_id]} and {rule.path}: give one of "
+                             "them a new rule_id before bumping")
+        seen[rule.rule_id] = rule.path
     lock = VersionLock.read(pack.lock_path)
     wanted = set(rule_ids or [])
     unknown = wanted - {r.rule_id for r in pack.rules}

@@ -31,14 +31,23 @@ ALL_CHECKS: tuple[RuleCheck, ...] = (
 )
 
 
+def _isolated(check: RuleCheck, run, path) -> list[Finding]:
+    """A check that fails on input it did not expect reports that as a finding; the others still run."""
+    try:
+        return list(run())
+    except Exception as exc:  # noqa: BLE001 - any failure of one check must not hide the other findings
+        reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        return [Finding(check.id, f"{check.title}: could not be checked: {reason}", path=path)]
+
+
 def run_checks(pack: Pack, checks=ALL_CHECKS) -> list[Finding]:
     findings: list[Finding] = []
     for check in checks:
         if isinstance(check, PackCheck):
-            findings.extend(check.check_pack(pack))
+            findings.extend(_isolated(check, lambda: check.check_pack(pack), pack.root))
         else:
             for rule in pack.rules:
-                findings.extend(check.check(rule, pack))
+                findings.extend(_isolated(check, lambda: check.check(rule, pack), rule.path))
     return sorted(findings, key=lambda f: (str(f.path), f.line or 0, f.check))
 
 

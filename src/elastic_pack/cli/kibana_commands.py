@@ -273,12 +273,16 @@ def export_rules(
 
     client = _client_or_exit(kibana_url, space, api_key, username, password, ca_cert, insecure)
     try:
-        written = export_space(client, out, include_managed)
-    except KibanaError as exc:
+        written, skipped = export_space(client, out, include_managed)
+    except (KibanaError, OSError) as exc:
         _fail(str(exc))
     for path in written:
-        console().print(f"wrote {path}")
-    console().print(f"{len(written)} rules exported; add them to content/rules and run `elastic-pack bump`")
+        console().print(f"wrote {path}", markup=False, highlight=False)
+    for path in skipped:
+        console(stderr=True).print(f"not overwritten (already there): {path}", markup=False, highlight=False)
+    console().print(f"{len(written)} rules exported, {len(skipped)} left as they were; add them to content/rules "
+                    "and run `elastic-pack bump`")
+    raise typer.Exit(1 if skipped else 0)
 
 
 @app.command()

@@ -23,6 +23,15 @@ def default_content_dir() -> Path:
     return Path(str(resources.files("elastic_pack._content")))
 
 
+def rule_paths(root: Path) -> list[Path]:
+    """Rule files: rules/ and, as in elastic/detection-rules, rules_building_block/, nested folders included."""
+    found = []
+    for folder in ("rules", "rules_building_block"):
+        if (root / folder).is_dir():
+            found += sorted(p for p in (root / folder).rglob("*.toml") if p.is_file())
+    return found
+
+
 def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
     """Load every rule file under root/rules. Files that do not parse become findings, not exceptions."""
     root = Path(root) if root is not None else default_content_dir()
@@ -32,8 +41,20 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
     if not rules_dir.is_dir():
         findings.append(Finding("EP000", f"no rules folder at {rules_dir}", path=root))
         return pack, findings
-    for path in sorted(rules_dir.glob("*.toml")):
-        text = path.read_text(encoding="utf-8")
+    paths = rule_paths(root)
+    if not paths:
+        findings.append(Finding("EP000", f"no rule files (*.toml) under {rules_dir}: an empty pack would build an "
+                                "empty bundle and deploy --prune would empty the space", path=rules_dir))
+    for path in paths:
+        try:
+            text = path.read_bytes().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[:exc.start].count(b"\n") + 1
+            findings.append(Finding("EP001", f"not UTF-8 text (byte {exc.start + 1})", path=path, line=line))
+            continue
+        except OSError as exc:
+            findings.append(Finding("EP001", f"cannot read: {exc.strerror or exc}", path=path))
+            continue
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:

@@ -27,17 +27,26 @@ def rule_to_toml(rule: dict) -> str:
     return tomli_w.dumps(document, multiline_strings=True)
 
 
-def export_space(client: KibanaClient, out_dir: Path, include_managed: bool = False) -> list[Path]:
-    """Write every custom (non-prebuilt) rule of the space to out_dir; returns the files written."""
+def export_space(client: KibanaClient, out_dir: Path, include_managed: bool = False) -> tuple[list[Path], list[Path]]:
+    """Write every custom (non-prebuilt) rule of the space to out_dir, one file each: two rules with one name
+    get the rule_id in the second file's name, and a file already there is never overwritten.
+    Returns (files written, files skipped because they exist)."""
     from ..build import MARKER_TAG
 
     client.get_space()
     out_dir.mkdir(parents=True, exist_ok=True)
-    written = []
+    written, skipped, taken = [], [], set()
     for rule in client.find_rules(filter="alert.attributes.params.immutable: false"):
         if not include_managed and MARKER_TAG in (rule.get("tags") or []):
             continue
-        path = out_dir / file_name(rule["name"])
+        name = file_name(str(rule.get("name") or rule["rule_id"]))
+        if name in taken:
+            name = name[: -len(".toml")] + "_" + re.sub(r"[^a-z0-9]+", "", str(rule["rule_id"]).lower())[:12] + ".toml"
+        taken.add(name)
+        path = out_dir / name
+        if path.exists():
+            skipped.append(path)
+            continue
         path.write_text(rule_to_toml(rule), encoding="utf-8")
         written.append(path)
-    return written
+    return written, skipped
