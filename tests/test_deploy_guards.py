@@ -61,11 +61,12 @@ def test_prune_of_most_of_the_space_needs_force(kibana, tmp_path, pack_dir):
 
 def test_a_downgrade_is_refused_unless_allowed(kibana, tmp_path, pack_dir):
     assert deploy(tmp_path, pack_dir).exit_code == 0
-    kibana.rule(SES, "soc")["version"] = 7
+    pack_version = kibana.rule(SES, "soc")["version"]
+    kibana.rule(SES, "soc")["version"] = pack_version + 5
     kibana.rule(SES, "soc")["risk_score"] = 1
     plan = json.loads(cli("diff", "--space", "soc", "--json", "--content", str(pack_dir)).stdout)
     (ses,) = [r for r in plan["rules"] if r["rule_id"] == SES]
-    assert ses["downgrade"] == {"kibana": 7, "pack": 1}
+    assert ses["downgrade"] == {"kibana": pack_version + 5, "pack": pack_version}
     refused = deploy(tmp_path, pack_dir)
     assert refused.exit_code == 1 and "--allow-downgrade" in refused.stderr
     assert kibana.rule(SES, "soc")["risk_score"] == 1

@@ -96,6 +96,18 @@ _ISSUER_FIELDS = (
 )
 
 
+def java_string(value) -> str:
+    """A JSON value as Java's toString writes it, as the integration's pipeline stores request_parameters:
+    {enabled=false, name=x}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={java_string(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(java_string(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
 def to_ecs(record: dict) -> dict:
     """One CloudTrail record -> flat ECS document. Raises ValueError without eventTime or eventName."""
     event_time, action, provider = record.get("eventTime"), record.get("eventName"), record.get("eventSource")
@@ -111,6 +123,10 @@ def to_ecs(record: dict) -> dict:
         value = record.get(key)
         if value is not None:
             doc[name] = value
+    for key, name in (("requestParameters", "aws.cloudtrail.request_parameters"),
+                      ("responseElements", "aws.cloudtrail.response_elements")):
+        if isinstance(record.get(key), dict):
+            doc[name] = java_string(record[key])
     identity = record.get("userIdentity") or {}
     for key, name in _IDENTITY_FIELDS:
         value = identity.get(key)

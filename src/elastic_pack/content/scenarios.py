@@ -59,7 +59,10 @@ class EventBlock:
         elif "error_code" in spec:
             doc["aws.cloudtrail.error_code"] = spec["error_code"]  # an explicit empty string
         if "request_parameters" in spec:
+            from ..cloudtrail import java_string
+
             doc["aws.cloudtrail.flattened.request_parameters"] = spec["request_parameters"]
+            doc["aws.cloudtrail.request_parameters"] = java_string(spec["request_parameters"])
         doc.update(spec.get("fields", {}))
         for name in spec.get("drop", []):
             doc.pop(name, None)
