@@ -113,30 +113,35 @@ def to_ecs(record: dict) -> dict:
     event_time, action, provider = record.get("eventTime"), record.get("eventName"), record.get("eventSource")
     if event_time is None:
         raise ValueError("record without eventTime")
-    if action is None or provider is None:
+    if not isinstance(action, str) or not isinstance(provider, str):
         raise ValueError("record without eventName or eventSource")
+    if not isinstance(event_time, str):
+        raise ValueError(f"eventTime is not a date string: {str(event_time)[:40]!r}")
     doc = {"@timestamp": event_time, "event.dataset": "aws.cloudtrail", "event.kind": "event",
            "event.provider": provider, "event.action": action,
            "event.outcome": "failure" if record.get("errorCode") else "success",
            "event.type": list(_event_type(action)), "cloud.provider": "aws"}
     for key, name in _RECORD_FIELDS:
         value = record.get(key)
-        if value is not None:
+        if value is not None and value != "":  # the integration's pipeline drops empty values
             doc[name] = value
     for key, name in (("requestParameters", "aws.cloudtrail.request_parameters"),
                       ("responseElements", "aws.cloudtrail.response_elements")):
         if isinstance(record.get(key), dict):
             doc[name] = java_string(record[key])
-    identity = record.get("userIdentity") or {}
+    identity = record.get("userIdentity")
+    identity = identity if isinstance(identity, dict) else {}
     for key, name in _IDENTITY_FIELDS:
         value = identity.get(key)
-        if value is not None:
+        if value is not None and value != "":
             doc[name] = value
-    issuer = (identity.get("sessionContext") or {}).get("sessionIssuer")
+    context = identity.get("sessionContext")
+    issuer = context.get("sessionIssuer") if isinstance(context, dict) else None
+    issuer = issuer if isinstance(issuer, dict) else None
     if issuer:
         for key, name in _ISSUER_FIELDS:
             value = issuer.get(key)
-            if value is not None:
+            if value is not None and value != "":
                 doc[name] = value
     account = record.get("recipientAccountId") or identity.get("accountId")
     if account:
@@ -153,8 +158,14 @@ def to_ecs(record: dict) -> dict:
 
 
 def _records(data, source: str) -> list[dict]:
+    if isinstance(data, list):  # a JSON array of records (Stratus Red Team, Grimoire and other tools' output)
+        return [r for item in data for r in _records(item, source)]
     if isinstance(data, dict) and isinstance(data.get("Records"), list):
-        return data["Records"]
+        records = data["Records"]
+        bad = [r for r in records if not isinstance(r, dict)]
+        if bad:
+            raise ValueError(f"{len(bad)} of {len(records)} Records are not JSON objects")
+        return records
     if isinstance(data, dict) and data.get("detail-type") == "AWS API Call via CloudTrail":
         return [data["detail"]]
     if isinstance(data, dict) and "eventTime" in data and "eventSource" in data:

@@ -80,10 +80,31 @@ class Scenario:
     expect_groups: dict[str, list[str]] = field(default_factory=dict)
     tags: list[str] = field(default_factory=list)
     exception_values: dict[str, list[str]] = field(default_factory=dict)  # item_id -> values to test with
+    recordings: list[Path] = field(default_factory=list)  # CloudTrail files (S3 format) replayed as they are
 
     def documents(self) -> list[dict]:
         docs = [d for block in self.blocks for d in block.documents(self.start)]
+        docs += [d for path in self.recordings for d in recording_documents(path)]
         return sorted(docs, key=lambda d: d["@timestamp"])
+
+
+def recording_documents(path: Path) -> list[dict]:
+    """A real CloudTrail recording (S3 `{"Records": [...]}`, a JSON array or one record per line) as the
+    integration would index it; a record that cannot be read makes the scenario invalid, never silent."""
+    from ..cloudtrail import InputReport, file_records, to_ecs
+
+    report = InputReport()
+    records = file_records(path, report)
+    if report.skipped:
+        raise ValueError(f"recording {path}: {report.skipped[0]}")
+    docs = []
+    for number, record in enumerate(records, 1):
+        try:
+            doc = to_ecs(record)
+        except ValueError as exc:
+            raise ValueError(f"recording {path}: record {number}: {exc}") from None
+        docs.append({**doc, "@timestamp": doc["@timestamp"].replace("+00:00", "Z")})
+    return docs
 
 
 def load_scenarios(root: Path, rule_names: set[str]) -> tuple[list[Scenario], list[Finding]]:
@@ -107,7 +128,12 @@ def load_scenarios(root: Path, rule_names: set[str]) -> tuple[list[Scenario], li
 
 def _scenario(path: Path, data: dict) -> Scenario:
     blocks = []
-    for spec in data["events"]:
+    recordings = [path.parent / str(name) for name in data.get("recordings", [])]
+    for recording in recordings:
+        recording_documents(recording)  # read now: a broken recording is a finding at load time
+    if not recordings and not data.get("events"):
+        raise ValueError("a scenario needs [[events]] or recordings")
+    for spec in data.get("events", []):
         extra = set(spec) - _BLOCK_KEYS
         if extra:
             raise ValueError(f"unknown event keys {sorted(extra)}")
@@ -123,6 +149,7 @@ def _scenario(path: Path, data: dict) -> Scenario:
         expect_groups={k: list(v) for k, v in data.get("expect_groups", {}).items()},
         tags=list(data.get("tags", [])),
         exception_values={k: list(v) for k, v in data.get("exceptions", {}).items()},
+        recordings=recordings,
     )
 
 
