@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .engine.events import Event, parse_time
+from .engine.events import Event, parse_time, plausible_time
 
 _FILE_TIME = re.compile(r"_(\d{8}T\d{4}Z)_")
 _CREATION = ("Create", "Put", "Add", "Register", "Import", "Run", "Start", "Attach", "Enable", "Verify")
@@ -195,6 +195,9 @@ def file_records(path: Path, report: InputReport) -> list[dict]:
         return []
     try:
         return _records(json.loads(text), str(path))
+    except RecursionError:
+        report.skipped.append(f"{path}: JSON nested too deeply")
+        return []
     except json.JSONDecodeError:
         records = []
         for number, line in enumerate(text.splitlines(), 1):  # one record per line
@@ -202,6 +205,8 @@ def file_records(path: Path, report: InputReport) -> list[dict]:
                 continue
             try:
                 records.extend(_records(json.loads(line), f"{path}:{number}"))
+            except RecursionError:
+                report.skipped.append(f"{path}:{number}: JSON nested too deeply")
             except (ValueError, KeyError) as exc:
                 report.skipped.append(f"{path}:{number}: {exc}")
         return records
@@ -253,8 +258,8 @@ def cloudtrail_events(paths: Iterable[Path], report: InputReport, start: float |
                     doc = _stub(record)
                 else:
                     doc = to_ecs(record)
-                t = _time(doc["@timestamp"])
-            except (ValueError, TypeError) as exc:
+                t = plausible_time(_time(doc["@timestamp"]), doc["@timestamp"])
+            except (ValueError, TypeError, OverflowError) as exc:
                 report.skipped.append(f"{path}: record {record.get('eventID', '?')}: {exc}")
                 continue
             report.records += 1

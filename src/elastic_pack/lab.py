@@ -39,7 +39,10 @@ def shifted_documents(scenario: Scenario, rules, now: datetime | None = None) ->
 
 
 def elasticsearch_client(url: str | None = None):
-    from elasticsearch import Elasticsearch
+    try:
+        from elasticsearch import Elasticsearch
+    except ImportError:
+        raise RuntimeError("seed needs the Elasticsearch client: pip install 'elastic-pack[lab]'") from None
 
     url = url or os.environ.get("ELASTICSEARCH_URL")
     if not url:

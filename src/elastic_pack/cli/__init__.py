@@ -15,6 +15,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            typer.echo(f"elastic-pack {version('elastic-pack')}")
+        except PackageNotFoundError:
+            typer.echo("elastic-pack (not installed)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True,
+                                 help="Print the version and exit."),
+) -> None:
+    """Elastic Security content pack for cloud resource hijacking (T1496): validate, build, test, deploy."""
+
+
 from . import engine_commands, kibana_commands, pack_commands  # noqa: E402,F401  (registers commands)
 
 

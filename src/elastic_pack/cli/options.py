@@ -11,7 +11,8 @@ ContentOption = Annotated[
     Optional[Path],
     typer.Option(
         "--content",
-        help="Pack folder (with rules/). Default: $ELASTIC_PACK_CONTENT, else the pack shipped with elastic-pack.",
+        help="Pack folder (with rules/). Default: $ELASTIC_PACK_CONTENT, else ./content in a pack checkout, "
+             "else the pack shipped with elastic-pack.",
         show_default=False,
     ),
 ]
@@ -19,6 +20,15 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable
 
 
 def console(stderr: bool = False):
+    """Rich output; off a terminal tables are wide enough never to cut an ARN or a rule name."""
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    probe = Console(stderr=stderr)
+    width = None if probe.is_terminal else 400
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+
+
+def pack_location(content: Path | None) -> str:
+    from ..content.loader import default_content_dir
+
+    return str(content if content is not None else default_content_dir())

@@ -31,12 +31,15 @@ def print_findings(findings, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps([f.to_json() for f in findings], indent=2))
         return
+    from rich.markup import escape
+
     err = console(stderr=True)
     for finding in findings:
         style = "red" if finding.severity.value == "error" else "yellow"
-        err.print(f"[{style}]{finding.severity.value}[/] {finding.location} {finding.check}"
-                  f"{' [' + (finding.rule_name or finding.rule_id) + ']' if (finding.rule_name or finding.rule_id) else ''}:"
-                  f" {finding.message}", markup=True)
+        rule = finding.rule_name or finding.rule_id
+        named = f" [{rule}]" if rule else ""
+        err.print(f"[{style}]{finding.severity.value}[/] " + escape(f"{finding.location} {finding.check}{named}: "
+                                                                    f"{finding.message}"))
 
 
 @app.command()
@@ -63,7 +66,8 @@ def validate(
     print_findings(findings, as_json)
     if not as_json:
         errors = sum(f.severity.value == "error" for f in findings)
-        summary = f"{len(pack.rules)} rules checked, {errors} errors, {len(findings) - errors} warnings"
+        summary = (f"{len(pack.rules)} rules checked in {pack.root}, {errors} errors, "
+                   f"{len(findings) - errors} warnings")
         console(stderr=True).print(("[red]" if errors else "[green]") + summary)
     raise typer.Exit(1 if has_errors(findings) else 0)
 
@@ -76,9 +80,12 @@ def build(
     """Validate, then write the Kibana import bundle (ndjson) to --out. Refuses when validation fails."""
     from ..operations import build_pack
 
+    if out.exists() and not out.is_dir():
+        console(stderr=True).print(f"[red]error:[/] --out {out} is a file; give a folder for the bundle")
+        raise typer.Exit(2)
     with exit_on_invalid_pack("[red]build refused: the pack does not validate"):
         path = build_pack(content, out)
-    console().print(f"wrote {path}")
+    console().print(f"wrote {path}", markup=False, highlight=False)
 
 
 @app.command()

@@ -9,17 +9,23 @@ from importlib import resources
 from pathlib import Path
 
 from ..findings import Finding
+from .locate import key_line
 from .model import Pack, RuleFile
+from .shape import shape_problems
 
 CONTENT_ENV = "ELASTIC_PACK_CONTENT"
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def default_content_dir() -> Path:
-    """The pack to use when none is named: $ELASTIC_PACK_CONTENT, else the one shipped with elastic-pack."""
+    """The pack to use when none is named: $ELASTIC_PACK_CONTENT, else ./content when the current folder is a
+    pack checkout (it has content/rules), else the pack shipped with elastic-pack."""
     configured = os.environ.get(CONTENT_ENV)
     if configured:
         return Path(configured)
+    local = Path.cwd() / "content"
+    if (local / "rules").is_dir():
+        return local
     return Path(str(resources.files("elastic_pack._content")))
 
 
@@ -63,6 +69,12 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
             message = _TOML_POSITION.sub("", str(exc)).strip()
             findings.append(Finding("EP001", f"invalid TOML: {message}", path=path, line=line, column=column))
             continue
+        problems = shape_problems(data)
+        for table, key, message in problems:
+            line = key_line(text, table, key) if table or key else None
+            findings.append(Finding("EP002", message, path=path, line=line))
+        if problems:
+            continue  # kept away from every consumer: one finding per problem, no follow-on noise
         pack.rules.append(RuleFile(path=path, text=text, data=data))
     from ..exceptions_model import load_exception_lists
     from ..guides import load_guides
