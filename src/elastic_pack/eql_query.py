@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import eql
+import eql.parser as eql_parser
 from eql import ast
 from eql.parser import (
     allow_negation,
@@ -44,6 +47,7 @@ class EqlQuery:
     tree: ast.PipedQuery
     fields: set[str] = field(default_factory=set)
     optional_fields: set[str] = field(default_factory=set)
+    lark_tree: object = None
 
     @property
     def sequence(self) -> ast.Sequence | None:
@@ -97,13 +101,15 @@ def _collect_fields(node, seen: set[int], out: set[str]) -> None:
             _collect_fields(item, seen, out)
 
 
-def _canonical_function_names(text: str) -> str:
-    """The query with every function name in Elasticsearch's spelling; EqlQueryError for a function it lacks."""
+def _canonical_function_names(text: str):
+    """The query with every function name in Elasticsearch's spelling and every plain address given to
+    cidrMatch written as a one-address block (Elasticsearch takes `"::1"`, the eql package wants `"::1/128"`);
+    EqlQueryError for a function Elasticsearch lacks."""
     try:
         tree = lark_parser.parse(text, start="piped_query")
     except LarkError:
-        return text  # eql's own parse reports the syntax error with its position
-    chars = list(text)
+        return text, None  # eql's own parse reports the syntax error with its position
+    edits: list[tuple[int, int, str]] = []
     for node in tree.iter_subtrees_topdown():
         if node.data != "function_call":
             continue
@@ -113,8 +119,45 @@ def _canonical_function_names(text: str) -> str:
         if canonical is None:
             raise EqlQueryError(f"Unknown function {name}: Elasticsearch's EQL has "
                                 f"{', '.join(sorted(ES_FUNCTIONS.values()))}", token.line, token.column)
-        chars[token.start_pos:token.start_pos + len(name)] = canonical
-    return "".join(chars)
+        edits.append((token.start_pos, token.start_pos + len(name), canonical))
+        if canonical == "cidrMatch":
+            for literal in node.scan_values(lambda t: isinstance(t, Token) and t.type.endswith("STRING")):
+                block = _single_address_block(str(literal)[1:-1])
+                if block is not None:
+                    edits.append((literal.start_pos + 1, literal.end_pos - 1, block))
+    changed = [e for e in edits if text[e[0]:e[1]] != e[2]]
+    for start, end, replacement in sorted(changed, reverse=True):
+        text = text[:start] + replacement + text[end:]
+    return text, (None if changed else tree)
+
+
+@contextmanager
+def _reusing(lark_tree, text: str):
+    """Let the eql package use the syntax tree already parsed from this text instead of parsing it again
+    (the parse is most of the cost of reading an EQL rule)."""
+    if lark_tree is None:
+        yield
+        return
+    original = eql_parser.lark_parser.parse
+
+    def parse(source, start=None, *args, **kwargs):
+        if source.rstrip("\n") == text and start == "piped_query":
+            return lark_tree
+        return original(source, start, *args, **kwargs)
+
+    eql_parser.lark_parser.parse = parse
+    try:
+        yield
+    finally:
+        eql_parser.lark_parser.parse = original
+
+
+def _single_address_block(value: str) -> str | None:
+    try:
+        address = ipaddress.ip_address(value)
+    except ValueError:
+        return None
+    return f"{value}/{address.max_prefixlen}"
 
 
 def parse_eql(text: str) -> EqlQuery:
@@ -123,9 +166,9 @@ def parse_eql(text: str) -> EqlQuery:
     if not isinstance(text, str):
         raise EqlQueryError(f"an EQL query is text, not {type(text).__name__}", None, None)
     try:
-        text = _canonical_function_names(text)
+        text, lark_tree = _canonical_function_names(text)
         with elasticsearch_syntax, allow_runs, allow_negation, allow_sample, ignore_missing_fields, \
-                skip_optimizations:
+                skip_optimizations, _reusing(lark_tree, text):
             tree = eql.parse_query(text)
     except eql.EqlError as exc:
         reason = getattr(exc, "error_msg", None) or str(exc).splitlines()[-1]
@@ -134,4 +177,6 @@ def parse_eql(text: str) -> EqlQuery:
         raise EqlQueryError(reason, line, column) from None
     fields: set[str] = set()
     _collect_fields(tree, set(), fields)
-    return EqlQuery(text=text, tree=tree, fields=fields, optional_fields=set(_OPTIONAL_FIELD.findall(text)))
+    query = EqlQuery(text=text, tree=tree, fields=fields, optional_fields=set(_OPTIONAL_FIELD.findall(text)))
+    query.lark_tree = lark_tree  # the syntax tree the engine reads `~` marks from, when already at hand
+    return query

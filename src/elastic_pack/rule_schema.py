@@ -103,6 +103,11 @@ COMMON_PROPERTIES: dict[str, dict] = {
     "throttle": _STR,
     "namespace": _STR,
     "response_actions": {"type": "array"},
+    "rule_name_override": _STR,
+    "timeline_id": _STR,
+    "timeline_title": _STR,
+    "outcome": _STR,
+    "max_signals_per_run": {"type": "integer", "minimum": 1},
 }
 
 TYPE_PROPERTIES: dict[str, tuple[dict[str, dict], list[str]]] = {
@@ -160,6 +165,25 @@ TYPE_PROPERTIES: dict[str, tuple[dict[str, dict], list[str]]] = {
     "esql": (
         {"query": _NONEMPTY, "language": {"enum": ["esql"]}, "alert_suppression": {"type": "object"}},
         ["query", "language"],
+    ),
+    "machine_learning": (
+        {"anomaly_threshold": {"type": "integer", "minimum": 0},
+         "machine_learning_job_id": {"oneOf": [_NONEMPTY, {"type": "array", "items": _NONEMPTY, "minItems": 1}]},
+         "alert_suppression": {"type": "object"}},
+        ["anomaly_threshold", "machine_learning_job_id"],
+    ),
+    "threat_match": (
+        {"query": _STR, "language": {"enum": ["kuery", "lucene"]}, "saved_id": _STR,
+         "threat_query": _STR, "threat_index": _STR_ARRAY, "threat_language": {"enum": ["kuery", "lucene"]},
+         "threat_filters": {"type": "array"}, "threat_indicator_path": _STR,
+         "threat_mapping": {"type": "array", "minItems": 1, "items": {
+             "type": "object", "required": ["entries"],
+             "properties": {"entries": {"type": "array", "items": {
+                 "type": "object", "required": ["field", "type", "value"],
+                 "properties": {"field": _NONEMPTY, "type": {"enum": ["mapping"]}, "value": _NONEMPTY}}}}}},
+         "items_per_search": {"type": "integer", "minimum": 1}, "concurrent_searches": {"type": "integer", "minimum": 1},
+         "alert_suppression": {"type": "object"}},
+        ["query", "threat_query", "threat_index", "threat_mapping"],
     ),
 }
 

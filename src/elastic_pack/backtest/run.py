@@ -11,7 +11,7 @@ from pathlib import Path
 
 from ..cloudtrail import InputReport, cloudtrail_events
 from ..content import load_pack
-from ..content.queries import parse_rule_query
+from ..content.queries import checked_query
 from ..engine import Alert, compile_rule, run_rules
 from ..engine.rules import ThresholdRule
 from ..errors import ContentError
@@ -95,7 +95,7 @@ def reads_cloudtrail(rule) -> bool:
     """Whether the rule's indices (or ES|QL FROM) include the CloudTrail data stream: the others never see it."""
     patterns = rule.rule.get("index")
     if patterns is None and rule.rule.get("language") == "esql":
-        patterns = parse_rule_query(rule).sources
+        patterns = checked_query(rule).sources
     return any(fnmatch.fnmatch("logs-aws.cloudtrail-default", p) for p in patterns or [])
 
 

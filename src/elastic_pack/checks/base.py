@@ -14,6 +14,7 @@ class RuleCheck:
     id = "EP???"
     title = ""
     severity = Severity.ERROR
+    house_rule = False  # a convention of this pack, not something Kibana or Elasticsearch requires
 
     def check(self, rule: RuleFile, pack: Pack) -> Iterable[Finding]:
         raise NotImplementedError

@@ -27,9 +27,12 @@ class UniqueIds(PackCheck):
 
 class VersionBump(PackCheck):
     id = "EP011"
+    house_rule = True
     title = "every rule's content matches version.lock.json (changed rules need a bump)"
 
     def check_pack(self, pack):
+        if not pack.own_format:
+            return  # a tree without a version lock (detection-rules, an export) has no versions to check
         lock = VersionLock.read(pack.lock_path)
         for rule in pack.rules:
             if not rule.rule_id:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import re
 
 from ..content.model import RuleFile
-from ..content.queries import parse_rule_query, parsed_query
+from ..content.queries import checked_query, parsed_query
 from ..eql_query import EqlQueryError
 from ..esql import EsqlSyntaxError
-from ..fields import field_type
+from ..fields import covered_namespace, field_type
 from ..kql import KqlSyntaxError
 from ..findings import Severity
 from .base import RuleCheck
@@ -37,10 +37,15 @@ class QuerySyntax(RuleCheck):
         if not rule.query:
             return  # the schema check reports a missing query
         try:
-            parse_rule_query(rule)
+            checked_query(rule)
         except (EqlQueryError, KqlSyntaxError, EsqlSyntaxError) as exc:
             line, column = _query_position(rule, exc.line, exc.column)
             kind = {EqlQueryError: "EQL", KqlSyntaxError: "KQL", EsqlSyntaxError: "ES|QL"}[type(exc)]
+            if kind == "ES|QL" and not pack.own_format:
+                # the pack's ES|QL parser reads a subset: outside it, say so rather than call the query wrong
+                yield self.finding(rule, f"ES|QL outside the local parser's subset, not checked here (Elasticsearch "
+                                   f"checks it): {exc.reason}", line, column, severity=Severity.WARNING)
+                return
             yield self.finding(rule, f"invalid {kind}: {exc.reason}", line, column)
         except ValueError as exc:
             yield self.finding(rule, str(exc), rule.line_of("rule", "language"))
@@ -64,7 +69,12 @@ class KnownFields(RuleCheck):
         for name in sorted(fields):
             if field_type(name) is None:
                 line, column = self._field_line(rule, name)
-                yield self.finding(rule, f"unknown field {name!r}: not in ECS or the AWS CloudTrail integration", line, column)
+                if pack.own_format or covered_namespace(name):
+                    yield self.finding(rule, f"unknown field {name!r}: not in ECS or the AWS CloudTrail integration",
+                                       line, column)
+                else:
+                    yield self.finding(rule, f"field {name!r} belongs to data the field catalogue does not describe; "
+                                       "not checked", line, column, severity=Severity.WARNING)
         threshold = rule.rule.get("threshold", {}).get("field", [])
         grouping = [threshold] if isinstance(threshold, str) else list(threshold)
         if parsed is not None and hasattr(parsed, "join_fields"):
@@ -73,13 +83,15 @@ class KnownFields(RuleCheck):
         for name in grouping:
             kind = field_type(name)
             if kind is None and name not in fields:
-                yield self.finding(rule, f"unknown grouping field {name!r}", rule.line_of("rule.threshold", "field"))
+                yield self.finding(rule, f"unknown grouping field {name!r}", rule.line_of("rule.threshold", "field"),
+                                   severity=None if pack.own_format or covered_namespace(name) else Severity.WARNING)
             elif kind in _TEXT_ONLY:
                 yield self.finding(rule, f"cannot group by {name!r}: a {kind} field is not aggregatable")
         for name in rule.rule.get("investigation_fields", {}).get("field_names", []):
             if field_type(name) is None:
                 yield self.finding(rule, f"unknown investigation field {name!r}",
-                                   rule.line_of("rule.investigation_fields", "field_names"))
+                                   rule.line_of("rule.investigation_fields", "field_names"),
+                                   severity=None if pack.own_format or covered_namespace(name) else Severity.WARNING)
 
 
 class LocallyRunnable(RuleCheck):

@@ -44,6 +44,7 @@ class TypeFit(RuleCheck):
 
 class Schedule(RuleCheck):
     id = "EP006"
+    house_rule = True
     title = "interval and look-back parse; an EQL sequence's look-back covers maxspan plus one interval"
 
     def check(self, rule, pack):
@@ -76,6 +77,7 @@ class Schedule(RuleCheck):
 
 class ThresholdIntent(RuleCheck):
     id = "EP007"
+    house_rule = True
     title = "a threshold rule's value and window match [metadata.threshold_intent]"
 
     def check(self, rule, pack):
@@ -108,6 +110,7 @@ class ThresholdIntent(RuleCheck):
 
 class RiskBand(RuleCheck):
     id = "EP009"
+    house_rule = True
     title = "risk score lies inside its severity's band"
 
     def check(self, rule, pack):
@@ -120,6 +123,7 @@ class RiskBand(RuleCheck):
 
 class Tags(RuleCheck):
     id = "EP010"
+    house_rule = True
     title = "tags follow Elastic's convention (Domain, Data Source, Use Case, Tactic)"
 
     def check(self, rule, pack):
@@ -136,6 +140,7 @@ class Tags(RuleCheck):
 
 class RuleIdFormat(RuleCheck):
     id = "EP012"
+    house_rule = True
     title = "rule_id is a stable UUID"
 
     def check(self, rule, pack):
@@ -153,6 +158,7 @@ _SUBTECHNIQUE = re.compile(r"^T\d{4}\.\d{3}$")
 
 class MitreMapping(RuleCheck):
     id = "EP013"
+    house_rule = True
     title = "MITRE ATT&CK mapping present, well-formed and consistent"
 
     def check(self, rule, pack):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ..content import load_pack
 from ..content.model import Pack
-from ..findings import Finding
+from ..findings import Finding, Severity
 from .base import PackCheck, RuleCheck
 from .exception_checks import ExceptionLists
 from .pack_checks import UniqueIds, VersionBump
@@ -43,11 +44,15 @@ def _isolated(check: RuleCheck, run, path) -> list[Finding]:
 def run_checks(pack: Pack, checks=ALL_CHECKS) -> list[Finding]:
     findings: list[Finding] = []
     for check in checks:
+        found: list[Finding] = []
         if isinstance(check, PackCheck):
-            findings.extend(_isolated(check, lambda: check.check_pack(pack), pack.root))
+            found = _isolated(check, lambda: check.check_pack(pack), pack.root)
         else:
             for rule in pack.rules:
-                findings.extend(_isolated(check, lambda: check.check(rule, pack), rule.path))
+                found += _isolated(check, lambda: check.check(rule, pack), rule.path)
+        if check.house_rule and not pack.own_format:
+            found = [replace(f, severity=Severity.WARNING) for f in found]
+        findings.extend(found)
     return sorted(findings, key=lambda f: (str(f.path), f.line or 0, f.check))
 
 

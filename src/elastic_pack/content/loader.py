@@ -29,6 +29,22 @@ def default_content_dir() -> Path:
     return Path(str(resources.files("elastic_pack._content")))
 
 
+def detection_rules_form(data: dict) -> dict:
+    """elastic/detection-rules writes a new terms rule's fields as a [rule.new_terms] table
+    ({field = "new_terms_fields", value = [...], history_window_start = [{field, value}]}); Kibana takes
+    new_terms_fields and history_window_start. Read both."""
+    rule = data.get("rule")
+    new_terms = rule.get("new_terms") if isinstance(rule, dict) else None
+    if not isinstance(new_terms, dict) or new_terms.get("field") != "new_terms_fields":
+        return data
+    converted = {k: v for k, v in rule.items() if k != "new_terms"}
+    converted.setdefault("new_terms_fields", new_terms.get("value"))
+    for entry in new_terms.get("history_window_start") or []:
+        if isinstance(entry, dict) and entry.get("field") == "history_window_start":
+            converted.setdefault("history_window_start", entry.get("value"))
+    return {**data, "rule": converted}
+
+
 def rule_paths(root: Path) -> list[Path]:
     """Rule files: rules/ and, as in elastic/detection-rules, rules_building_block/, nested folders included."""
     found = []
@@ -75,7 +91,7 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
             findings.append(Finding("EP002", message, path=path, line=line))
         if problems:
             continue  # kept away from every consumer: one finding per problem, no follow-on noise
-        pack.rules.append(RuleFile(path=path, text=text, data=data))
+        pack.rules.append(RuleFile(path=path, text=text, data=detection_rules_form(data)))
     from ..exceptions_model import load_exception_lists
     from ..guides import load_guides
 

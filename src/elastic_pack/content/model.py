@@ -78,6 +78,12 @@ class Pack:
     def lock_path(self) -> Path:
         return self.root / "version.lock.json"
 
+    @property
+    def own_format(self) -> bool:
+        """A pack written for elastic-pack (it keeps a version lock), whose house rules are errors; in any
+        other tree of rules (elastic/detection-rules, an export) they are warnings."""
+        return self.lock_path.exists()
+
     def rule(self, rule_id: str) -> RuleFile:
         for rule in self.rules:
             if rule.rule_id == rule_id:

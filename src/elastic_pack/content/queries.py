@@ -20,7 +20,7 @@ def parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery:
     language = rule.rule.get("language")
     if language == "eql":
         return parse_eql(rule.query)
-    if language in ("kuery", None) and rule.type in ("threshold", "query", "new_terms"):
+    if language in ("kuery", None) and rule.type in ("threshold", "query", "new_terms", "threat_match"):
         return KqlQuery(rule.query, parse_kql(rule.query))
     if language == "esql" and rule.type == "esql":
         from ..esql import parse_esql
@@ -29,12 +29,26 @@ def parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery:
     raise ValueError(f"language {language!r} is not supported for {rule.type} rules")
 
 
-def parsed_query(rule: RuleFile) -> EqlQuery | KqlQuery | None:
-    """The parsed query, cached on the rule, or None when it does not parse (a check reports why)."""
+def _parsed(rule: RuleFile) -> tuple[EqlQuery | KqlQuery | None, ValueError | None]:
+    """The rule's query parsed once and kept on the rule (with the error when it does not parse): every
+    check, the engine and the build read the same parse."""
     cache = rule.__dict__.setdefault("_parsed", {})
     if "value" not in cache:
         try:
-            cache["value"] = parse_rule_query(rule)
-        except ValueError:
-            cache["value"] = None
-    return cache["value"]
+            cache["value"], cache["error"] = parse_rule_query(rule), None
+        except ValueError as exc:
+            cache["value"], cache["error"] = None, exc
+    return cache["value"], cache["error"]
+
+
+def parsed_query(rule: RuleFile) -> EqlQuery | KqlQuery | None:
+    """The parsed query, or None when it does not parse (a check reports why)."""
+    return _parsed(rule)[0]
+
+
+def checked_query(rule: RuleFile):
+    """The parsed query; raises the parse error (EqlQueryError, KqlSyntaxError, ...) when there is one."""
+    value, error = _parsed(rule)
+    if error is not None:
+        raise error
+    return value

@@ -27,9 +27,9 @@ class UnsupportedEql(ValueError):
     """An EQL construct the local engine does not run (validation passes it; Elasticsearch would run it)."""
 
 
-def _case_marks(text: str) -> tuple[list[bool], list[bool]]:
+def _case_marks(text: str, tree=None) -> tuple[list[bool], list[bool]]:
     """For InSet nodes and for string predicates/function calls, in source order: is it case-insensitive?"""
-    tree = lark_parser.parse(text, start="piped_query")
+    tree = tree or lark_parser.parse(text, start="piped_query")
     insets: list[bool] = []
     calls: list[bool] = []
     for node in tree.iter_subtrees_topdown():
@@ -62,7 +62,7 @@ def _ordered(node, seen: set[int], kind) -> list:
 
 def insensitive_nodes(query: EqlQuery) -> set[int]:
     """ids of the InSet and FunctionCall nodes of the tree that were written case-insensitively."""
-    inset_marks, call_marks = _case_marks(query.text)
+    inset_marks, call_marks = _case_marks(query.text, query.lark_tree)
     insets = _ordered(query.tree, set(), ast.InSet)
     calls = _ordered(query.tree, set(), ast.FunctionCall)
     if len(insets) != len(inset_marks) or len(calls) != len(call_marks):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..content.model import RuleFile
-from ..content.queries import parse_rule_query
+from ..content.queries import checked_query
 from ..errors import NotRunnable
 from ..kql import KqlTypeError
 from .base import CompiledRule, Predicate, WindowedRule
@@ -20,12 +20,17 @@ def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None) -> C
     """The rule ready to run; NotRunnable (naming the rule and the construct) when the engine cannot run it."""
     try:
         return _compile(rule, exceptions)
-    except (UnsupportedEql, KqlTypeError) as exc:
-        raise NotRunnable(rule.name or str(rule.rule_id), rule.path, str(exc)) from None
+    except (ValueError, KeyError, TypeError, NotImplementedError) as exc:
+        # UnsupportedEql, KqlTypeError, the ES|QL subset's refusals, a parameter the engine cannot read
+        reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
+        raise NotRunnable(rule.name or str(rule.rule_id), rule.path, reason) from None
 
 
 def _compile(rule: RuleFile, exceptions: list[Predicate] | None) -> CompiledRule:
-    query = parse_rule_query(rule)
+    if rule.type in ("machine_learning", "threat_match"):
+        raise UnsupportedEql(f"it does not run {rule.type} rules (anomaly jobs and indicator matching need the "
+                             "cluster's jobs and threat indices)")
+    query = checked_query(rule)
     if rule.type == "threshold":
         return ThresholdRule(rule, query, exceptions)
     if rule.type == "eql":
