@@ -46,3 +46,19 @@ def test_the_engine_runs_every_query_eql_threshold_and_new_terms_rule_or_names_w
     for kind in ("query", "threshold", "new_terms"):
         assert refused[kind] == 0, (kind, refused)
     assert ran["eql"] >= 0.99 * (ran["eql"] + refused["eql"])
+
+
+def test_the_packs_rule_files_use_only_metadata_keys_elastics_own_files_use():
+    """detection-rules' schema rejects unknown [metadata] keys: pack-only settings live in rule_settings.toml."""
+    import tomllib
+
+    from .conftest import CONTENT
+
+    if not (CORPUS / "rules").is_dir():
+        pytest.skip(f"Elastic's rule corpus is not at {CORPUS} (it lives in ../shared/reference on CI)")
+    elastic = set()
+    for path in CORPUS.glob("rules*/**/*.toml"):
+        elastic |= set(tomllib.loads(path.read_text(encoding="utf-8")).get("metadata", {}))
+    for path in (CONTENT / "rules").glob("*.toml"):
+        ours = set(tomllib.loads(path.read_text(encoding="utf-8"))["metadata"])
+        assert ours <= elastic, (path.name, ours - elastic)

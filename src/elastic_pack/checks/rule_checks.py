@@ -78,15 +78,16 @@ class Schedule(RuleCheck):
 class ThresholdIntent(RuleCheck):
     id = "EP007"
     house_rule = True
-    title = "a threshold rule's value and window match [metadata.threshold_intent]"
+    title = "a threshold rule's value and window match its threshold_intent (rule_settings.toml)"
 
     def check(self, rule, pack):
         if rule.type != "threshold":
             return
         intent = rule.metadata.get("threshold_intent")
         if not intent:
-            yield self.finding(rule, "threshold rule without [metadata.threshold_intent] (more_than, window): "
-                               "its edges cannot be checked", rule.line_of("metadata"))
+            yield self.finding(rule, f"threshold rule without a threshold_intent (more_than, window) in "
+                               f"rule_settings.toml [{rule.path.stem}.threshold_intent]: its edges cannot be checked",
+                               rule.line_of("metadata"))
             return
         value = rule.rule.get("threshold", {}).get("value")
         more_than = intent.get("more_than")
@@ -101,7 +102,8 @@ class ThresholdIntent(RuleCheck):
             window = parse_span(intent.get("window", ""))
             lookback = parse_lookback(rule.rule.get("from", "now-6m"))
         except ValueError as exc:
-            yield self.finding(rule, str(exc), rule.line_of("metadata.threshold_intent", "window"))
+            yield self.finding(rule, f"rule_settings.toml [{rule.path.stem}.threshold_intent]: {exc}",
+                               rule.line_of("rule", "from"))
             return
         if window != lookback:
             yield self.finding(rule, f"intent window is {format_span(window)}, but the rule looks back "

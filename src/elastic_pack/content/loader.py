@@ -8,7 +8,7 @@ import tomllib
 from importlib import resources
 from pathlib import Path
 
-from ..findings import Finding
+from ..findings import Finding, Severity
 from .locate import key_line
 from .model import Pack, RuleFile
 from .shape import shape_problems
@@ -92,6 +92,7 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
         if problems:
             continue  # kept away from every consumer: one finding per problem, no follow-on noise
         pack.rules.append(RuleFile(path=path, text=text, data=detection_rules_form(data)))
+    findings += _attach_settings(pack)
     from ..exceptions_model import load_exception_lists
     from ..guides import load_guides
 
@@ -103,6 +104,31 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
         findings.append(Finding("EP015", f"invalid guide: {exc}", path=root / "guides"))
     findings += _load_scenarios(pack)
     return pack, findings
+
+
+def _attach_settings(pack: Pack) -> list[Finding]:
+    """Each rule's pack-only settings (rule_settings.toml, by rule file name)."""
+    path = pack.settings_path
+    if not path.exists():
+        return []
+    try:
+        settings = tomllib.loads(path.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        position = _TOML_POSITION.search(str(exc))
+        line = int(position.group(1)) if position else None
+        return [Finding("EP001", f"invalid TOML: {_TOML_POSITION.sub('', str(exc)).strip()}", path=path, line=line)]
+    findings = []
+    stems = {rule.path.stem: rule for rule in pack.rules}
+    for stem, table in settings.items():
+        if not isinstance(table, dict):
+            findings.append(Finding("EP001", f"{stem} must be a table of settings", path=path))
+        elif stem not in stems:
+            findings.append(Finding("EP001", f"settings for {stem}, but there is no rules/{stem}.toml", path=path,
+                                    line=key_line(path.read_text(encoding="utf-8"), stem, ""),
+                                    severity=Severity.WARNING))
+        else:
+            stems[stem].settings = table
+    return findings
 
 
 def _load_scenarios(pack: Pack) -> list[Finding]:

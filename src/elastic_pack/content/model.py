@@ -23,10 +23,12 @@ class RuleFile:
     path: Path
     text: str
     data: dict[str, Any]
+    settings: dict[str, Any] = field(default_factory=dict)  # this rule's table in content/rule_settings.toml
 
     @property
     def metadata(self) -> dict[str, Any]:
-        return self.data.get("metadata", {})
+        """The file's [metadata] with the pack-only settings kept in rule_settings.toml."""
+        return {**self.data.get("metadata", {}), **self.settings}
 
     @property
     def rule(self) -> dict[str, Any]:
@@ -73,6 +75,10 @@ class Pack:
     guides: dict = field(default_factory=dict)  # technique id -> guides.Guide
     exception_lists: list = field(default_factory=list)  # exceptions_model.ExceptionList
     scenarios: list = field(default_factory=list)  # content.scenarios.Scenario
+
+    @property
+    def settings_path(self) -> Path:
+        return self.root / "rule_settings.toml"
 
     @property
     def lock_path(self) -> Path:
