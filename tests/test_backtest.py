@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+from datetime import timedelta
 import json
 
 import pytest
@@ -134,3 +135,28 @@ def test_from_to_and_html(generated, tmp_path):
     page = html.read_text()
     assert page.startswith("<!doctype html>") and "<svg" in page and "threshold 101" in page
     assert "http" not in page.split("<body>")[1].replace("http://www.w3.org/2000/svg", "")  # self-contained
+
+
+def _ses_burst(start, count, arn="arn:aws:iam::1:user/mailer"):
+    return [gen.record(start + timedelta(seconds=20 * i), "ses.amazonaws.com", "SendEmail", arn) for i in range(count)]
+
+
+def test_files_out_of_order_are_sorted_not_dropped(tmp_path):
+    # the second file holds the first hours: read as a folder, every record still counts, in time order
+    early, late = _ses_burst(gen.START, 60), _ses_burst(gen.START + timedelta(hours=6), 150)
+    (tmp_path / "a.json").write_text(json.dumps({"Records": late}))
+    (tmp_path / "b.json").write_text(json.dumps({"Records": early}))
+    result = backtest([tmp_path])
+    assert result.events == 210 and result.reordered == 60
+    assert result.per_rule()["AWS SES High-Volume Email Sending by a Single Identity"] == 1
+
+
+def test_suggestions_say_n_a_without_data_and_warn_when_above_what_alerted(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({"Records": _ses_burst(gen.START, 120)}))
+    result = backtest([tmp_path])
+    stats = {t.rule_name: t for t in result.thresholds}
+    assert stats["AWS SNS High-Volume Message Publishing by a Single Identity"].suggested is None
+    ses = stats["AWS SES High-Volume Email Sending by a Single Identity"]
+    assert ses.hours_at_or_over == 1 and ses.suggested > ses.maximum and "above the busiest hour" in ses.caveat
+    data = result.to_json()
+    assert data["new_terms_warm_up"] and all(w["history_window_days"] == 14 for w in data["new_terms_warm_up"])

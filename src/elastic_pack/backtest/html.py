@@ -11,7 +11,7 @@ def _chart(stats, width: int = 900, height: int = 260) -> str:
     hours = sorted({h for series in stats.series.values() for h in series})
     if not hours:
         return "<p>No matching events.</p>"
-    top = max([stats.value, stats.suggested] + [max(s.values()) for s in stats.series.values()]) * 1.1
+    top = max([stats.value, stats.suggested or 0] + [max(s.values()) for s in stats.series.values()]) * 1.1
     pad = 40
     x = {h: pad + (width - 2 * pad) * (i / max(1, len(hours) - 1)) for i, h in enumerate(hours)}
 
@@ -26,7 +26,8 @@ def _chart(stats, width: int = 900, height: int = 260) -> str:
         points = " ".join(f"{x[h]:.1f},{y(series.get(h, 0)):.1f}" for h in hours)
         parts.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{points}">'
                      f"<title>{escape(identity)}</title></polyline>")
-    for value, colour, label in ((stats.value, "#d62728", "threshold"), (stats.suggested, "#ff7f0e", "suggested")):
+    lines = ((stats.value, "#d62728", "threshold"), (stats.suggested, "#ff7f0e", "suggested"))
+    for value, colour, label in ((v, c, n) for v, c, n in lines if v is not None):
         parts.append(f'<line x1="{pad}" y1="{y(value):.1f}" x2="{width - pad}" y2="{y(value):.1f}" stroke="{colour}" '
                      f'stroke-dasharray="6 4"/><text x="{width - pad - 120}" y="{y(value) - 4:.1f}" font-size="11" '
                      f'fill="{colour}">{label} {value}</text>')
@@ -48,7 +49,7 @@ def render_html(result) -> str:
     sections = [
         "<h1>elastic-pack backtest</h1>",
         f"<p>{data['events']:,} events from {data['files']} files ({data['first_event']} to {data['last_event']}); "
-        f"{data['skipped_count']} unusable inputs, {data['late_events']} late events skipped.</p>",
+        f"{data['skipped_count']} unusable inputs, {data['reordered_records']} records reordered.</p>",
         "<h2>Alerts per rule</h2>", _table(["rule", "alerts"], sorted(data["alerts_per_rule"].items())),
         "<h2>Threshold rules: hourly counts per identity</h2>",
     ]
@@ -56,7 +57,7 @@ def render_html(result) -> str:
         pct = ", ".join(f"{k} {v}" for k, v in stats.percentiles.items())
         sections += [f"<h3>{escape(stats.rule_name)}</h3>",
                      f"<p>threshold {stats.value}; {stats.cells} identity-hours with matching events; {pct}; "
-                     f"max {stats.maximum}; suggested threshold <b>{stats.suggested}</b>; "
+                     f"max {stats.maximum}; suggested threshold <b>{'n/a' if stats.suggested is None else stats.suggested}</b>; "
                      f"{stats.hours_at_or_over} identity-hours at or over the threshold.</p>", _chart(stats)]
     sections += [
         "<h2>Exception candidates</h2>",

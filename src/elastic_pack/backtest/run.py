@@ -13,7 +13,7 @@ from ..cloudtrail import InputReport, cloudtrail_events
 from ..content import load_pack
 from ..content.queries import checked_query
 from ..engine import Alert, compile_rule, run_rules
-from ..engine.rules import ThresholdRule
+from ..engine.rules import NewTermsRule, ThresholdRule
 from ..errors import ContentError
 from ..exceptions_model import exception_predicates
 from ..findings import has_errors
@@ -45,14 +45,25 @@ class ThresholdStats:
     cells: int  # (identity, hour) pairs with at least one matching event
     percentiles: dict[str, float]
     maximum: int
-    suggested: int
+    suggested: int | None  # None: no data to suggest from
     hours_at_or_over: int
     series: dict[str, dict[str, int]]  # top identities: hour -> count, for the chart
+
+    @property
+    def caveat(self) -> str:
+        """What the suggestion would cost, said where it matters."""
+        if self.suggested is None:
+            return "no matching events: no suggestion"
+        if self.hours_at_or_over and self.suggested > self.maximum:
+            return (f"the suggestion ({self.suggested}) is above the busiest hour in this data ({self.maximum}): "
+                    f"it would not have alerted on the {self.hours_at_or_over} hour(s) the current threshold "
+                    "catches here; look at them before raising it")
+        return ""
 
     def to_json(self) -> dict:
         return {"rule_id": self.rule_id, "rule_name": self.rule_name, "threshold": self.value, "cells": self.cells,
                 "percentiles": self.percentiles, "max": self.maximum, "suggested_threshold": self.suggested,
-                "hours_at_or_over_threshold": self.hours_at_or_over}
+                "suggestion_caveat": self.caveat, "hours_at_or_over_threshold": self.hours_at_or_over}
 
 
 @dataclass
@@ -65,6 +76,8 @@ class BacktestResult:
     busiest_hours: list[tuple[str, int]]
     thresholds: list[ThresholdStats]
     exception_candidates: list[dict] = field(default_factory=list)
+    reordered: int = 0  # records that came later than the reorder buffer: the input was read again, sorted
+    warm_ups: list[dict] = field(default_factory=list)  # new terms rules: when their first alert is possible
 
     def per_rule(self) -> Counter:
         return Counter(a.rule_name for a in self.alerts)
@@ -88,6 +101,8 @@ class BacktestResult:
             "busiest_hours": [{"hour": h, "events": n} for h, n in self.busiest_hours],
             "thresholds": [t.to_json() for t in self.thresholds],
             "exception_candidates": self.exception_candidates,
+            "reordered_records": self.reordered,
+            "new_terms_warm_up": self.warm_ups,
         }
 
 
@@ -99,17 +114,31 @@ def reads_cloudtrail(rule) -> bool:
     return any(fnmatch.fnmatch("logs-aws.cloudtrail-default", p) for p in patterns or [])
 
 
-def suggest_threshold(sorted_counts: list[int]) -> int:
+def suggest_threshold(sorted_counts: list[int]) -> int | None:
     """Twice the 95th percentile of identity-hours, at least 2: well above a busy normal hour, while the few
-    outlying hours (attacks, newsletters) do not drag it up. Noisier data gives a higher suggestion."""
+    outlying hours (attacks, newsletters) do not drag it up. Noisier data gives a higher suggestion.
+    None without data: nothing to suggest from."""
+    if not sorted_counts:
+        return None
     return max(2, math.ceil(2 * percentile(sorted_counts, 95)))
 
 
 def backtest(paths: list[Path], content_dir: Path | None = None, start: float | None = None,
              end: float | None = None, on_file=None) -> BacktestResult:
+    """Stream the records in time order (a reorder buffer covers CloudTrail's delivery); when some came later
+    than the buffer (files out of order, detonation sets), read everything again and sort it in memory."""
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
         raise ContentError(findings)
+    result = _backtest(pack, paths, start, end, on_file, tolerance=1800.0)
+    if result.input.late:
+        late = result.input.late
+        result = _backtest(pack, paths, start, end, None, tolerance=float("inf"))
+        result.reordered = late
+    return result
+
+
+def _backtest(pack, paths, start, end, on_file, tolerance: float) -> BacktestResult:
     exceptions = exception_predicates(pack)
     rules = [compile_rule(r, exceptions.get(r.rule_id)) for r in pack.rules if reads_cloudtrail(r)]
     gates = [r.gate for r in rules]
@@ -133,11 +162,15 @@ def backtest(paths: list[Path], content_dir: Path | None = None, start: float | 
             span["last"] = event.timestamp
             yield event
 
-    alerts = run_rules(rules, counted(cloudtrail_events(paths, report, start, end, on_file=on_file, actions=actions)))
+    events = cloudtrail_events(paths, report, start, end, tolerance=tolerance, on_file=on_file, actions=actions)
+    alerts = run_rules(rules, counted(events))
     thresholds = [_threshold_stats(rule, hourly[rule.rule_id]) for rule in rules if isinstance(rule, ThresholdRule)]
     busiest = [(_hour(h * 3600), n) for h, n in hours.most_common(10)]
     result = BacktestResult(alerts, report, span["events"], span["first"], span["last"], busiest, thresholds)
     result.exception_candidates = _exception_candidates(alerts, hourly, rules, span["first"], span["last"])
+    result.warm_ups = [{"rule": r.name, "history_window_days": round(r.history / 86400, 1),
+                        "first_alert_possible_from": _hour(span["first"] + r.history) if span["first"] else None}
+                       for r in rules if isinstance(r, NewTermsRule)]
     return result
 
 

@@ -185,16 +185,25 @@ def _print_backtest(result) -> None:
 
     out = console()
     data = result.to_json()
-    out.print(f"{data['events']:,} events from {data['files']} files; {data['skipped_count']} unusable inputs; "
-              f"{data['late_events']} late events skipped")
+    reordered = (f"; {data['reordered_records']} records came out of order across files, so the input was "
+                 "read again and sorted" if data["reordered_records"] else "")
+    out.print(f"{data['events']:,} events from {data['files']} files; {data['skipped_count']} unusable "
+              f"inputs{reordered}", markup=False, highlight=False)
+    for warm in data["new_terms_warm_up"]:
+        out.print(f"{warm['rule']}: new terms need {warm['history_window_days']} days of history before they "
+                  f"can alert; first alert possible from {warm['first_alert_possible_from']}",
+                  markup=False, highlight=False)
     table = Table(title="Threshold rules: hourly counts per identity")
     for column in ("rule", "threshold", "p50", "p90", "p99", "p99.9", "max", "suggested", "hours over"):
         table.add_column(column)
     for t in result.thresholds:
         p = t.percentiles
         table.add_row(t.rule_name, str(t.value), str(p["p50"]), str(p["p90"]), str(p["p99"]), str(p["p99.9"]),
-                      str(t.maximum), str(t.suggested), str(t.hours_at_or_over))
+                      str(t.maximum), "n/a" if t.suggested is None else str(t.suggested), str(t.hours_at_or_over))
     out.print(table)
+    for t in result.thresholds:
+        if t.caveat and t.suggested is not None:
+            out.print(f"{t.rule_name}: {t.caveat}", markup=False, highlight=False)
     alerts = Table(title="Alerts per rule")
     alerts.add_column("rule")
     alerts.add_column("alerts")
