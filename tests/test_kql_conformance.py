@@ -218,3 +218,27 @@ def test_dsl_shapes():
         {"range": {"t": {"gte": "2024-01-01", "lte": "2024-01-01", "time_zone": "UTC"}}}]
     assert to_dsl("u:{ a: b }") == {"nested": {"path": "u", "score_mode": "none", "query": {
         "bool": {"should": [{"match": {"u.a": "b"}}], "minimum_should_match": 1}}}}
+
+
+def test_the_engine_types_fields_as_the_index_templates_map_them():
+    """The local engine reads field types from the catalogue; the Docker tier's index templates map every
+    field they define with the same type, so both tiers answer by the same mapping."""
+    import json
+
+    from elastic_pack.fields import field_type
+
+    from .conftest import REPO
+
+    def walk(properties, prefix=""):
+        for key, spec in properties.items():
+            if "properties" in spec:
+                yield from walk(spec["properties"], f"{prefix}{key}.")
+            if "type" in spec:
+                yield f"{prefix}{key}", spec["type"]
+
+    templates = sorted((REPO / "docker" / "index-templates").glob("*.json"))
+    assert templates
+    for path in templates:
+        template = json.loads(path.read_text())
+        mapped = dict(walk(template.get("template", template)["mappings"]["properties"]))
+        assert mapped and all(field_type(name) == kind for name, kind in mapped.items()), path.name
