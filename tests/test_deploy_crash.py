@@ -13,7 +13,7 @@ from elastic_pack.cli import app
 from elastic_pack.deploy.normalize import as_backup
 from elastic_pack.testing.kibana_standin import StandInKilled
 
-from .conftest import SES_FILE, SNS_FILE, edit_rule
+from .conftest import SNS_FILE, edit_rule
 
 runner = CliRunner()
 SES = "bad04895-cba0-4ebf-bb88-8a083b64d94b"

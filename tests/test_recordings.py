@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 from elastic_pack.cloudtrail import InputReport, file_records, java_string, to_ecs
 from elastic_pack.content import load_pack

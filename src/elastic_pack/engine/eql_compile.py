@@ -280,7 +280,7 @@ class Compiler:
             test = _string_test(name, [p.value for p in patterns], insensitive)
         else:
             if name in ("wildcard", "match"):
-                raise UnsupportedEql(f"`like`/`regex` with a field as the pattern (Elasticsearch needs constants)")
+                raise UnsupportedEql("`like`/`regex` with a field as the pattern (Elasticsearch needs constants)")
             pattern_exprs = [self.expr(p) for p in patterns]
 
             def call_dynamic(event):

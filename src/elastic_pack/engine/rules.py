@@ -5,7 +5,6 @@ from __future__ import annotations
 from ..content.model import RuleFile
 from ..content.queries import checked_query
 from ..errors import NotRunnable
-from ..kql import KqlTypeError
 from .base import CompiledRule, Predicate, WindowedRule
 from .eql_compile import UnsupportedEql
 from .eql_rules import EqlEventRule, EqlSequenceRule

@@ -18,7 +18,7 @@ sequences are held back until that time has passed, or the input ends).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import product
 
 from .events import Event

@@ -94,27 +94,24 @@ class _Parser:
             self.fail(pos, "end of query")
         return node
 
-    def or_query(self, pos: int) -> tuple[Node, int]:
-        node, pos = self.and_query(pos)
+    def chain(self, pos: int, item, word: str, build):
+        """item (word item)*, as the grammar's `head:X tail:(Or X)+ / X`: a keyword not followed by a
+        valid item is left for the caller (PEG backtracking)."""
+        node, pos = item(pos)
         items = [node]
-        while (after := self.keyword(pos, "or", True)) is not None:
+        while (after := self.keyword(pos, word, True)) is not None:
             try:
-                node, pos = self.and_query(after)
+                node, pos = item(after)
             except _Fail:
                 break
             items.append(node)
-        return (items[0] if len(items) == 1 else Or(tuple(items))), pos
+        return (items[0] if len(items) == 1 else build(items)), pos
+
+    def or_query(self, pos: int) -> tuple[Node, int]:
+        return self.chain(pos, self.and_query, "or", lambda items: Or(tuple(items)))
 
     def and_query(self, pos: int) -> tuple[Node, int]:
-        node, pos = self.not_query(pos)
-        items = [node]
-        while (after := self.keyword(pos, "and", True)) is not None:
-            try:
-                node, pos = self.not_query(after)
-            except _Fail:
-                break
-            items.append(node)
-        return (items[0] if len(items) == 1 else And(tuple(items))), pos
+        return self.chain(pos, self.not_query, "and", lambda items: And(tuple(items)))
 
     def not_query(self, pos: int) -> tuple[Node, int]:
         after = self.keyword(pos, "not", False)
@@ -202,30 +199,12 @@ class _Parser:
         return (lambda field, glob: _is(field, glob, value)), pos
 
     def or_list(self, pos: int):
-        build, pos = self.and_list(pos)
-        builders = [build]
-        while (after := self.keyword(pos, "or", True)) is not None:
-            try:
-                build, pos = self.and_list(after)
-            except _Fail:
-                break
-            builders.append(build)
-        if len(builders) == 1:
-            return builders[0], pos
-        return (lambda field, glob: Or(tuple(b(field, glob) for b in builders))), pos
+        return self.chain(pos, self.and_list, "or",
+                          lambda builders: lambda field, glob: Or(tuple(b(field, glob) for b in builders)))
 
     def and_list(self, pos: int):
-        build, pos = self.not_list(pos)
-        builders = [build]
-        while (after := self.keyword(pos, "and", True)) is not None:
-            try:
-                build, pos = self.not_list(after)
-            except _Fail:
-                break
-            builders.append(build)
-        if len(builders) == 1:
-            return builders[0], pos
-        return (lambda field, glob: And(tuple(b(field, glob) for b in builders))), pos
+        return self.chain(pos, self.not_list, "and",
+                          lambda builders: lambda field, glob: And(tuple(b(field, glob) for b in builders)))
 
     def not_list(self, pos: int):
         after = self.keyword(pos, "not", False)
@@ -256,13 +235,10 @@ class _Parser:
                 return Literal("".join(chars), True), i + 1
             if ch == "\\" and i + 1 < self.n:
                 nxt = q[i + 1]
-                if nxt in _ESCAPED_WHITESPACE:
-                    chars.append(_ESCAPED_WHITESPACE[nxt])
-                    i += 2
-                    continue
-                if nxt == "u" and self._hex4(i + 2):
-                    chars.append(chr(int(q[i + 2:i + 6], 16)))
-                    i += 6
+                escaped = self.escape(i)
+                if escaped:
+                    chars.append(escaped[0])
+                    i = escaped[1]
                     continue
                 if nxt in '\\"':
                     chars.append(nxt)
@@ -271,8 +247,14 @@ class _Parser:
             chars.append(ch)
             i += 1
 
-    def _hex4(self, i: int) -> bool:
-        return i + 4 <= self.n and all(c in _HEX for c in self.q[i:i + 4])
+    def escape(self, i: int) -> tuple[str, int] | None:
+        """The escapes both quoted and unquoted text know, at the backslash at i: \\t \\r \\n and \\uXXXX."""
+        nxt = self.q[i + 1:i + 2]
+        if nxt and nxt in _ESCAPED_WHITESPACE:
+            return _ESCAPED_WHITESPACE[nxt], i + 2
+        if nxt == "u" and i + 6 <= self.n and all(c in _HEX for c in self.q[i + 2:i + 6]):
+            return chr(int(self.q[i + 2:i + 6], 16)), i + 6
+        return None
 
     def unquoted(self, pos: int) -> tuple[Literal | Wildcard, int]:
         q, chars = self.q, []
@@ -281,17 +263,14 @@ class _Parser:
             ch = q[i]
             if ch == "\\":
                 nxt = q[i + 1] if i + 1 < self.n else ""
-                if nxt in _ESCAPED_WHITESPACE and nxt:
-                    chars.append(_ESCAPED_WHITESPACE[nxt])
-                    i += 2
+                escaped = self.escape(i)
+                if escaped:
+                    chars.append(escaped[0])
+                    i = escaped[1]
                     continue
                 if nxt and nxt in _SPECIAL:
                     chars.append(nxt)
                     i += 2
-                    continue
-                if nxt == "u" and self._hex4(i + 2):
-                    chars.append(chr(int(q[i + 2:i + 6], 16)))
-                    i += 6
                     continue
                 word = next((w for w in ("or", "and", "not") if q[i + 1:i + 1 + len(w)].lower() == w), None)
                 if word:
