@@ -61,7 +61,15 @@ def _ordered(node, seen: set[int], kind) -> list:
 
 
 def insensitive_nodes(query: EqlQuery) -> set[int]:
-    """ids of the InSet and FunctionCall nodes of the tree that were written case-insensitively."""
+    """ids of the InSet and FunctionCall nodes of the tree that were written case-insensitively (computed
+    once per parsed query: every compile of the rule reads the same tree)."""
+    cached = query.__dict__.get("_insensitive")
+    if cached is None:
+        cached = query.__dict__["_insensitive"] = _insensitive_nodes(query)
+    return cached
+
+
+def _insensitive_nodes(query: EqlQuery) -> set[int]:
     inset_marks, call_marks = _case_marks(query.text, query.lark_tree)
     insets = _ordered(query.tree, set(), ast.InSet)
     calls = _ordered(query.tree, set(), ast.FunctionCall)
