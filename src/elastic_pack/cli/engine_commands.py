@@ -19,15 +19,14 @@ def test_scenarios(
     names: Annotated[Optional[list[str]], typer.Argument(help="Scenario names to run (default: all).")] = None,
     content: ContentOption = None,
     junit: Annotated[Optional[Path], typer.Option("--junit", help="Also write JUnit XML here, for CI.")] = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Run every scenario on the local engine; print pass/fail per scenario. Exit 1 on any failure."""
+    from rich.markup import escape
     from rich.table import Table
 
-    from ..scenario_run import run_scenarios
-
-    from rich.markup import escape
-
     from ..errors import NotRunnable
+    from ..scenario_run import run_scenarios
 
     err = console(stderr=True)
     try:
@@ -36,6 +35,15 @@ def test_scenarios(
     except (NotRunnable, LookupError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(2 if isinstance(exc, LookupError) else 1)
+    failed = [r for r in results if not r.passed]
+    if junit:
+        from ..junit import write_junit
+
+        write_junit(results, junit)
+    if as_json:
+        typer.echo(json.dumps([{"scenario": r.scenario.name, "passed": r.passed, "problems": r.problems,
+                                "alerts": [a.to_json() for a in r.alerts]} for r in results], indent=2))
+        raise typer.Exit(1 if failed or not results else 0)
     table = Table(title="Scenarios on the local engine")
     for column in ("scenario", "result", "alerts", "detail"):
         table.add_column(column)
@@ -47,12 +55,7 @@ def test_scenarios(
                       "; ".join(result.problems))
     out = console()
     out.print(table)
-    failed = [r for r in results if not r.passed]
     out.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
-    if junit:
-        from ..junit import write_junit
-
-        write_junit(results, junit)
     raise typer.Exit(1 if failed or not results else 0)
 
 

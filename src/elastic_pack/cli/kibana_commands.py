@@ -288,6 +288,7 @@ def export_rules(
 @app.command()
 def doctor(
     space: SpaceOption = "default",
+    as_json: JsonOption = False,
     kibana_url: UrlOption = None, api_key: ApiKeyOption = None, username: UserOption = None,
     password: PasswordOption = None, ca_cert: CaOption = None, insecure: InsecureOption = False,
 ) -> None:
@@ -296,6 +297,9 @@ def doctor(
 
     client = _client_or_exit(kibana_url, space, api_key, username, password, ca_cert, insecure)
     checks = diagnose(client)
+    if as_json:
+        typer.echo(json.dumps([{"check": c.name, "ok": c.ok, "detail": c.detail} for c in checks], indent=2))
+        raise typer.Exit(0 if all(c.ok for c in checks) else 1)
     out = console()
     for check in checks:
         out.print(("[green]ok  [/]" if check.ok else "[red]FAIL[/]") + f" {check.name}: {check.detail}")
