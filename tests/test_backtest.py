@@ -160,3 +160,25 @@ def test_suggestions_say_n_a_without_data_and_warn_when_above_what_alerted(tmp_p
     assert ses.hours_at_or_over == 1 and ses.suggested > ses.maximum and "above the busiest hour" in ses.caveat
     data = result.to_json()
     assert data["new_terms_warm_up"] and all(w["history_window_days"] == 14 for w in data["new_terms_warm_up"])
+
+
+def test_windows_can_read_the_s3_delivery_time_as_event_ingested(tmp_path):
+    # 101 sends from 10:30 on, in one file delivered at 11:10: with --window-on delivery every record's window
+    # time is the delivery time (raw CloudTrail has no event.ingested), and the burst still alerts once
+    start = gen.START + timedelta(hours=10, minutes=30)
+    records = _ses_burst(start, 101)
+    name = "123456789012_CloudTrail_us-east-1_20260302T1110Z_abc.json"
+    (tmp_path / name).write_text(json.dumps({"Records": records}))
+    ses = "AWS SES High-Volume Email Sending by a Single Identity"
+    assert backtest([tmp_path]).per_rule()[ses] == 1
+    report = InputReport()
+    events = list(cloudtrail_events([tmp_path], report, window_on="delivery"))
+    delivered = (gen.START + timedelta(hours=11, minutes=10)).timestamp()
+    assert {e.window_time for e in events} == {delivered}
+    assert backtest([tmp_path], window_on="delivery").per_rule()[ses] == 1
+
+
+def test_from_after_to_is_refused(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps({"Records": _ses_burst(gen.START, 3)}))
+    result = runner.invoke(app, ["backtest", str(tmp_path), "--from", "2026-03-05", "--to", "2026-03-01"])
+    assert result.exit_code == 2 and "before --to" in result.stderr

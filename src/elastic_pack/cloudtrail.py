@@ -14,7 +14,7 @@ import ipaddress
 import json
 import re
 import zlib
-from datetime import datetime
+from datetime import datetime, timezone
 from functools import lru_cache
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -239,9 +239,17 @@ def _stub(record: dict) -> dict:
             "event.provider": record.get("eventSource"), "event.action": record.get("eventName")}
 
 
+def delivery_time(path: Path) -> float | None:
+    """When CloudTrail delivered a file, from the time in its S3 object name (…_20260105T0915Z_…)."""
+    match = _FILE_TIME.search(path.name)
+    if not match:
+        return None
+    return datetime.strptime(match.group(1), "%Y%m%dT%H%MZ").replace(tzinfo=timezone.utc).timestamp()
+
+
 def cloudtrail_events(paths: Iterable[Path], report: InputReport, start: float | None = None,
                       end: float | None = None, tolerance: float = 1800.0, on_file=None,
-                      actions: frozenset | None = None) -> Iterator[Event]:
+                      actions: frozenset | None = None, window_on: str = "event") -> Iterator[Event]:
     """ECS events from CloudTrail files, in time order.
 
     Files arrive roughly in order and records within them are not sorted; a heap holds events until they are
@@ -252,6 +260,7 @@ def cloudtrail_events(paths: Iterable[Path], report: InputReport, start: float |
     heap: list[tuple[float, int, Event]] = []
     newest, released, counter = float("-inf"), float("-inf"), 0
     for path in find_files(paths):
+        delivered = delivery_time(path) if window_on == "delivery" else None
         for record in file_records(path, report):
             try:
                 if actions is not None and record.get("eventName") not in actions and "eventTime" in record:
@@ -265,12 +274,14 @@ def cloudtrail_events(paths: Iterable[Path], report: InputReport, start: float |
             report.records += 1
             if (start is not None and t < start) or (end is not None and t >= end):
                 continue
-            if t < released:
+            # rule windows read event.ingested; raw CloudTrail has none, and the delivery time is its proxy
+            window = max(t, delivered) if delivered is not None else t
+            if window < released:
                 report.late += 1
                 continue
             counter += 1
-            heapq.heappush(heap, (t, counter, Event(doc, t, t, str(path))))
-            newest = max(newest, t)
+            heapq.heappush(heap, (window, counter, Event(doc, t, window, str(path))))
+            newest = max(newest, window)
             while heap and heap[0][0] < newest - tolerance:
                 released, _, event = heapq.heappop(heap)
                 yield event

@@ -124,21 +124,21 @@ def suggest_threshold(sorted_counts: list[int]) -> int | None:
 
 
 def backtest(paths: list[Path], content_dir: Path | None = None, start: float | None = None,
-             end: float | None = None, on_file=None) -> BacktestResult:
+             end: float | None = None, on_file=None, window_on: str = "event") -> BacktestResult:
     """Stream the records in time order (a reorder buffer covers CloudTrail's delivery); when some came later
     than the buffer (files out of order, detonation sets), read everything again and sort it in memory."""
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
         raise ContentError(findings)
-    result = _backtest(pack, paths, start, end, on_file, tolerance=1800.0)
+    result = _backtest(pack, paths, start, end, on_file, 1800.0, window_on)
     if result.input.late:
         late = result.input.late
-        result = _backtest(pack, paths, start, end, None, tolerance=float("inf"))
+        result = _backtest(pack, paths, start, end, None, float("inf"), window_on)
         result.reordered = late
     return result
 
 
-def _backtest(pack, paths, start, end, on_file, tolerance: float) -> BacktestResult:
+def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str) -> BacktestResult:
     exceptions = exception_predicates(pack)
     rules = [compile_rule(r, exceptions.get(r.rule_id)) for r in pack.rules if reads_cloudtrail(r)]
     gates = [r.gate for r in rules]
@@ -162,7 +162,8 @@ def _backtest(pack, paths, start, end, on_file, tolerance: float) -> BacktestRes
             span["last"] = event.timestamp
             yield event
 
-    events = cloudtrail_events(paths, report, start, end, tolerance=tolerance, on_file=on_file, actions=actions)
+    events = cloudtrail_events(paths, report, start, end, tolerance=tolerance, on_file=on_file, actions=actions,
+                               window_on=window_on)
     alerts = run_rules(rules, counted(events))
     thresholds = [_threshold_stats(rule, hourly[rule.rule_id]) for rule in rules if isinstance(rule, ThresholdRule)]
     busiest = [(_hour(h * 3600), n) for h, n in hours.most_common(10)]

@@ -139,6 +139,9 @@ def backtest(
     content: ContentOption = None,
     as_json: JsonOption = False,
     html: Annotated[Optional[Path], typer.Option("--html", help="Also write a self-contained HTML report.")] = None,
+    window_on: Annotated[str, typer.Option("--window-on", help="The time rule windows read: 'event' (eventTime; "
+                                           "the default) or 'delivery' (the time in each S3 object's name, a close "
+                                           "stand-in for the event.ingested Kibana's rules read).")] = "event",
 ) -> None:
     """Run the pack over your own CloudTrail logs: alerts per rule, identity and day, hourly distributions
     against each threshold, suggested thresholds and exception candidates."""
@@ -154,6 +157,12 @@ def backtest(
     except ValueError as exc:
         err.print(f"[red]error:[/] --from/--to: {exc}")
         raise typer.Exit(1)
+    if start is not None and end is not None and start >= end:
+        err.print("[red]error:[/] --from must be before --to")
+        raise typer.Exit(2)
+    if window_on not in ("event", "delivery"):
+        err.print("[red]error:[/] --window-on takes 'event' or 'delivery'")
+        raise typer.Exit(2)
     missing = [p for p in paths if not p.exists()]
     if missing:
         err.print(f"[red]error:[/] no such file or folder: {', '.join(map(str, missing))}")
@@ -167,9 +176,10 @@ def backtest(
             files = find_files(paths)  # walked once: the count for the bar, then the files themselves
             with Progress(console=err, transient=True) as progress:
                 task = progress.add_task("reading CloudTrail", total=len(files))
-                result = run_backtest(files, content, start, end, on_file=lambda _: progress.advance(task))
+                result = run_backtest(files, content, start, end, on_file=lambda _: progress.advance(task),
+                                      window_on=window_on)
         else:
-            result = run_backtest(paths, content, start, end)
+            result = run_backtest(paths, content, start, end, window_on=window_on)
     for reason in result.input.skipped:
         err.print(f"[yellow]skipped[/] {reason}")
     if html:
