@@ -16,8 +16,7 @@ from collections import Counter
 from pathlib import Path
 
 from elastic_pack.checks import validate_pack
-from elastic_pack.engine import compile_rule
-from elastic_pack.errors import NotRunnable
+from elastic_pack.engine.rules import refusals
 
 DEFAULT = Path(__file__).resolve().parents[2] / "shared" / "reference" / "detection-rules"
 
@@ -41,14 +40,9 @@ def main() -> None:
         pack, findings = validate_pack(root)
         validating = time.perf_counter() - started
         with_errors = {str(f.path) for f in findings if f.severity.value == "error"}
-        ran, refused, reasons = Counter(), Counter(), Counter()
-        for rule in pack.rules:
-            try:
-                compile_rule(rule)
-                ran[rule.type] += 1
-            except NotRunnable as exc:
-                refused[rule.type] += 1
-                reasons[exc.reason.split(":")[0][:70]] += 1
+        ran, refusals_ = refusals(pack.rules)
+        refused = Counter(rule.type for rule, _ in refusals_)
+        reasons = Counter(exc.reason.split(":")[0][:70] for _, exc in refusals_)
     total = len(files)
     print(f"rule files: {total:,}")
     print(f"load: {len(pack.rules):,} ({len(pack.rules) / total:.1%})")

@@ -19,7 +19,7 @@ from pathlib import Path
 from ..kibana import KibanaClient
 from ..kibana.client import dumps_ndjson
 from .normalize import as_backup
-from .plan import Plan
+from .plan import Plan, find_by_rule_id
 
 
 def write_backup(plan: Plan, folder: Path, prune: bool) -> Path | None:
@@ -100,7 +100,7 @@ def restore_backup(client: KibanaClient, path: Path, remove_created: bool = True
             rules.append(rule)
     result = {"success": True, "success_count": 0, "rules_count": 0, "errors": [], "removed": []}
     # a rule whose type changed since cannot be imported over (Kibana keeps a rule's type): delete it first
-    current = {r["rule_id"]: r for r in _find_by_rule_id(client, [r["rule_id"] for r in rules])}
+    current = {r["rule_id"]: r for r in find_by_rule_id(client, [r["rule_id"] for r in rules])}
     retyped = [current[r["rule_id"]]["id"] for r in rules
                if r["rule_id"] in current and current[r["rule_id"]].get("type") != r.get("type")]
     if retyped:
@@ -109,7 +109,7 @@ def restore_backup(client: KibanaClient, path: Path, remove_created: bool = True
         result.update(client.import_rules(text, overwrite=True))
     created = read_backup_meta(path).get("created") or []
     if remove_created and created:
-        found = _find_by_rule_id(client, created)
+        found = find_by_rule_id(client, created)
         if found:
             response = client.bulk_action({"action": "delete", "ids": [r["id"] for r in found]})
             failed = {r.get("id") for e in response.get("attributes", {}).get("errors", []) for r in e.get("rules", [])}
@@ -121,12 +121,3 @@ def restore_backup(client: KibanaClient, path: Path, remove_created: bool = True
                     for r in found if r["id"] in failed]
     return result
 
-
-def _find_by_rule_id(client: KibanaClient, rule_ids: list[str]) -> list[dict]:
-    from .plan import RULE_IDS_PER_QUERY
-
-    found = []
-    for start in range(0, len(rule_ids), RULE_IDS_PER_QUERY):
-        ids = " or ".join(json.dumps(r) for r in rule_ids[start:start + RULE_IDS_PER_QUERY])
-        found += list(client.find_rules(filter=f"alert.attributes.params.ruleId: ({ids})"))
-    return found

@@ -69,14 +69,19 @@ class Plan:
 RULE_IDS_PER_QUERY = 100  # keeps each _find URL a few KB long
 
 
+def find_by_rule_id(client: KibanaClient, rule_ids: list[str]) -> list[dict]:
+    """The space's rules with these rule_ids, looked up in short queries."""
+    found = []
+    for start in range(0, len(rule_ids), RULE_IDS_PER_QUERY):
+        ids = " or ".join(json.dumps(r) for r in rule_ids[start:start + RULE_IDS_PER_QUERY])
+        found += list(client.find_rules(filter=f"alert.attributes.params.ruleId: ({ids})"))
+    return found
+
+
 def remote_rules(client: KibanaClient, rule_ids: list[str]) -> list[dict]:
     """The space's rules that are ours (by marker) or share a rule_id with the pack."""
     found = {r["rule_id"]: r for r in client.find_rules(filter=f'alert.attributes.tags: "{MARKER_TAG}"')}
-    missing = [r for r in rule_ids if r not in found]
-    for start in range(0, len(missing), RULE_IDS_PER_QUERY):
-        ids = " or ".join(json.dumps(r) for r in missing[start:start + RULE_IDS_PER_QUERY])
-        for rule in client.find_rules(filter=f"alert.attributes.params.ruleId: ({ids})"):
-            found[rule["rule_id"]] = rule
+    found.update((r["rule_id"], r) for r in find_by_rule_id(client, [r for r in rule_ids if r not in found]))
     return list(found.values())
 
 

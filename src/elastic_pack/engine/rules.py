@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 from ..content.model import RuleFile
 from ..content.queries import checked_query
 from ..errors import NotRunnable
@@ -12,7 +14,7 @@ from .esql_rule import EsqlRule
 from .kql_rules import NewTermsRule, QueryRule, ThresholdRule
 
 __all__ = ["CompiledRule", "EqlEventRule", "EqlSequenceRule", "EsqlRule", "NewTermsRule", "QueryRule",
-           "ThresholdRule", "WindowedRule", "compile_rule"]
+           "ThresholdRule", "WindowedRule", "compile_rule", "refusals"]
 
 
 def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None) -> CompiledRule:
@@ -23,6 +25,19 @@ def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None) -> C
         # UnsupportedEql, KqlTypeError, the ES|QL subset's refusals, a parameter the engine cannot read
         reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
         raise NotRunnable(rule.name or str(rule.rule_id), rule.path, reason) from None
+
+
+def refusals(rules: list[RuleFile]) -> tuple[Counter, list[tuple[RuleFile, NotRunnable]]]:
+    """Which rules the engine runs (a count per rule type) and which it refuses, with the refusal."""
+    ran: Counter = Counter()
+    refused = []
+    for rule in rules:
+        try:
+            compile_rule(rule)
+            ran[rule.type] += 1
+        except NotRunnable as exc:
+            refused.append((rule, exc))
+    return ran, refused
 
 
 def _compile(rule: RuleFile, exceptions: list[Predicate] | None) -> CompiledRule:

@@ -213,7 +213,7 @@ class _Compiler:
                 pattern.fullmatch(k) and any(self._range_test(k, node, v)(v) for v in _values(event, k))
                 for k in list(event))
         kind = self.types(node.field)
-        if kind is not None and not (kind in typed.DATE_TYPES and text.strip().startswith("now")):
+        if kind is not None and not self._moves(kind, node.value):
             test = typed.range_test(kind, node.op, text, node.field, self.now() * 1000.0)
             return lambda event: any(test(v) for v in _values(event, node.field))
         return lambda event: any(self._range_test(node.field, node, v)(v) for v in _values(event, node.field))
@@ -240,7 +240,7 @@ class _Compiler:
         def nested(event: Event) -> bool:
             objects = event.get(path)
             if objects.__class__ is list and any(isinstance(o, dict) for o in objects):
-                return any(inner(_flatten(o, prefix)) for o in objects if isinstance(o, dict))
+                return any(inner(flatten(dict(o), prefix)) for o in objects if isinstance(o, dict))
             return inner(event)  # a single object: its fields are the event's own
 
         return nested
@@ -251,10 +251,6 @@ def _any(test: typed.Test, values: list) -> bool:
         if test(value):
             return True
     return False
-
-
-def _flatten(document: Mapping, prefix: str) -> dict:
-    return flatten(dict(document), prefix)
 
 
 def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[], float] | None = None) -> Predicate:
