@@ -7,6 +7,7 @@ not mapped `nested`; the array itself stays under `a` for KQL's nested queries.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 
@@ -37,3 +38,72 @@ def _put(out: dict, name: str, value: Any) -> None:
     current = out[name]
     merged = current if current.__class__ is list else [current]
     out[name] = merged + (value if value.__class__ is list else [value])
+
+
+_MISSING = object()
+AMBIGUOUS = object()  # the field's value needs the whole document flattened to be told
+MISSING = _MISSING
+
+
+@lru_cache(maxsize=4096)
+def _path(name: str) -> tuple[tuple[str, ...], tuple[tuple[str, ...], ...], tuple[str, ...]]:
+    """The name's segments, the dotted keys that would be other spellings at each level, its prefixes."""
+    parts = tuple(name.split("."))
+    dotted = tuple(tuple(".".join(parts[i:j]) for j in range(i + 2, len(parts) + 1)) for i in range(len(parts)))
+    prefixes = tuple(".".join(parts[:j]) for j in range(1, len(parts)))
+    return parts, dotted, prefixes
+
+
+def _leaf(value: Any) -> Any:
+    if value.__class__ is dict:
+        return value if not value else _MISSING  # an object is spread into its fields, never a value
+    if value.__class__ is list and any(isinstance(item, dict) for item in value):
+        return AMBIGUOUS
+    return value
+
+
+def lookup(document: dict, name: str) -> Any:
+    """`flatten(document).get(name, MISSING)` without flattening. Fast for the two usual spellings (all
+    nested, or one dotted key at the top); AMBIGUOUS when arrays of objects are on the way or the field is
+    spelled more than one way: the caller flattens then."""
+    parts, dotted, prefixes = _path(name)
+    if name in document:
+        if any(prefix in document for prefix in prefixes):
+            return _lookup(document, name)
+        return _leaf(document[name])
+    node = document
+    last = len(parts) - 1
+    for level, part in enumerate(parts):
+        for key in dotted[level]:
+            if key in node:
+                return _lookup(document, name)
+        value = node.get(part, _MISSING)
+        if level == last:
+            return _leaf(value)
+        if value.__class__ is dict:
+            node = value
+        elif value.__class__ is list and any(isinstance(item, dict) for item in value):
+            return AMBIGUOUS
+        else:
+            return _MISSING
+    return _MISSING
+
+
+def _lookup(document: dict, name: str) -> Any:
+    """Every spelling of the field: one value found, or AMBIGUOUS."""
+    found = _leaf(document.get(name, _MISSING))
+    if found is AMBIGUOUS:
+        return found
+    dot = name.find(".")
+    while dot != -1:
+        child = document.get(name[:dot], _MISSING)
+        if child.__class__ is dict:
+            value = _lookup(child, name[dot + 1:])
+            if value is AMBIGUOUS or (value is not _MISSING and found is not _MISSING):
+                return AMBIGUOUS
+            if value is not _MISSING:
+                found = value
+        elif child.__class__ is list and any(isinstance(item, dict) for item in child):
+            return AMBIGUOUS
+        dot = name.find(".", dot + 1)
+    return found

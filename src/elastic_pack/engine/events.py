@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gzip
-import json
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -11,18 +10,46 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from ..documents import flatten
+from ..documents import AMBIGUOUS, MISSING, flatten, lookup
 from ..errors import InputError
+from ..fastjson import loads
 
 
-@dataclass(slots=True)
 class Event:
-    """One event: flat fields, its @timestamp and the time rule windows use (event.ingested if present)."""
+    """One event: flat fields, its @timestamp and the time rule windows use (event.ingested if present).
 
-    fields: dict[str, Any]
-    timestamp: float
-    window_time: float
-    source: str = ""
+    An event read from a document keeps the document and flattens it only when a rule looks at more than
+    the field it is routed on (`get`): most events of a busy source never reach a rule's query."""
+
+    __slots__ = ("_fields", "_document", "timestamp", "window_time", "source")
+
+    def __init__(self, fields: dict[str, Any] | None, timestamp: float, window_time: float, source: str = "",
+                 document: dict | None = None):
+        self._fields = fields
+        self._document = document
+        self.timestamp = timestamp
+        self.window_time = window_time
+        self.source = source
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        fields = self._fields
+        if fields is None:
+            fields = self._fields = flatten(self._document or {})
+            self._document = None
+        return fields
+
+    def get(self, name: str) -> Any:
+        """One field's value (None when absent), flattening the document only when it must."""
+        if self._fields is not None:
+            return self._fields.get(name)
+        value = lookup(self._document, name)
+        if value is AMBIGUOUS:
+            return self.fields.get(name)
+        return None if value is MISSING else value
+
+    def __repr__(self) -> str:
+        return f"Event({self.source or '?'} @ {self.timestamp})"
 
 
 @dataclass
@@ -37,6 +64,11 @@ class ReadReport:
 
 def parse_time(value: Any) -> float:
     """ISO 8601 string or epoch milliseconds -> epoch seconds."""
+    if value.__class__ is str and value.endswith("Z") and value[:1].isdigit():
+        try:  # the usual form, 2026-01-05T09:00:00.000Z: fromisoformat reads it directly (3.11+)
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            pass
     if isinstance(value, bool) or value is None:
         raise ValueError(f"not a timestamp: {value!r}")
     try:
@@ -78,13 +110,16 @@ def format_time(epoch: float) -> str:
 
 
 def event_from_document(document: dict, source: str = "") -> Event:
-    fields = flatten(document)
-    if "@timestamp" not in fields:
+    """An event of a document as Elasticsearch stores it (nested objects or dotted keys)."""
+    event = Event(None, 0.0, 0.0, source, document)
+    stamp = event.get("@timestamp")
+    if stamp is None:
         raise ValueError("no @timestamp")
-    timestamp = plausible_time(parse_time(fields["@timestamp"]), fields["@timestamp"])
-    ingested = fields.get("event.ingested")
-    window_time = plausible_time(parse_time(ingested), ingested) if ingested is not None else timestamp
-    return Event(fields, timestamp, window_time, source)
+    timestamp = plausible_time(parse_time(stamp), stamp)
+    ingested = event.get("event.ingested")
+    event.timestamp = timestamp
+    event.window_time = plausible_time(parse_time(ingested), ingested) if ingested is not None else timestamp
+    return event
 
 
 def _open(path: Path):
@@ -95,11 +130,13 @@ def _open(path: Path):
 
 def _document(raw: bytes, source: str) -> Event:
     try:
-        line = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 text (byte {exc.start + 1})") from None
-    try:
-        document = json.loads(line)
+        document = loads(raw)
+    except UnicodeDecodeError:
+        try:  # where the bad byte is in the line, not in the string that holds it
+            raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"not UTF-8 text (byte {exc.start + 1})") from None
+        raise ValueError("not UTF-8 text") from None
     except RecursionError:
         raise ValueError("JSON nested too deeply") from None
     if not isinstance(document, dict):

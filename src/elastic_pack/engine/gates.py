@@ -16,17 +16,48 @@ Gate = tuple[str, frozenset]
 _PREFERRED = ("event.action", "event.provider", "event.category", "event.dataset")
 
 
-def _pick(gates: list[Gate]) -> Gate | None:
+class AnyGate(tuple):
+    """Gates on different fields, one of which an event must pass (`a:x or b:y`)."""
+
+
+def _alternatives(gate) -> tuple[Gate, ...]:
+    return tuple(gate) if isinstance(gate, AnyGate) else (gate,)
+
+
+def _pick(gates: list) -> Gate | AnyGate | None:
+    """A conjunction needs only one of its gates: the cheapest (one field, preferably a common one)."""
     if not gates:
         return None
-    return min(gates, key=lambda g: (_PREFERRED.index(g[0]) if g[0] in _PREFERRED else len(_PREFERRED), len(g[1])))
+    return min(gates, key=lambda g: (len(g) if isinstance(g, AnyGate) else 0,
+                                     _PREFERRED.index(g[0]) if not isinstance(g, AnyGate) and g[0] in _PREFERRED
+                                     else len(_PREFERRED), 0 if isinstance(g, AnyGate) else len(g[1])))
 
 
-def _union(gates: list[Gate | None]) -> Gate | None:
-    """A disjunction is gated only when every branch is gated on the same field."""
-    if not gates or any(g is None for g in gates) or len({g[0] for g in gates}) != 1:
+def _union(gates: list) -> Gate | AnyGate | None:
+    """A disjunction is gated only when every branch is; values of the same field are merged."""
+    if not gates or any(g is None for g in gates):
         return None
-    return gates[0][0], frozenset().union(*(g[1] for g in gates))
+    per_field: dict[str, frozenset] = {}
+    for gate in gates:
+        for field, values in _alternatives(gate):
+            per_field[field] = per_field.get(field, frozenset()) | values
+    if len(per_field) == 1:
+        return next(iter(per_field.items()))
+    return AnyGate(per_field.items())
+
+
+def passes(gate: AnyGate, event) -> bool:
+    """Whether the event holds one of the values on one of the fields (lists and objects: let through)."""
+    for field, values in gate:
+        value = event.get(field)
+        if value is None:
+            continue
+        try:
+            if value.__class__ is list or value in values:
+                return True
+        except TypeError:  # an unhashable value: the rule's query decides
+            return True
+    return False
 
 
 # KQL: exact matches on keyword fields only (text, ip, numbers do not compare as the raw string)

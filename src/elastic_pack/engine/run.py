@@ -6,6 +6,7 @@ from collections.abc import Iterable
 
 from .alerts import Alert
 from .events import Event
+from .gates import AnyGate, passes
 from .rules import CompiledRule
 
 
@@ -17,14 +18,16 @@ def run_rules(rules: list[CompiledRule], events: Iterable[Event]) -> list[Alert]
     alerts: list[Alert] = []
     last_time: float | None = None
     ungated = [rule for rule in rules if rule.gate is None]
+    any_gated = [rule for rule in rules if isinstance(rule.gate, AnyGate)]
     # gate field -> value -> the rules that value lets through: one lookup per field, not per rule
     routes: dict[str, dict[object, list]] = {}
     for rule in rules:
-        if rule.gate is not None:
+        if rule.gate is not None and not isinstance(rule.gate, AnyGate):
             by_value = routes.setdefault(rule.gate[0], {})
             for value in rule.gate[1]:
                 by_value.setdefault(value, []).append(rule)
-    gated_rules = {field: [r for r in rules if r.gate is not None and r.gate[0] == field] for field in routes}
+    gated_rules = {field: [r for r in rules if r.gate is not None and not isinstance(r.gate, AnyGate)
+                           and r.gate[0] == field] for field in routes}
     for event in events:
         if last_time is None:
             for rule in rules:
@@ -32,15 +35,27 @@ def run_rules(rules: list[CompiledRule], events: Iterable[Event]) -> list[Alert]
         elif event.window_time < last_time:
             raise UnorderedEvents(f"{event.source}: event is older than the one before it")
         last_time = event.window_time
-        fields = event.fields
         for rule in ungated:
             found = rule.feed(event)
             if found:
                 alerts.extend(found)
+        for rule in any_gated:
+            if passes(rule.gate, event):
+                found = rule.feed(event)
+                if found:
+                    alerts.extend(found)
         for field, by_value in routes.items():
-            value = fields.get(field)
+            value = event.get(field)
             # a rule whose gate the event fails cannot match it; its schedule catches up on its next event
-            targets = gated_rules[field] if value.__class__ is list else by_value.get(value, ())
+            try:
+                if value.__class__ is not list:
+                    targets = by_value.get(value, ())
+                elif len(value) == 1:
+                    targets = by_value.get(value[0], ())
+                else:  # each value of an array lets its rules through (each rule once)
+                    targets = list(dict.fromkeys(r for item in value for r in by_value.get(item, ())))
+            except TypeError:  # an object where a value was expected: the rules' queries decide
+                targets = gated_rules[field]
             for rule in targets:
                 found = rule.feed(event)
                 if found:
