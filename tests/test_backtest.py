@@ -182,3 +182,38 @@ def test_from_after_to_is_refused(tmp_path):
     (tmp_path / "a.json").write_text(json.dumps({"Records": _ses_burst(gen.START, 3)}))
     result = runner.invoke(app, ["backtest", str(tmp_path), "--from", "2026-03-05", "--to", "2026-03-01"])
     assert result.exit_code == 2 and "before --to" in result.stderr
+
+
+def test_parallel_decoding_answers_as_one_process(generated):
+    root, _, _ = generated
+    serial, parallel = backtest([root], jobs=1).to_json(), backtest([root], jobs=2).to_json()
+    assert parallel == serial and serial["alerts"]
+
+
+def test_first_seen_warm_up_is_stated_and_settable(tmp_path):
+    # one identity's first SES sends an hour into the input: history only by default (14 days), an alert
+    # once the warm-up is set to 0; the CLI says which
+    burst = _ses_burst(gen.START + timedelta(hours=1), 3, arn="arn:aws:iam::1:user/intern")
+    (tmp_path / "a.json").write_text(json.dumps({"Records": burst}))
+    first_seen = "First-Time Use of AWS Messaging or Generative-AI Sending APIs by an Identity"
+    assert backtest([tmp_path]).per_rule()[first_seen] == 0
+    assert backtest([tmp_path], warm_up=0.0).per_rule()[first_seen] == 1
+    shown = runner.invoke(app, ["backtest", str(tmp_path), "--warm-up", "0"])
+    assert shown.exit_code == 0 and "the first 0 days are history only" in shown.stdout
+    assert runner.invoke(app, ["backtest", str(tmp_path), "--warm-up", "soon"]).exit_code == 2
+
+
+@pytest.mark.parametrize("text", ["2026-01-05T09:00:00Z", "2026-01-05T09:59:59Z", "2026-12-31T23:07:30Z",
+                                  "2026-01-05T09:14:07.123Z", "2026-01-05T09:14:07+02:00"])
+def test_cached_eventtime_parsing_agrees_with_the_general_parser(text):
+    from elastic_pack.cloudtrail.stream import record_time
+
+    assert record_time(text) == parse_time(text)
+
+
+@pytest.mark.parametrize("text", ["2026-01-05T09:60:00Z", "2026-01-05T09:1a:00Z", "2026-13-05T09:10:00Z"])
+def test_impossible_eventtimes_are_refused_by_the_cached_parser_too(text):
+    from elastic_pack.cloudtrail.stream import record_time
+
+    with pytest.raises(ValueError):
+        record_time(text)

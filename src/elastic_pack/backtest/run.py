@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..cloudtrail import InputReport, cloudtrail_events
+from ..cloudtrail import InputReport, StreamTotals, cloudtrail_events, default_jobs
 from ..content import load_pack
 from ..content.queries import checked_query
 from ..engine import Alert, compile_rule, run_rules
@@ -124,23 +124,29 @@ def suggest_threshold(sorted_counts: list[int]) -> int | None:
 
 
 def backtest(paths: list[Path], content_dir: Path | None = None, start: float | None = None,
-             end: float | None = None, on_file=None, window_on: str = "event") -> BacktestResult:
+             end: float | None = None, on_file=None, window_on: str = "event", jobs: int | None = None,
+             warm_up: float | None = None) -> BacktestResult:
     """Stream the records in time order (a reorder buffer covers CloudTrail's delivery); when some came later
     than the buffer (files out of order, detonation sets), read everything again and sort it in memory."""
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
         raise ContentError(findings)
-    result = _backtest(pack, paths, start, end, on_file, 1800.0, window_on)
+    jobs = default_jobs() if jobs is None else jobs
+    result = _backtest(pack, paths, start, end, on_file, 1800.0, window_on, jobs, warm_up)
     if result.input.late:
         late = result.input.late
-        result = _backtest(pack, paths, start, end, None, float("inf"), window_on)
+        result = _backtest(pack, paths, start, end, None, float("inf"), window_on, jobs, warm_up)
         result.reordered = late
     return result
 
 
-def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str) -> BacktestResult:
+def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str, jobs: int,
+              warm_up: float | None) -> BacktestResult:
     exceptions = exception_predicates(pack)
     rules = [compile_rule(r, exceptions.get(r.rule_id)) for r in pack.rules if reads_cloudtrail(r)]
+    for rule in rules:
+        if isinstance(rule, NewTermsRule) and warm_up is not None:
+            rule.warm_up = warm_up
     gates = [r.gate for r in rules]
     actions = (frozenset().union(*(g[1] for g in gates))
                if gates and all(g is not None and g[0] == "event.action" for g in gates) else None)
@@ -149,28 +155,18 @@ def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str
         if isinstance(rule, ThresholdRule):
             cells = hourly[rule.rule_id]
             rule.on_match = lambda key, event, cells=cells: cells[key].update((int(event.timestamp // 3600),))
-    report = InputReport()
-    hours: Counter = Counter()
-    span = {"first": None, "last": None, "events": 0}
-
-    def counted(events):
-        for event in events:
-            hours[int(event.timestamp // 3600)] += 1
-            span["events"] += 1
-            if span["first"] is None:
-                span["first"] = event.timestamp
-            span["last"] = event.timestamp
-            yield event
-
+    report, totals = InputReport(), StreamTotals()
     events = cloudtrail_events(paths, report, start, end, tolerance=tolerance, on_file=on_file, actions=actions,
-                               window_on=window_on)
-    alerts = run_rules(rules, counted(events))
+                               window_on=window_on, jobs=jobs, totals=totals)
+    alerts = run_rules(rules, events)
     thresholds = [_threshold_stats(rule, hourly[rule.rule_id]) for rule in rules if isinstance(rule, ThresholdRule)]
-    busiest = [(_hour(h * 3600), n) for h, n in hours.most_common(10)]
-    result = BacktestResult(alerts, report, span["events"], span["first"], span["last"], busiest, thresholds)
-    result.exception_candidates = _exception_candidates(alerts, hourly, rules, span["first"], span["last"])
+    busiest = [(_hour(h * 3600), n) for h, n in totals.hours.most_common(10)]
+    result = BacktestResult(alerts, report, totals.records, totals.first, totals.last, busiest, thresholds)
+    first = totals.first
+    result.exception_candidates = _exception_candidates(alerts, hourly, rules, first, totals.last)
     result.warm_ups = [{"rule": r.name, "history_window_days": round(r.history / 86400, 1),
-                        "first_alert_possible_from": _hour(span["first"] + r.history) if span["first"] else None}
+                        "warm_up_days": round(r.warm_up / 86400, 2),
+                        "first_alert_possible_from": _hour(first + r.warm_up) if first is not None else None}
                        for r in rules if isinstance(r, NewTermsRule)]
     return result
 

@@ -142,12 +142,18 @@ def backtest(
     window_on: Annotated[str, typer.Option("--window-on", help="The time rule windows read: 'event' (eventTime; "
                                            "the default) or 'delivery' (the time in each S3 object's name, a close "
                                            "stand-in for the event.ingested Kibana's rules read).")] = "event",
+    warm_up: Annotated[Optional[str], typer.Option("--warm-up", help="How much of the input new terms rules "
+                                                   "treat as history only, e.g. 3d or 0 (default: their "
+                                                   "history window, as a rule deployed on a full index).")] = None,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes decoding files "
+                                                "(default: one per CPU).")] = None,
 ) -> None:
     """Run the pack over your own CloudTrail logs: alerts per rule, identity and day, hourly distributions
     against each threshold, suggested thresholds and exception candidates."""
     import sys
 
     from ..backtest import backtest as run_backtest
+    from ..durations import parse_span
     from ..engine.events import parse_time
 
     err = console(stderr=True)
@@ -159,6 +165,11 @@ def backtest(
         raise typer.Exit(1)
     if start is not None and end is not None and start >= end:
         err.print("[red]error:[/] --from must be before --to")
+        raise typer.Exit(2)
+    try:
+        warm = None if warm_up is None else (0.0 if warm_up.strip() == "0" else parse_span(warm_up).total_seconds())
+    except ValueError as exc:
+        err.print(f"[red]error:[/] --warm-up: {exc}")
         raise typer.Exit(2)
     if window_on not in ("event", "delivery"):
         err.print("[red]error:[/] --window-on takes 'event' or 'delivery'")
@@ -177,9 +188,9 @@ def backtest(
             with Progress(console=err, transient=True) as progress:
                 task = progress.add_task("reading CloudTrail", total=len(files))
                 result = run_backtest(files, content, start, end, on_file=lambda _: progress.advance(task),
-                                      window_on=window_on)
+                                      window_on=window_on, jobs=jobs, warm_up=warm)
         else:
-            result = run_backtest(paths, content, start, end, window_on=window_on)
+            result = run_backtest(paths, content, start, end, window_on=window_on, jobs=jobs, warm_up=warm)
     for reason in result.input.skipped:
         err.print(f"[yellow]skipped[/] {reason}")
     if html:
@@ -203,8 +214,9 @@ def _print_backtest(result) -> None:
     out.print(f"{data['events']:,} events from {data['files']} files; {data['skipped_count']} unusable "
               f"inputs{reordered}", markup=False, highlight=False)
     for warm in data["new_terms_warm_up"]:
-        out.print(f"{warm['rule']}: new terms need {warm['history_window_days']} days of history before they "
-                  f"can alert; first alert possible from {warm['first_alert_possible_from']}",
+        out.print(f"{warm['rule']}: the first {warm['warm_up_days']:g} days are history only (history window "
+                  f"{warm['history_window_days']:g} days; --warm-up to change); first alert possible from "
+                  f"{warm['first_alert_possible_from']}",
                   markup=False, highlight=False)
     table = Table(title="Threshold rules: hourly counts per identity")
     for column in ("rule", "threshold", "p50", "p90", "p99", "p99.9", "max", "suggested", "hours over"):

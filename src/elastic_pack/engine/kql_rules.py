@@ -67,8 +67,8 @@ class NewTermsRule(CompiledRule):
     """Alerts on a value of `new_terms_fields` not seen in the history window before (Kibana's new_terms).
 
     The history is what the engine has read. Like a rule deployed on an index that already holds its
-    history window, it raises nothing until the stream has covered one whole history window (warm-up);
-    otherwise every value in the first days would be "new".
+    history window, it raises nothing until the stream has covered one whole history window (`warm_up`,
+    settable); otherwise every value in the first days would be "new".
     """
 
     def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
@@ -77,6 +77,7 @@ class NewTermsRule(CompiledRule):
         self.gate = kql_gate(query.tree)
         self.fields = list(rule.rule["new_terms_fields"])
         self.history = parse_lookback(rule.rule.get("history_window_start", "now-7d")).total_seconds()
+        self.warm_up = self.history  # how long the stream is history only; shorter: earlier, noisier alerts
         self.last_seen: dict[tuple, float] = {}
         self._fed = 0
 
@@ -99,7 +100,7 @@ class NewTermsRule(CompiledRule):
             self.last_seen = {k: t for k, t in self.last_seen.items() if t >= horizon}
         if previous is not None and event.window_time - previous <= self.history:
             return _NONE
-        if event.window_time < self.schedule.start + self.history:
+        if event.window_time < self.schedule.start + self.warm_up:
             return _NONE  # still warming up
         run_time = self.schedule.first_run_at_or_after(event.window_time)
         return [self.alert(dict(zip(self.fields, values)), 1, event.timestamp, event.timestamp, run_time,

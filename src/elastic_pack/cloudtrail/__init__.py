@@ -1,0 +1,8 @@
+"""Raw CloudTrail, as AWS delivers it, read as the ECS documents Elastic's AWS integration produces."""
+
+from .ecs import java_string, to_ecs
+from .files import InputReport, delivery_time, file_records, find_files
+from .stream import StreamTotals, cloudtrail_events, default_jobs
+
+__all__ = ["InputReport", "StreamTotals", "cloudtrail_events", "default_jobs", "delivery_time", "file_records",
+           "find_files", "java_string", "to_ecs"]

@@ -1,0 +1,119 @@
+"""One CloudTrail record mapped to the ECS fields Elastic's AWS integration produces (its ingest pipeline,
+for the fields the rules and guides use)."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+from functools import lru_cache
+
+_CREATION = ("Create", "Put", "Add", "Register", "Import", "Run", "Start", "Attach", "Enable", "Verify")
+_DELETION = ("Delete", "Remove", "Detach", "Disable", "Deregister", "Terminate", "Stop")
+_CHANGE = ("Update", "Modify", "Set", "Change", "Replace", "Reset", "Associate", "Tag", "Untag")
+_INFO = ("Get", "List", "Describe", "Lookup", "Search", "Check")
+
+
+_IPV4 = re.compile(r"^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$")
+
+
+def _ip(text: str) -> bool:
+    if _IPV4.match(text):
+        return True
+    if ":" not in text:
+        return False
+    try:
+        ipaddress.ip_address(text)
+        return True
+    except ValueError:
+        return False
+
+
+@lru_cache(maxsize=4096)
+def _event_type(action: str) -> tuple[str, ...]:
+    for prefixes, kind in ((_CREATION, "creation"), (_DELETION, "deletion"), (_CHANGE, "change"), (_INFO, "info")):
+        if action.startswith(prefixes):
+            return (kind,)
+    return ("info",)
+
+
+_RECORD_FIELDS = (  # CloudTrail key -> ECS field, copied when present
+    ("eventID", "event.id"), ("eventVersion", "aws.cloudtrail.event_version"),
+    ("eventType", "aws.cloudtrail.event_type"), ("eventCategory", "aws.cloudtrail.event_category"),
+    ("readOnly", "aws.cloudtrail.read_only"), ("requestID", "aws.cloudtrail.request_id"),
+    ("recipientAccountId", "aws.cloudtrail.recipient_account_id"), ("errorCode", "aws.cloudtrail.error_code"),
+    ("errorMessage", "aws.cloudtrail.error_message"), ("userAgent", "user_agent.original"),
+    ("awsRegion", "cloud.region"), ("requestParameters", "aws.cloudtrail.flattened.request_parameters"),
+    ("responseElements", "aws.cloudtrail.flattened.response_elements"),
+)
+_IDENTITY_FIELDS = (
+    ("type", "aws.cloudtrail.user_identity.type"), ("arn", "aws.cloudtrail.user_identity.arn"),
+    ("accessKeyId", "aws.cloudtrail.user_identity.access_key_id"),
+    ("invokedBy", "aws.cloudtrail.user_identity.invoked_by"), ("principalId", "user.id"),
+)
+_ISSUER_FIELDS = (
+    ("arn", "aws.cloudtrail.user_identity.session_context.session_issuer.arn"),
+    ("type", "aws.cloudtrail.user_identity.session_context.session_issuer.type"),
+    ("principalId", "aws.cloudtrail.user_identity.session_context.session_issuer.principal_id"),
+    ("accountId", "aws.cloudtrail.user_identity.session_context.session_issuer.account_id"),
+)
+
+
+def java_string(value) -> str:
+    """A JSON value as Java's toString writes it, as the integration's pipeline stores request_parameters:
+    {enabled=false, name=x}."""
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}={java_string(v)}" for k, v in sorted(value.items())) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(java_string(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "null" if value is None else str(value)
+
+
+def to_ecs(record: dict) -> dict:
+    """One CloudTrail record -> flat ECS document. Raises ValueError without eventTime or eventName."""
+    event_time, action, provider = record.get("eventTime"), record.get("eventName"), record.get("eventSource")
+    if event_time is None:
+        raise ValueError("record without eventTime")
+    if not isinstance(action, str) or not isinstance(provider, str):
+        raise ValueError("record without eventName or eventSource")
+    if not isinstance(event_time, str):
+        raise ValueError(f"eventTime is not a date string: {str(event_time)[:40]!r}")
+    doc = {"@timestamp": event_time, "event.dataset": "aws.cloudtrail", "event.kind": "event",
+           "event.provider": provider, "event.action": action,
+           "event.outcome": "failure" if record.get("errorCode") else "success",
+           "event.type": list(_event_type(action)), "cloud.provider": "aws"}
+    for key, name in _RECORD_FIELDS:
+        value = record.get(key)
+        if value is not None and value != "":  # the integration's pipeline drops empty values
+            doc[name] = value
+    for key, name in (("requestParameters", "aws.cloudtrail.request_parameters"),
+                      ("responseElements", "aws.cloudtrail.response_elements")):
+        if isinstance(record.get(key), dict):
+            doc[name] = java_string(record[key])
+    identity = record.get("userIdentity")
+    identity = identity if isinstance(identity, dict) else {}
+    for key, name in _IDENTITY_FIELDS:
+        value = identity.get(key)
+        if value is not None and value != "":
+            doc[name] = value
+    context = identity.get("sessionContext")
+    issuer = context.get("sessionIssuer") if isinstance(context, dict) else None
+    issuer = issuer if isinstance(issuer, dict) else None
+    if issuer:
+        for key, name in _ISSUER_FIELDS:
+            value = issuer.get(key)
+            if value is not None and value != "":
+                doc[name] = value
+    account = record.get("recipientAccountId") or identity.get("accountId")
+    if account:
+        doc["cloud.account.id"] = account
+    user = identity.get("userName") or (issuer or {}).get("userName")
+    if user:
+        doc["user.name"] = user
+    if not action.startswith(_INFO):
+        doc["event.category"] = ["configuration"]
+    source = record.get("sourceIPAddress")
+    if source:
+        doc["source.ip" if _ip(source) else "source.address"] = source
+    return doc
