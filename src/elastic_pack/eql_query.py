@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from . import _eql  # noqa: F401  (before eql: its grammar, cached)
 import eql
 import eql.parser as eql_parser
 from eql import ast

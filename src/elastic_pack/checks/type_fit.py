@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast as eql_ast
 
 from ..content.queries import KqlQuery

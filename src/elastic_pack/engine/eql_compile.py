@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast
 from eql.parser import lark_parser
 from lark import Token

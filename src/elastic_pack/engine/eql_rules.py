@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast
 from eql.pipes import HeadPipe, TailPipe
 

@@ -5,6 +5,7 @@ cost one dictionary lookup per rule instead of a query evaluation."""
 
 from __future__ import annotations
 
+from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast as eql_ast
 
 from ..eql_query import EqlQuery, field_name
