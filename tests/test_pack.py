@@ -83,3 +83,24 @@ def test_risk_scores_sit_in_their_severity_band():
     bands = {"low": range(0, 22), "medium": range(22, 48), "high": range(48, 74), "critical": range(74, 101)}
     for payload in _payloads():
         assert payload["risk_score"] in bands[payload["severity"]]
+
+
+def test_history_preview_bodies_are_what_kibanas_preview_api_takes(kibana_openapi):
+    """The body the README's history recipe and the integration tier send, for every rule, against Kibana's
+    rule preview schema; the runs cover the range with the last one at its end."""
+    from elastic_pack.content import load_pack
+    from elastic_pack.durations import parse_span
+    from elastic_pack.lab import preview_request
+    from elastic_pack.operations import pack_objects
+
+    pack, _ = load_pack(None)
+    payloads = {p["rule_id"]: p for p in pack_objects(None)[0]}
+    first = 1767225600.0  # 2026-01-01T00:00:00Z
+    for rule in pack.rules:
+        body = preview_request(payloads[rule.rule_id], rule, first, first + 86400)
+        errors = kibana_openapi.request_body_errors("rule_preview/rule_preview.schema.yaml",
+                                                    "/api/detection_engine/rules/preview", "post", body)
+        assert errors == [], (rule.path.name, errors)
+        assert body["timeframeEnd"] == "2026-01-02T00:00:00.000Z"
+        interval = parse_span(rule.rule.get("interval", "5m")).total_seconds()
+        assert body["invocationCount"] == 86400 // interval + 1  # a run every interval from first to last

@@ -25,6 +25,15 @@ def schedule_for(rule, first: float, last: float) -> tuple[float, int]:
     return first + (runs - 1) * interval, runs
 
 
+def preview_request(payload: dict, rule, first: float, last: float) -> dict:
+    """The body of Kibana's rule preview API that runs a built rule over [first, last] on the local engine's
+    schedule: as many runs as the range needs, the last one at `timeframeEnd`."""
+    last_run, runs = schedule_for(rule, first, last)
+    body = {k: v for k, v in payload.items() if k not in ("exceptions_list", "version", "required_fields")}
+    end = datetime.fromtimestamp(last_run, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return {**body, "invocationCount": runs, "timeframeEnd": end}
+
+
 def shifted_documents(scenario: Scenario, rules, now: datetime | None = None) -> list[dict]:
     """The scenario's events moved so that every rule's last scheduled run lies a minute before now."""
     now = now or datetime.now(timezone.utc)

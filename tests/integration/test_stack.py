@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import datetime
 
 import pytest
 import requests
@@ -19,7 +19,7 @@ from elastic_pack.esql import parse_esql
 from elastic_pack.exceptions_model import exception_predicates
 from elastic_pack.kql import compile_kql
 from elastic_pack.kql.to_dsl import to_dsl
-from elastic_pack.lab import schedule_for, seed, shifted_documents
+from elastic_pack.lab import preview_request, seed, shifted_documents
 from elastic_pack.operations import pack_objects
 from elastic_pack.scenario_run import load_pack_and_scenarios, rule_key
 
@@ -64,8 +64,8 @@ def _in_namespace(patterns, namespace):
     return [p.replace("*", namespace) for p in patterns if p.startswith("logs-")]
 
 
-def _narrowed(rule_payload, namespace):
-    body = {k: v for k, v in rule_payload.items() if k not in ("exceptions_list", "version", "required_fields")}
+def _narrowed(body, namespace):
+    body = dict(body)
     if body["type"] == "esql":
         rest = body["query"].split("|", 1)[1]
         patterns = parse_esql(body["query"]).sources
@@ -77,11 +77,7 @@ def _narrowed(rule_payload, namespace):
 
 def _preview_alerts(stack, space, rule_payload, rule_file, documents, namespace):
     stamps = [datetime.fromisoformat(d["@timestamp"].replace("Z", "+00:00")).timestamp() for d in documents]
-    last_run, runs = schedule_for(rule_file, min(stamps), max(stamps))
-    body = _narrowed(rule_payload, namespace)
-    body.update({"invocationCount": runs,
-                 "timeframeEnd": datetime.fromtimestamp(last_run, timezone.utc).isoformat(timespec="milliseconds")
-                 .replace("+00:00", "Z")})
+    body = _narrowed(preview_request(rule_payload, rule_file, min(stamps), max(stamps)), namespace)
     result = _kibana(stack, space, "POST", "/api/detection_engine/rules/preview", json=body)
     assert not any(log.get("errors") for log in result.get("logs", [])), result["logs"]
     es = _es(stack)
