@@ -7,18 +7,16 @@ from pathlib import Path
 
 import pytest
 
+from elastic_pack.content.model import RuleFile
 from elastic_pack.engine import compile_rule, run_rules
 from elastic_pack.engine.events import Event, ReadReport, event_from_document, read_events
 from elastic_pack.engine.kql_rules import ThresholdRule
 
 
-class Rule:
-    rule_id = name = "r"
-    type = "threshold"
-    path = Path("r.toml")
-    query = 'event.action: "SendEmail"'
-    rule = {"interval": "5m", "from": "now-60m", "language": "kuery", "query": query,
-            "threshold": {"field": ["user.name"], "value": 2}}
+def Rule() -> RuleFile:  # noqa: N802 - a rule file built in memory
+    return RuleFile(Path("r.toml"), "", {"rule": {
+        "rule_id": "r", "name": "r", "type": "threshold", "interval": "5m", "from": "now-60m",
+        "language": "kuery", "query": 'event.action: "SendEmail"', "threshold": {"field": ["user.name"], "value": 2}}})
 
 
 def _event(t: float, user="u") -> Event:

@@ -7,21 +7,16 @@ from pathlib import Path
 import pytest
 
 from elastic_pack.engine import compile_rule, run_rules
+from elastic_pack.content.model import RuleFile
 from elastic_pack.engine.eql_compile import compile_event_query
 from elastic_pack.engine.events import Event
 from elastic_pack.eql_query import EqlQueryError, parse_eql
 from elastic_pack.errors import NotRunnable
 
 
-class Rule:
-    """The attributes a compiled rule reads from a rule file."""
-
-    def __init__(self, query: str, **params):
-        self.rule_id = self.name = "r"
-        self.type = "eql"
-        self.path = Path("r.toml")
-        self.query = query
-        self.rule = {"interval": "5m", "from": "now-2h", "language": "eql", "query": query, **params}
+def Rule(query: str, **params) -> RuleFile:  # noqa: N802 - a rule file built in memory
+    return RuleFile(Path("r.toml"), "", {"rule": {"rule_id": "r", "name": "r", "type": "eql", "interval": "5m",
+                                                  "from": "now-2h", "language": "eql", "query": query, **params}})
 
 
 def alerts(query: str, documents: list[dict], **params):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import eql
 import pytest
 from eql.parser import allow_runs, elasticsearch_syntax, ignore_missing_fields
@@ -110,9 +112,11 @@ def test_only_optional_join_keys_join_on_null():
     """Elasticsearch (since 7.16): `by ?field` may join on null, `by field` needs a value."""
     from elastic_pack.engine.eql_rules import EqlSequenceRule
 
-    class Rule:  # the few attributes a compiled rule reads
-        rule_id, name, type = "r", "r", "eql"
-        rule = {"interval": "5m", "from": "now-1h"}
+    from elastic_pack.content.model import RuleFile
+
+    def Rule() -> RuleFile:  # noqa: N802
+        return RuleFile(Path("r.toml"), "", {"rule": {"rule_id": "r", "name": "r", "type": "eql", "interval": "5m",
+                                                      "from": "now-1h"}})
 
     events = [Event({"a": 1}, 0.0, 0.0), Event({"b": 1}, 1.0, 1.0)]
     for by, expected in (("k", 0), ("?k", 1)):

@@ -26,13 +26,8 @@ def query_fields(rule: RuleFile) -> set[str]:
 
 
 def required_fields(rule: RuleFile) -> list[dict]:
-    fields = query_fields(rule) | set(_threshold_fields(rule)) | set(rule.rule.get("new_terms_fields", []))
+    fields = query_fields(rule) | set(rule.spec.grouping_fields)
     return [{"name": name, "type": field_type(name) or "unknown"} for name in sorted(fields)]
-
-
-def _threshold_fields(rule: RuleFile) -> list[str]:
-    field = rule.rule.get("threshold", {}).get("field", [])
-    return [field] if isinstance(field, str) else list(field)
 
 
 def rule_payload(rule: RuleFile, version: int = 1, pack: Pack | None = None) -> dict:

@@ -8,7 +8,6 @@ import os
 from datetime import datetime, timedelta, timezone
 
 from .content.scenarios import Scenario, shift
-from .durations import parse_span
 
 DATA_STREAM = "logs-{dataset}-{namespace}"
 
@@ -20,7 +19,7 @@ def stream_for(document: dict, namespace: str) -> str:
 
 def schedule_for(rule, first: float, last: float) -> tuple[float, int]:
     """The local engine's runs for one rule over [first, last]: (last run time, number of runs)."""
-    interval = parse_span(rule.rule.get("interval", "5m")).total_seconds()
+    interval = rule.spec.interval
     runs = max(1, math.ceil((last - first) / interval - 1e-9)) + 1
     return first + (runs - 1) * interval, runs
 

@@ -6,6 +6,7 @@ import re
 
 from ..content.model import RuleFile
 from ..content.queries import checked_query, parsed_query
+from ..content.spec import threshold_fields
 from ..eql_query import EqlQueryError
 from ..esql import EsqlSyntaxError
 from ..fields import covered_namespace, field_type
@@ -75,8 +76,7 @@ class KnownFields(RuleCheck):
                 else:
                     yield self.finding(rule, f"field {name!r} belongs to data the field catalogue does not describe; "
                                        "not checked", line, column, severity=Severity.WARNING)
-        threshold = rule.rule.get("threshold", {}).get("field", [])
-        grouping = [threshold] if isinstance(threshold, str) else list(threshold)
+        grouping = list(threshold_fields(rule.rule.get("threshold", {})))
         if parsed is not None and hasattr(parsed, "join_fields"):
             grouping += parsed.join_fields
         grouping += list(rule.rule.get("new_terms_fields", []))

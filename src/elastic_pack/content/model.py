@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from .locate import key_line, string_start_line
+from .spec import RuleSpec, spec_of
 
 
 def normalise_prose(text: str) -> str:
@@ -33,6 +35,11 @@ class RuleFile:
     @property
     def rule(self) -> dict[str, Any]:
         return self.data.get("rule", {})
+
+    @cached_property
+    def spec(self) -> RuleSpec:
+        """The rule typed for its Kibana type, defaults filled in (content/spec.py); SpecError if unreadable."""
+        return spec_of(self.rule)
 
     @property
     def rule_id(self) -> str | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..eql_query import EqlQuery, parse_eql
 from ..kql import parse_kql
 from ..kql.ast import Node
@@ -46,7 +48,7 @@ def parsed_query(rule: RuleFile) -> EqlQuery | KqlQuery | None:
     return _parsed(rule)[0]
 
 
-def checked_query(rule: RuleFile):
+def checked_query(rule: RuleFile) -> Any:
     """The parsed query; raises the parse error (EqlQueryError, KqlSyntaxError, ...) when there is one."""
     value, error = _parsed(rule)
     if error is not None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..kibana import KibanaClient, KibanaError
 from ..kibana.client import dumps_ndjson
@@ -50,7 +51,7 @@ class ApplyResult:
                 "exception_lists_created": self.lists_created, "exception_items_written": self.items_written}
 
 
-def _chunks(lines: list[tuple[str, str]]):
+def _chunks(lines: list[tuple[str, str]]) -> Any:
     """(rule_id, ndjson line) pairs grouped under Kibana's import limits."""
     chunk, size = [], 0
     for rule_id, line in lines:
@@ -167,7 +168,7 @@ def _replace(client: KibanaClient, action: RuleAction, list_ids: dict[str, str],
         result.failed[action.rule_id] = f"{errors[action.rule_id]} (the old rule was put back unchanged)"
 
 
-def _bulk_delete(client: KibanaClient, actions, result: ApplyResult, record: bool) -> None:
+def _bulk_delete(client: KibanaClient, actions: Any, result: ApplyResult, record: bool) -> None:
     by_object_id = {a.remote["id"]: a.rule_id for a in actions}
     ids = list(by_object_id)
     for start in range(0, len(ids), MAX_IDS_PER_BULK):

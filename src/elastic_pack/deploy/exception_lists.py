@@ -5,12 +5,14 @@ Lists and items are created or updated, never deleted: items analysts added to a
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..kibana import KibanaClient
 
 _LIST_CREATE_FIELDS = ("list_id", "name", "description", "type", "namespace_type", "os_types", "tags")
 
 
-def sync_exception_lists(client: KibanaClient, objects: list[dict], result) -> dict[str, str]:
+def sync_exception_lists(client: KibanaClient, objects: list[dict], result: Any) -> dict[str, str]:
     """Create the pack's lists and items that are missing and update items that differ; never delete.
     Returns each list's object id in the space (Kibana assigns it), for the rules' references."""
     lists = [o for o in objects if "item_id" not in o]

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from ..content.model import RuleFile
-from ..durations import parse_lookback, parse_span
 from .alerts import Alert
 from .events import Event
 from .schedule import Schedule
+
+if TYPE_CHECKING:
+    from .gates import AnyGate, Gate
 
 Predicate = Callable[[dict], bool]
 _NONE: tuple = ()
@@ -16,15 +19,12 @@ _NONE: tuple = ()
 
 class CompiledRule:
     def __init__(self, rule: RuleFile, exceptions: list[Predicate] | None = None):
-        self.rule_id = rule.rule_id or ""
-        self.name = rule.name or ""
-        self.type = rule.type or ""
-        self.interval = parse_span(rule.rule.get("interval", "5m")).total_seconds()
-        self.lookback = parse_lookback(rule.rule.get("from", "now-6m")).total_seconds()
-        self.max_signals = int(rule.rule.get("max_signals", 100))
+        spec = rule.spec
+        self.rule_id, self.name, self.type = spec.rule_id, spec.name, spec.type
+        self.interval, self.lookback, self.max_signals = spec.interval, spec.lookback, spec.max_signals
         self.exceptions = exceptions or []
-        self.schedule: Schedule | None = None
-        self.gate = None  # (field, values): events without one of the values cannot match (see gates.py)
+        self.schedule = Schedule(0.0, self.interval, self.lookback)  # set again by start()
+        self.gate: Gate | AnyGate | None = None  # (field, values): events without one of the values cannot match (see gates.py)
         self.now = 0.0  # the time of the event being fed: `now` in the query's date math
 
     def clock(self) -> float:
@@ -36,10 +36,10 @@ class CompiledRule:
     def start(self, first_time: float) -> None:
         self.schedule = Schedule(first_time, self.interval, self.lookback)
 
-    def feed(self, event: Event) -> list[Alert]:
+    def feed(self, event: Event) -> Sequence[Alert]:
         raise NotImplementedError
 
-    def finish(self, last_time: float) -> list[Alert]:
+    def finish(self, last_time: float) -> Sequence[Alert]:
         return []
 
     def state_size(self) -> int:
@@ -60,7 +60,7 @@ class WindowedRule(CompiledRule):
 
     def __init__(self, rule: RuleFile, exceptions: list[Predicate] | None = None):
         super().__init__(rule, exceptions)
-        self.next_run: float | None = None
+        self.next_run = 0.0  # set by start()
         self.fed_until: float | None = None  # the window time of the latest event fed
 
     def start(self, first_time: float) -> None:
@@ -70,7 +70,7 @@ class WindowedRule(CompiledRule):
     def _run(self, run_time: float) -> list[Alert]:
         raise NotImplementedError
 
-    def catch_up(self, until: float):
+    def catch_up(self, until: float) -> Sequence[Alert]:
         """Evaluate every run strictly before `until` (events at a run's time belong to that run).
 
         Runs whose window holds none of the events fed so far are skipped: they cannot alert, and cost
@@ -91,7 +91,7 @@ class WindowedRule(CompiledRule):
         """Whether the next run's window (and every later one's) lies past every event fed so far."""
         return self.fed_until is None or self.next_run - self.lookback > self.fed_until
 
-    def finish(self, last_time: float) -> list[Alert]:
+    def finish(self, last_time: float) -> Sequence[Alert]:
         if not self.windowed:
             return []
         alerts = []

@@ -28,7 +28,7 @@ class UnsupportedEql(ValueError):
     """An EQL construct the local engine does not run (validation passes it; Elasticsearch would run it)."""
 
 
-def _case_marks(text: str, tree=None) -> tuple[list[bool], list[bool]]:
+def _case_marks(text: str, tree: Any = None) -> tuple[list[bool], list[bool]]:
     """For InSet nodes and for string predicates/function calls, in source order: is it case-insensitive?"""
     tree = tree or lark_parser.parse(text, start="piped_query")
     insets: list[bool] = []
@@ -45,8 +45,8 @@ def _case_marks(text: str, tree=None) -> tuple[list[bool], list[bool]]:
     return insets, calls
 
 
-def _ordered(node, seen: set[int], kind) -> list:
-    out = []
+def _ordered(node: Any, seen: set[int], kind: Any) -> list:
+    out: list = []
     if id(node) in seen:
         return out
     seen.add(id(node))
@@ -79,11 +79,11 @@ def _insensitive_nodes(query: EqlQuery) -> set[int]:
     return {id(n) for n, mark in zip(insets, inset_marks) if mark} | {id(n) for n, m in zip(calls, call_marks) if m}
 
 
-def _fold(value):
+def _fold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
 
 
-def _values(value) -> list:
+def _values(value: Any) -> list:
     if value is None:
         return []
     if isinstance(value, list):
@@ -100,41 +100,41 @@ class Compiler:
     def __init__(self, query: EqlQuery):
         self.insensitive = insensitive_nodes(query)
 
-    def predicate(self, node) -> Callable[[Event], bool]:
+    def predicate(self, node: Any) -> Callable[[Event], bool]:
         expr = self.expr(node)
         return lambda event: expr(event) is True
 
-    def expr(self, node) -> Expr:
+    def expr(self, node: Any) -> Expr:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise UnsupportedEql(f"the local engine does not run EQL {type(node).__name__}: {node}")
         return method(node)
 
     # literals and fields
-    def _String(self, node):
+    def _String(self, node: Any) -> Any:
         value = node.value
         return lambda event: value
 
-    def _Number(self, node):
+    def _Number(self, node: Any) -> Any:
         value = node.value
         return lambda event: value
 
-    def _Boolean(self, node):
+    def _Boolean(self, node: Any) -> Any:
         value = node.value
         return lambda event: value
 
-    def _Null(self, node):
+    def _Null(self, node: Any) -> Any:
         return lambda event: None
 
-    def _Field(self, node):
+    def _Field(self, node: Any) -> Any:
         name = field_name(node)
         return lambda event: event.get(name)
 
     # logic, three-valued
-    def _And(self, node):
+    def _And(self, node: Any) -> Any:
         parts = [self.expr(t) for t in node.terms]
 
-        def conj(event):
+        def conj(event: Event) -> Any:
             unknown = False
             for part in parts:
                 value = part(event)
@@ -146,10 +146,10 @@ class Compiler:
 
         return conj
 
-    def _Or(self, node):
+    def _Or(self, node: Any) -> Any:
         parts = [self.expr(t) for t in node.terms]
 
-        def disj(event):
+        def disj(event: Event) -> Any:
             unknown = False
             for part in parts:
                 value = part(event)
@@ -161,33 +161,33 @@ class Compiler:
 
         return disj
 
-    def _Not(self, node):
+    def _Not(self, node: Any) -> Any:
         inner = self.expr(node.term)
 
-        def negate(event):
+        def negate(event: Event) -> Any:
             value = inner(event)
             return None if value is None else not value
 
         return negate
 
-    def _IsNull(self, node):
+    def _IsNull(self, node: Any) -> Any:
         inner = self.expr(node.expr)
         return lambda event: not _values(inner(event))
 
-    def _IsNotNull(self, node):
+    def _IsNotNull(self, node: Any) -> Any:
         inner = self.expr(node.expr)
         return lambda event: bool(_values(inner(event)))
 
-    def _Comparison(self, node):
+    def _Comparison(self, node: Any) -> Any:
         if node.comparator in ("==", "!=") and isinstance(node.left, ast.Field) and isinstance(node.right, ast.String):
             return self._string_equality(node)
         return self._comparison(node)
 
-    def _string_equality(self, node):
+    def _string_equality(self, node: Any) -> Any:
         name, text, equal = field_name(node.left), node.right.value, node.comparator == "=="
         general = self._comparison(node)
 
-        def string_equality(event):
+        def string_equality(event: Event) -> Any:
             value = event.get(name)
             if value.__class__ is str:
                 return (value == text) is equal
@@ -197,7 +197,7 @@ class Compiler:
 
         return string_equality
 
-    def _comparison(self, node):
+    def _comparison(self, node: Any) -> Any:
         left, right = self.expr(node.left), self.expr(node.right)
         op = node.comparator
         compare = {
@@ -209,7 +209,7 @@ class Compiler:
             ">=": lambda a, b: a >= b,
         }[op]
 
-        def comparison(event):
+        def comparison(event: Event) -> Any:
             lefts, rights = _values(left(event)), _values(right(event))
             if not lefts or not rights:
                 return None
@@ -222,13 +222,13 @@ class Compiler:
 
         return comparison
 
-    def _InSet(self, node):
+    def _InSet(self, node: Any) -> Any:
         target = self.expr(node.expression)
         insensitive = id(node) in self.insensitive
         if not all(isinstance(c, (ast.String, ast.Number, ast.Boolean)) for c in node.container):
             members_of = [self.expr(c) for c in node.container]
 
-            def in_dynamic_set(event):
+            def in_dynamic_set(event: Event) -> Any:
                 values = _values(target(event))
                 if not values:
                     return None
@@ -241,7 +241,7 @@ class Compiler:
         if isinstance(node.expression, ast.Field) and not insensitive:
             name = field_name(node.expression)
 
-            def in_string_set(event):
+            def in_string_set(event: Event) -> Any:
                 value = event.get(name)
                 if value.__class__ is str:
                     return value in members
@@ -250,7 +250,7 @@ class Compiler:
 
             return in_string_set
 
-        def in_set(event):
+        def in_set(event: Event) -> Any:
             values = _values(target(event))
             if not values:
                 return None
@@ -260,12 +260,12 @@ class Compiler:
 
         return in_set
 
-    def _MathOperation(self, node):
+    def _MathOperation(self, node: Any) -> Any:
         left, right = self.expr(node.left), self.expr(node.right)
         operate = functions.MATH_OPERATORS[node.operator]
         return lambda event: operate(left(event), right(event))
 
-    def _FunctionCall(self, node):
+    def _FunctionCall(self, node: Any) -> Any:
         insensitive = id(node) in self.insensitive
         name = node.name
         if name in ("wildcard", "startsWith", "endsWith", "stringContains", "match"):
@@ -274,15 +274,15 @@ class Compiler:
         if name == "cidrMatch":
             return lambda event: functions.cidr_match(*(a(event) for a in args))
         if name == "between":
-            return lambda event: functions.between(*(a(event) for a in args), insensitive=insensitive)
+            return lambda event: functions.between(*(a(event) for a in args), insensitive=insensitive)  # type: ignore[misc]
         if name == "indexOf":
-            return lambda event: functions.index_of(*(a(event) for a in args), insensitive=insensitive)
+            return lambda event: functions.index_of(*(a(event) for a in args), insensitive=insensitive)  # type: ignore[misc]
         function = functions.VALUE_FUNCTIONS.get(name)
         if function is None:
             raise UnsupportedEql(f"the EQL function {name}()")
         return lambda event: function(*(a(event) for a in args))
 
-    def _string_function(self, node, name, insensitive):
+    def _string_function(self, node: Any, name: Any, insensitive: Any) -> Any:
         source = self.expr(node.arguments[0])
         patterns = node.arguments[1:]
         if all(isinstance(p, ast.String) for p in patterns):
@@ -292,7 +292,7 @@ class Compiler:
                 raise UnsupportedEql("`like`/`regex` with a field as the pattern (Elasticsearch needs constants)")
             pattern_exprs = [self.expr(p) for p in patterns]
 
-            def call_dynamic(event):
+            def call_dynamic(event: Event) -> Any:
                 texts = [t for p in pattern_exprs for t in _values(p(event)) if isinstance(t, str)]
                 values = [v for v in _values(source(event)) if isinstance(v, str)]
                 if not values or not texts:
@@ -302,7 +302,7 @@ class Compiler:
 
             return call_dynamic
 
-        def call(event):
+        def call(event: Event) -> Any:
             values = [v for v in _values(source(event)) if isinstance(v, str)]
             if not values:
                 return None
@@ -325,7 +325,7 @@ def _string_test(name: str, texts: list[str], insensitive: bool) -> Callable[[st
 
 
 def compile_event_query(query: EqlQuery, node: ast.EventQuery, compiler: Compiler | None = None,
-                        category_field: str = "event.category"):
+                        category_field: str = "event.category") -> Any:
     """Predicate for one `any where ...` (or `<category> where ...`) clause; the category is read from
     `category_field` (the rule's event_category_override)."""
     compiler = compiler or Compiler(query)

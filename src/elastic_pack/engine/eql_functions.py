@@ -33,7 +33,7 @@ def _fold(text: str, insensitive: bool) -> str:
     return text.casefold() if insensitive else text
 
 
-def between(source, left, right, greedy=False, insensitive=False):
+def between(source: Any, left: Any, right: Any, greedy: Any = False, insensitive: Any = False) -> Any:
     source, left, right = to_string(source), to_string(left), to_string(right)
     if source is None or left is None or right is None:
         return None
@@ -49,7 +49,7 @@ def between(source, left, right, greedy=False, insensitive=False):
     return source[start:end]
 
 
-def cidr_match(ip, *blocks) -> bool | None:
+def cidr_match(ip: Any, *blocks: Any) -> bool | None:
     values = [v for v in (ip if isinstance(ip, list) else [ip]) if v is not None]
     if not values:
         return None
@@ -71,14 +71,14 @@ def cidr_match(ip, *blocks) -> bool | None:
     return False
 
 
-def concat(*values):
-    texts = [to_string(v) for v in values]
+def concat(*values: Any) -> Any:
+    texts: list[Any] = [to_string(v) for v in values]
     if any(t is None for t in texts):
         return None
     return "".join(texts)
 
 
-def index_of(source, substring, start=None, insensitive=False):
+def index_of(source: Any, substring: Any, start: Any = None, insensitive: Any = False) -> Any:
     source, substring = to_string(source), to_string(substring)
     if source is None or substring is None:
         return None
@@ -88,12 +88,12 @@ def index_of(source, substring, start=None, insensitive=False):
     return None if found < 0 else found
 
 
-def length(source):
+def length(source: Any) -> Any:
     source = to_string(source)
     return None if source is None else len(source)
 
 
-def number(source, base=None):
+def number(source: Any, base: Any = None) -> Any:
     text = to_string(source)
     if text is None:
         return None
@@ -111,11 +111,11 @@ def number(source, base=None):
         return None
 
 
-def string(value):
+def string(value: Any) -> Any:
     return to_string(value)
 
 
-def substring(source, start, end=None):
+def substring(source: Any, start: Any, end: Any = None) -> Any:
     source = to_string(source)
     begin, stop = first(start), first(end)
     if source is None or begin is None:
@@ -123,29 +123,29 @@ def substring(source, start, end=None):
     return source[int(begin):] if stop is None else source[int(begin):int(stop)]
 
 
-def _numbers(a, b):
+def _numbers(a: Any, b: Any) -> Any:
     a, b = first(a), first(b)
     if a is None or b is None or isinstance(a, (bool, str)) or isinstance(b, (bool, str)):
         return None
     return a, b
 
 
-def add(a, b):
+def add(a: Any, b: Any) -> Any:
     pair = _numbers(a, b)
     return None if pair is None else pair[0] + pair[1]
 
 
-def subtract(a, b):
+def subtract(a: Any, b: Any) -> Any:
     pair = _numbers(a, b)
     return None if pair is None else pair[0] - pair[1]
 
 
-def multiply(a, b):
+def multiply(a: Any, b: Any) -> Any:
     pair = _numbers(a, b)
     return None if pair is None else pair[0] * pair[1]
 
 
-def divide(a, b):
+def divide(a: Any, b: Any) -> Any:
     pair = _numbers(a, b)
     if pair is None or pair[1] == 0:
         return None
@@ -155,7 +155,7 @@ def divide(a, b):
     return x / y
 
 
-def modulo(a, b):
+def modulo(a: Any, b: Any) -> Any:
     pair = _numbers(a, b)
     if pair is None or pair[1] == 0:
         return None

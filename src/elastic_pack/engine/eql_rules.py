@@ -8,6 +8,8 @@ events). `| head N` and `| tail N` keep the first or last N results of each sche
 from __future__ import annotations
 
 from dataclasses import replace
+from collections.abc import Sequence
+from typing import Any
 
 from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast
@@ -15,6 +17,7 @@ from eql.pipes import HeadPipe, TailPipe
 
 from ..content.model import RuleFile
 from ..eql_query import EqlQuery, field_name
+from .alerts import Alert
 from .base import CompiledRule, Predicate
 from .eql_compile import Compiler, UnsupportedEql, compile_event_query
 from .events import Event, parse_time
@@ -70,7 +73,7 @@ class _LimitedRule(CompiledRule):
 class EqlSequenceRule(_LimitedRule):
     """A sequence alerts once, in the first scheduled run whose window holds all of its events."""
 
-    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions=None):
+    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None) -> None:
         super().__init__(rule, exceptions)
         self._setup_limit(query)
         category = rule.rule.get("event_category_override") or "event.category"
@@ -78,13 +81,14 @@ class EqlSequenceRule(_LimitedRule):
         self.gate = sequence_gate(query, compiler.insensitive) if category == "event.category" else None
         compiled: dict[int, Predicate] = {}
 
-        def stage_of(sub, missing: bool = False) -> Stage:
+        def stage_of(sub: Any, missing: bool = False) -> Stage:
             if id(sub.query) not in compiled:
                 predicate = compile_event_query(query, sub.query, compiler, category)
                 compiled[id(sub.query)] = predicate if missing else self._with_exceptions(predicate)
             return Stage(compiled[id(sub.query)], [field_name(f) for f in sub.join_values], missing)
 
         sequence = query.sequence
+        assert sequence is not None
         stages = [stage_of(sub, bool(sub.data.get("is_negated"))) for sub in sequence.queries]
         until = stage_of(sequence.close, True) if sequence.close is not None else None
         maxspan = query.maxspan.total_seconds() if query.maxspan else None
@@ -93,7 +97,7 @@ class EqlSequenceRule(_LimitedRule):
         self.matcher = SequenceMatcher(stages, maxspan, nullable, until, self._time_of(rule))
 
     @staticmethod
-    def _time_of(rule: RuleFile):
+    def _time_of(rule: RuleFile) -> Any:
         name = rule.rule.get("timestamp_field")
         if not name or name == "@timestamp":
             return None
@@ -112,7 +116,7 @@ class EqlSequenceRule(_LimitedRule):
             return predicate
         return lambda fields: predicate(fields) and not self.excepted(fields)
 
-    def _alerts(self, sequences) -> list:
+    def _alerts(self, sequences: Any) -> list:
         alerts = []
         for events in sequences:
             first_window = min(e.window_time for e in events)
@@ -125,21 +129,21 @@ class EqlSequenceRule(_LimitedRule):
             alerts.append((first_window, last_window, alert))
         return alerts
 
-    def feed(self, event):
+    def feed(self, event: Event) -> Sequence[Alert]:
         found = self.matcher.feed(event)
         return self._emit(self._alerts(found)) if found else []
 
-    def finish(self, last_time: float):
+    def finish(self, last_time: float) -> Sequence[Alert]:
         return self._emit(self._alerts(self.matcher.finish())) + self._limited()
 
-    def state_size(self):
+    def state_size(self) -> int:
         return self.matcher.state_size()
 
 
 class EqlEventRule(_LimitedRule):
     """A plain `any where ...` EQL rule: one alert per matching event, in the run that covers it."""
 
-    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions=None):
+    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None) -> None:
         super().__init__(rule, exceptions)
         self._setup_limit(query)
         first = query.tree.first
@@ -148,12 +152,12 @@ class EqlEventRule(_LimitedRule):
         category = rule.rule.get("event_category_override") or "event.category"
         self.predicate = compile_event_query(query, first, category_field=category)
 
-    def feed(self, event):
+    def feed(self, event: Event) -> Sequence[Alert]:
         if self.predicate(event.fields) and not self.excepted(event.fields):
             run_time = self.schedule.first_run_at_or_after(event.window_time)
             alert = self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))
             return self._emit([(event.window_time, event.window_time, alert)])
         return []
 
-    def finish(self, last_time: float):
+    def finish(self, last_time: float) -> Sequence[Alert]:
         return self._limited()

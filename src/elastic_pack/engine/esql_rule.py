@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Sequence
+from typing import Any
 
 from ..content.model import RuleFile
 from ..durations import parse_span
 from .alerts import Alert
-from .base import WindowedRule
+from .base import Predicate, WindowedRule
 from .gates import esql_gate
 
 
@@ -15,7 +17,7 @@ class EsqlRule(WindowedRule):
     """An ES|QL rule. Aggregating queries run STATS over each run's window and alert per result row;
     `alert_suppression` (group_by, duration) keeps a group from alerting again within the duration."""
 
-    def __init__(self, rule: RuleFile, query, exceptions=None):
+    def __init__(self, rule: RuleFile, query: Any, exceptions: list[Predicate] | None = None) -> None:
         super().__init__(rule, exceptions)
         from ..esql.evaluate import CompiledEsql
 
@@ -36,7 +38,7 @@ class EsqlRule(WindowedRule):
             self.spans: dict[tuple, deque] = {}  # key -> timestamps of its rows in the window
             self.passing: dict[tuple, dict] = {}  # group -> its result row, for groups that pass WHERE
 
-    def feed(self, event):
+    def feed(self, event: Any) -> Sequence[Alert]:
         alerts = self.catch_up(event.window_time)
         if self.exceptions and self.excepted(event.fields):
             return alerts
@@ -61,8 +63,10 @@ class EsqlRule(WindowedRule):
             stamps.popleft()
             if not stamps:
                 del self.spans[key]
-        by_names = [name for name, _ in self.esql.stats.by]
-        aggregate_names = [name for name, _, _ in self.esql.stats.aggregates]
+        stats = self.esql.stats
+        assert stats is not None  # windowed rules aggregate
+        by_names = [name for name, _ in stats.by]
+        aggregate_names = [name for name, _, _ in stats.aggregates]
         for group_key in self.window.take_dirty():  # only groups whose rows changed can change their result
             row = self.window.row(group_key, by_names, aggregate_names)
             row = self.esql.after_row(row) if row is not None else None
@@ -80,11 +84,11 @@ class EsqlRule(WindowedRule):
                 if self.suppressed_until.get(suppress_key, float("-inf")) > run_time:
                     continue
                 self.suppressed_until[suppress_key] = run_time + self.suppress_for
-            stamps = self.spans.get(key)
-            first, last, count = (min(stamps), max(stamps), len(stamps)) if stamps else (run_time, run_time, 0)
+            times = self.spans.get(key)
+            first, last, count = (min(times), max(times), len(times)) if times else (run_time, run_time, 0)
             alerts.append(self.alert(group, count, first, last, run_time))
         return alerts
 
 
-    def state_size(self):
+    def state_size(self) -> int:
         return len(self.rows)

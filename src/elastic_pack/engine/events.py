@@ -43,7 +43,7 @@ class Event:
         """One field's value (None when absent), flattening the document only when it must."""
         if self._fields is not None:
             return self._fields.get(name)
-        value = lookup(self._document, name)
+        value = lookup(self._document or {}, name)
         if value is AMBIGUOUS:
             return self.fields.get(name)
         return None if value is MISSING else value
@@ -122,7 +122,7 @@ def event_from_document(document: dict, source: str = "") -> Event:
     return event
 
 
-def _open(path: Path):
+def _open(path: Path) -> Any:
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
     return path.open("rb")

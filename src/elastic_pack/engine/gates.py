@@ -5,6 +5,8 @@ cost one dictionary lookup per rule instead of a query evaluation."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast as eql_ast
 
@@ -21,7 +23,7 @@ class AnyGate(tuple):
     """Gates on different fields, one of which an event must pass (`a:x or b:y`)."""
 
 
-def _alternatives(gate) -> tuple[Gate, ...]:
+def _alternatives(gate: Any) -> tuple[Gate, ...]:
     return tuple(gate) if isinstance(gate, AnyGate) else (gate,)
 
 
@@ -47,7 +49,7 @@ def _union(gates: list) -> Gate | AnyGate | None:
     return AnyGate(per_field.items())
 
 
-def passes(gate: AnyGate, event) -> bool:
+def passes(gate: AnyGate, event: Any) -> bool:
     """Whether the event holds one of the values on one of the fields (lists and objects: let through)."""
     for field, values in gate:
         value = event.get(field)
@@ -62,7 +64,7 @@ def passes(gate: AnyGate, event) -> bool:
 
 
 # KQL: exact matches on keyword fields only (text, ip, numbers do not compare as the raw string)
-def kql_gate(node) -> Gate | None:
+def kql_gate(node: Any) -> Gate | None:
     if isinstance(node, kql.And):
         return _pick([g for g in map(kql_gate, node.items) if g])
     if isinstance(node, kql.Or):
@@ -74,7 +76,7 @@ def kql_gate(node) -> Gate | None:
 
 
 # EQL (case-insensitive sets are left ungated)
-def eql_gate(node, insensitive: set[int]) -> Gate | None:
+def eql_gate(node: Any, insensitive: set[int]) -> Gate | None:
     if isinstance(node, eql_ast.And):
         return _pick([g for g in (eql_gate(t, insensitive) for t in node.terms) if g])
     if isinstance(node, eql_ast.Or):
@@ -89,12 +91,14 @@ def eql_gate(node, insensitive: set[int]) -> Gate | None:
 
 
 def sequence_gate(query: EqlQuery, insensitive: set[int]) -> Gate | None:
-    stages = [sub.query.query for sub in query.sequence.queries]
+    sequence = query.sequence
+    assert sequence is not None, "a sequence gate of a query without sequence"
+    stages = [sub.query.query for sub in sequence.queries]
     return _union([eql_gate(s, insensitive) for s in stages])
 
 
 # ES|QL: the WHERE commands before the first EVAL or STATS
-def esql_expr_gate(node) -> Gate | None:
+def esql_expr_gate(node: Any) -> Gate | None:
     if isinstance(node, esql.BinOp) and node.op == "and":
         return _pick([g for g in (esql_expr_gate(node.left), esql_expr_gate(node.right)) if g])
     if isinstance(node, esql.BinOp) and node.op == "or":
@@ -108,7 +112,7 @@ def esql_expr_gate(node) -> Gate | None:
     return None
 
 
-def esql_gate(query) -> Gate | None:
+def esql_gate(query: Any) -> Gate | None:
     gates = []
     for command in query.commands:
         if not isinstance(command, esql.Where):

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from ..content.model import RuleFile
 from ..content.queries import KqlQuery
-from ..durations import parse_lookback
+from ..content.spec import NewTermsSpec, ThresholdSpec
 from ..kql import compile_kql
 from .alerts import Alert
-from .base import _NONE, CompiledRule, WindowedRule
+from .base import _NONE, CompiledRule, Predicate, WindowedRule
+from .events import Event
 from .gates import kql_gate
 from .sequence import candidate_keys
 from .threshold import ThresholdCounter
 
 
 class ThresholdRule(WindowedRule):
-    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None) -> None:
         super().__init__(rule, exceptions)
         self.filter = compile_kql(query.tree, now=self.clock)
         self.gate = kql_gate(query.tree)
-        threshold = rule.rule["threshold"]
-        fields = threshold["field"]
-        self.group_fields = [fields] if isinstance(fields, str) else list(fields)
-        self.counter = ThresholdCounter(self.group_fields, int(threshold["value"]), self.lookback, self.max_signals)
+        spec = rule.spec
+        assert isinstance(spec, ThresholdSpec)
+        self.group_fields = list(spec.threshold_fields)
+        self.counter = ThresholdCounter(self.group_fields, spec.threshold_value, self.lookback, self.max_signals)
         self.on_match = None  # optional observer (key, event), e.g. the backtest's hourly counts
 
     def _run(self, run_time: float) -> list[Alert]:
@@ -30,7 +33,7 @@ class ThresholdRule(WindowedRule):
             for key, count, first, last in self.counter.run(run_time)
         ]
 
-    def feed(self, event):
+    def feed(self, event: Event) -> Sequence[Alert]:
         self.now = event.window_time
         alerts = self.catch_up(event.window_time)
         fields = event.fields
@@ -42,19 +45,19 @@ class ThresholdRule(WindowedRule):
         return alerts
 
 
-    def state_size(self):
+    def state_size(self) -> int:
         return self.counter.state_size()
 
 
 class QueryRule(CompiledRule):
     """A custom query rule: one alert per matching event (overlapping runs see it once, as Kibana dedupes)."""
 
-    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None) -> None:
         super().__init__(rule, exceptions)
         self.filter = compile_kql(query.tree, now=self.clock)
         self.gate = kql_gate(query.tree)
 
-    def feed(self, event):
+    def feed(self, event: Event) -> Sequence[Alert]:
         self.now = event.window_time
         fields = event.fields
         if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
@@ -71,27 +74,29 @@ class NewTermsRule(CompiledRule):
     settable); otherwise every value in the first days would be "new".
     """
 
-    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions=None):
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None) -> None:
         super().__init__(rule, exceptions)
         self.filter = compile_kql(query.tree, now=self.clock)
         self.gate = kql_gate(query.tree)
-        self.fields = list(rule.rule["new_terms_fields"])
-        self.history = parse_lookback(rule.rule.get("history_window_start", "now-7d")).total_seconds()
+        spec = rule.spec
+        assert isinstance(spec, NewTermsSpec)
+        self.fields = list(spec.new_terms_fields)
+        self.history = spec.history_window
         self.warm_up = self.history  # how long the stream is history only; shorter: earlier, noisier alerts
         self.last_seen: dict[tuple, float] = {}
         self._fed = 0
 
-    def feed(self, event):
+    def feed(self, event: Event) -> Sequence[Alert]:
         self.now = event.window_time
         fields = event.fields
         if not self.filter(fields) or (self.exceptions and self.excepted(fields)):
             return _NONE
-        alerts = []
+        alerts: list[Alert] = []
         for values in candidate_keys(fields, self.fields, frozenset()):  # each value of an array is a term
             alerts += self._term(values, event)
         return alerts
 
-    def _term(self, values: tuple, event) -> list:
+    def _term(self, values: tuple, event: Event) -> Sequence[Alert]:
         previous = self.last_seen.get(values)
         self.last_seen[values] = event.window_time
         self._fed += 1
@@ -106,5 +111,5 @@ class NewTermsRule(CompiledRule):
         return [self.alert(dict(zip(self.fields, values)), 1, event.timestamp, event.timestamp, run_time,
                            (event,))]
 
-    def state_size(self):
+    def state_size(self) -> int:
         return len(self.last_seen)

@@ -18,7 +18,7 @@ def run_rules(rules: list[CompiledRule], events: Iterable[Event]) -> list[Alert]
     alerts: list[Alert] = []
     last_time: float | None = None
     ungated = [rule for rule in rules if rule.gate is None]
-    any_gated = [rule for rule in rules if isinstance(rule.gate, AnyGate)]
+    any_gated = [(rule, rule.gate) for rule in rules if isinstance(rule.gate, AnyGate)]
     # gate field -> value -> the rules that value lets through: one lookup per field, not per rule
     routes: dict[str, dict[object, list]] = {}
     for rule in rules:
@@ -39,8 +39,8 @@ def run_rules(rules: list[CompiledRule], events: Iterable[Event]) -> list[Alert]
             found = rule.feed(event)
             if found:
                 alerts.extend(found)
-        for rule in any_gated:
-            if passes(rule.gate, event):
+        for rule, gate in any_gated:
+            if passes(gate, event):
                 found = rule.feed(event)
                 if found:
                     alerts.extend(found)

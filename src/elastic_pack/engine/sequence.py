@@ -17,7 +17,7 @@ sequences are held back until that time has passed, or the input ends).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
 
@@ -115,7 +115,7 @@ class SequenceMatcher:
                 if not seen[key]:
                     del seen[key]
 
-    def feed(self, event: Event) -> list[tuple[Event, ...]]:
+    def feed(self, event: Event) -> Sequence[tuple[Event, ...]]:
         """Process one event (in time order); return the sequences it completes (or that it releases)."""
         self._seen += 1
         now = self.time_of(event)

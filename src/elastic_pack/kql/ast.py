@@ -7,6 +7,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 
 class Node:
@@ -136,7 +137,7 @@ class Not(Node):
         return self.item.fields()
 
 
-def walk(node: Node):
+def walk(node: Node) -> Any:
     """Every node of a tree, parents first."""
     yield node
     if isinstance(node, (And, Or)):

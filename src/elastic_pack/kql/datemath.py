@@ -11,6 +11,7 @@ import calendar
 import math
 import re
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 _ISO = re.compile(
     r"(?P<y>[+-]?\d{4,9})(?:-(?P<mo>\d{2})(?:-(?P<d>\d{2})(?:[T ](?P<h>\d{2})(?::(?P<mi>\d{2})"
@@ -132,7 +133,7 @@ def resolve(text: str, now_ms: float, round_up: bool = False) -> float:
     return _ms(moment)
 
 
-def value_ms(value) -> float | None:
+def value_ms(value: Any) -> float | None:
     """A document's date value (ISO string, epoch millis number or digit string) -> epoch ms, or None."""
     if isinstance(value, bool) or value is None:
         return None

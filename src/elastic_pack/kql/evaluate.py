@@ -171,7 +171,7 @@ class _Compiler:
         test_for = self._tests(field, value, lenient=True)
         return lambda event: _any(test_for(field, event), _values(event, field))
 
-    def _moves(self, kind: str, value) -> bool:
+    def _moves(self, kind: str, value: Any) -> bool:
         """Whether the test depends on the time (date math relative to `now`)."""
         return kind in typed.DATE_TYPES and value.text.strip().startswith("now")
 
@@ -180,7 +180,7 @@ class _Compiler:
             return typed.wildcard_test(kind, value.parts, field)
         return typed.equality_test(kind, value.text, value.quoted, field, self.now() * 1000.0)
 
-    def _tests(self, field: str, value, lenient: bool):
+    def _tests(self, field: str, value: Any, lenient: bool) -> Any:
         """Per-value tests for fields typed from the document (lenient: a type that rejects the value
         does not match, as multi_match and unmapped fields behave)."""
         cache: dict[str, typed.Test] = {}
@@ -188,7 +188,7 @@ class _Compiler:
         def none(v: Any) -> bool:
             return False
 
-        def test_for(name: str, event: Event):
+        def test_for(name: str, event: Event) -> Any:
             def test(v: Any) -> bool:
                 kind = self.types(name) or typed.infer_type(v)
                 key = f"{name}\x00{kind}"

@@ -12,6 +12,8 @@ What follows from that grammar and is easy to get wrong:
 
 from __future__ import annotations
 
+from typing import Any, NoReturn
+
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
 
 _SPECIAL = set('\\():<>"*{}')
@@ -42,7 +44,7 @@ class _Parser:
         self.expected: set[str] = set()
 
     # --- error bookkeeping: report the furthest point any alternative reached
-    def fail(self, pos: int, what: str):
+    def fail(self, pos: int, what: str) -> NoReturn:
         if pos > self.furthest:
             self.furthest, self.expected = pos, {what}
         elif pos == self.furthest:
@@ -94,7 +96,7 @@ class _Parser:
             self.fail(pos, "end of query")
         return node
 
-    def chain(self, pos: int, item, word: str, build):
+    def chain(self, pos: int, item: Any, word: str, build: Any) -> Any:
         """item (word item)*, as the grammar's `head:X tail:(Or X)+ / X`: a keyword not followed by a
         valid item is left for the caller (PEG backtracking)."""
         node, pos = item(pos)
@@ -191,22 +193,22 @@ class _Parser:
         return FreeText(value), pos
 
     # value lists return a builder that applies them to the field, as Kibana's grammar does
-    def list_of_values(self, pos: int):
+    def list_of_values(self, pos: int) -> Any:
         if pos < self.n and self.q[pos] == "(":
             build, end = self.or_list(self.spaces(pos + 1))
             return build, self.char(self.spaces(end), ")")
         value, pos = self.value(pos)
         return (lambda field, glob: _is(field, glob, value)), pos
 
-    def or_list(self, pos: int):
+    def or_list(self, pos: int) -> Any:
         return self.chain(pos, self.and_list, "or",
                           lambda builders: lambda field, glob: Or(tuple(b(field, glob) for b in builders)))
 
-    def and_list(self, pos: int):
+    def and_list(self, pos: int) -> Any:
         return self.chain(pos, self.not_list, "and",
                           lambda builders: lambda field, glob: And(tuple(b(field, glob) for b in builders)))
 
-    def not_list(self, pos: int):
+    def not_list(self, pos: int) -> Any:
         after = self.keyword(pos, "not", False)
         if after is not None:
             try:

@@ -69,7 +69,7 @@ def as_number(value: Any, integer: bool) -> float | None:
     return float(math.trunc(number)) if integer else number
 
 
-def as_ip(value: Any):
+def as_ip(value: Any) -> Any:
     if not isinstance(value, str):
         return None
     try:
@@ -79,7 +79,7 @@ def as_ip(value: Any):
     return _v6(address)
 
 
-def _v6(address):
+def _v6(address: Any) -> Any:
     # Elasticsearch stores IPv4 as IPv4-mapped IPv6: 1.2.3.4 and ::ffff:1.2.3.4 are one address
     if address.version == 4:
         return ipaddress.IPv6Address(b"\x00" * 10 + b"\xff\xff" + address.packed)
@@ -132,7 +132,7 @@ def _text_test(text: str, phrase: bool) -> Test:
         return lambda v: isinstance(v, str) and not wanted_set.isdisjoint(tokens(v))
     size = len(wanted)
 
-    def phrase_test(v) -> bool:
+    def phrase_test(v: Any) -> bool:
         if not isinstance(v, str):
             return False
         have = tokens(v)
