@@ -127,7 +127,8 @@ def main() -> None:
         tmp = tempfile.TemporaryDirectory()
         root = Path(tmp.name)
     root.mkdir(parents=True, exist_ok=True)
-    if not find_files([root]):
+    generated = not find_files([root])
+    if generated:
         print(f"generating {args.days} days of CloudTrail in {root} ...", flush=True)
         # in a child process, so the peak RSS below is the backtest's own
         child = multiprocessing.Process(target=_generate, args=(args.days, args.noise, args.background, str(root)))
@@ -156,8 +157,10 @@ def main() -> None:
     assert single[1].to_json()["alerts"] == parallel[1].to_json()["alerts"], "parallel and serial differ"
     print(f"ratio (whole-pack backtest / DuckDB one rule): {parallel[2] / duck[2]:.2f}x  (goal <= 1x)")
     print(f"ratio (whole-pack backtest / orjson decode floor): {parallel[2] / rows[1][2]:.2f}x")
-    print(f"peak RSS: {rss:.0f} MB in this process ({rss_before:.0f} MB before the backtests, DuckDB included), "
-          f"{workers_rss:.0f} MB per decoding worker at most")
+    workers = ("n/a this run (the generator was a child too; run again with --data to see it)" if generated
+               else f"{workers_rss:.0f} MB")
+    print(f"peak RSS: {rss:.0f} MB in this process ({rss_before:.0f} MB before the backtests, DuckDB included); "
+          f"decoding workers at most: {workers}")
     if tmp is not None:
         tmp.cleanup()
 
