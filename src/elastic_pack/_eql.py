@@ -44,15 +44,15 @@ def _import_eql() -> None:
     original = lark.Lark
 
     class CachedLark(original):  # type: ignore[misc, valid-type]
-        def __init__(self, grammar, **options):
+        def __init__(self, grammar: object, **options: object) -> None:
             options.setdefault("cache", cache)
             super().__init__(grammar, **options)
 
-    lark.Lark = CachedLark
+    lark.Lark = CachedLark  # type: ignore[misc]
     try:
         import eql.parser  # noqa: F401
     finally:
-        lark.Lark = original
+        lark.Lark = original  # type: ignore[misc]
 
 
 _import_eql()

@@ -120,7 +120,8 @@ def _canonical_function_names(text: str):
         if canonical is None:
             raise EqlQueryError(f"Unknown function {name}: Elasticsearch's EQL has "
                                 f"{', '.join(sorted(ES_FUNCTIONS.values()))}", token.line, token.column)
-        edits.append((token.start_pos, token.start_pos + len(name), canonical))
+        start = token.start_pos or 0
+        edits.append((start, start + len(name), canonical))
         if canonical == "cidrMatch":
             for literal in node.scan_values(lambda t: isinstance(t, Token) and t.type.endswith("STRING")):
                 block = _single_address_block(str(literal)[1:-1])

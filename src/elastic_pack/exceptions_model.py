@@ -33,7 +33,7 @@ class ExceptionEntry:
         return self.type != "exists" and not self.value
 
     def to_kibana(self) -> dict:
-        entry = {"field": self.field, "operator": self.operator, "type": self.type}
+        entry: dict[str, object] = {"field": self.field, "operator": self.operator, "type": self.type}
         if self.type != "exists":
             entry["value"] = self.value
         return entry

@@ -58,7 +58,7 @@ def elasticsearch_client(url: str | None = None):
     api_key = os.environ.get("ELASTIC_API_KEY")
     if api_key:
         return Elasticsearch(url, api_key=api_key)
-    user, password = os.environ.get("ELASTIC_USERNAME"), os.environ.get("ELASTIC_PASSWORD")
+    user, password = os.environ.get("ELASTIC_USERNAME"), os.environ.get("ELASTIC_PASSWORD", "")
     return Elasticsearch(url, basic_auth=(user, password) if user else None)
 
 
@@ -68,4 +68,4 @@ def seed(es, documents: list[dict], namespace: str = "default") -> tuple[str, in
 
     actions = [{"_op_type": "create", "_index": stream_for(doc, namespace), "_source": doc} for doc in documents]
     count, _ = bulk(es, actions, refresh="wait_for")
-    return ", ".join(sorted({a["_index"] for a in actions})), count
+    return ", ".join(sorted({str(a["_index"]) for a in actions})), count

@@ -92,7 +92,7 @@ class KibanaOpenApi:
 
     def rule_create_errors(self, payload: dict) -> list[str]:
         """Errors of a rule create/import payload against the schema of its type."""
-        component = CREATE_PROPS_BY_TYPE.get(payload.get("type"))
+        component = CREATE_PROPS_BY_TYPE.get(str(payload.get("type")))
         if component is None:
             return [f"type: {payload.get('type')!r} is not a Kibana rule type"]
         return self.component_errors(RULE_SCHEMAS, component, payload)

@@ -13,6 +13,7 @@ from ..cloudtrail import InputReport, StreamTotals, cloudtrail_events, default_j
 from ..content import load_pack
 from ..content.queries import checked_query
 from ..engine import Alert, compile_rule, run_rules
+from ..engine.gates import AnyGate
 from ..engine.rules import NewTermsRule, ThresholdRule
 from ..errors import ContentError
 from ..exceptions_model import exception_predicates
@@ -148,8 +149,8 @@ def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str
         if isinstance(rule, NewTermsRule) and warm_up is not None:
             rule.warm_up = warm_up
     gates = [r.gate for r in rules]
-    actions = (frozenset().union(*(g[1] for g in gates))
-               if gates and all(g is not None and g[0] == "event.action" for g in gates) else None)
+    simple = [g for g in gates if g is not None and not isinstance(g, AnyGate) and g[0] == "event.action"]
+    actions = frozenset().union(*(g[1] for g in simple)) if gates and len(simple) == len(gates) else None
     hourly: dict[str, dict[tuple, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for rule in rules:
         if isinstance(rule, ThresholdRule):

@@ -47,10 +47,11 @@ def test_scenarios(
     table = Table(title="Scenarios on the local engine")
     for column in ("scenario", "result", "alerts", "detail"):
         table.add_column(column)
-    names = {a.rule_id: a.rule_name for r in results for a in r.alerts}
+    rule_names = {a.rule_id: a.rule_name for r in results for a in r.alerts}
     for result in results:
         tally = Counter(a.rule_id for a in result.alerts)
-        counts = "\n".join(f"{n} × {names[rid]}" for rid, n in sorted(tally.items(), key=lambda x: names[x[0]])) or "none"
+        counts = "\n".join(f"{n} × {rule_names[rid]}"
+                           for rid, n in sorted(tally.items(), key=lambda x: rule_names[x[0]])) or "none"
         table.add_row(result.scenario.name, "[green]pass" if result.passed else "[red]FAIL", counts,
                       "; ".join(result.problems))
     out = console()

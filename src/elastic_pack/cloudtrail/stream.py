@@ -51,7 +51,7 @@ class StreamTotals:
     def add(self, batch: FileBatch) -> None:
         self.records += batch.in_range
         self.hours.update(batch.hours)
-        if batch.first is not None:
+        if batch.first is not None and batch.last is not None:
             self.first = batch.first if self.first is None else min(self.first, batch.first)
             self.last = batch.last if self.last is None else max(self.last, batch.last)
 
@@ -100,7 +100,7 @@ def _s3_records(path: Path, report: InputReport, actions: frozenset | None):
     except (msgspec.DecodeError, OSError, EOFError, zlib.error, RecursionError, UnicodeDecodeError):
         return None
     report.files += 1
-    out = []
+    out: list[tuple[dict | None, object, object]] = []
     for raw, head in zip(records, heads):
         name = head.eventName
         if actions is not None and name.__class__ is str and name not in actions and head.eventTime is not None:
@@ -185,9 +185,9 @@ def decoded(files: list[Path], args: tuple, jobs: int) -> Iterator[FileBatch]:
                 break
         while pending:
             batches = pending.popleft().result()
-            task = next(upcoming, None)
-            if task is not None:
-                pending.append(pool.submit(_decode_files, task, *args))
+            following = next(upcoming, None)
+            if following is not None:
+                pending.append(pool.submit(_decode_files, following, *args))
             yield from batches
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

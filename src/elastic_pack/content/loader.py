@@ -37,6 +37,7 @@ def detection_rules_form(data: dict) -> dict:
     new_terms = rule.get("new_terms") if isinstance(rule, dict) else None
     if not isinstance(new_terms, dict) or new_terms.get("field") != "new_terms_fields":
         return data
+    assert isinstance(rule, dict)
     converted = {k: v for k, v in rule.items() if k != "new_terms"}
     converted.setdefault("new_terms_fields", new_terms.get("value"))
     for entry in new_terms.get("history_window_start") or []:
@@ -71,7 +72,7 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
         try:
             text = path.read_bytes().decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = path.read_bytes()[:exc.start].count(b"\n") + 1
+            line: int | None = path.read_bytes()[:exc.start].count(b"\n") + 1
             findings.append(Finding("EP001", f"not UTF-8 text (byte {exc.start + 1})", path=path, line=line))
             continue
         except OSError as exc:
@@ -81,7 +82,8 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             position = _TOML_POSITION.search(str(exc))
-            line, column = (int(position.group(1)), int(position.group(2))) if position else (None, None)
+            line = int(position.group(1)) if position else None
+            column = int(position.group(2)) if position else None
             message = _TOML_POSITION.sub("", str(exc)).strip()
             findings.append(Finding("EP001", f"invalid TOML: {message}", path=path, line=line, column=column))
             continue

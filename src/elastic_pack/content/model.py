@@ -42,16 +42,16 @@ class RuleFile:
         return spec_of(self.rule)
 
     @property
-    def rule_id(self) -> str | None:
-        return self.rule.get("rule_id")
+    def rule_id(self) -> str:
+        return self.rule.get("rule_id") or ""  # "" when missing: validate reports it
 
     @property
-    def name(self) -> str | None:
-        return self.rule.get("name")
+    def name(self) -> str:
+        return self.rule.get("name") or ""
 
     @property
-    def type(self) -> str | None:
-        return self.rule.get("type")
+    def type(self) -> str:
+        return self.rule.get("type") or ""
 
     @property
     def query(self) -> str:

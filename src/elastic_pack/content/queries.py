@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..eql_query import EqlQuery, parse_eql
 from ..kql import parse_kql
 from ..kql.ast import Node
 from .model import RuleFile
+
+if TYPE_CHECKING:
+    from ..esql.parser import EsqlQuery
 
 
 class KqlQuery:
@@ -17,7 +20,7 @@ class KqlQuery:
         self.fields = tree.fields()
 
 
-def parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery:
+def parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery | EsqlQuery:
     """Parse the rule's query; raises EqlQueryError or KqlSyntaxError."""
     language = rule.rule.get("language")
     if language == "eql":

@@ -53,7 +53,8 @@ class ApplyResult:
 
 def _chunks(lines: list[tuple[str, str]]) -> Any:
     """(rule_id, ndjson line) pairs grouped under Kibana's import limits."""
-    chunk, size = [], 0
+    chunk: list[tuple[str, str]] = []
+    size = 0
     for rule_id, line in lines:
         if chunk and (len(chunk) >= MAX_RULES_PER_IMPORT or size + len(line) > MAX_IMPORT_BYTES):
             yield chunk
@@ -84,7 +85,7 @@ def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], 
     result = ApplyResult(space=plan.space)
     interrupted_before = read_journal(backup_dir, plan.space)  # rules a dead deploy deleted and did not import
     result.backup = write_backup(plan, backup_dir, prune)
-    replacing = {**interrupted_before, **{a.rule_id: as_backup(a.remote) for a in plan.of("replace")}}
+    replacing = {**interrupted_before, **{a.rule_id: as_backup(a.kibana_rule) for a in plan.of("replace")}}
     if replacing:
         write_journal(backup_dir, plan.space, result.backup, replacing)
     try:
@@ -96,10 +97,10 @@ def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], 
     lines = []
     for action in plan.of("create"):
         before = interrupted_before.get(action.rule_id)
-        body = merged_for_update(action.desired, before) if before else {**action.desired, "enabled": enable_new}
+        body = merged_for_update(action.pack_rule, before) if before else {**action.pack_rule, "enabled": enable_new}
         lines.append((action.rule_id, dumps_ndjson([_linked(body, list_ids)])))
     for action in plan.of("update"):
-        lines.append((action.rule_id, dumps_ndjson([_linked(merged_for_update(action.desired, action.remote),
+        lines.append((action.rule_id, dumps_ndjson([_linked(merged_for_update(action.pack_rule, action.kibana_rule),
                                                             list_ids)])))
     created = {a.rule_id for a in plan.of("create")}
     chunks = list(_chunks(lines))
@@ -149,7 +150,7 @@ def _replace(client: KibanaClient, action: RuleAction, list_ids: dict[str, str],
     _bulk_delete(client, [action], result, record=False)
     if action.rule_id in result.failed:
         return  # not deleted: the old rule is intact
-    body = _linked(merged_for_update(action.desired, action.remote), list_ids)
+    body = _linked(merged_for_update(action.pack_rule, action.kibana_rule), list_ids)
     try:
         errors = _import_errors(client.import_rules(dumps_ndjson([body]), overwrite=True))
     except KibanaError as exc:
@@ -158,7 +159,7 @@ def _replace(client: KibanaClient, action: RuleAction, list_ids: dict[str, str],
         result.replaced.append(action.rule_id)
         return
     try:
-        back = _import_errors(client.import_rules(dumps_ndjson([as_backup(action.remote)]), overwrite=True))
+        back = _import_errors(client.import_rules(dumps_ndjson([as_backup(action.kibana_rule)]), overwrite=True))
     except KibanaError as exc:
         back = {action.rule_id: str(exc)}
     if action.rule_id in back:

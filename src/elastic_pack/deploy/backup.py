@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ..kibana import KibanaClient
 from ..kibana.client import dumps_ndjson
@@ -31,7 +32,7 @@ def write_backup(plan: Plan, folder: Path, prune: bool) -> Path | None:
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"backup-{plan.space}-{stamp}.ndjson"
-    path.write_text(dumps_ndjson([as_backup(a.remote) for a in touched]), encoding="utf-8")
+    path.write_text(dumps_ndjson([as_backup(a.kibana_rule) for a in touched]), encoding="utf-8")
     meta = {"space": plan.space, "written_at": stamp, "rules": [a.rule_id for a in touched], "created": created}
     meta_path(path).write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     return path
@@ -98,7 +99,7 @@ def restore_backup(client: KibanaClient, path: Path, remove_created: bool = True
             except ValueError as exc:
                 raise ValueError(f"{path}:{number}: not a rule: {exc}") from None
             rules.append(rule)
-    result = {"success": True, "success_count": 0, "rules_count": 0, "errors": [], "removed": []}
+    result: dict[str, Any] = {"success": True, "success_count": 0, "rules_count": 0, "errors": [], "removed": []}
     # a rule whose type changed since cannot be imported over (Kibana keeps a rule's type): delete it first
     current = {r["rule_id"]: r for r in find_by_rule_id(client, [r["rule_id"] for r in rules])}
     retyped = [current[r["rule_id"]]["id"] for r in rules
@@ -116,7 +117,7 @@ def restore_backup(client: KibanaClient, path: Path, remove_created: bool = True
             result["removed"] = [r["rule_id"] for r in found if r["id"] not in failed]
             if failed:
                 result["success"] = False
-                result["errors"] = list(result.get("errors", [])) + [
+                result["errors"] = list(result.get("errors") or []) + [
                     {"rule_id": r["rule_id"], "error": {"message": "could not delete the rule deploy created"}}
                     for r in found if r["id"] in failed]
     return result

@@ -22,6 +22,20 @@ class RuleAction:
     changes: list[tuple[str, object, object]] = field(default_factory=list)
 
     @property
+    def kibana_rule(self) -> dict:
+        """The rule as the space holds it (update, replace, unchanged, orphan actions)."""
+        if self.remote is None:
+            raise ValueError(f"{self.kind} {self.rule_id}: the space holds no such rule")
+        return self.remote
+
+    @property
+    def pack_rule(self) -> dict:
+        """The rule as the pack builds it (create, update, replace, unchanged actions)."""
+        if self.desired is None:
+            raise ValueError(f"{self.kind} {self.rule_id}: the pack holds no such rule")
+        return self.desired
+
+    @property
     def downgrade(self) -> bool:
         """The pack's version of the rule is older than the space's: someone would go back in time."""
         if self.desired is None or self.remote is None or self.kind == "unchanged":
@@ -30,10 +44,10 @@ class RuleAction:
         return isinstance(have, int) and isinstance(want, int) and want < have
 
     def to_json(self) -> dict:
-        out = {"action": self.kind, "rule_id": self.rule_id, "name": self.name,
+        out: dict[str, object] = {"action": self.kind, "rule_id": self.rule_id, "name": self.name,
                "changes": [{"field": f, "kibana": before, "pack": after} for f, before, after in self.changes]}
         if self.downgrade:
-            out["downgrade"] = {"kibana": self.remote.get("version"), "pack": self.desired.get("version")}
+            out["downgrade"] = {"kibana": self.kibana_rule.get("version"), "pack": self.pack_rule.get("version")}
         return out
 
 

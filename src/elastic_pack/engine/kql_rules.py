@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..content.model import RuleFile
 from ..content.queries import KqlQuery
@@ -25,7 +25,7 @@ class ThresholdRule(WindowedRule):
         assert isinstance(spec, ThresholdSpec)
         self.group_fields = list(spec.threshold_fields)
         self.counter = ThresholdCounter(self.group_fields, spec.threshold_value, self.lookback, self.max_signals)
-        self.on_match = None  # optional observer (key, event), e.g. the backtest's hourly counts
+        self.on_match: Callable[[tuple, Event], object] | None = None  # optional observer (key, event), e.g. the backtest's hourly counts
 
     def _run(self, run_time: float) -> list[Alert]:
         return [

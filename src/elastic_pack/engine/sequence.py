@@ -206,7 +206,7 @@ class SequenceMatcher:
 
 
 def run_sequences(matcher: SequenceMatcher, events: Iterable[Event]) -> list[tuple[Event, ...]]:
-    found = []
+    found: list[tuple[Event, ...]] = []
     for event in events:
         found.extend(matcher.feed(event))
     return found + matcher.finish()

@@ -132,8 +132,8 @@ def _call(node: Call):
     if name == "COALESCE":
         return lambda row: next((v for a in args if (v := a(row)) is not None), None)
     if name in ("TO_LOWER", "TO_UPPER", "LENGTH"):
-        method = {"TO_LOWER": str.lower, "TO_UPPER": str.upper, "LENGTH": len}[name]
-        return lambda row: None if (v := args[0](row)) is None else method(str(v))
+        convert: Callable[[str], object] = {"TO_LOWER": str.lower, "TO_UPPER": str.upper, "LENGTH": len}[name]
+        return lambda row: None if (v := args[0](row)) is None else convert(str(v))
     if name == "CONCAT":
         def concat(row):
             parts = [a(row) for a in args]
@@ -141,8 +141,8 @@ def _call(node: Call):
 
         return concat
     if name in ("STARTS_WITH", "ENDS_WITH"):
-        method = str.startswith if name == "STARTS_WITH" else str.endswith
-        return lambda row: None if (s := args[0](row)) is None or (p := args[1](row)) is None else method(str(s), p)
+        test: Callable[[str, str], bool] = str.startswith if name == "STARTS_WITH" else str.endswith
+        return lambda row: None if (s := args[0](row)) is None or (p := args[1](row)) is None else test(str(s), str(p))
     if name == "CASE":
         def case(row):
             for index in range(0, len(args) - 1, 2):
@@ -228,9 +228,11 @@ class CompiledEsql:
             for column, value in zip(bucket, values):
                 column.append(value)
         rows = []
+        stats = self.stats
+        assert stats is not None
         for key, columns in groups.items():
-            row = {name: value for (name, _), value in zip(self.stats.by, key)}
-            for (name, func, arg), column in zip(self.stats.aggregates, columns):
+            row = {name: value for (name, _), value in zip(stats.by, key)}
+            for (name, func, arg), column in zip(stats.aggregates, columns):
                 present = [v for v in column if v is not None]
                 row[name] = _AGGREGATES[func](column if arg is None else present)
             rows.append(row)

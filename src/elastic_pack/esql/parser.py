@@ -134,6 +134,7 @@ def _tokens(text: str) -> list[Tok]:
         kind = match.lastgroup
         if kind != "ws":
             value = match.group()
+            assert kind is not None  # every alternative of the pattern is named
             if kind == "ident" and value.lower() in KEYWORDS:
                 kind = value.lower()
             out.append(Tok(kind, value, pos))

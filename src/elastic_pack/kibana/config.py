@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 from urllib.parse import urlsplit, urlunsplit
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -30,7 +32,7 @@ class KibanaConfig:
     @classmethod
     def from_env(cls, url: str | None = None, space: str | None = None, api_key: str | None = None,
                  username: str | None = None, password: str | None = None, ca_cert: str | None = None,
-                 insecure: bool = False, env: dict | None = None, **kwargs) -> "KibanaConfig":
+                 insecure: bool = False, env: Mapping[str, str] | None = None, **kwargs: Any) -> "KibanaConfig":
         env = os.environ if env is None else env
         resolved = url or env.get("KIBANA_URL")
         if not resolved:

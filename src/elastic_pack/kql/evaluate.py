@@ -97,7 +97,7 @@ class _Compiler:
         others = []
         for item in node.items:
             field = self._keyword_literal(item)
-            if field is None:
+            if field is None or not isinstance(item, Match):
                 others.append(item)
             else:
                 sets.setdefault(field, set()).add(item.value.text)

@@ -227,7 +227,7 @@ class _Parser:
         return self.unquoted(pos)
 
     def quoted(self, pos: int) -> tuple[Literal, int]:
-        q, chars = self.q, []
+        q, chars = self.q, list[str]()
         i = pos + 1
         while True:
             if i >= self.n:
@@ -259,7 +259,7 @@ class _Parser:
         return None
 
     def unquoted(self, pos: int) -> tuple[Literal | Wildcard, int]:
-        q, chars = self.q, []
+        q, chars = self.q, list[object]()
         i = pos
         while i < self.n:
             ch = q[i]
@@ -307,7 +307,8 @@ def _build_unquoted(chars: list) -> Literal | Wildcard:
     chars = _js_trim(chars)
     if _WILD not in chars:
         return Literal("".join(chars))
-    parts, current = [], []
+    parts: list = []
+    current: list = []
     for ch in chars:
         if ch is _WILD:
             parts.append("".join(current))

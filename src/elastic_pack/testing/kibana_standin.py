@@ -109,7 +109,7 @@ class StandInKibana:
     # -- request handling --------------------------------------------------------------------------------
 
     def handle(self, request: requests.PreparedRequest) -> tuple[int, object]:
-        if request.method.upper() == "GET" or self.break_write is None:
+        if (request.method or "GET").upper() == "GET" or self.break_write is None:
             return self._handle(request)
         self.writes += 1
         number, what = self.break_write
@@ -127,15 +127,17 @@ class StandInKibana:
     def _handle(self, request: requests.PreparedRequest) -> tuple[int, object]:
         if self.latency:
             time.sleep(self.latency)
-        parts = urlsplit(request.url)
-        path, query = parts.path, {k: v if len(v) > 1 else v[0] for k, v in parse_qs(parts.query).items()}
-        method = request.method.upper()
+        parts = urlsplit(str(request.url))
+        path: str = parts.path
+        query = {k: v if len(v) > 1 else v[0] for k, v in parse_qs(parts.query).items()}
+        method = (request.method or "GET").upper()
         self.log.append((method, path))
         fault = self._fault(method, path)
         if fault is not None:
             if fault.drop:
                 raise requests.exceptions.ConnectionError("connection dropped by the stand-in")
-            return fault.status, fault.body or {"statusCode": fault.status, "message": "injected fault"}
+            status = fault.status or 500
+            return status, fault.body or {"statusCode": status, "message": "injected fault"}
         if not self._authorised(request):
             return 401, {"statusCode": 401, "error": "Unauthorized", "message": "Unauthorized"}
         space_name = "default"
@@ -475,10 +477,12 @@ def _multipart_file(request) -> list[str] | None:
     content_type = request.headers.get("Content-Type", "")
     if "multipart/form-data" not in content_type:
         return None
-    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + request.body)
+    body = request.body if isinstance(request.body, bytes) else str(request.body or "").encode()
+    message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + content_type.encode() + b"\r\n\r\n" + body)
     for part in message.iter_parts():
         if part.get_param("name", header="content-disposition") == "file":
-            text = part.get_payload(decode=True).decode("utf-8")
+            payload = part.get_payload(decode=True)
+            text = payload.decode("utf-8") if isinstance(payload, bytes) else str(payload)
             return [line for line in text.splitlines() if line.strip()]
     return None
 
