@@ -115,7 +115,10 @@ def test_restore_goes_into_the_backups_space_and_removes_what_deploy_created(kib
                  str(pack_dir))
     assert result.exit_code == 0 and "--space lab" in result.stdout
     backup = max((tmp_path / "b").glob("backup-*.ndjson"))
-    assert cli("restore", str(backup)).exit_code == 0
+    restored = cli("restore", str(backup), "--json")
+    assert restored.exit_code == 0
+    report = json.loads(restored.stdout)
+    assert report["space"] == "lab" and len(report["removed"]) == len(list((pack_dir / "rules").glob("*.toml")))
     assert kibana.rules("lab") == [] and kibana.rules("default") == []
 
 
@@ -133,6 +136,8 @@ def test_export_never_overwrites_and_keeps_rules_of_one_name_apart(kibana, tmp_p
     second = cli("export", "--space", "soc", "--out", str(out))
     assert second.exit_code == 1 and "not overwritten" in second.stderr
     assert (out / "same_name.toml").read_text() == "# mine"
+    third = cli("export", "--space", "soc", "--out", str(out), "--json")
+    assert third.exit_code == 1 and len(json.loads(third.stdout)["not_overwritten"]) == 2
 
 
 def test_bump_refuses_a_duplicate_rule_id(tmp_path, pack_dir):

@@ -230,6 +230,7 @@ def restore(
                                                  "backup came from).")] = None,
     keep_created: Annotated[bool, typer.Option("--keep-created", help="Keep the rules the deploy created "
                                                "(default: delete them).")] = False,
+    as_json: JsonOption = False,
     kibana_url: UrlOption = None, api_key: ApiKeyOption = None, username: UserOption = None,
     password: PasswordOption = None, ca_cert: CaOption = None, insecure: InsecureOption = False,
 ) -> None:
@@ -250,6 +251,11 @@ def restore(
         result = restore_backup(client, backup, remove_created=not keep_created)
     except (KibanaError, ValueError, OSError) as exc:
         _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({"space": target, "restored": result.get("success_count", 0),
+                               "rules": result.get("rules_count", 0), "removed": result.get("removed", []),
+                               "errors": result.get("errors", [])}, indent=2))
+        raise typer.Exit(0 if result.get("success") else 1)
     for error in result.get("errors", []):
         console(stderr=True).print(f"failed {error.get('rule_id')}: {(error.get('error') or {}).get('message')}",
                                    markup=False, highlight=False)
@@ -264,6 +270,7 @@ def export_rules(
     space: SpaceOption = "default",
     out: Annotated[Path, typer.Option("--out", help="Folder for the rule files.")] = Path("exported-rules"),
     include_managed: Annotated[bool, typer.Option("--include-managed", help="Also export this pack's rules.")] = False,
+    as_json: JsonOption = False,
     kibana_url: UrlOption = None, api_key: ApiKeyOption = None, username: UserOption = None,
     password: PasswordOption = None, ca_cert: CaOption = None, insecure: InsecureOption = False,
 ) -> None:
@@ -276,6 +283,10 @@ def export_rules(
         written, skipped = export_space(client, out, include_managed)
     except (KibanaError, OSError) as exc:
         _fail(str(exc))
+    if as_json:
+        typer.echo(json.dumps({"written": [str(p) for p in written], "not_overwritten": [str(p) for p in skipped]},
+                              indent=2))
+        raise typer.Exit(1 if skipped else 0)
     for path in written:
         console().print(f"wrote {path}", markup=False, highlight=False)
     for path in skipped:

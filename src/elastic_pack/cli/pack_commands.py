@@ -14,15 +14,16 @@ from .options import ContentOption, JsonOption, console
 
 
 @contextmanager
-def exit_on_invalid_pack(message: str | None = None):
-    """Inside: a ContentError prints its findings (and the message) and ends the command with exit 1."""
+def exit_on_invalid_pack(message: str | None = None, as_json: bool = False):
+    """Inside: a ContentError prints its findings (and the message) and ends the command with exit 1.
+    With as_json the findings go to stdout as the JSON array `validate --json` prints."""
     from ..errors import ContentError
 
     try:
         yield
     except ContentError as exc:
-        print_findings(exc.findings, as_json=False)
-        if message:
+        print_findings(exc.findings, as_json=as_json)
+        if message and not as_json:
             console(stderr=True).print(message, markup=True)
         raise typer.Exit(1)
 
@@ -76,6 +77,7 @@ def validate(
 def build(
     content: ContentOption = None,
     out: Annotated[Path, typer.Option("--out", help="Folder to write the bundle into.")] = Path("dist"),
+    as_json: JsonOption = False,
 ) -> None:
     """Validate, then write the Kibana import bundle (ndjson) to --out. Refuses when validation fails."""
     from ..operations import build_pack
@@ -83,8 +85,17 @@ def build(
     if out.exists() and not out.is_dir():
         console(stderr=True).print(f"[red]error:[/] --out {out} is a file; give a folder for the bundle")
         raise typer.Exit(2)
-    with exit_on_invalid_pack("[red]build refused: the pack does not validate"):
+    with exit_on_invalid_pack("[red]build refused: the pack does not validate", as_json):
         path = build_pack(content, out)
+    if as_json:
+        objects = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        typer.echo(json.dumps({
+            "bundle": str(path),
+            "rules": sorted(o["rule_id"] for o in objects if "rule_id" in o),
+            "exception_lists": sorted(o["list_id"] for o in objects if "list_id" in o and "item_id" not in o),
+            "exception_items": sum("item_id" in o for o in objects),
+        }, indent=2))
+        return
     console().print(f"wrote {path}", markup=False, highlight=False)
 
 
@@ -92,16 +103,23 @@ def build(
 def bump(
     rule_ids: Annotated[Optional[list[str]], typer.Argument(help="rule_ids to bump (default: every changed rule)")] = None,
     content: ContentOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Record changed rules in version.lock.json with their next version."""
+    from rich.markup import escape
+
     from ..operations import bump_versions
 
     try:
-        with exit_on_invalid_pack():
+        with exit_on_invalid_pack(as_json=as_json):
             bumped = bump_versions(content, rule_ids)
     except ValueError as exc:
-        console(stderr=True).print(f"[red]{exc}")
+        console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1)
+    if as_json:
+        typer.echo(json.dumps([{"rule_id": rule_id, "name": entry.name, "version": entry.version}
+                               for rule_id, entry in bumped.items()], indent=2))
+        return
     out = console()
     for rule_id, entry in bumped.items():
         out.print(f"{rule_id} {entry.name}: version {entry.version}")
@@ -114,16 +132,26 @@ def docs(
     content: ContentOption = None,
     out: Annotated[Path, typer.Option("--out", help="Folder for the playbooks.")] = Path("playbooks"),
     check: Annotated[bool, typer.Option("--check", help="Write nothing; exit 1 if a playbook is stale.")] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Generate the responder playbooks (one per technique) from the guides in content/guides."""
     from ..operations import render_playbooks, stale_playbooks
 
     if check:
-        stale = stale_playbooks(content, out)
-        for name in stale:
+        with exit_on_invalid_pack(as_json=as_json):
+            stale = stale_playbooks(content, out)
+        if as_json:
+            typer.echo(json.dumps({"stale": [str(out / name) for name in stale]}, indent=2))
+        for name in [] if as_json else stale:
             console(stderr=True).print(f"[red]stale:[/] {out / name} (run `elastic-pack docs --out {out}`)")
         raise typer.Exit(1 if stale else 0)
+    with exit_on_invalid_pack(as_json=as_json):
+        playbooks = render_playbooks(content)
     out.mkdir(parents=True, exist_ok=True)
-    for name, text in render_playbooks(content).items():
+    for name, text in playbooks.items():
         (out / name).write_text(text, encoding="utf-8")
-        console().print(f"wrote {out / name}")
+    if as_json:
+        typer.echo(json.dumps({"written": [str(out / name) for name in playbooks]}, indent=2))
+        return
+    for name in playbooks:
+        console().print(f"wrote {out / name}", markup=False, highlight=False)
