@@ -7,7 +7,9 @@ from datetime import timedelta
 
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _SPAN = re.compile(r"^\s*(\d+)\s*(ms|s|m|h|d)\s*$")
-_DATE_MATH = re.compile(r"^now(?:-(\d+)(s|m|h|d))?$")
+_DATE_MATH = re.compile(r"^now(?:-(\d+)(s|m|h|H|d|w))?$")
+# Kibana's alerting framework (parse_duration.ts): a whole number above zero and one of s, m, h, d
+_INTERVAL = re.compile(r"^[1-9][0-9]*(s|m|h|d)$")
 
 
 def parse_span(text: str) -> timedelta:
@@ -18,6 +20,15 @@ def parse_span(text: str) -> timedelta:
     return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
 
 
+def parse_interval(text: str) -> timedelta:
+    """A rule's `interval` as Kibana's task scheduler reads it ('5m'); ValueError for anything it refuses
+    ('0m', '500ms', '5 m', '1w')."""
+    if not isinstance(text, str) or not _INTERVAL.match(text):
+        raise ValueError(f"not an interval Kibana accepts: {text!r} (a whole number above 0 and s, m, h or d: "
+                         "5m, 1h)")
+    return timedelta(seconds=int(text[:-1]) * _UNITS[text[-1]])
+
+
 def parse_lookback(date_math: str) -> timedelta:
     """'now-370m' -> 370 minutes; 'now' -> 0. Only the relative form rules use."""
     match = _DATE_MATH.match(date_math.strip())
@@ -25,7 +36,8 @@ def parse_lookback(date_math: str) -> timedelta:
         raise ValueError(f"not a relative date-math expression: {date_math!r} (expected e.g. now-60m)")
     if match.group(1) is None:
         return timedelta(0)
-    return timedelta(seconds=int(match.group(1)) * _UNITS[match.group(2)])
+    unit = {"H": "h", "w": "d"}.get(match.group(2), match.group(2))
+    return timedelta(seconds=int(match.group(1)) * _UNITS[unit] * (7 if match.group(2) == "w" else 1))
 
 
 def format_span(delta: timedelta) -> str:

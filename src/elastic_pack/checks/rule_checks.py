@@ -7,7 +7,8 @@ import uuid
 
 from ..build import rule_payload
 from ..content.queries import parsed_query
-from ..durations import format_span, parse_lookback, parse_span
+from ..content.spec import DEFAULT_FROM, DEFAULT_INTERVAL, SpecError, spec_of
+from ..durations import format_span, parse_interval, parse_lookback, parse_span
 from ..rule_schema import rule_payload_errors
 from .base import RuleCheck
 from .type_fit import type_problems
@@ -42,22 +43,30 @@ class TypeFit(RuleCheck):
             yield self.finding(rule, problem, rule.query_line())
 
 
-class Schedule(RuleCheck):
-    id = "EP006"
-    house_rule = True
-    title = "interval and look-back parse; an EQL sequence's look-back covers maxspan plus one interval"
+class RuleSettings(RuleCheck):
+    id = "EP022"
+    title = "the rule's settings read as its Kibana type takes them (interval, threshold, new terms)"
 
     def check(self, rule, pack):
         try:
-            interval = parse_span(rule.rule.get("interval", "5m"))
-        except ValueError as exc:
-            yield self.finding(rule, str(exc), rule.line_of("rule", "interval"))
-            return
+            spec_of(rule.rule)
+        except SpecError as exc:
+            # Kibana takes any date math in `from`; that only the local engine cannot read it is EP021's
+            if exc.key != "from":
+                yield self.finding(rule, str(exc), rule.line_of("rule", exc.key))
+
+
+class Schedule(RuleCheck):
+    id = "EP006"
+    house_rule = True
+    title = "an EQL sequence's look-back covers maxspan plus one interval; the look-back covers the interval"
+
+    def check(self, rule, pack):
         try:
-            lookback = parse_lookback(rule.rule.get("from", "now-6m"))
-        except ValueError as exc:
-            yield self.finding(rule, str(exc), rule.line_of("rule", "from"))
-            return
+            interval = parse_interval(rule.rule.get("interval", DEFAULT_INTERVAL))
+            lookback = parse_lookback(rule.rule.get("from", DEFAULT_FROM))
+        except ValueError:
+            return  # EP022 says why
         if lookback < interval:
             yield self.finding(rule, f"look-back {format_span(lookback)} is shorter than the interval "
                                f"{format_span(interval)}: events between runs are never searched",

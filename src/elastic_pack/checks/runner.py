@@ -12,7 +12,8 @@ from .base import PackCheck, RuleCheck
 from .exception_checks import ExceptionLists
 from .pack_checks import UniqueIds, VersionBump
 from .query_checks import KnownFields, LocallyRunnable, QuerySyntax
-from .rule_checks import KibanaSchema, MitreMapping, RiskBand, RuleIdFormat, Schedule, Tags, ThresholdIntent, TypeFit
+from .rule_checks import (KibanaSchema, MitreMapping, RiskBand, RuleIdFormat, RuleSettings, Schedule, Tags,
+                          ThresholdIntent, TypeFit)
 
 ALL_CHECKS: tuple[RuleCheck, ...] = (
     KibanaSchema(),
@@ -20,6 +21,7 @@ ALL_CHECKS: tuple[RuleCheck, ...] = (
     KnownFields(),
     TypeFit(),
     LocallyRunnable(),
+    RuleSettings(),
     Schedule(),
     ThresholdIntent(),
     RiskBand(),

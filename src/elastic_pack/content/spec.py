@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..durations import parse_lookback, parse_span
+from ..durations import parse_interval, parse_lookback
 
 # Kibana's defaults for a rule that does not say (the create API's schema)
 DEFAULT_INTERVAL = "5m"
@@ -122,7 +122,7 @@ def spec_of(rule: dict) -> RuleSpec:
         rule_id=rule.get("rule_id") or "", name=rule.get("name") or "", type=kind,
         language=rule.get("language"), query=(rule.get("query") or "").strip(),
         index=tuple(index) if index is not None else None,
-        interval=_seconds("interval", rule.get("interval", DEFAULT_INTERVAL), parse_span),
+        interval=_seconds("interval", rule.get("interval", DEFAULT_INTERVAL), parse_interval),
         lookback=_seconds("from", rule.get("from", DEFAULT_FROM), parse_lookback),
         max_signals=int(rule.get("max_signals", DEFAULT_MAX_SIGNALS)),
         timestamp_override=rule.get("timestamp_override"),

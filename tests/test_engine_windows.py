@@ -1,0 +1,50 @@
+"""engine windows: Kibana's schedule (a run every interval, each reading [run - look-back, run]) at its edges."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from elastic_pack.content.model import RuleFile
+from elastic_pack.engine import compile_rule, run_rules
+from elastic_pack.engine.events import Event
+from elastic_pack.engine.schedule import Schedule
+
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+
+
+def test_runs_fall_every_interval_from_the_first():
+    schedule = Schedule(T0, 300, 3600)
+    assert schedule.first_run_at_or_after(T0 - 1) == T0
+    assert schedule.first_run_at_or_after(T0 + 300) == T0 + 300  # exactly at a run: that run
+    assert schedule.first_run_at_or_after(T0 + 300.001) == T0 + 600  # just after: the next
+
+
+def _threshold(value: int, lookback: str = "now-60m") -> RuleFile:
+    return RuleFile(Path("t.toml"), "", {"rule": {
+        "rule_id": "t", "name": "t", "type": "threshold", "language": "kuery", "query": "event.action: x",
+        "interval": "5m", "from": lookback, "threshold": {"field": ["user.name"], "value": value}}})
+
+
+def _events(times: list[float]) -> list[Event]:
+    return [Event({"event.action": "x", "user.name": "u"}, t, t) for t in times]
+
+
+def test_a_window_holds_events_exactly_at_its_start_and_end():
+    # the first run is at T0; the run at T0 + 3600 reads [T0, T0 + 3600]: both events, inclusive
+    alerts = run_rules([compile_rule(_threshold(2))], _events([T0, T0 + 3600]))
+    assert [(a.event_count, a.run_time) for a in alerts] == [(2, T0 + 3600)]
+
+
+def test_an_event_just_outside_the_window_is_not_counted():
+    alerts = run_rules([compile_rule(_threshold(2))], _events([T0, T0 + 3600.001]))
+    assert alerts == []
+
+
+def test_at_the_threshold_alerts_and_one_under_does_not():
+    assert len(run_rules([compile_rule(_threshold(3))], _events([T0, T0 + 1, T0 + 2]))) == 1
+    assert run_rules([compile_rule(_threshold(4))], _events([T0, T0 + 1, T0 + 2])) == []
+
+
+def test_one_burst_seen_by_overlapping_runs_alerts_once():
+    burst = [T0 + i for i in range(10)]  # read by every run of the next hour
+    assert len(run_rules([compile_rule(_threshold(10))], _events(burst + [T0 + 7200]))) == 1
