@@ -21,7 +21,7 @@ class EsqlRule(WindowedRule):
         super().__init__(rule, exceptions)
         from ..esql.evaluate import CompiledEsql
 
-        self.esql = CompiledEsql(query)
+        self.esql = CompiledEsql(query, clock=self.clock)
         self.windowed = self.esql.stats is not None
         self.gate = esql_gate(query)
         suppression = rule.rule.get("alert_suppression") or {}
@@ -40,21 +40,24 @@ class EsqlRule(WindowedRule):
 
     def feed(self, event: Any) -> Sequence[Alert]:
         alerts = self.catch_up(event.window_time)
+        self.now = event.window_time  # NOW() in row-local commands: the event's own run, within an interval
         if self.exceptions and self.excepted(event.fields):
             return alerts
-        row = self.esql.row(event.fields)
-        if row is None:
+        rows = self.esql.rows(event.fields)
+        if not rows:
             return alerts
-        if self.esql.stats is None:
+        if self.esql.stats is None:  # one alert per result row
             run_time = self.schedule.first_run_at_or_after(event.window_time)
-            return [*alerts, self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))]
-        compact = self.esql.compact(row)
-        self.rows.append((event.window_time, event.timestamp, compact))
-        self.window.add(*compact)
-        self.spans.setdefault(compact[0], deque()).append(event.timestamp)
+            return [*alerts, *(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,)) for _ in rows)]
+        for row in rows:
+            compact = self.esql.compact(row)
+            self.rows.append((event.window_time, event.timestamp, compact))
+            self.window.add(*compact)
+            self.spans.setdefault(compact[0], deque()).append(event.timestamp)
         return alerts
 
     def _run(self, run_time: float) -> list[Alert]:
+        self.now = run_time  # NOW() after STATS: the run's time
         start = run_time - self.lookback
         while self.rows and self.rows[0][0] < start:
             _, _, (key, values) = self.rows.popleft()

@@ -1,172 +1,346 @@
-"""The ES|QL subset evaluated with ES|QL's semantics: null propagates through comparisons and functions,
-WHERE keeps rows whose condition is true, multi-valued fields read as null in single-value positions."""
+"""ES|QL evaluated with ES|QL's semantics: null propagates through comparisons and functions, WHERE keeps rows
+whose condition is true, multi-valued fields read as null in single-value positions (MV_ functions and
+MV_EXPAND see all their values), dates compare and move as epoch milliseconds."""
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from collections.abc import Callable
+from typing import Any
 
-from .parser import BinOp, Call, Col, Eval, InList, IsNull, Keep, Like, Limit, Lit, Not, Sort, Stats, Where
+from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, Eval, Grok, InList, IsNull, Keep, Kql, Like, Limit, Lit,
+                  MvExpand, Not, Rename, Sort, Stats, Where)
+from .functions import MULTI, SCALAR, to_millis
+from .text_commands import dissect, grok
 
 Row = dict
+Expr = Callable[[Row], Any]
+Clock = Callable[[], float]  # epoch seconds: `NOW()` of the run evaluating the query
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
-def _scalar(value):
+def _scalar(value: Any) -> Any:
     return None if isinstance(value, list) else value
 
 
-def compile_expr(node) -> Callable[[Row], object]:
-    if isinstance(node, Lit):
-        value = node.value
-        return lambda row: value
-    if isinstance(node, Col):
-        name = node.name
-        return lambda row: _scalar(row.get(name))
-    if isinstance(node, Not):
-        inner = compile_expr(node.term)
-        return lambda row: None if (v := inner(row)) is None else not v
-    if isinstance(node, IsNull):
-        inner, negated = compile_expr(node.term), node.negated
-        return lambda row: (inner(row) is None) is not negated
-    if isinstance(node, InList):
+def _wildcard_regex(pattern: str) -> str:
+    """LIKE: * any run, ? one character, a backslash escapes the next one."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
+    return "".join(out)
+
+
+def _lucene_regex(pattern: str) -> str:
+    """RLIKE takes Lucene's regular expression syntax, always anchored. The operators both have are kept, with
+    the \\d \\s \\w classes; any other escaped character and quoted strings are literals; Lucene's optional
+    operators (@ & ~ < > #) and Java's (?...) groups, which Lucene does not have, are refused by name."""
+    if "(?" in pattern:
+        raise ValueError(f"RLIKE {pattern!r}: Lucene regular expressions have no (?...) groups")
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            following = pattern[i + 1]
+            out.append("\\" + following if following in "dDsSwW" else re.escape(following))
+            i += 2
+        elif ch == '"':
+            end = pattern.find('"', i + 1)
+            if end < 0:
+                raise ValueError(f"RLIKE pattern {pattern!r}: unterminated quoted string")
+            out.append(re.escape(pattern[i + 1:end]))
+            i = end + 1
+        elif ch == "[":
+            end = pattern.find("]", i + 2)
+            if end < 0:
+                raise ValueError(f"RLIKE pattern {pattern!r}: unterminated character class")
+            out.append(pattern[i:end + 1])
+            i = end + 1
+        elif ch in "@&~<>#":
+            raise ValueError(f"the local engine does not run Lucene's optional regex operator {ch!r} (RLIKE "
+                             f"{pattern!r})")
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+def _date_aware(a: Any, b: Any) -> tuple[Any, Any]:
+    """A date string against a number (NOW(), date arithmetic) compares as epoch milliseconds."""
+    if a.__class__ is str and isinstance(b, (int, float)) and not isinstance(b, bool) and _DATE.match(a):
+        return to_millis(a), b
+    if b.__class__ is str and isinstance(a, (int, float)) and not isinstance(a, bool) and _DATE.match(b):
+        return a, to_millis(b)
+    return a, b
+
+
+def _arith(op: str, a: Any, b: Any) -> Any:
+    if isinstance(a, Duration) or isinstance(b, Duration):
+        span_a = a.millis if isinstance(a, Duration) else None
+        span_b = b.millis if isinstance(b, Duration) else None
+        if span_a is not None and span_b is not None:
+            return Duration(span_a + span_b if op == "+" else span_a - span_b)
+        date = to_millis(a if span_a is None else b)
+        span = span_b if span_b is not None else span_a
+        if date is None or span is None or (op == "-" and span_a is not None):
+            return None
+        return date + span if op == "+" else date - span
+    if op == "/":
+        if not b:
+            return None
+        return int(a / b) if isinstance(a, int) and isinstance(b, int) else a / b  # integer division truncates
+    if op == "%":
+        if not b:
+            return None
+        result = math.fmod(a, b)  # Java's %: the sign of the dividend
+        return int(result) if isinstance(a, int) and isinstance(b, int) else result
+    if op == "+":
+        return a + b
+    if op == "-":
+        return a - b
+    return a * b
+
+
+_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
+            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+
+
+class Compiler:
+    """Expressions to functions of a row. `clock` gives NOW()."""
+
+    def __init__(self, clock: Clock | None = None):
+        self.clock = clock or time.time
+
+    def expr(self, node: Any) -> Expr:
+        if isinstance(node, Lit):
+            value = node.value
+            return lambda row: value
+        if isinstance(node, Col):
+            name = node.name
+            return lambda row: _scalar(row.get(name))
+        if isinstance(node, Not):
+            inner = self.expr(node.term)
+            return lambda row: None if (v := inner(row)) is None else not v
+        if isinstance(node, IsNull):
+            inner, negated = self.expr(node.term), node.negated
+            return lambda row: (inner(row) is None) is not negated
+        if isinstance(node, InList):
+            return self._in_list(node)
+        if isinstance(node, Like):
+            return self._like(node)
+        if isinstance(node, Kql):
+            from ..kql import compile_kql, parse_kql
+
+            predicate = compile_kql(parse_kql(node.query), now=self.clock)
+            return lambda row: predicate(row)
+        if isinstance(node, BinOp):
+            return self._binop(node)
+        if isinstance(node, Call):
+            return self._call(node)
+        raise TypeError(f"unexpected ES|QL node {node!r}")
+
+    def _in_list(self, node: InList) -> Expr:
         if isinstance(node.term, Col) and all(isinstance(i, Lit) for i in node.items):
             # the common case: a field against literal values, as a set lookup
             name, members, negated = node.term.name, frozenset(i.value for i in node.items), node.negated
 
-            def in_literals(row):
+            def in_literals(row: Row) -> Any:
                 value = row.get(name)
                 if value is None or value.__class__ is list:
                     return None
                 return (value in members) is not negated
 
             return in_literals
-        inner, items, negated = compile_expr(node.term), [compile_expr(i) for i in node.items], node.negated
+        inner, items, negated = self.expr(node.term), [self.expr(i) for i in node.items], node.negated
 
-        def in_list(row):
+        def in_list(row: Row) -> Any:
             value = inner(row)
             if value is None:
                 return None
-            found = any(value == item(row) for item in items)
-            return found is not negated
+            return any(value == item(row) for item in items) is not negated
 
         return in_list
-    if isinstance(node, Like):
-        inner = compile_expr(node.term)
-        regex = re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in node.pattern),
-                           re.DOTALL)
+
+    def _like(self, node: Like) -> Expr:
+        inner = self.expr(node.term)
+        translate = _lucene_regex if node.regex else _wildcard_regex
+        try:
+            regex = re.compile("|".join(f"(?:{translate(p)})" for p in node.patterns), re.DOTALL)
+        except re.error as exc:
+            raise ValueError(f"{'RLIKE' if node.regex else 'LIKE'} {' / '.join(node.patterns)!r}: the local engine "
+                             f"cannot read this pattern ({exc})") from None
         negated = node.negated
 
-        def like(row):
+        def like(row: Row) -> Any:
             value = inner(row)
             if value is None:
                 return None
             return (regex.fullmatch(str(value)) is not None) is not negated
 
         return like
-    if isinstance(node, BinOp):
-        return _binop(node)
-    if isinstance(node, Call):
-        return _call(node)
-    raise TypeError(f"unexpected ES|QL node {node!r}")
 
+    def _binop(self, node: BinOp) -> Expr:
+        if node.op in ("==", "!=") and isinstance(node.left, Col) and isinstance(node.right, Lit) \
+                and isinstance(node.right.value, str):
+            name, value, equal = node.left.name, node.right.value, node.op == "=="
 
-_COMPARE = {
-    "==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b, "<=": lambda a, b: a <= b,
-    ">": lambda a, b: a > b, ">=": lambda a, b: a >= b, "+": lambda a, b: a + b, "-": lambda a, b: a - b,
-    "*": lambda a, b: a * b, "/": lambda a, b: a / b if b else None,
-}
+            def field_equals(row: Row) -> Any:
+                current = row.get(name)
+                if current is None or current.__class__ is list:
+                    return None
+                return (current == value) is equal
 
+            return field_equals
+        left, right, op = self.expr(node.left), self.expr(node.right), node.op
+        if op == "and":
+            def conj(row: Row) -> Any:
+                a = left(row)
+                if a is False:
+                    return False
+                b = right(row)
+                if b is False:
+                    return False
+                return None if a is None or b is None else True
 
-def _binop(node: BinOp):
-    if node.op in ("==", "!=") and isinstance(node.left, Col) and isinstance(node.right, Lit) \
-            and node.right.value is not None:
-        name, value, equal = node.left.name, node.right.value, node.op == "=="
+            return conj
+        if op == "or":
+            def disj(row: Row) -> Any:
+                a = left(row)
+                if a is True:
+                    return True
+                b = right(row)
+                if b is True:
+                    return True
+                return None if a is None or b is None else False
 
-        def field_equals(row):
-            current = row.get(name)
-            if current is None or current.__class__ is list:
+            return disj
+        compare = _COMPARE.get(op)
+
+        def binary(row: Row) -> Any:
+            a, b = left(row), right(row)
+            if a is None or b is None:
                 return None
-            return (current == value) is equal
+            try:
+                if compare is not None:
+                    return compare(*_date_aware(a, b))
+                return _arith(op, a, b)
+            except TypeError:
+                return None
 
-        return field_equals
-    left, right, op = compile_expr(node.left), compile_expr(node.right), node.op
-    if op == "and":
-        def conj(row):
-            a = left(row)
-            if a is False:
-                return False
-            b = right(row)
-            if b is False:
-                return False
-            return None if a is None or b is None else True
+        return binary
 
-        return conj
-    if op == "or":
-        def disj(row):
-            a = left(row)
-            if a is True:
-                return True
-            b = right(row)
-            if b is True:
-                return True
-            return None if a is None or b is None else False
+    def _call(self, node: Call) -> Expr:
+        name = node.name
+        if name == "NOW":
+            clock = self.clock
+            return lambda row: int(clock() * 1000)
+        if name in MULTI:
+            return self._multi(node)
+        args = [self.expr(a) for a in node.args]
+        if name == "COALESCE":
+            return lambda row: next((v for a in args if (v := a(row)) is not None), None)
+        if name == "CASE":
+            def case(row: Row) -> Any:
+                for index in range(0, len(args) - 1, 2):
+                    if args[index](row) is True:
+                        return args[index + 1](row)
+                return args[-1](row) if len(args) % 2 else None
 
-        return disj
-    function = _COMPARE[op]
+            return case
+        function = SCALAR.get(name)
+        if function is None:
+            raise ValueError(f"the local engine does not run the ES|QL function {name}()")
 
-    def binary(row):
-        a, b = left(row), right(row)
-        if a is None or b is None:
-            return None
-        try:
-            return function(a, b)
-        except TypeError:
-            return None
+        def call(row: Row) -> Any:
+            values = [a(row) for a in args]
+            if any(v is None for v in values):
+                return None
+            try:
+                return function(*values)
+            except (ValueError, TypeError, ArithmeticError, re.error):
+                return None  # ES|QL answers null (with a warning) where a value does not convert
 
-    return binary
+        return call
+
+    def _multi(self, node: Call) -> Expr:
+        function = MULTI[node.name]
+        first = node.args[0]
+        source = (lambda row: row.get(first.name)) if isinstance(first, Col) else self.expr(first)
+        rest = [self.expr(a) for a in node.args[1:]]
+
+        def multi(row: Row) -> Any:
+            value = source(row)
+            if value is None:
+                return None
+            values = [v for v in (value if isinstance(value, list) else [value]) if v is not None]
+            if not values:
+                return None
+            try:
+                return function(values, *[a(row) for a in rest])
+            except (ValueError, TypeError):
+                return None
+
+        return multi
 
 
-def _call(node: Call):
-    args = [compile_expr(a) for a in node.args]
-    name = node.name
-    if name == "COALESCE":
-        return lambda row: next((v for a in args if (v := a(row)) is not None), None)
-    if name in ("TO_LOWER", "TO_UPPER", "LENGTH"):
-        convert: Callable[[str], object] = {"TO_LOWER": str.lower, "TO_UPPER": str.upper, "LENGTH": len}[name]
-        return lambda row: None if (v := args[0](row)) is None else convert(str(v))
-    if name == "CONCAT":
-        def concat(row):
-            parts = [a(row) for a in args]
-            return None if any(p is None for p in parts) else "".join(str(p) for p in parts)
+def compile_expr(node: Any, clock: Clock | None = None) -> Expr:
+    return Compiler(clock).expr(node)
 
-        return concat
-    if name in ("STARTS_WITH", "ENDS_WITH"):
-        test: Callable[[str, str], bool] = str.startswith if name == "STARTS_WITH" else str.endswith
-        return lambda row: None if (s := args[0](row)) is None or (p := args[1](row)) is None else test(str(s), str(p))
-    if name == "CASE":
-        def case(row):
-            for index in range(0, len(args) - 1, 2):
-                if args[index](row) is True:
-                    return args[index + 1](row)
-            return args[-1](row) if len(args) % 2 else None
 
-        return case
-    raise ValueError(f"the local engine does not run the ES|QL function {name}()")
+def _matches(patterns: tuple, name: str) -> bool:
+    return any(p == name or ("*" in p and re.fullmatch(_wildcard_regex(p), name)) for p in patterns)
+
+
+def _keep(names: tuple) -> Callable[[Row], Row]:
+    def keep(row: Row) -> Row:
+        out = {}
+        for pattern in names:  # columns in the order KEEP names them
+            for column, value in row.items():
+                if column not in out and _matches((pattern,), column):
+                    out[column] = value
+        return out
+
+    return keep
+
+
+def _drop(names: tuple) -> Callable[[Row], Row]:
+    return lambda row: {k: v for k, v in row.items() if not _matches(names, k)}
+
+
+def _rename(pairs: tuple) -> Callable[[Row], Row]:
+    def rename(row: Row) -> Row:
+        out = dict(row)
+        for old, new in pairs:
+            if old in out:
+                out[new] = out.pop(old)
+        return out
+
+    return rename
 
 
 class CompiledEsql:
     """Row-local commands run as events arrive; STATS and what follows run once per rule execution."""
 
-    def __init__(self, query):
+    def __init__(self, query: Any, clock: Clock | None = None):
         self.query = query
+        self.compiler = Compiler(clock)
         commands = query.commands
         split = next((i for i, c in enumerate(commands) if isinstance(c, Stats)), len(commands))
         self.before = [self._row_step(c) for c in commands[:split]]
+        self.expands = any(isinstance(c, MvExpand) for c in commands[:split])
         self.stats: Stats | None = commands[split] if split < len(commands) else None
         self.after = commands[split + 1:] if self.stats else []
         if self.stats:
-            self.group_exprs = [compile_expr(e) for _, e in self.stats.by]
-            self.agg_exprs = [compile_expr(a) if a is not None else None for _, _, a in self.stats.aggregates]
+            self.group_exprs = [self.compiler.expr(e) for _, e in self.stats.by]
+            self.agg_exprs = [self.compiler.expr(a) if a is not None else None for _, _, a in self.stats.aggregates]
         self.after_steps = [self._table_step(c) for c in self.after]
         # WHERE and EVAL right after STATS work row by row: their result per group can be cached
         row_local = 0
@@ -175,26 +349,72 @@ class CompiledEsql:
         self.row_after = [self._row_step(c) for c in self.after[:row_local]]
         self.table_after = self.after_steps[row_local:]
 
-    def _row_step(self, command):
+    def _row_step(self, command: Any) -> Callable[[Row], Any]:
+        """One row in, the row out (None: dropped); MV_EXPAND gives a list of rows."""
         if isinstance(command, Where):
-            condition = compile_expr(command.condition)
+            condition = self.compiler.expr(command.condition)
             return lambda row: row if condition(row) is True else None
         if isinstance(command, Eval):
-            assignments = [(name, compile_expr(expr)) for name, expr in command.assignments]
+            assignments = [(name, self.compiler.expr(expr)) for name, expr in command.assignments]
 
-            def evaluate(row):
+            def evaluate(row: Row) -> Row:
                 row = dict(row)
                 for name, expr in assignments:
                     row[name] = expr(row)
                 return row
 
             return evaluate
-        if isinstance(command, (Keep, Sort, Limit)):
+        if isinstance(command, Keep):
+            return _keep(command.names)
+        if isinstance(command, Drop):
+            return _drop(command.names)
+        if isinstance(command, Rename):
+            return _rename(command.pairs)
+        if isinstance(command, MvExpand):
+            name = command.name
+
+            def expand(row: Row) -> list[Row]:
+                value = row.get(name)
+                if not isinstance(value, list):
+                    return [row]
+                return [{**row, name: item} for item in value] or [{**row, name: None}]
+
+            return expand
+        if isinstance(command, (Dissect, Grok)):
+            source = self.compiler.expr(command.source)
+            parse = (dissect(command.pattern, command.separator) if isinstance(command, Dissect)
+                     else grok(command.pattern))
+
+            def extract(row: Row) -> Row:
+                text = source(row)
+                found = parse(str(text)) if text is not None else None
+                return {**row, **found} if found else row
+
+            return extract
+        if isinstance(command, (Sort, Limit)):
             raise ValueError(f"the local engine runs {type(command).__name__.upper()} only after STATS")
         raise TypeError(command)
 
-    def row(self, fields: dict):
-        """The event after the row-local commands, or None when a WHERE drops it."""
+    def rows(self, fields: dict) -> list[Row]:
+        """The rows an event gives after the row-local commands (none when a WHERE drops it; several after
+        MV_EXPAND of a multi-valued field)."""
+        if not self.expands:
+            row = self.row(fields)
+            return [] if row is None else [row]
+        current: list[Row] = [fields]
+        for step in self.before:
+            following: list[Row] = []
+            for row in current:
+                result = step(row)
+                if isinstance(result, list):
+                    following += result
+                elif result is not None:
+                    following.append(result)
+            current = following
+        return current
+
+    def row(self, fields: dict) -> Row | None:
+        """The event after the row-local commands, or None when a WHERE drops it (queries without MV_EXPAND)."""
         row = fields
         for step in self.before:
             row = step(row)
@@ -202,7 +422,7 @@ class CompiledEsql:
                 return None
         return row
 
-    def compact(self, row: dict):
+    def compact(self, row: dict) -> tuple[tuple, tuple]:
         """What STATS needs of a row: its group key and the aggregated values."""
         return tuple(g(row) for g in self.group_exprs), tuple(a(row) if a else 1 for a in self.agg_exprs)
 
@@ -220,7 +440,7 @@ class CompiledEsql:
             rows = step(rows)
         return rows
 
-    def aggregate(self, compacts) -> list[dict]:
+    def aggregate(self, compacts: Any) -> list[dict]:
         """STATS from scratch over compacted rows (the sliding window keeps it incrementally instead)."""
         groups: dict[tuple, list[list]] = {}
         for key, values in compacts:
@@ -240,25 +460,28 @@ class CompiledEsql:
             rows = step(rows)
         return rows
 
-    def _table_step(self, command):
+    def _table_step(self, command: Any) -> Callable[[list[Row]], list[Row]]:
         if isinstance(command, Where):
-            condition = compile_expr(command.condition)
+            condition = self.compiler.expr(command.condition)
             return lambda rows: [r for r in rows if condition(r) is True]
-        if isinstance(command, Eval):
-            row_step = self._row_step(command)
-            return lambda rows: [row_step(r) for r in rows]
-        if isinstance(command, Keep):
-            return lambda rows: [{k: r.get(k) for k in command.names} for r in rows]
         if isinstance(command, Sort):
-            def sort(rows):
-                for name, descending in reversed(command.keys):
-                    rows = sorted(rows, key=lambda r: (r.get(name) is None, r.get(name)), reverse=descending)
+            def sort(rows: list[Row]) -> list[Row]:
+                for name, descending, nulls_first in reversed(command.keys):
+                    # ES|QL: nulls last ascending, first descending, unless NULLS FIRST/LAST says otherwise
+                    first = descending if nulls_first is None else nulls_first
+                    present = sorted((r for r in rows if r.get(name) is not None), key=lambda r: r[name],
+                                     reverse=descending)
+                    missing = [r for r in rows if r.get(name) is None]
+                    rows = missing + present if first else present + missing
                 return rows
 
             return sort
         if isinstance(command, Limit):
             return lambda rows: rows[: command.count]
-        raise TypeError(command)
+        step = self._row_step(command)
+        if isinstance(command, MvExpand):
+            return lambda rows: [out for r in rows for out in step(r)]
+        return lambda rows: [out for r in rows if (out := step(r)) is not None]
 
 
 _AGGREGATES = {

@@ -1,152 +1,35 @@
-"""A parser for the ES|QL subset: source command, then piped processing commands."""
+"""A parser for the ES|QL the local engine runs: FROM, then piped processing commands."""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
-KEYWORDS = {"from", "where", "eval", "stats", "by", "keep", "sort", "limit", "and", "or", "not", "is", "null",
-            "in", "like", "true", "false", "asc", "desc", "metadata", "as", "rename", "nulls", "first", "last"}
-_TOKEN = re.compile(r"""
-    (?P<ws>\s+|//[^\n]*)
-  | (?P<string>"(?:[^"\\]|\\.)*")
-  | (?P<number>\d+(?:\.\d+)?)
-  | (?P<quoted>`[^`]+`)
-  | (?P<ident>[A-Za-z_@][\w.@*\-]*)
-  | (?P<op>==|!=|<=|>=|[<>=|,()*+\-/])
-""", re.VERBOSE)
+from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, Grok, InList, IsNull, Keep, Kql, Like,
+                  Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
+from ..kql.parser import KqlSyntaxError, parse_kql
+from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquote
 
+__all__ = ["EsqlQuery", "EsqlSyntaxError", "parse_esql"]
 
-class EsqlSyntaxError(ValueError):
-    def __init__(self, message: str, text: str, offset: int):
-        self.reason = message
-        self.line = text.count("\n", 0, offset) + 1
-        self.column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        super().__init__(f"{message} (line {self.line}, column {self.column})")
-
-
-@dataclass(frozen=True)
-class Tok:
-    kind: str
-    text: str
-    offset: int
-
-
-# expression nodes
-@dataclass(frozen=True)
-class Lit:
-    value: object
-
-
-@dataclass(frozen=True)
-class Col:
-    name: str
-
-
-@dataclass(frozen=True)
-class Call:
-    name: str
-    args: tuple
-
-
-@dataclass(frozen=True)
-class BinOp:
-    op: str
-    left: object
-    right: object
-
-
-@dataclass(frozen=True)
-class Not:
-    term: object
-
-
-@dataclass(frozen=True)
-class IsNull:
-    term: object
-    negated: bool
-
-
-@dataclass(frozen=True)
-class InList:
-    term: object
-    items: tuple
-    negated: bool
-
-
-@dataclass(frozen=True)
-class Like:
-    term: object
-    pattern: str
-    negated: bool
-
-
-# commands
-@dataclass(frozen=True)
-class Where:
-    condition: object
-
-
-@dataclass(frozen=True)
-class Eval:
-    assignments: tuple  # (name, expr)
-
-
-@dataclass(frozen=True)
-class Stats:
-    aggregates: tuple  # (name, function, argument expr or None for *)
-    by: tuple  # (name, expr)
-
-
-@dataclass(frozen=True)
-class Keep:
-    names: tuple
-
-
-@dataclass(frozen=True)
-class Sort:
-    keys: tuple  # (name, descending)
-
-
-@dataclass(frozen=True)
-class Limit:
-    count: int
-
-
-@dataclass
-class EsqlQuery:
-    text: str
-    sources: tuple
-    commands: list
-    fields: set[str] = field(default_factory=set)  # source fields read (not the ones EVAL/STATS create)
-
-    @property
-    def stats(self) -> Stats | None:
-        return next((c for c in self.commands if isinstance(c, Stats)), None)
-
-
-def _tokens(text: str) -> list[Tok]:
-    out, pos = [], 0
-    while pos < len(text):
-        match = _TOKEN.match(text, pos)
-        if not match:
-            raise EsqlSyntaxError(f"unexpected character {text[pos]!r}", text, pos)
-        kind = match.lastgroup
-        if kind != "ws":
-            value = match.group()
-            assert kind is not None  # every alternative of the pattern is named
-            if kind == "ident" and value.lower() in KEYWORDS:
-                kind = value.lower()
-            out.append(Tok(kind, value, pos))
-        pos = match.end()
-    out.append(Tok("end", "", len(text)))
-    return out
+AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES")
+# time span units of duration literals (`1 hour`), in milliseconds
+_UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "sec": 1000, "s": 1000,
+          "minute": 60_000, "minutes": 60_000, "min": 60_000, "hour": 3_600_000, "hours": 3_600_000, "h": 3_600_000,
+          "day": 86_400_000, "days": 86_400_000, "d": 86_400_000, "week": 604_800_000, "weeks": 604_800_000,
+          "w": 604_800_000}
+# `expr::type` is the conversion function of that type
+_CASTS = {"string": "TO_STRING", "keyword": "TO_STRING", "text": "TO_STRING", "integer": "TO_INTEGER",
+          "int": "TO_INTEGER", "long": "TO_LONG", "double": "TO_DOUBLE", "float": "TO_DOUBLE", "boolean": "TO_BOOLEAN",
+          "bool": "TO_BOOLEAN", "datetime": "TO_DATETIME", "date": "TO_DATETIME", "ip": "TO_IP",
+          "version": "TO_VERSION", "unsigned_long": "TO_UNSIGNED_LONG"}
+_COMMANDS = "WHERE, EVAL, STATS, KEEP, DROP, RENAME, MV_EXPAND, DISSECT, GROK, SORT, LIMIT"
 
 
 class _Parser:
     def __init__(self, text: str):
         self.text = text
-        self.toks = _tokens(text)
+        self.sources, rest = from_clause(text)
+        self.toks = tokens(text, rest)
         self.i = 0
         self.defined: set[str] = set()
         self.read: set[str] = set()
@@ -175,31 +58,29 @@ class _Parser:
 
     def name(self) -> str:
         tok = self.peek()
-        if tok.kind == "ident":
+        if tok.kind == "ident" or (tok.kind not in ("end", "op", "string", "number") and tok.text.isidentifier()):
             self.i += 1
-            return tok.text
-        if tok.kind == "quoted":
-            self.i += 1
-            return tok.text[1:-1]
+            return identifier(tok.text)
         raise self.error("expected a field name")
 
-    def parse(self) -> EsqlQuery:
-        self.take("from")
-        sources = [self.take("ident").text]
+    def names(self) -> tuple[str, ...]:
+        """Names or patterns (KEEP, DROP, METADATA); a lone * is every column."""
+        found = ["*" if self.accept("op", "*") else self.name()]
         while self.accept("op", ","):
-            sources.append(self.take("ident").text)
+            found.append("*" if self.accept("op", "*") else self.name())
+        return tuple(found)
+
+    def parse(self) -> EsqlQuery:
         if self.accept("metadata"):
-            self.name()
-            while self.accept("op", ","):
-                self.name()
+            self.names()
         commands = []
         while self.accept("op", "|"):
             commands.append(self.command())
         if self.peek().kind != "end":
             raise self.error("expected '|' or the end of the query")
-        return EsqlQuery(self.text, tuple(sources), commands, self.read)
+        return EsqlQuery(self.text, self.sources, commands, self.read)
 
-    def command(self):
+    def command(self) -> object:
         tok = self.peek()
         if self.accept("where"):
             return Where(self.expr())
@@ -209,21 +90,34 @@ class _Parser:
                 assignments.append(self.assignment())
             return Eval(tuple(assignments))
         if self.accept("stats"):
-            aggregates = [self.aggregate()]
-            while self.accept("op", ","):
-                aggregates.append(self.aggregate())
-            by = []
-            if self.accept("by"):
-                by.append(self.group())
-                while self.accept("op", ","):
-                    by.append(self.group())
-            self.defined |= {a[0] for a in aggregates} | {b[0] for b in by}
-            return Stats(tuple(aggregates), tuple(by))
+            return self.stats()
         if self.accept("keep"):
-            names = [self.name()]
+            return Keep(self.names())
+        if self.accept("drop"):
+            return Drop(self.names())
+        if self.accept("rename"):
+            pairs = [self.rename_pair()]
             while self.accept("op", ","):
-                names.append(self.name())
-            return Keep(tuple(names))
+                pairs.append(self.rename_pair())
+            return Rename(tuple(pairs))
+        if self.accept("mv_expand"):
+            name = self.name()
+            if name not in self.defined:
+                self.read.add(name)
+            return MvExpand(name)
+        if self.accept("dissect"):
+            source = self.primary()
+            pattern = unquote(self.take("string").text)
+            separator = ""
+            if self.accept("append_separator"):
+                self.take("op", "=")
+                separator = unquote(self.take("string").text)
+            self.defined |= _dissect_keys(pattern)
+            return Dissect(source, pattern, separator)
+        if self.accept("grok"):
+            source = self.primary()
+            pattern = unquote(self.take("string").text)
+            return Grok(source, pattern)
         if self.accept("sort"):
             keys = [self.sort_key()]
             while self.accept("op", ","):
@@ -231,86 +125,121 @@ class _Parser:
             return Sort(tuple(keys))
         if self.accept("limit"):
             return Limit(int(self.take("number").text))
-        raise EsqlSyntaxError(f"unsupported ES|QL command {tok.text!r} (supported: WHERE, EVAL, STATS, KEEP, "
-                              "SORT, LIMIT)", self.text, tok.offset)
+        what = f"{tok.text} {self.peek(1).text}" if tok.kind in ("inline", "lookup") else tok.text
+        raise EsqlSyntaxError(f"the local engine does not run the ES|QL command {what.upper()!r} (it runs "
+                              f"{_COMMANDS})", self.text, tok.offset)
 
-    def sort_key(self):
+    def stats(self) -> Stats:
+        aggregates = [self.aggregate()]
+        while self.accept("op", ","):
+            aggregates.append(self.aggregate())
+        by = []
+        if self.accept("by"):
+            by.append(self.group())
+            while self.accept("op", ","):
+                by.append(self.group())
+        self.defined |= {a[0] for a in aggregates} | {b[0] for b in by}
+        return Stats(tuple(aggregates), tuple(by))
+
+    def rename_pair(self) -> tuple[str, str]:
+        old = self.name()
+        self.take("as")
+        new = self.name()
+        self.defined.add(new)
+        return old, new
+
+    def sort_key(self) -> tuple[str, bool, bool | None]:
         name = self.name()
         descending = False
         if self.accept("desc"):
             descending = True
         else:
             self.accept("asc")
-        return name, descending
+        nulls_first = None
+        if self.accept("nulls"):
+            nulls_first = self.accept("first")
+            if not nulls_first:
+                self.take("last")
+        return name, descending, nulls_first
 
-    def assignment(self):
-        name = self.name()
-        self.take("op", "=")
-        expr = self.expr()
+    def assignment(self) -> tuple[str, object]:
+        if self.peek(1).text != "=":  # EVAL x + 1: the column is named after the expression
+            start = self.peek().offset
+            expr = self.expr()
+            name = self.text[start:self.peek().offset].strip()
+        else:
+            name = self.name()
+            self.take("op", "=")
+            expr = self.expr()
         self.defined.add(name)
         return name, expr
 
-    def aggregate(self):
+    def aggregate(self) -> tuple[str, str, object]:
+        start = self.peek().offset
         if self.peek(1).text == "=":
-            name = self.name()
+            name: str | None = self.name()
             self.take("op", "=")
         else:
             name = None
-        func = self.take("ident").text.upper()
-        if func not in ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES"):
-            raise EsqlSyntaxError(f"unsupported aggregate {func}", self.text, self.toks[self.i - 1].offset)
+        func_tok = self.take("ident")
+        func = func_tok.text.upper()
+        if func not in AGGREGATES:
+            raise EsqlSyntaxError(f"the local engine does not run the ES|QL aggregate {func}() (it runs "
+                                  f"{', '.join(AGGREGATES)})", self.text, func_tok.offset)
         self.take("op", "(")
         arg = None
-        if not self.accept("op", "*"):
+        if not self.accept("op", "*") and self.peek().text != ")":
             arg = self.expr()
         self.take("op", ")")
+        if self.peek().kind == "where":
+            raise self.error("the local engine does not run STATS ... WHERE (a filtered aggregate)")
         if name is None:
-            name = f"{func}({'*' if arg is None else self.text_of(arg)})"
+            name = self.text[start:self.toks[self.i - 1].offset + 1].strip()
         return name, func, arg
 
-    def text_of(self, node) -> str:
-        return node.name if isinstance(node, Col) else "expr"
-
-    def group(self):
+    def group(self) -> tuple[str, object]:
         if self.peek(1).text == "=":
             name = self.name()
             self.take("op", "=")
             return name, self.expr()
-        expr = self.primary()
-        if not isinstance(expr, Col):
-            raise self.error("BY takes field names or name = expression")
-        return expr.name, expr
+        start = self.peek().offset
+        expr = self.additive()
+        if isinstance(expr, Col):
+            return expr.name, expr
+        return self.text[start:self.toks[self.i - 1].offset + len(self.toks[self.i - 1].text)].strip(), expr
 
     # expressions
-    def expr(self):
+    def expr(self) -> object:
         node = self.and_expr()
         while self.accept("or"):
             node = BinOp("or", node, self.and_expr())
         return node
 
-    def and_expr(self):
+    def and_expr(self) -> object:
         node = self.not_expr()
         while self.accept("and"):
             node = BinOp("and", node, self.not_expr())
         return node
 
-    def not_expr(self):
+    def not_expr(self) -> object:
         if self.accept("not"):
             return Not(self.not_expr())
         return self.predicate()
 
-    def predicate(self):
+    def predicate(self) -> object:
         left = self.additive()
         tok = self.peek()
         if tok.kind == "op" and tok.text in ("==", "!=", "<", "<=", ">", ">="):
             self.i += 1
             return BinOp(tok.text, left, self.additive())
+        if tok.kind == "op" and tok.text == ":":
+            raise self.error("the local engine does not run the full-text match operator ':'")
         if self.accept("is"):
             negated = self.accept("not")
             self.take("null")
             return IsNull(left, negated)
         negated = False
-        if tok.kind == "not" and self.peek(1).kind in ("in", "like"):
+        if tok.kind == "not" and self.peek(1).kind in ("in", "like", "rlike"):
             self.i += 1
             negated = True
         if self.accept("in"):
@@ -320,25 +249,47 @@ class _Parser:
                 items.append(self.additive())
             self.take("op", ")")
             return InList(left, tuple(items), negated)
-        if self.accept("like"):
-            return Like(left, _unquote(self.take("string").text), negated)
+        for kind in ("like", "rlike"):
+            if self.accept(kind):
+                return Like(left, self.patterns(), negated, regex=kind == "rlike")
         return left
 
-    def additive(self):
+    def patterns(self) -> tuple[str, ...]:
+        if self.accept("op", "("):
+            found = [unquote(self.take("string").text)]
+            while self.accept("op", ","):
+                found.append(unquote(self.take("string").text))
+            self.take("op", ")")
+            return tuple(found)
+        return (unquote(self.take("string").text),)
+
+    def additive(self) -> object:
         node = self.multiplicative()
         while self.peek().kind == "op" and self.peek().text in ("+", "-"):
             op = self.take().text
             node = BinOp(op, node, self.multiplicative())
         return node
 
-    def multiplicative(self):
-        node = self.primary()
-        while self.peek().kind == "op" and self.peek().text in ("*", "/"):
+    def multiplicative(self) -> object:
+        node = self.unary()
+        while self.peek().kind == "op" and self.peek().text in ("*", "/", "%"):
             op = self.take().text
-            node = BinOp(op, node, self.primary())
+            node = BinOp(op, node, self.unary())
         return node
 
-    def primary(self):
+    def unary(self) -> object:
+        if self.peek().text == "-" and self.peek().kind == "op":
+            self.i += 1
+            return BinOp("-", Lit(0), self.unary())
+        node = self.primary()
+        while self.accept("op", "::"):
+            kind = self.take("ident").text.lower()
+            if kind not in _CASTS:
+                raise self.error(f"unknown type {kind!r} in a ::cast")
+            node = Call(_CASTS[kind], (node,))
+        return node
+
+    def primary(self) -> object:
         tok = self.peek()
         if self.accept("op", "("):
             node = self.expr()
@@ -346,18 +297,31 @@ class _Parser:
             return node
         if tok.kind == "string":
             self.i += 1
-            return Lit(_unquote(tok.text))
+            return Lit(unquote(tok.text))
         if tok.kind == "number":
             self.i += 1
-            return Lit(float(tok.text) if "." in tok.text else int(tok.text))
+            unit = self.peek()
+            if unit.kind == "ident" and unit.text.lower() in _UNITS and "." not in tok.text:
+                self.i += 1
+                return Lit(Duration(int(tok.text) * _UNITS[unit.text.lower()]))
+            return Lit(float(tok.text) if any(c in tok.text for c in ".eE") else int(tok.text))
         if tok.kind in ("true", "false"):
             self.i += 1
             return Lit(tok.kind == "true")
         if tok.kind == "null":
             self.i += 1
             return Lit(None)
-        if tok.kind == "ident" and self.peek(1).text == "(":
+        if tok.kind in ("ident", "first", "last") and self.peek(1).text == "(":
             self.i += 2
+            if tok.text.upper() == "KQL":
+                query_tok = self.take("string")
+                self.take("op", ")")
+                query = unquote(query_tok.text)
+                try:
+                    self.read |= set(parse_kql(query).fields())
+                except KqlSyntaxError as exc:
+                    raise EsqlSyntaxError(f"KQL(): {exc}", self.text, query_tok.offset) from None
+                return Kql(query)
             args = []
             if not self.accept("op", ")"):
                 args.append(self.expr())
@@ -365,7 +329,7 @@ class _Parser:
                     args.append(self.expr())
                 self.take("op", ")")
             return Call(tok.text.upper(), tuple(args))
-        if tok.kind in ("ident", "quoted"):
+        if tok.kind == "ident":
             name = self.name()
             if name not in self.defined:
                 self.read.add(name)
@@ -373,9 +337,10 @@ class _Parser:
         raise self.error("expected a value, a field or a function")
 
 
-def _unquote(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text[1:-1])
+def _dissect_keys(pattern: str) -> set[str]:
+    return {key.lstrip("+?*&").split("->")[0].split("/")[0] for key in re.findall(r"%\{([^}]*)\}", pattern)} - {""}
 
 
 def parse_esql(text: str) -> EsqlQuery:
+    """Parse an ES|QL query; EsqlSyntaxError (with line and column) on what is not ES|QL or not run locally."""
     return _Parser(text).parse()

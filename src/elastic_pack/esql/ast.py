@@ -1,0 +1,143 @@
+"""ES|QL syntax trees: expressions and the processing commands the local engine runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+# expression nodes
+@dataclass(frozen=True)
+class Lit:
+    value: object
+
+
+@dataclass(frozen=True)
+class Duration:
+    """A time span literal (`1 hour`, `30 seconds`), in milliseconds as ES|QL's date arithmetic uses it."""
+
+    millis: int
+
+
+@dataclass(frozen=True)
+class Col:
+    name: str
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    args: tuple
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: object
+    right: object
+
+
+@dataclass(frozen=True)
+class Not:
+    term: object
+
+
+@dataclass(frozen=True)
+class IsNull:
+    term: object
+    negated: bool
+
+
+@dataclass(frozen=True)
+class InList:
+    term: object
+    items: tuple
+    negated: bool
+
+
+@dataclass(frozen=True)
+class Like:
+    """LIKE (wildcards * and ?) or RLIKE (a regular expression), against one pattern or a list."""
+
+    term: object
+    patterns: tuple[str, ...]
+    negated: bool
+    regex: bool = False
+
+
+@dataclass(frozen=True)
+class Kql:
+    """KQL("...") inside ES|QL: the KQL query on the source document."""
+
+    query: str
+
+
+# commands
+@dataclass(frozen=True)
+class Where:
+    condition: object
+
+
+@dataclass(frozen=True)
+class Eval:
+    assignments: tuple  # (name, expr)
+
+
+@dataclass(frozen=True)
+class Stats:
+    aggregates: tuple  # (name, function, argument expr or None for *)
+    by: tuple  # (name, expr)
+
+
+@dataclass(frozen=True)
+class Keep:
+    names: tuple  # names or patterns with *
+
+
+@dataclass(frozen=True)
+class Drop:
+    names: tuple
+
+
+@dataclass(frozen=True)
+class Rename:
+    pairs: tuple  # (old, new)
+
+
+@dataclass(frozen=True)
+class MvExpand:
+    name: str
+
+
+@dataclass(frozen=True)
+class Dissect:
+    source: object
+    pattern: str
+    separator: str = ""
+
+
+@dataclass(frozen=True)
+class Grok:
+    source: object
+    pattern: str
+
+
+@dataclass(frozen=True)
+class Sort:
+    keys: tuple  # (name, descending, nulls_first or None for the default)
+
+
+@dataclass(frozen=True)
+class Limit:
+    count: int
+
+
+@dataclass
+class EsqlQuery:
+    text: str
+    sources: tuple
+    commands: list
+    fields: set[str] = field(default_factory=set)  # source fields read (not the ones EVAL/STATS create)
+
+    @property
+    def stats(self) -> Stats | None:
+        return next((c for c in self.commands if isinstance(c, Stats)), None)

@@ -1,0 +1,170 @@
+"""ES|QL scalar functions with ES|QL's semantics: null in, null out (except COALESCE and CASE); multi-valued
+input to a single-value function is null; dates are epoch milliseconds (a date string is read as one where
+date arithmetic needs it).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Callable
+from typing import Any
+
+from ..engine.events import parse_time
+
+Fn = Callable[..., Any]
+
+
+def to_millis(value: Any) -> int | None:
+    """A date as epoch milliseconds: numbers are already; strings are ISO 8601 (as documents hold them)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return int(value)
+    try:
+        return int(round(parse_time(value) * 1000))
+    except (ValueError, OverflowError):
+        return None
+
+
+def _string(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _to_integer(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, (int, float)):
+        return int(value) if math.isfinite(value) else None
+    try:
+        return int(str(value).strip())
+    except ValueError:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            return None
+        return int(number) if math.isfinite(number) else None
+
+
+def _to_double(value: Any) -> float | None:
+    try:
+        return float(value) if not isinstance(value, str) else float(value.strip())
+    except ValueError:
+        return None
+
+
+def _to_boolean(value: Any) -> bool | None:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value != 0
+    return {"true": True, "false": False}.get(str(value).strip().lower())
+
+
+def _to_ip(value: Any) -> str | None:
+    try:
+        return str(ipaddress.ip_address(str(value)))
+    except ValueError:
+        return None
+
+
+def _substring(text: Any, start: Any, length: Any = None) -> str:
+    text, start = str(text), int(start)
+    begin = start - 1 if start > 0 else max(len(text) + start, 0)
+    return text[begin:] if length is None else text[begin:begin + int(length)]
+
+
+def _locate(text: Any, part: Any, start: Any = 1) -> int:
+    return str(text).find(str(part), max(int(start) - 1, 0)) + 1
+
+
+def _java_replacement(replacement: str) -> str:
+    """Java's $1 group references -> Python's \\g<1>; other text literal."""
+    return re.sub(r"\$(\d+)|\\", lambda m: f"\\g<{m.group(1)}>" if m.group(1) else "\\\\", replacement)
+
+
+def _replace(text: Any, pattern: Any, replacement: Any) -> str:
+    return re.sub(str(pattern), _java_replacement(str(replacement)), str(text))
+
+
+def _round(value: Any, digits: Any = 0) -> float | int:
+    """Half away from zero; negative digits round left of the point; the result keeps the input's type."""
+    factor = 10 ** int(digits)
+    rounded = math.floor(abs(value) * factor + 0.5) / factor
+    rounded = rounded if value >= 0 else -rounded
+    return int(rounded) if isinstance(value, int) else rounded
+
+
+def _cidr_match(ip: Any, *blocks: Any) -> bool | None:
+    try:
+        address = ipaddress.ip_address(str(ip))
+    except ValueError:
+        return None
+    for block in blocks:
+        try:
+            if address in ipaddress.ip_network(str(block), strict=False):
+                return True
+        except (ValueError, TypeError):
+            continue
+    return False
+
+
+def _trunc(span: Any, date: Any) -> int | None:
+    from .ast import Duration
+
+    millis = to_millis(date)
+    if millis is None or not isinstance(span, Duration) or span.millis <= 0:
+        return None
+    return millis - millis % span.millis
+
+
+_DIFF_UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "ss": 1000, "s": 1000,
+               "minute": 60_000, "minutes": 60_000, "mi": 60_000, "n": 60_000, "hour": 3_600_000, "hours": 3_600_000,
+               "hh": 3_600_000, "day": 86_400_000, "days": 86_400_000, "dd": 86_400_000, "d": 86_400_000,
+               "week": 604_800_000, "weeks": 604_800_000, "wk": 604_800_000, "ww": 604_800_000}
+
+
+def _date_diff(unit: Any, start: Any, end: Any) -> int | None:
+    size = _DIFF_UNITS.get(str(unit).lower())
+    first, last = to_millis(start), to_millis(end)
+    if size is None or first is None or last is None:
+        return None
+    return int((last - first) / size)  # whole units, towards zero
+
+
+def _one_or_many(values: list) -> Any:
+    return values[0] if len(values) == 1 else values
+
+
+# single-value functions: called with non-null, single-valued arguments
+SCALAR: dict[str, Fn] = {
+    "TO_LOWER": lambda s: _string(s).lower(), "TO_UPPER": lambda s: _string(s).upper(),
+    "LENGTH": lambda s: len(_string(s)), "TRIM": lambda s: _string(s).strip(),
+    "LTRIM": lambda s: _string(s).lstrip(), "RTRIM": lambda s: _string(s).rstrip(),
+    "REVERSE": lambda s: _string(s)[::-1], "LEFT": lambda s, n: _string(s)[:max(int(n), 0)],
+    "RIGHT": lambda s, n: _string(s)[-int(n):] if int(n) > 0 else "", "REPEAT": lambda s, n: _string(s) * int(n),
+    "SPACE": lambda n: " " * int(n), "SUBSTRING": _substring, "LOCATE": _locate, "REPLACE": _replace,
+    "STARTS_WITH": lambda s, p: _string(s).startswith(_string(p)),
+    "ENDS_WITH": lambda s, p: _string(s).endswith(_string(p)),
+    "SPLIT": lambda s, d: _string(s).split(_string(d)) if _string(d) else list(_string(s)),
+    "CONCAT": lambda *parts: "".join(_string(p) for p in parts),
+    "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_integer, "TO_UNSIGNED_LONG": _to_integer,
+    "TO_DOUBLE": _to_double, "TO_BOOLEAN": _to_boolean, "TO_IP": _to_ip, "TO_VERSION": _string,
+    "TO_DATETIME": to_millis, "ABS": abs, "ROUND": _round, "FLOOR": math.floor, "CEIL": math.ceil,
+    "POW": lambda a, b: float(a) ** float(b), "SQRT": lambda a: math.sqrt(a) if a >= 0 else None,
+    "LOG10": lambda a: math.log10(a) if a > 0 else None, "SIGNUM": lambda a: float((a > 0) - (a < 0)),
+    "GREATEST": max, "LEAST": min, "CIDR_MATCH": _cidr_match, "DATE_TRUNC": _trunc,
+    "BUCKET": lambda date, span: _trunc(span, date), "DATE_DIFF": _date_diff,
+}
+
+# multi-value functions: called with the argument as a list (a single value is a list of one)
+MULTI: dict[str, Fn] = {
+    "MV_COUNT": len, "MV_FIRST": lambda v: v[0], "MV_LAST": lambda v: v[-1],
+    "MV_MIN": min, "MV_MAX": max, "MV_SUM": sum, "MV_AVG": lambda v: sum(v) / len(v),
+    "MV_DEDUPE": lambda v: _one_or_many(list(dict.fromkeys(v))),
+    "MV_CONCAT": lambda v, delimiter: _string(delimiter).join(_string(x) for x in v),
+    "MV_SORT": lambda v, order="ASC": sorted(v, reverse=str(order).upper() == "DESC"),
+}
