@@ -42,9 +42,7 @@ def _wildcard_regex(pattern: str) -> str:
 def _lucene_regex(pattern: str) -> str:
     """RLIKE takes Lucene's regular expression syntax, always anchored. The operators both have are kept, with
     the \\d \\s \\w classes; any other escaped character and quoted strings are literals; Lucene's optional
-    operators (@ & ~ < > #) and Java's (?...) groups, which Lucene does not have, are refused by name."""
-    if "(?" in pattern:
-        raise ValueError(f"RLIKE {pattern!r}: Lucene regular expressions have no (?...) groups")
+    operators (@ & ~ <n-m> #) and Java's (?...) groups, which Lucene does not have, are refused by name."""
     out, i = [], 0
     while i < len(pattern):
         ch = pattern[i]
@@ -59,12 +57,17 @@ def _lucene_regex(pattern: str) -> str:
             out.append(re.escape(pattern[i + 1:end]))
             i = end + 1
         elif ch == "[":
-            end = pattern.find("]", i + 2)
-            if end < 0:
+            end = i + 2 if pattern[i + 1:i + 2] in ("]", "^") else i + 1
+            while end < len(pattern) and pattern[end] != "]":
+                end += 2 if pattern[end] == "\\" else 1
+            if end >= len(pattern):
                 raise ValueError(f"RLIKE pattern {pattern!r}: unterminated character class")
-            out.append(pattern[i:end + 1])
+            body = pattern[i + 1:end].replace("[", "\\[")  # a [ inside a class is a character in Lucene
+            out.append(f"[{body}]")
             i = end + 1
-        elif ch in "@&~<>#":
+        elif ch == "(" and pattern[i + 1:i + 2] == "?":
+            raise ValueError(f"RLIKE {pattern!r}: Lucene regular expressions have no (?...) groups")
+        elif ch in "@&~<#":
             raise ValueError(f"the local engine does not run Lucene's optional regex operator {ch!r} (RLIKE "
                              f"{pattern!r})")
         else:
@@ -442,20 +445,8 @@ class CompiledEsql:
 
     def aggregate(self, compacts: Any) -> list[dict]:
         """STATS from scratch over compacted rows (the sliding window keeps it incrementally instead)."""
-        groups: dict[tuple, list[list]] = {}
-        for key, values in compacts:
-            bucket = groups.setdefault(key, [[] for _ in self.agg_exprs])
-            for column, value in zip(bucket, values):
-                column.append(value)
-        rows = []
-        stats = self.stats
-        assert stats is not None
-        for key, columns in groups.items():
-            row = {name: value for (name, _), value in zip(stats.by, key)}
-            for (name, func, arg), column in zip(stats.aggregates, columns):
-                present = [v for v in column if v is not None]
-                row[name] = _AGGREGATES[func](column if arg is None else present)
-            rows.append(row)
+        assert self.stats is not None
+        rows = _aggregate(self.stats, compacts)
         for step in self.after_steps:
             rows = step(rows)
         return rows
@@ -478,10 +469,36 @@ class CompiledEsql:
             return sort
         if isinstance(command, Limit):
             return lambda rows: rows[: command.count]
+        if isinstance(command, Stats):  # a STATS over the result of an earlier one
+            groups = [self.compiler.expr(e) for _, e in command.by]
+            values = [self.compiler.expr(a) if a is not None else None for _, _, a in command.aggregates]
+
+            def restats(rows: list[Row]) -> list[Row]:
+                return _aggregate(command, [(tuple(g(r) for g in groups), tuple(v(r) if v else 1 for v in values))
+                                            for r in rows])
+
+            return restats
         step = self._row_step(command)
         if isinstance(command, MvExpand):
             return lambda rows: [out for r in rows for out in step(r)]
         return lambda rows: [out for r in rows if (out := step(r)) is not None]
+
+
+def _aggregate(stats: Stats, compacts: Any) -> list[Row]:
+    """STATS over (group key, aggregated values) pairs: one row per group."""
+    groups: dict[tuple, list[list]] = {}
+    for key, values in compacts:
+        bucket = groups.setdefault(key, [[] for _ in stats.aggregates])
+        for column, value in zip(bucket, values):
+            column.append(value)
+    rows = []
+    for key, columns in groups.items():
+        row = {name: value for (name, _), value in zip(stats.by, key)}
+        for (name, func, arg), column in zip(stats.aggregates, columns):
+            present = [v for v in column if v is not None]
+            row[name] = _AGGREGATES[func](column if arg is None else present)
+        rows.append(row)
+    return rows
 
 
 _AGGREGATES = {

@@ -9,6 +9,7 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
+from urllib.parse import quote_plus, unquote_plus
 from typing import Any
 
 from ..engine.events import parse_time
@@ -158,6 +159,8 @@ SCALAR: dict[str, Fn] = {
     "LOG10": lambda a: math.log10(a) if a > 0 else None, "SIGNUM": lambda a: float((a > 0) - (a < 0)),
     "GREATEST": max, "LEAST": min, "CIDR_MATCH": _cidr_match, "DATE_TRUNC": _trunc,
     "BUCKET": lambda date, span: _trunc(span, date), "DATE_DIFF": _date_diff,
+    "URL_DECODE": lambda s: unquote_plus(_string(s), errors="strict"),
+    "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""),
 }
 
 # multi-value functions: called with the argument as a list (a single value is a list of one)
@@ -167,4 +170,5 @@ MULTI: dict[str, Fn] = {
     "MV_DEDUPE": lambda v: _one_or_many(list(dict.fromkeys(v))),
     "MV_CONCAT": lambda v, delimiter: _string(delimiter).join(_string(x) for x in v),
     "MV_SORT": lambda v, order="ASC": sorted(v, reverse=str(order).upper() == "DESC"),
+    "MV_CONTAINS": lambda v, wanted: all(w in v for w in (wanted if isinstance(wanted, list) else [wanted])),
 }

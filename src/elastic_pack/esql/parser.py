@@ -14,7 +14,7 @@ __all__ = ["EsqlQuery", "EsqlSyntaxError", "parse_esql"]
 AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES")
 # time span units of duration literals (`1 hour`), in milliseconds
 _UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "sec": 1000, "s": 1000,
-          "minute": 60_000, "minutes": 60_000, "min": 60_000, "hour": 3_600_000, "hours": 3_600_000, "h": 3_600_000,
+          "minute": 60_000, "minutes": 60_000, "min": 60_000, "m": 60_000, "hour": 3_600_000, "hours": 3_600_000, "h": 3_600_000,
           "day": 86_400_000, "days": 86_400_000, "d": 86_400_000, "week": 604_800_000, "weeks": 604_800_000,
           "w": 604_800_000}
 # `expr::type` is the conversion function of that type
@@ -73,9 +73,10 @@ class _Parser:
     def parse(self) -> EsqlQuery:
         if self.accept("metadata"):
             self.names()
-        commands = []
+        commands: list = []
         while self.accept("op", "|"):
-            commands.append(self.command())
+            command = self.command()
+            commands += command if isinstance(command, list) else [command]
         if self.peek().kind != "end":
             raise self.error("expected '|' or the end of the query")
         return EsqlQuery(self.text, self.sources, commands, self.read)
@@ -129,17 +130,24 @@ class _Parser:
         raise EsqlSyntaxError(f"the local engine does not run the ES|QL command {what.upper()!r} (it runs "
                               f"{_COMMANDS})", self.text, tok.offset)
 
-    def stats(self) -> Stats:
-        aggregates = [self.aggregate()]
+    def stats(self) -> list:
+        """STATS, plus an EVAL and a DROP when aggregates sit inside expressions (ROUND(AVG(x), 2)): the
+        aggregates are computed under hidden names, the expressions over them afterwards."""
+        aggregates: list[tuple[str, str, object]] = []
+        derived: list[tuple[str, object]] = []
+        self.aggregate(aggregates, derived)
         while self.accept("op", ","):
-            aggregates.append(self.aggregate())
+            self.aggregate(aggregates, derived)
         by = []
         if self.accept("by"):
             by.append(self.group())
             while self.accept("op", ","):
                 by.append(self.group())
-        self.defined |= {a[0] for a in aggregates} | {b[0] for b in by}
-        return Stats(tuple(aggregates), tuple(by))
+        self.defined |= {a[0] for a in aggregates} | {b[0] for b in by} | {d[0] for d in derived}
+        commands: list = [Stats(tuple(aggregates), tuple(by))]
+        if derived:
+            commands += [Eval(tuple(derived)), Drop(tuple(a[0] for a in aggregates if a[0].startswith("\0")))]
+        return commands
 
     def rename_pair(self) -> tuple[str, str]:
         old = self.name()
@@ -174,28 +182,56 @@ class _Parser:
         self.defined.add(name)
         return name, expr
 
-    def aggregate(self) -> tuple[str, str, object]:
+    def aggregate(self, aggregates: list, derived: list) -> None:
         start = self.peek().offset
         if self.peek(1).text == "=":
             name: str | None = self.name()
             self.take("op", "=")
         else:
             name = None
-        func_tok = self.take("ident")
-        func = func_tok.text.upper()
-        if func not in AGGREGATES:
-            raise EsqlSyntaxError(f"the local engine does not run the ES|QL aggregate {func}() (it runs "
-                                  f"{', '.join(AGGREGATES)})", self.text, func_tok.offset)
-        self.take("op", "(")
-        arg = None
-        if not self.accept("op", "*") and self.peek().text != ")":
-            arg = self.expr()
-        self.take("op", ")")
-        if self.peek().kind == "where":
-            raise self.error("the local engine does not run STATS ... WHERE (a filtered aggregate)")
+        expr = self.expr()
+        condition = self.expr() if self.accept("where") else None
         if name is None:
-            name = self.text[start:self.toks[self.i - 1].offset + 1].strip()
-        return name, func, arg
+            name = self.text[start:self.toks[self.i - 1].offset + len(self.toks[self.i - 1].text)].strip()
+        if isinstance(expr, Call) and expr.name in AGGREGATES and condition is None:
+            aggregates.append((name, *self._aggregate_call(expr, None)))
+            return
+        hidden: list = []
+
+        def lift(node: object) -> object:  # aggregate calls -> columns computed by STATS
+            if isinstance(node, Call) and node.name in AGGREGATES:
+                column = f"\0{name}#{len(hidden)}"
+                hidden.append((column, *self._aggregate_call(node, condition)))
+                return Col(column)
+            if isinstance(node, Call):
+                return Call(node.name, tuple(lift(a) for a in node.args))
+            if isinstance(node, BinOp):
+                return BinOp(node.op, lift(node.left), lift(node.right))
+            if isinstance(node, Not):
+                return Not(lift(node.term))
+            return node
+
+        rewritten = lift(expr)
+        if not hidden and isinstance(expr, Call):
+            raise EsqlSyntaxError(f"the local engine does not run the ES|QL aggregate {expr.name}() (it runs "
+                                  f"{', '.join(AGGREGATES)})", self.text, start)
+        if not hidden:
+            raise EsqlSyntaxError(f"STATS needs an aggregate function in {name!r} (it runs {', '.join(AGGREGATES)})",
+                                  self.text, start)
+        aggregates += hidden
+        derived.append((name, rewritten))
+
+    def _aggregate_call(self, call: Call, condition: object) -> tuple[str, object]:
+        """(function, argument or None for *), the argument filtered by a STATS ... WHERE condition."""
+        if call.name not in AGGREGATES:
+            raise self.error(f"the local engine does not run the ES|QL aggregate {call.name}()")
+        star = not call.args or (len(call.args) == 1 and call.args[0] == Col("*"))
+        if len(call.args) > 1:
+            raise self.error(f"the local engine runs {call.name}() with one argument")
+        arg = None if star else call.args[0]
+        if condition is not None:  # rows that fail the condition give null, which aggregates skip
+            arg = Call("CASE", (condition, Lit(1) if arg is None else arg))
+        return call.name, arg
 
     def group(self) -> tuple[str, object]:
         if self.peek(1).text == "=":
@@ -322,7 +358,10 @@ class _Parser:
                 except KqlSyntaxError as exc:
                     raise EsqlSyntaxError(f"KQL(): {exc}", self.text, query_tok.offset) from None
                 return Kql(query)
-            args = []
+            args: list = []
+            if self.peek().text == "*" and self.peek(1).text == ")":  # COUNT(*)
+                self.i += 2
+                return Call(tok.text.upper(), (Col("*"),))
             if not self.accept("op", ")"):
                 args.append(self.expr())
                 while self.accept("op", ","):

@@ -44,8 +44,12 @@ def grok(pattern: str) -> Callable[[str], dict[str, Any] | None]:
         names.append((name, conversion))
         return f"(?P<g{len(names) - 1}>{_GROK[kind]})"
 
+    def named(match: re.Match) -> str:  # Oniguruma's (?<name>...) as Python writes it, under a safe name
+        names.append((match.group(1), None))
+        return f"(?P<g{len(names) - 1}>"
+
     try:
-        regex = re.compile(_REFERENCE.sub(expand, pattern))
+        regex = re.compile(re.sub(r"\(\?<([A-Za-z_@][\w.@]*)>", named, _REFERENCE.sub(expand, pattern)))
     except re.error as exc:
         raise ValueError(f"GROK {pattern!r}: the local engine cannot read this pattern ({exc})") from None
 

@@ -1,0 +1,138 @@
+"""ES|QL as Elasticsearch documents it, on the constructs Elastic's prebuilt rules use: each case is an edge
+(anchoring, null, integer division, window of a duration) or a construct refused by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from elastic_pack.esql import EsqlSyntaxError, parse_esql
+from elastic_pack.esql.evaluate import CompiledEsql
+
+NOON = 1_767_614_400.0  # 2026-01-05T12:00:00Z
+
+
+def table(query: str, documents: list[dict], now: float = NOON) -> list[dict]:
+    compiled = CompiledEsql(parse_esql(query), clock=lambda: now)
+    rows = [row for document in documents for row in compiled.rows(document)]
+    if compiled.stats is None:
+        return rows
+    return compiled.aggregate([compiled.compact(row) for row in rows])
+
+
+def values(query: str, documents: list[dict], column: str = "v", now: float = NOON) -> list:
+    return [row.get(column) for row in table(query, documents, now)]
+
+
+def test_from_takes_raw_patterns_and_metadata_and_comments_are_skipped():
+    query = parse_esql("// hunting\nFROM .alerts-security.*, logs-*:remote METADATA _id, _index\n/* keep */ | LIMIT 5")
+    assert query.sources == (".alerts-security.*", "logs-*:remote")
+
+
+def test_strings_names_and_casts():
+    assert values('FROM l | EVAL v = """a\\d"""', [{}]) == ["a\\d"]  # triple quotes keep backslashes
+    assert values('FROM l | EVAL v = "a\\\\d"', [{}]) == ["a\\d"]
+    assert values("FROM l | EVAL v = source.`as`.name", [{"source.as.name": "x"}]) == ["x"]
+    assert values('FROM l | EVAL v = "5"::integer + 1', [{}]) == [6]
+    assert values("FROM l | EVAL v = TO_STRING(b)", [{"b": True}]) == ["true"]
+    assert values('FROM l | EVAL v = "1.9"::integer', [{}]) == [1]
+    assert values('FROM l | EVAL v = "x"::integer', [{}]) == [None]  # does not convert: null
+
+
+@pytest.mark.parametrize("expr, expected", [("7 / 2", 3), ("-7 / 2", -3), ("7.0 / 2", 3.5), ("7 % 3", 1),
+                                            ("-7 % 3", -1), ("1 / 0", None), ("LENGTH(n)", None),
+                                            ('CONCAT("a", n)', None), ('COALESCE(n, "d")', "d")])
+def test_arithmetic_and_null(expr, expected):
+    assert values(f"FROM l | EVAL v = {expr}", [{"n": None}]) == [expected]
+
+
+@pytest.mark.parametrize("pattern, text, matches", [
+    ('"b"', "abc", False),  # anchored: the whole value
+    ('".*b.*"', "abc", True),
+    ('"a\\\\d+"', "a12", True),  # \d is a class in Lucene 9
+    ('"a\\\\.b"', "a.b", True), ('"a\\\\.b"', "axb", False),
+    ('"""[a-z]{3}\\.x"""', "abc.x", True),
+    ('("x.*", "a.*")', "abc", True),
+])
+def test_rlike(pattern, text, matches):
+    assert len(table(f"FROM l | WHERE f RLIKE {pattern}", [{"f": text}])) == int(matches)
+
+
+def test_like_wildcards_lists_and_escapes():
+    rows = [{"f": "a*c"}, {"f": "abc"}, {"f": "xyz"}]
+    assert values('FROM l | WHERE f LIKE "a\\\\*c" | EVAL v = f', rows) == ["a*c"]
+    assert values('FROM l | WHERE f LIKE ("a?c", "x*") | EVAL v = f', rows) == ["a*c", "abc", "xyz"]
+    assert values('FROM l | WHERE f NOT LIKE "a*" | EVAL v = f', rows) == ["xyz"]
+
+
+def test_rlike_constructs_lucene_does_not_have_are_refused_by_name():
+    for pattern in ('"(?i)abc"', '"a@b"', '"a<1-5>"'):
+        with pytest.raises(ValueError, match="RLIKE|Lucene"):
+            table(f"FROM l | WHERE f RLIKE {pattern}", [{"f": "abc"}])
+
+
+def test_kql_inside_esql():
+    rows = [{"event.action": "Publish", "n": 1}, {"event.action": "GetObject", "n": 2}]
+    assert values('FROM l | WHERE KQL("""event.action: Pub*""") | EVAL v = n', rows) == [1]
+
+
+def test_dates_durations_and_now():
+    docs = [{"@timestamp": "2026-01-05T11:00:00Z"}, {"@timestamp": "2026-01-05T10:59:59.999Z"}]
+    kept = table("FROM l | WHERE @timestamp >= NOW() - 1 hour", docs)
+    assert [d["@timestamp"] for d in kept] == ["2026-01-05T11:00:00Z"]  # exactly an hour back is inside
+    trunc = values("FROM l | EVAL v = DATE_TRUNC(1 hour, @timestamp)", [{"@timestamp": "2026-01-05T09:59:59Z"}])
+    assert trunc == [1_767_603_600_000]
+    bucket = values("FROM l | EVAL v = BUCKET(@timestamp, 5 minutes)", [{"@timestamp": "2026-01-05T09:04:59Z"}])
+    assert bucket == [1_767_603_600_000]
+    diff = values('FROM l | EVAL v = DATE_DIFF("minutes", a, b)', [{"a": "2026-01-05T09:00:00Z",
+                                                                   "b": "2026-01-05T09:02:59Z"}])
+    assert diff == [2]  # whole units
+
+
+def test_keep_drop_rename_and_mv_expand_before_stats():
+    docs = [{"host.name": "h", "host.ip": ["10.0.0.1", "10.0.0.2"], "user": "u"}, {"host.name": "g", "user": "v"}]
+    rows = table("FROM l | KEEP host.* | RENAME host.name AS h | DROP host.ip", docs)
+    assert rows == [{"h": "h"}, {"h": "g"}]
+    expanded = table("FROM l | MV_EXPAND host.ip | STATS n = COUNT(*) BY host.ip | SORT host.ip", docs)
+    assert expanded == [{"host.ip": "10.0.0.1", "n": 1}, {"host.ip": "10.0.0.2", "n": 1}, {"host.ip": None, "n": 1}]
+
+
+def test_expressions_over_aggregates_filtered_aggregates_and_chained_stats():
+    docs = [{"g": "a", "x": 1, "ok": True}, {"g": "a", "x": 2, "ok": False}, {"g": "b", "x": 4, "ok": True}]
+    rows = table("FROM l | STATS avg = ROUND(AVG(x), 1), good = COUNT(*) WHERE ok, n = COUNT(*) BY g | SORT g",
+                 docs)
+    assert rows == [{"avg": 1.5, "good": 1, "n": 2, "g": "a"}, {"avg": 4.0, "good": 1, "n": 1, "g": "b"}]
+    chained = table("FROM l | STATS n = COUNT(*) BY g | STATS groups = COUNT(*), most = MAX(n)", docs)
+    assert chained == [{"groups": 2, "most": 2}]
+
+
+def test_dissect_and_grok():
+    dissected = table('FROM l | DISSECT m "%{user} logged in from %{ip}"', [{"m": "bob logged in from 10.1.2.3"}])
+    assert dissected[0]["user"] == "bob" and dissected[0]["ip"] == "10.1.2.3"
+    assert "user" not in table('FROM l | DISSECT m "%{user} logged in from %{ip}"', [{"m": "nothing"}])[0]
+    grokked = table('FROM l | GROK m "%{IP:client} %{NUMBER:bytes:int} modelId=(?<model.id>[^,]+)"',
+                    [{"m": "10.0.0.9 512 modelId=claude,x"}])
+    assert (grokked[0]["client"], grokked[0]["bytes"], grokked[0]["model.id"]) == ("10.0.0.9", 512, "claude")
+
+
+def test_multi_value_functions_see_every_value():
+    doc = [{"f": ["b", "a", "b"]}]
+    assert values("FROM l | EVAL v = MV_COUNT(f)", doc) == [3]
+    assert values('FROM l | EVAL v = MV_CONCAT(MV_DEDUPE(f), ",")', doc) == ["b,a"]
+    assert values("FROM l | EVAL v = TO_UPPER(f)", doc) == [None]  # a single-value function: null
+
+
+def test_sort_nulls_first_and_last():
+    docs = [{"g": 2}, {"g": None}, {"g": 1}]
+    assert [r["g"] for r in table("FROM l | STATS n = COUNT(*) BY g | SORT g ASC NULLS FIRST", docs)] == [None, 1, 2]
+    assert [r["g"] for r in table("FROM l | STATS n = COUNT(*) BY g | SORT g DESC NULLS LAST", docs)] == [2, 1, None]
+
+
+@pytest.mark.parametrize("query, named", [
+    ("FROM l | INLINE STATS n = COUNT(*) BY g", "INLINE STATS"),
+    ('FROM l | COMPLETION r = p WITH { "inference_id": "x" }', "COMPLETION"),
+    ("FROM l | STATS f = FIRST(x, @timestamp)", "FIRST()"),
+    ('FROM l | WHERE message : "error"', "':'"),
+])
+def test_what_the_engine_does_not_run_is_refused_by_name(query, named):
+    with pytest.raises(EsqlSyntaxError, match=named.replace("(", r"\(").replace(")", r"\)")):
+        parse_esql(query)
