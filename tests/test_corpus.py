@@ -57,3 +57,36 @@ def test_the_packs_rule_files_use_only_metadata_keys_elastics_own_files_use():
     for path in (CONTENT / "rules").glob("*.toml"):
         ours = set(tomllib.loads(path.read_text(encoding="utf-8"))["metadata"])
         assert ours <= elastic, (path.name, ours - elastic)
+
+
+VALUES = ("alpha", 7, ["x", "y"], "2026-01-05T10:00:00Z", 2.5, "", True, {}, [1, None], "10.1.2.3", -1)
+
+
+def test_every_rule_the_engine_compiles_runs_over_awkward_events_without_crashing(corpus):
+    """Each compiled corpus rule gets events whose fields (the ones its query reads) hold text, numbers, lists,
+    dates, empty strings, booleans, objects and nulls: it may alert or not, but never raises."""
+    from elastic_pack.content.queries import checked_query
+    from elastic_pack.engine import compile_rule, run_rules
+    from elastic_pack.engine.events import Event
+    from elastic_pack.errors import NotRunnable
+
+    pack, _ = corpus
+    crashed = []
+    start = 1_767_603_600.0
+    for rule in pack.rules:
+        try:
+            compiled = compile_rule(rule)
+        except NotRunnable:
+            continue
+        fields = sorted(set(getattr(checked_query(rule), "fields", ()) or ()))[:40]
+        events = []
+        for index in range(24):
+            document = {name: VALUES[(index + offset) % len(VALUES)] for offset, name in enumerate(fields)
+                        if (index + offset) % 5}
+            events.append(Event({"@timestamp": start + 60 * index, **document}, start + 60 * index,
+                                start + 60 * index))
+        try:
+            run_rules([compiled], events)
+        except Exception as exc:  # noqa: BLE001 - the finding is the crash itself
+            crashed.append(f"{rule.path.name}: {type(exc).__name__}: {exc}")
+    assert not crashed, "\n".join(crashed[:15])

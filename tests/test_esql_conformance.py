@@ -16,7 +16,7 @@ def table(query: str, documents: list[dict], now: float = NOON) -> list[dict]:
     rows = [row for document in documents for row in compiled.rows(document)]
     if compiled.stats is None:
         return rows
-    return compiled.aggregate([compiled.compact(row) for row in rows])
+    return compiled.aggregate([pair for row in rows for pair in compiled.compact(row)])
 
 
 def values(query: str, documents: list[dict], column: str = "v", now: float = NOON) -> list:

@@ -84,10 +84,11 @@ def _fold(value: Any) -> Any:
 
 
 def _values(value: Any) -> list:
-    if value is None:
+    """A field's values; an object (or an object in an array) is no value of the field itself."""
+    if value is None or value.__class__ is dict:
         return []
     if isinstance(value, list):
-        return [v for v in value if v is not None]
+        return [v for v in value if v is not None and v.__class__ is not dict]
     return [value]
 
 

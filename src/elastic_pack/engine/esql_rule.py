@@ -50,10 +50,10 @@ class EsqlRule(WindowedRule):
             run_time = self.schedule.first_run_at_or_after(event.window_time)
             return [*alerts, *(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,)) for _ in rows)]
         for row in rows:
-            compact = self.esql.compact(row)
-            self.rows.append((event.window_time, event.timestamp, compact))
-            self.window.add(*compact)
-            self.spans.setdefault(compact[0], deque()).append(event.timestamp)
+            for compact in self.esql.compact(row):
+                self.rows.append((event.window_time, event.timestamp, compact))
+                self.window.add(*compact)
+                self.spans.setdefault(compact[0], deque()).append(event.timestamp)
         return alerts
 
     def _run(self, run_time: float) -> list[Alert]:

@@ -22,7 +22,17 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def _scalar(value: Any) -> Any:
-    return None if isinstance(value, list) else value
+    return None if value.__class__ is list or value.__class__ is dict else value
+
+
+def _column(value: Any) -> Any:
+    """A column's value with all its values (aggregates and BY see each one); an object is no value."""
+    if value.__class__ is dict:
+        return None
+    if value.__class__ is list:
+        kept = [v for v in value if v is not None and v.__class__ is not dict and v.__class__ is not list]
+        return kept if len(kept) > 1 else (kept[0] if kept else None)
+    return value
 
 
 def _wildcard_regex(pattern: str) -> str:
@@ -156,8 +166,8 @@ class Compiler:
             name, members, negated = node.term.name, frozenset(i.value for i in node.items), node.negated
 
             def in_literals(row: Row) -> Any:
-                value = row.get(name)
-                if value is None or value.__class__ is list:
+                value = _scalar(row.get(name))
+                if value is None:
                     return None
                 return (value in members) is not negated
 
@@ -196,8 +206,8 @@ class Compiler:
             name, value, equal = node.left.name, node.right.value, node.op == "=="
 
             def field_equals(row: Row) -> Any:
-                current = row.get(name)
-                if current is None or current.__class__ is list:
+                current = _scalar(row.get(name))
+                if current is None:
                     return None
                 return (current == value) is equal
 
@@ -342,8 +352,8 @@ class CompiledEsql:
         self.stats: Stats | None = commands[split] if split < len(commands) else None
         self.after = commands[split + 1:] if self.stats else []
         if self.stats:
-            self.group_exprs = [self.compiler.expr(e) for _, e in self.stats.by]
-            self.agg_exprs = [self.compiler.expr(a) if a is not None else None for _, _, a in self.stats.aggregates]
+            self.group_exprs = [self._all_values(e) for _, e in self.stats.by]
+            self.agg_exprs = [self._all_values(a) if a is not None else None for _, _, a in self.stats.aggregates]
         self.after_steps = [self._table_step(c) for c in self.after]
         # WHERE and EVAL right after STATS work row by row: their result per group can be cached
         row_local = 0
@@ -425,9 +435,19 @@ class CompiledEsql:
                 return None
         return row
 
-    def compact(self, row: dict) -> tuple[tuple, tuple]:
-        """What STATS needs of a row: its group key and the aggregated values."""
-        return tuple(g(row) for g in self.group_exprs), tuple(a(row) if a else 1 for a in self.agg_exprs)
+    def _all_values(self, node: Any) -> Expr:
+        """BY and aggregate arguments: a column gives all its values (a list when multi-valued)."""
+        if isinstance(node, Col):
+            name = node.name
+            return lambda row: _column(row.get(name))
+        expr = self.compiler.expr(node)
+        return lambda row: _column(expr(row))
+
+    def compact(self, row: dict) -> list[tuple[tuple, tuple]]:
+        """What STATS needs of a row: (group key, aggregated values), one per group the row falls in (a
+        multi-valued BY puts the row in the group of each of its values)."""
+        values = tuple(a(row) if a else 1 for a in self.agg_exprs)
+        return [(key, values) for key in _keys([g(row) for g in self.group_exprs])]
 
     def after_row(self, row: dict) -> dict | None:
         """The row-local commands after STATS (WHERE, EVAL) on one result row."""
@@ -460,8 +480,8 @@ class CompiledEsql:
                 for name, descending, nulls_first in reversed(command.keys):
                     # ES|QL: nulls last ascending, first descending, unless NULLS FIRST/LAST says otherwise
                     first = descending if nulls_first is None else nulls_first
-                    present = sorted((r for r in rows if r.get(name) is not None), key=lambda r: r[name],
-                                     reverse=descending)
+                    present = sorted((r for r in rows if r.get(name) is not None),
+                                     key=lambda r: order_key(r[name]), reverse=descending)
                     missing = [r for r in rows if r.get(name) is None]
                     rows = missing + present if first else present + missing
                 return rows
@@ -470,12 +490,12 @@ class CompiledEsql:
         if isinstance(command, Limit):
             return lambda rows: rows[: command.count]
         if isinstance(command, Stats):  # a STATS over the result of an earlier one
-            groups = [self.compiler.expr(e) for _, e in command.by]
-            values = [self.compiler.expr(a) if a is not None else None for _, _, a in command.aggregates]
+            groups = [self._all_values(e) for _, e in command.by]
+            values = [self._all_values(a) if a is not None else None for _, _, a in command.aggregates]
 
             def restats(rows: list[Row]) -> list[Row]:
-                return _aggregate(command, [(tuple(g(r) for g in groups), tuple(v(r) if v else 1 for v in values))
-                                            for r in rows])
+                return _aggregate(command, [(key, tuple(v(r) if v else 1 for v in values))
+                                            for r in rows for key in _keys([g(r) for g in groups])])
 
             return restats
         step = self._row_step(command)
@@ -484,13 +504,24 @@ class CompiledEsql:
         return lambda rows: [out for r in rows if (out := step(r)) is not None]
 
 
+def _keys(parts: list) -> list[tuple]:
+    keys: list[tuple] = [()]
+    for part in parts:
+        options = list(dict.fromkeys(part)) if isinstance(part, list) else [part]
+        keys = [key + (option,) for key in keys for option in options]
+    return keys
+
+
 def _aggregate(stats: Stats, compacts: Any) -> list[Row]:
-    """STATS over (group key, aggregated values) pairs: one row per group."""
+    """STATS over (group key, aggregated values) pairs: one row per group; multi-valued input counts each value."""
     groups: dict[tuple, list[list]] = {}
     for key, values in compacts:
         bucket = groups.setdefault(key, [[] for _ in stats.aggregates])
         for column, value in zip(bucket, values):
-            column.append(value)
+            if isinstance(value, list):
+                column.extend(value)
+            else:
+                column.append(value)
     rows = []
     for key, columns in groups.items():
         row = {name: value for (name, _), value in zip(stats.by, key)}
@@ -501,12 +532,22 @@ def _aggregate(stats: Stats, compacts: Any) -> list[Row]:
     return rows
 
 
+def _numbers(values: list) -> list:
+    """SUM and AVG take numeric columns; a value of another type (untyped local data) is left out."""
+    return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+def order_key(value: Any) -> tuple:
+    """MIN, MAX, SORT: values of one column are of one type in Elasticsearch; locally, numbers before text."""
+    return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))
+
+
 _AGGREGATES = {
     "COUNT": len,
-    "SUM": lambda vs: sum(vs) if vs else None,
-    "MIN": lambda vs: min(vs) if vs else None,
-    "MAX": lambda vs: max(vs) if vs else None,
-    "AVG": lambda vs: sum(vs) / len(vs) if vs else None,
+    "SUM": lambda vs: sum(ns) if (ns := _numbers(vs)) else None,
+    "MIN": lambda vs: min(vs, key=order_key) if vs else None,
+    "MAX": lambda vs: max(vs, key=order_key) if vs else None,
+    "AVG": lambda vs: sum(ns) / len(ns) if (ns := _numbers(vs)) else None,
     "COUNT_DISTINCT": lambda vs: len(set(vs)),
     "VALUES": lambda vs: sorted(set(vs), key=str),
 }

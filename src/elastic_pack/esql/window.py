@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 
+from .evaluate import order_key
+
 _INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
 
 
@@ -27,13 +29,14 @@ class SlidingStats:
             state = self.groups[key] = self._state()
         state[0] += 1
         for slot, func, star, value in zip(state[1], self.functions, self.star, values):
-            if value is None and not star:
-                continue
-            if isinstance(slot, Counter):
-                slot[value] += 1
-            else:
-                slot[0] += 1
-                slot[1] += value if func != "COUNT" else 0
+            for item in value if isinstance(value, list) else (value,):  # each value of a multi-valued one
+                if (item is None and not star) or (func in ("SUM", "AVG") and not _numeric(item)):
+                    continue
+                if isinstance(slot, Counter):
+                    slot[item] += 1
+                else:
+                    slot[0] += 1
+                    slot[1] += item if func != "COUNT" else 0
 
     def remove(self, key: tuple, values: tuple) -> None:
         self.dirty.add(key)
@@ -43,15 +46,16 @@ class SlidingStats:
             del self.groups[key]
             return
         for slot, func, star, value in zip(state[1], self.functions, self.star, values):
-            if value is None and not star:
-                continue
-            if isinstance(slot, Counter):
-                slot[value] -= 1
-                if slot[value] == 0:
-                    del slot[value]
-            else:
-                slot[0] -= 1
-                slot[1] -= value if func != "COUNT" else 0
+            for item in value if isinstance(value, list) else (value,):
+                if (item is None and not star) or (func in ("SUM", "AVG") and not _numeric(item)):
+                    continue
+                if isinstance(slot, Counter):
+                    slot[item] -= 1
+                    if slot[item] == 0:
+                        del slot[item]
+                else:
+                    slot[0] -= 1
+                    slot[1] -= item if func != "COUNT" else 0
 
     def row(self, key: tuple, by_names, aggregate_names) -> dict | None:
         state = self.groups.get(key)
@@ -67,6 +71,10 @@ class SlidingStats:
         return dirty
 
 
+def _numeric(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
 def _finish(func: str, slot):
     if func == "COUNT":
         return slot[0]
@@ -77,7 +85,7 @@ def _finish(func: str, slot):
     if func == "COUNT_DISTINCT":
         return len(slot)
     if func == "MIN":
-        return min(slot) if slot else None
+        return min(slot, key=order_key) if slot else None
     if func == "MAX":
-        return max(slot) if slot else None
+        return max(slot, key=order_key) if slot else None
     return sorted(slot, key=str)  # VALUES
