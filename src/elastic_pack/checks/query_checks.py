@@ -87,8 +87,9 @@ class KnownFields(RuleCheck):
                                    severity=None if pack.own_format or covered_namespace(name) else Severity.WARNING)
             elif kind in _TEXT_ONLY:
                 yield self.finding(rule, f"cannot group by {name!r}: a {kind} field is not aggregatable")
+        columns = getattr(parsed, "columns", set())  # an ES|QL rule's alerts carry the columns it computes
         for name in rule.rule.get("investigation_fields", {}).get("field_names", []):
-            if field_type(name) is None:
+            if field_type(name) is None and name not in columns:
                 yield self.finding(rule, f"unknown investigation field {name!r}",
                                    rule.line_of("rule.investigation_fields", "field_names"),
                                    severity=None if pack.own_format or covered_namespace(name) else Severity.WARNING)

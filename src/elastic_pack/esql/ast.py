@@ -137,6 +137,7 @@ class EsqlQuery:
     sources: tuple
     commands: list
     fields: set[str] = field(default_factory=set)  # source fields read (not the ones EVAL/STATS create)
+    columns: set[str] = field(default_factory=set)  # the columns EVAL, STATS, RENAME, DISSECT, GROK create
 
     @property
     def stats(self) -> Stats | None:

@@ -79,7 +79,7 @@ class _Parser:
             commands += command if isinstance(command, list) else [command]
         if self.peek().kind != "end":
             raise self.error("expected '|' or the end of the query")
-        return EsqlQuery(self.text, self.sources, commands, self.read)
+        return EsqlQuery(self.text, self.sources, commands, self.read, self.defined)
 
     def command(self) -> object:
         tok = self.peek()
@@ -118,6 +118,8 @@ class _Parser:
         if self.accept("grok"):
             source = self.primary()
             pattern = unquote(self.take("string").text)
+            self.defined |= set(re.findall(r"%\{\w+:([\w.@\[\]]+)", pattern))
+            self.defined |= set(re.findall(r"\(\?<([A-Za-z_@][\w.@]*)>", pattern))
             return Grok(source, pattern)
         if self.accept("sort"):
             keys = [self.sort_key()]
