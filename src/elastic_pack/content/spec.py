@@ -28,6 +28,15 @@ class SpecError(ValueError):
 
 
 @dataclass(frozen=True)
+class Suppression:
+    """Kibana's alert suppression: one alert per group_by values per rule run, or per `duration` when set."""
+
+    group_by: tuple[str, ...]
+    duration: float | None  # seconds; None: per rule execution
+    suppress_missing: bool  # missing_fields_strategy "suppress" (the default): a missing value is one group
+
+
+@dataclass(frozen=True)
 class RuleSpec:
     rule_id: str
     name: str
@@ -39,6 +48,7 @@ class RuleSpec:
     lookback: float  # seconds each run reads back from its run time (`from`)
     max_signals: int
     timestamp_override: str | None
+    suppression: Suppression | None
 
     @property
     def grouping_fields(self) -> tuple[str, ...]:
@@ -114,6 +124,25 @@ def _seconds(key: str, text: Any, parse: Any) -> float:
         raise SpecError(key, str(exc)) from None
 
 
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _suppression(table: Any) -> Suppression | None:
+    if not isinstance(table, dict):
+        return None
+    duration = table.get("duration")
+    seconds = None
+    if isinstance(duration, dict):
+        unit, value = duration.get("unit"), duration.get("value")
+        if unit not in _UNIT_SECONDS or not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+            raise SpecError("alert_suppression", "alert_suppression.duration needs a whole value above 0 and a "
+                            "unit of s, m, h or d")
+        seconds = float(value * _UNIT_SECONDS[unit])
+    group_by = table.get("group_by") or []
+    return Suppression(tuple(group_by) if isinstance(group_by, list) else (str(group_by),), seconds,
+                       table.get("missing_fields_strategy", "suppress") != "doNotSuppress")
+
+
 def spec_of(rule: dict) -> RuleSpec:
     """The typed rule of a `[rule]` table. Raises SpecError naming the key that cannot be read."""
     kind = rule.get("type") or ""
@@ -126,6 +155,7 @@ def spec_of(rule: dict) -> RuleSpec:
         lookback=_seconds("from", rule.get("from", DEFAULT_FROM), parse_lookback),
         max_signals=int(rule.get("max_signals", DEFAULT_MAX_SIGNALS)),
         timestamp_override=rule.get("timestamp_override"),
+        suppression=_suppression(rule.get("alert_suppression")),
     )
     if kind == "threshold":
         threshold = rule.get("threshold")

@@ -26,6 +26,23 @@ class CompiledRule:
         self.schedule = Schedule(0.0, self.interval, self.lookback)  # set again by start()
         self.gate: Gate | AnyGate | None = None  # (field, values): events without one of the values cannot match (see gates.py)
         self.now = 0.0  # the time of the event being fed: `now` in the query's date math
+        self.suppression = spec.suppression
+        self._suppressed_until: dict[tuple, float] = {}
+
+    def suppressed(self, fields: dict, run_time: float, group: tuple | None = None) -> bool:
+        """Kibana's alert suppression for an alert about to be raised in the run at `run_time`: the same
+        group_by values already alerted in this run (or, with a duration, within it) add to that alert."""
+        if self.suppression is None:
+            return False
+        key = group if group is not None else tuple(_value_key(fields.get(f)) for f in self.suppression.group_by)
+        if not self.suppression.suppress_missing and any(v is None for v in key):
+            return False
+        until = self._suppressed_until.get(key)
+        if until is not None and run_time < until:
+            return True
+        window = self.suppression.duration
+        self._suppressed_until[key] = run_time + window if window else run_time + 1e-6  # this run only
+        return False
 
     def clock(self) -> float:
         return self.now
@@ -49,6 +66,12 @@ class CompiledRule:
               events: tuple[Event, ...] = ()) -> Alert:
         ancestors = tuple(str(e.fields.get("_id") or e.source) for e in events)
         return Alert(self.rule_id, self.name, self.type, group, count, first, last, run_time, ancestors)
+
+
+def _value_key(value: object) -> object:
+    if isinstance(value, list):
+        return tuple(str(v) for v in value)
+    return None if isinstance(value, dict) else value
 
 
 class WindowedRule(CompiledRule):

@@ -16,6 +16,7 @@ from eql import ast
 from eql.pipes import HeadPipe, TailPipe
 
 from ..content.model import RuleFile
+from ..content.spec import EqlSpec
 from ..eql_query import EqlQuery, field_name
 from .alerts import Alert
 from .base import CompiledRule, Predicate
@@ -70,13 +71,18 @@ class _LimitedRule(CompiledRule):
         return list(kept.values())
 
 
+def _category_field(rule: RuleFile) -> str:
+    spec = rule.spec
+    return (spec.event_category_override if isinstance(spec, EqlSpec) else None) or "event.category"
+
+
 class EqlSequenceRule(_LimitedRule):
     """A sequence alerts once, in the first scheduled run whose window holds all of its events."""
 
     def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None) -> None:
         super().__init__(rule, exceptions)
         self._setup_limit(query)
-        category = rule.rule.get("event_category_override") or "event.category"
+        category = _category_field(rule)
         compiler = Compiler(query)
         self.gate = sequence_gate(query, compiler.insensitive) if category == "event.category" else None
         compiled: dict[int, Predicate] = {}
@@ -98,7 +104,8 @@ class EqlSequenceRule(_LimitedRule):
 
     @staticmethod
     def _time_of(rule: RuleFile) -> Any:
-        name = rule.rule.get("timestamp_field")
+        spec = rule.spec
+        name = spec.timestamp_field if isinstance(spec, EqlSpec) else None
         if not name or name == "@timestamp":
             return None
 
@@ -149,12 +156,14 @@ class EqlEventRule(_LimitedRule):
         first = query.tree.first
         if not isinstance(first, ast.EventQuery):
             raise UnsupportedEql(f"EQL {type(first).__name__.lower()} queries")
-        category = rule.rule.get("event_category_override") or "event.category"
+        category = _category_field(rule)
         self.predicate = compile_event_query(query, first, category_field=category)
 
     def feed(self, event: Event) -> Sequence[Alert]:
         if self.predicate(event.fields) and not self.excepted(event.fields):
             run_time = self.schedule.first_run_at_or_after(event.window_time)
+            if self.suppressed(event.fields, run_time):
+                return []
             alert = self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))
             return self._emit([(event.window_time, event.window_time, alert)])
         return []

@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..content.model import RuleFile
-from ..durations import parse_span
 from .alerts import Alert
 from .base import Predicate, WindowedRule
 from .gates import esql_gate
@@ -24,12 +23,6 @@ class EsqlRule(WindowedRule):
         self.esql = CompiledEsql(query, clock=self.clock)
         self.windowed = self.esql.stats is not None
         self.gate = esql_gate(query)
-        suppression = rule.rule.get("alert_suppression") or {}
-        self.suppress_by = list(suppression.get("group_by", []))
-        duration = suppression.get("duration")
-        self.suppress_for = (parse_span(f"{duration['value']}{duration['unit']}").total_seconds()
-                             if duration else 0.0)
-        self.suppressed_until: dict[tuple, float] = {}
         self.rows: deque = deque()  # (window_time, timestamp, compact)
         if self.esql.stats is not None:
             from ..esql.window import SlidingStats
@@ -48,7 +41,8 @@ class EsqlRule(WindowedRule):
             return alerts
         if self.esql.stats is None:  # one alert per result row
             run_time = self.schedule.first_run_at_or_after(event.window_time)
-            return [*alerts, *(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,)) for _ in rows)]
+            return [*alerts, *(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))
+                               for row in rows if not self.suppressed(row, run_time))]
         for row in rows:
             for compact in self.esql.compact(row):
                 self.rows.append((event.window_time, event.timestamp, compact))
@@ -82,11 +76,8 @@ class EsqlRule(WindowedRule):
         for row in result[: self.max_signals]:
             key = tuple(row.get(n) for n in by_names)
             group = {n: row.get(n) for n in by_names}
-            if self.suppress_by:
-                suppress_key = tuple(row.get(n) for n in self.suppress_by)
-                if self.suppressed_until.get(suppress_key, float("-inf")) > run_time:
-                    continue
-                self.suppressed_until[suppress_key] = run_time + self.suppress_for
+            if self.suppressed(row, run_time):
+                continue
             times = self.spans.get(key)
             first, last, count = (min(times), max(times), len(times)) if times else (run_time, run_time, 0)
             alerts.append(self.alert(group, count, first, last, run_time))

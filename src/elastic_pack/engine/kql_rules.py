@@ -31,6 +31,7 @@ class ThresholdRule(WindowedRule):
         return [
             self.alert(dict(zip(self.group_fields, key)), count, first, last, run_time)
             for key, count, first, last in self.counter.run(run_time)
+            if not self.suppressed({}, run_time, group=key)  # a threshold rule suppresses per its own groups
         ]
 
     def feed(self, event: Event) -> Sequence[Alert]:
@@ -62,6 +63,8 @@ class QueryRule(CompiledRule):
         fields = event.fields
         if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
             run_time = self.schedule.first_run_at_or_after(event.window_time)
+            if self.suppressed(fields, run_time):
+                return _NONE
             return [self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))]
         return _NONE
 
@@ -108,6 +111,8 @@ class NewTermsRule(CompiledRule):
         if event.window_time < self.schedule.start + self.warm_up:
             return _NONE  # still warming up
         run_time = self.schedule.first_run_at_or_after(event.window_time)
+        if self.suppressed(event.fields, run_time):
+            return _NONE
         return [self.alert(dict(zip(self.fields, values)), 1, event.timestamp, event.timestamp, run_time,
                            (event,))]
 
