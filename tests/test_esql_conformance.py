@@ -136,3 +136,12 @@ def test_sort_nulls_first_and_last():
 def test_what_the_engine_does_not_run_is_refused_by_name(query, named):
     with pytest.raises(EsqlSyntaxError, match=named.replace("(", r"\(").replace(")", r"\)")):
         parse_esql(query)
+
+
+def test_json_extract_on_text_and_on_the_source_document():
+    doc = [{"j": '{"a": {"b": [1, {"c": "x"}]}, "n": 401}', "sip.code": 401, "sip.method": "REGISTER"}]
+    assert values('FROM l | EVAL v = JSON_EXTRACT(j, "a.b[1].c")', doc) == ["x"]
+    assert values('FROM l | EVAL v = JSON_EXTRACT(j, "n")', doc) == ["401"]  # a number comes back as its text
+    assert values('FROM l | EVAL v = JSON_EXTRACT(j, "a.missing")', doc) == [None]
+    assert values('FROM l METADATA _source | EVAL v = JSON_EXTRACT(_source, "sip.code")', doc) == ["401"]
+    assert values('FROM l METADATA _source | EVAL v = JSON_EXTRACT(_source, "sip.method")', doc) == ["REGISTER"]

@@ -4,6 +4,7 @@ MV_EXPAND see all their values), dates compare and move as epoch milliseconds.""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import time
@@ -84,6 +85,13 @@ def _lucene_regex(pattern: str) -> str:
             out.append(ch)
             i += 1
     return "".join(out)
+
+
+def _json_text(value: Any) -> Any:
+    """JSON_EXTRACT's answer: text as it is, any other JSON value as its JSON text, a missing path null."""
+    if value is None or isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"))
 
 
 def _date_aware(a: Any, b: Any) -> tuple[Any, Any]:
@@ -257,6 +265,9 @@ class Compiler:
             return lambda row: int(clock() * 1000)
         if name in MULTI:
             return self._multi(node)
+        if name == "JSON_EXTRACT" and len(node.args) == 2 and node.args[0] == Col("_source"):
+            path = self.expr(node.args[1])
+            return lambda row: _json_text(row.get(p)) if isinstance(p := path(row), str) else None
         args = [self.expr(a) for a in node.args]
         if name == "COALESCE":
             return lambda row: next((v for a in args if (v := a(row)) is not None), None)

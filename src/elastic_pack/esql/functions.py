@@ -6,6 +6,7 @@ date arithmetic needs it).
 from __future__ import annotations
 
 import ipaddress
+import json
 import math
 import re
 from collections.abc import Callable
@@ -136,6 +137,21 @@ def _date_diff(unit: Any, start: Any, end: Any) -> int | None:
     return int((last - first) / size)  # whole units, towards zero
 
 
+def _json_extract(text: Any, path: Any) -> Any:
+    """JSON_EXTRACT on JSON text: the value at a dotted path (array positions as [n]), text as it is, any
+    other value as its JSON text."""
+    node: Any = json.loads(_string(text))
+    for part in re.findall(r"[^.\[\]]+|\[\d+\]", _string(path)):
+        if part.startswith("["):
+            index = int(part[1:-1])
+            node = node[index] if isinstance(node, list) and index < len(node) else None
+        else:
+            node = node.get(part) if isinstance(node, dict) else None
+        if node is None:
+            return None
+    return node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
+
+
 def _one_or_many(values: list) -> Any:
     return values[0] if len(values) == 1 else values
 
@@ -160,7 +176,7 @@ SCALAR: dict[str, Fn] = {
     "GREATEST": max, "LEAST": min, "CIDR_MATCH": _cidr_match, "DATE_TRUNC": _trunc,
     "BUCKET": lambda date, span: _trunc(span, date), "DATE_DIFF": _date_diff,
     "URL_DECODE": lambda s: unquote_plus(_string(s), errors="strict"),
-    "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""),
+    "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""), "JSON_EXTRACT": _json_extract,
 }
 
 # multi-value functions: called with the argument as a list (a single value is a list of one)
