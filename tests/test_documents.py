@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from elastic_pack.documents import AMBIGUOUS, MISSING, flatten, lookup
@@ -17,7 +17,7 @@ documents = st.recursive(
     max_leaves=8)
 
 
-@settings(max_examples=400, derandomize=True)
+@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 @given(documents, st.sampled_from(["a", "a.b", "a.b.c", "b.c", "c"]))
 def test_lookup_agrees_with_flatten(document, name):
     expected = flatten(document).get(name, MISSING)

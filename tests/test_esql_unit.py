@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from elastic_pack.esql import parse_esql
@@ -32,7 +32,7 @@ def _same(left: dict, right: dict) -> bool:
     return True
 
 
-@settings(max_examples=300, derandomize=True)
+@settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 @given(rows, st.integers(0, 30))
 def test_sliding_stats_equal_stats_from_scratch(events, expired):
     compiled = CompiledEsql(parse_esql(QUERY))
@@ -74,7 +74,7 @@ FRAGMENTS = st.sampled_from(["FROM logs-*", "|", "WHERE", "EVAL", "STATS", "BY",
                              "//", "\n", "{", "}", "%", "-", "*", "WHERE x >"])
 
 
-@settings(max_examples=400, derandomize=True)
+@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(FRAGMENTS, max_size=25))
 def test_any_text_parses_or_fails_with_a_located_syntax_error(parts):
     from elastic_pack.esql import EsqlSyntaxError
