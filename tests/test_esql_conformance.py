@@ -145,3 +145,10 @@ def test_json_extract_on_text_and_on_the_source_document():
     assert values('FROM l | EVAL v = JSON_EXTRACT(j, "a.missing")', doc) == [None]
     assert values('FROM l METADATA _source | EVAL v = JSON_EXTRACT(_source, "sip.code")', doc) == ["401"]
     assert values('FROM l METADATA _source | EVAL v = JSON_EXTRACT(_source, "sip.method")', doc) == ["REGISTER"]
+
+
+def test_in_with_a_null_item_is_unknown_unless_it_matches():
+    rows = [{"x": 1}, {"x": 2}]
+    assert values("FROM l | WHERE x IN (1, null) | EVAL v = x", rows) == [1]
+    assert values("FROM l | WHERE NOT x IN (1, null) | EVAL v = x", rows) == []  # NOT unknown is unknown
+    assert values("FROM l | WHERE x NOT IN (1, 3) | EVAL v = x", rows) == [2]

@@ -171,13 +171,17 @@ class Compiler:
     def _in_list(self, node: InList) -> Expr:
         if isinstance(node.term, Col) and all(isinstance(i, Lit) for i in node.items):
             # the common case: a field against literal values, as a set lookup
-            name, members, negated = node.term.name, frozenset(i.value for i in node.items), node.negated
+            name, negated = node.term.name, node.negated
+            members = frozenset(i.value for i in node.items if i.value is not None)
+            has_null = len(members) < len(node.items)
 
             def in_literals(row: Row) -> Any:
                 value = _scalar(row.get(name))
                 if value is None:
                     return None
-                return (value in members) is not negated
+                if value in members:
+                    return not negated
+                return None if has_null else negated  # x IN (1, null): unknown unless x is 1
 
             return in_literals
         inner, items, negated = self.expr(node.term), [self.expr(i) for i in node.items], node.negated
@@ -186,7 +190,10 @@ class Compiler:
             value = inner(row)
             if value is None:
                 return None
-            return any(value == item(row) for item in items) is not negated
+            candidates = [item(row) for item in items]
+            if any(value == c for c in candidates if c is not None):
+                return not negated
+            return None if None in candidates else negated
 
         return in_list
 
