@@ -7,16 +7,18 @@ from pathlib import Path
 from .content import load_pack
 from .engine import ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
 from .engine.alerts import Alert
+from .engine.parallel_read import default_jobs, gates_of, read_events_parallel, worth_it
 from .errors import ContentError
 from .exceptions_model import exception_predicates
 from .findings import has_errors
 
 
 def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[str] | None = None,
-            strict: bool = False) -> tuple[list[Alert], ReadReport]:
+            strict: bool = False, jobs: int | None = None) -> tuple[list[Alert], ReadReport]:
     """Alerts the pack's rules raise on the events in `paths`.
 
-    Events are streamed; if the files are not in time order they are read again and sorted in memory.
+    Events are streamed (decoded by one process per CPU for large inputs when every rule has a gate); if the
+    files are not in time order they are read again and sorted in memory.
     """
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
@@ -31,8 +33,13 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
         return [compile_rule(r, exceptions.get(r.rule_id)) for r in selected]
 
     report = ReadReport()
+    rules = compiled()
+    gates = gates_of(rules)
+    jobs = default_jobs() if jobs is None else jobs
     try:
-        return run_rules(compiled(), read_events(paths, report, strict)), report
+        if gates is not None and worth_it(paths, jobs):
+            return run_rules(rules, read_events_parallel(paths, report, gates, jobs, strict)), report
+        return run_rules(rules, read_events(paths, report, strict)), report
     except UnorderedEvents:
         report = ReadReport()
         events = sorted(read_events(paths, report, strict), key=lambda e: (e.window_time, e.timestamp))

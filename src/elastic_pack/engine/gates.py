@@ -56,7 +56,7 @@ def passes(gate: AnyGate, event: Any) -> bool:
         if value is None:
             continue
         try:
-            if value.__class__ is list or value in values:
+            if value in values if value.__class__ is not list else any(item in values for item in value):
                 return True
         except TypeError:  # an unhashable value: the rule's query decides
             return True

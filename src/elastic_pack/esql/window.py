@@ -13,13 +13,13 @@ class SlidingStats:
     """Per group: row count, and per aggregate a running state. MIN, MAX and VALUES keep a Counter of
     values (so removal is exact); COUNT and SUM keep totals."""
 
-    def __init__(self, aggregates):
+    def __init__(self, aggregates: tuple) -> None:
         self.functions = [func for _, func, _ in aggregates]
         self.star = [arg is None for _, _, arg in aggregates]
         self.groups: dict[tuple, list] = {}
         self.dirty: set[tuple] = set()  # groups whose rows changed since results() last saw them
 
-    def _state(self):
+    def _state(self) -> list:
         return [0, [Counter() if f not in ("COUNT", "SUM", "AVG") else [0, 0] for f in self.functions]]
 
     def add(self, key: tuple, values: tuple) -> None:

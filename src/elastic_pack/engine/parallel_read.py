@@ -1,0 +1,178 @@
+"""Events files read by several processes: each decodes a stretch of lines and sends back only the events
+some rule's gate lets through, with what the merge needs to keep the stream exactly as a serial read gives
+it (line numbers, skipped lines, the first and last event's times, whether the stretch was in time order).
+
+Used by `preview` when every rule has a gate; otherwise every event must reach a rule and the serial read
+(events.read_events) is faster than sending them all between processes.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..errors import InputError
+from .events import Event, ReadReport, _document, _open
+from .gates import AnyGate
+
+CHUNK_BYTES = 8 << 20
+MIN_PARALLEL_BYTES = 16 << 20
+
+Gates = tuple  # (field, values) pairs: an event with one of the values on one of the fields reaches some rule
+
+
+@dataclass
+class Chunk:
+    path: str
+    lines: int = 0  # lines in this stretch, for the next stretch's numbering
+    read: int = 0
+    events: list[tuple[int, dict, bool, float, float]] = field(default_factory=list)  # (line, doc, flat, time, window)
+    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
+    error: tuple[int, str] | None = None  # strict mode: the first bad line
+    ordered: bool = True  # window times never go back inside the stretch
+    first: tuple[int, float, float] | None = None  # (line, time, window) of its first and last event
+    last: tuple[int, float, float] | None = None
+
+
+def _wanted(event: Event, gates: Gates) -> bool:
+    for name, values in gates:
+        value = event.get(name)
+        if value is None:
+            continue
+        try:
+            if value in values if value.__class__ is not list else any(item in values for item in value):
+                return True
+        except TypeError:  # an object where a value was expected: the rules' queries decide
+            return True
+    return False
+
+
+def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
+    """Decode the lines that begin in [start, end) of a file (a whole .gz file: start 0, end -1)."""
+    chunk = Chunk(path)
+    previous = float("-inf")
+    with _open(Path(path)) as handle:
+        if start:
+            handle.seek(start)
+        position = start
+        for number, raw in enumerate(handle, start=1):
+            if end >= 0 and position >= end:
+                break
+            position += len(raw)
+            chunk.lines = number
+            if not raw.strip():
+                continue
+            try:
+                event = _document(raw, "")
+            except ValueError as exc:
+                if strict:
+                    chunk.error = (number, str(exc))
+                    return chunk
+                chunk.skipped.append((number, str(exc)))
+                continue
+            chunk.read += 1
+            mark = (number, event.timestamp, event.window_time)
+            chunk.first = chunk.first or mark
+            chunk.last = mark
+            if event.window_time < previous:
+                chunk.ordered = False
+            previous = event.window_time
+            if _wanted(event, gates):
+                flat = event._document is None  # flattened to answer a gate: send the flat fields
+                document = event.fields if flat else (event._document or {})
+                chunk.events.append((number, document, flat, event.timestamp, event.window_time))
+    return chunk
+
+
+def _stretches(paths: list[Path], parts: int) -> list[tuple[str, int, int]]:
+    """(path, start, end) stretches that begin at line starts: plain files cut in CHUNK_BYTES pieces, .gz whole."""
+    out = []
+    for path in paths:
+        size = path.stat().st_size
+        if path.suffix == ".gz" or size <= CHUNK_BYTES:
+            out.append((str(path), 0, -1))
+            continue
+        with path.open("rb") as handle:
+            start = 0
+            while start < size:
+                handle.seek(min(start + max(CHUNK_BYTES, size // parts), size))
+                handle.readline()  # to the end of the line the cut falls in
+                end = handle.tell() if handle.tell() < size else size
+                out.append((str(path), start, end if end < size else -1))
+                start = end
+    return out
+
+
+def worth_it(paths: list[Path], jobs: int) -> bool:
+    try:
+        return jobs > 1 and sum(Path(p).stat().st_size for p in paths) >= MIN_PARALLEL_BYTES
+    except OSError:
+        return False
+
+
+def read_events_parallel(paths: list[Path], report: ReadReport, gates: Gates, jobs: int,
+                         strict: bool = False) -> Iterator[Event]:
+    """The events a serial read would give that pass a gate, in file order, plus stubs without fields at the
+    first and last event of each stretch (they set the rules' schedules; no rule matches them). Raises
+    events.UnorderedEvents-compatible ordering through the stubs: a stretch out of order gives a stub that
+    goes back in time, so the engine's own check sends the caller to its sorted path."""
+    stretches = _stretches([Path(p) for p in paths], jobs * 4)
+    pool = ProcessPoolExecutor(max_workers=jobs)
+    line_base: dict[str, int] = {}
+    try:
+        pending: deque = deque()
+        upcoming = iter(stretches)
+        for stretch in upcoming:
+            pending.append(pool.submit(scan, *stretch, gates, strict))
+            if len(pending) >= 3 * jobs:
+                break
+        while pending:
+            chunk: Chunk = pending.popleft().result()
+            following = next(upcoming, None)
+            if following is not None:
+                pending.append(pool.submit(scan, *following, gates, strict))
+            base = line_base.get(chunk.path, 0)
+            line_base[chunk.path] = base + chunk.lines
+            for number, reason in chunk.skipped:
+                report.skipped.append(f"{chunk.path}:{base + number}: {reason}")
+            if chunk.error is not None:
+                raise InputError(f"{chunk.path}:{base + chunk.error[0]}: {chunk.error[1]}")
+            report.read += chunk.read
+            yield from _chunk_events(chunk, base)
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunk_events(chunk: Chunk, base: int) -> Iterator[Event]:
+    if chunk.first is None or chunk.last is None:
+        return
+    _, time, window = chunk.first
+    yield Event({}, time, window, f"{chunk.path}:{base + chunk.first[0]}")
+    if not chunk.ordered:  # a step back in time: the engine stops and the caller sorts
+        yield Event({}, time, float("-inf"), f"{chunk.path}:{base + chunk.first[0]}")
+    for number, document, flat, time, window in chunk.events:
+        source = f"{chunk.path}:{base + number}"
+        yield Event(document, time, window, source) if flat else Event(None, time, window, source, document)
+    _, time, window = chunk.last
+    yield Event({}, time, window, f"{chunk.path}:{base + chunk.last[0]}")
+
+
+def default_jobs() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+def gates_of(rules: list[Any]) -> Gates | None:
+    """The union of the rules' gates, per field (passing any rule's gate is what counts), or None when a rule
+    has none (it must see every event)."""
+    if not rules or any(rule.gate is None for rule in rules):
+        return None
+    per_field: dict[str, frozenset] = {}
+    for rule in rules:
+        for name, values in (rule.gate if isinstance(rule.gate, AnyGate) else (rule.gate,)):
+            per_field[name] = per_field.get(name, frozenset()) | values
+    return tuple(per_field.items())
