@@ -49,18 +49,19 @@ def _union(gates: list) -> Gate | AnyGate | None:
     return AnyGate(per_field.items())
 
 
-def passes(gate: AnyGate, event: Any) -> bool:
-    """Whether the event holds one of the values on one of the fields (lists and objects: let through)."""
-    for field, values in gate:
-        value = event.get(field)
-        if value is None:
-            continue
-        try:
-            if value in values if value.__class__ is not list else any(item in values for item in value):
-                return True
-        except TypeError:  # an unhashable value: the rule's query decides
-            return True
-    return False
+def holds(value: Any, values: frozenset) -> bool:
+    """Whether a field's value (or one value of an array) is one of the gate's; an object lets through."""
+    if value is None:
+        return False
+    try:
+        return value in values if value.__class__ is not list else any(item in values for item in value)
+    except TypeError:  # an unhashable value: the rule's query decides
+        return True
+
+
+def passes(gate: tuple[Gate, ...], event: Any) -> bool:
+    """Whether the event holds one of the values on one of the fields."""
+    return any(holds(event.get(field), values) for field, values in gate)
 
 
 # KQL: exact matches on keyword fields only (text, ip, numbers do not compare as the raw string)

@@ -18,7 +18,7 @@ from typing import Any
 
 from ..errors import InputError
 from .events import Event, ReadReport, _document, _open
-from .gates import AnyGate
+from .gates import AnyGate, passes
 
 CHUNK_BYTES = 8 << 20
 MIN_PARALLEL_BYTES = 16 << 20
@@ -37,19 +37,6 @@ class Chunk:
     ordered: bool = True  # window times never go back inside the stretch
     first: tuple[int, float, float] | None = None  # (line, time, window) of its first and last event
     last: tuple[int, float, float] | None = None
-
-
-def _wanted(event: Event, gates: Gates) -> bool:
-    for name, values in gates:
-        value = event.get(name)
-        if value is None:
-            continue
-        try:
-            if value in values if value.__class__ is not list else any(item in values for item in value):
-                return True
-        except TypeError:  # an object where a value was expected: the rules' queries decide
-            return True
-    return False
 
 
 def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
@@ -82,7 +69,7 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
             if event.window_time < previous:
                 chunk.ordered = False
             previous = event.window_time
-            if _wanted(event, gates):
+            if passes(gates, event):
                 flat = event._document is None  # flattened to answer a gate: send the flat fields
                 document = event.fields if flat else (event._document or {})
                 chunk.events.append((number, document, flat, event.timestamp, event.window_time))
