@@ -128,7 +128,7 @@ def test_sort_nulls_first_and_last():
 
 
 @pytest.mark.parametrize("query, named", [
-    ("FROM l | INLINE STATS n = COUNT(*) BY g", "INLINE STATS"),
+    ("FROM l | LOOKUP JOIN hosts ON host.name", "LOOKUP JOIN"),
     ('FROM l | COMPLETION r = p WITH { "inference_id": "x" }', "COMPLETION"),
     ("FROM l | STATS f = FIRST(x, @timestamp)", "FIRST()"),
     ('FROM l | WHERE message : "error"', "':'"),
@@ -152,3 +152,41 @@ def test_in_with_a_null_item_is_unknown_unless_it_matches():
     assert values("FROM l | WHERE x IN (1, null) | EVAL v = x", rows) == [1]
     assert values("FROM l | WHERE NOT x IN (1, null) | EVAL v = x", rows) == []  # NOT unknown is unknown
     assert values("FROM l | WHERE x NOT IN (1, 3) | EVAL v = x", rows) == [2]
+
+
+def test_inline_stats_adds_each_groups_aggregates_to_its_rows():
+    docs = [{"g": "a", "x": 1}, {"g": "a", "x": 3}, {"g": "b", "x": 2}]
+    compiled = CompiledEsql(parse_esql("FROM l | INLINE STATS n = COUNT(*), top = MAX(x) BY g | WHERE x == top"))
+    rows = compiled.run_table([r for d in docs for r in compiled.rows(d)])
+    assert rows == [{"g": "a", "x": 3, "n": 2, "top": 3}, {"g": "b", "x": 2, "n": 1, "top": 2}]
+    overall = CompiledEsql(parse_esql("FROM l | INLINE STATS total = SUM(x) | STATS n = COUNT(*) BY total"))
+    assert overall.run_table([r for d in docs for r in overall.rows(d)]) == [{"n": 3, "total": 6}]
+
+
+def test_an_inline_stats_rule_alerts_per_run_window():
+    from pathlib import Path
+
+    from elastic_pack.content.model import RuleFile
+    from elastic_pack.engine import compile_rule, run_rules
+    from elastic_pack.engine.events import Event
+
+    query = ("FROM logs-* | INLINE STATS hosts = COUNT_DISTINCT(host.name) BY user.name "
+             "| WHERE hosts >= 3 | STATS n = COUNT(*) BY user.name")
+    rule = RuleFile(Path("i.toml"), "", {"rule": {"rule_id": "i", "name": "i", "type": "esql", "language": "esql",
+                                                  "query": query, "interval": "5m", "from": "now-10m"}})
+    t0 = 1_767_225_600.0
+    events = [Event({"user.name": "u", "host.name": f"h{i}"}, t0 + 60 * i, t0 + 60 * i) for i in range(3)]
+    events += [Event({"user.name": "v", "host.name": f"h{i}"}, t0 + 900 * i, t0 + 900 * i) for i in range(3)]
+    alerts = run_rules([compile_rule(rule)], sorted(events, key=lambda e: e.window_time))
+    # u: three hosts within ten minutes; v: three hosts, but never three in one window
+    assert {a.group["user.name"] for a in alerts} == {"u"}
+
+
+def test_mv_slice_and_base64():
+    doc = [{"f": ["a", "b", "c", "d"], "e": "aGVsbG8="}]
+    assert values("FROM l | EVAL v = MV_SLICE(f, 1, 2)", doc) == [["b", "c"]]
+    assert values("FROM l | EVAL v = MV_SLICE(f, -1)", doc) == ["d"]
+    assert values("FROM l | EVAL v = MV_SLICE(f, 5, 6)", doc) == [None]
+    assert values("FROM l | EVAL v = FROM_BASE64(e)", doc) == ["hello"]
+    assert values('FROM l | EVAL v = FROM_BASE64("not base64!")', doc) == [None]
+    assert values('FROM l | EVAL v = TO_BASE64("hello")', doc) == ["aGVsbG8="]

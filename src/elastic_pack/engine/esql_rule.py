@@ -21,7 +21,10 @@ class EsqlRule(WindowedRule):
         from ..esql.evaluate import CompiledEsql
 
         self.esql = CompiledEsql(query, clock=self.clock)
-        self.windowed = self.esql.stats is not None
+        self.table_mode = self.esql.table_mode  # INLINE STATS: every run evaluates its whole window
+        self.windowed = self.esql.stats is not None or self.table_mode
+        self.table_rows: deque = deque()  # table mode: (window_time, timestamp, row)
+        self.alerted_rows: set = set()  # table mode without STATS: rows already alerted on
         self.gate = esql_gate(query)
         self.rows: deque = deque()  # (window_time, timestamp, compact)
         if self.esql.stats is not None:
@@ -39,6 +42,9 @@ class EsqlRule(WindowedRule):
         rows = self.esql.rows(event.fields)
         if not rows:
             return alerts
+        if self.table_mode:
+            self.table_rows.extend((event.window_time, event.timestamp, row) for row in rows)
+            return alerts
         if self.esql.stats is None:  # one alert per result row
             run_time = self.schedule.first_run_at_or_after(event.window_time)
             return [*alerts, *(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))
@@ -53,6 +59,8 @@ class EsqlRule(WindowedRule):
     def _run(self, run_time: float) -> list[Alert]:
         self.now = run_time  # NOW() after STATS: the run's time
         start = run_time - self.lookback
+        if self.table_mode:
+            return self._run_table(run_time, start)
         while self.rows and self.rows[0][0] < start:
             _, _, (key, values) = self.rows.popleft()
             self.window.remove(key, values)
@@ -84,5 +92,26 @@ class EsqlRule(WindowedRule):
         return alerts
 
 
+    def _run_table(self, run_time: float, start: float) -> list[Alert]:
+        """INLINE STATS and what follows, over every row of this run's window."""
+        while self.table_rows and self.table_rows[0][0] < start:
+            self.table_rows.popleft()
+        window = [(w, t, row) for w, t, row in self.table_rows if w <= run_time]
+        if not window:
+            return []
+        first, last = min(t for _, t, _ in window), max(t for _, t, _ in window)
+        alerts = []
+        for row in self.esql.run_table([row for _, _, row in window])[: self.max_signals]:
+            if not self.esql.aggregating:  # a row alerts once, however many overlapping runs return it
+                identity = tuple(sorted((k, repr(v)) for k, v in row.items()))
+                if identity in self.alerted_rows:
+                    continue
+                self.alerted_rows.add(identity)
+            if self.suppressed(row, run_time):
+                continue
+            group = {n: row.get(n) for n in self.esql.final_by}
+            alerts.append(self.alert(group, len(window), first, last, run_time))
+        return alerts
+
     def state_size(self) -> int:
-        return len(self.rows)
+        return len(self.rows) + len(self.table_rows)

@@ -89,6 +89,14 @@ class Stats:
 
 
 @dataclass(frozen=True)
+class InlineStats:
+    """INLINE STATS: the aggregates of each row's group added to the row; rows are not collapsed."""
+
+    aggregates: tuple
+    by: tuple
+
+
+@dataclass(frozen=True)
 class Keep:
     names: tuple  # names or patterns with *
 

@@ -11,8 +11,8 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, Eval, Grok, InList, IsNull, Keep, Kql, Like, Limit, Lit,
-                  MvExpand, Not, Rename, Sort, Stats, Where)
+from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, Eval, Grok, InlineStats, InList, IsNull, Keep, Kql, Like,
+                  Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
 from .functions import MULTI, SCALAR, to_millis
 from .text_commands import dissect, grok
 
@@ -364,10 +364,26 @@ class CompiledEsql:
         self.query = query
         self.compiler = Compiler(clock)
         commands = query.commands
+        self.stats: Stats | None = None
+        self.after: list = []
+        self.after_steps: list = []
+        self.row_after: list = []
+        self.table_after: list = []
+        inline = next((i for i, c in enumerate(commands) if isinstance(c, InlineStats)), None)
         split = next((i for i, c in enumerate(commands) if isinstance(c, Stats)), len(commands))
+        # INLINE STATS needs every row of a run's window: from it on, the query runs on the whole table
+        self.table_mode = inline is not None and inline < split
+        if self.table_mode:
+            assert inline is not None
+            self.table_steps = [self._table_step(c) for c in commands[inline:]]
+            self.aggregating = split < len(commands)
+            self.final_by = tuple(name for name, _ in commands[split].by) if self.aggregating else ()
+            split = inline
         self.before = [self._row_step(c) for c in commands[:split]]
         self.expands = any(isinstance(c, MvExpand) for c in commands[:split])
-        self.stats: Stats | None = commands[split] if split < len(commands) else None
+        if self.table_mode:
+            return
+        self.stats = commands[split] if split < len(commands) else None
         self.after = commands[split + 1:] if self.stats else []
         if self.stats:
             self.group_exprs = [self._all_values(e) for _, e in self.stats.by]
@@ -425,6 +441,12 @@ class CompiledEsql:
         if isinstance(command, (Sort, Limit)):
             raise ValueError(f"the local engine runs {type(command).__name__.upper()} only after STATS")
         raise TypeError(command)
+
+    def run_table(self, rows: list[Row]) -> list[Row]:
+        """Table mode (INLINE STATS): the rest of the query over all of a run's rows."""
+        for step in self.table_steps:
+            rows = step(rows)
+        return rows
 
     def rows(self, fields: dict) -> list[Row]:
         """The rows an event gives after the row-local commands (none when a WHERE drops it; several after
@@ -489,6 +511,26 @@ class CompiledEsql:
             rows = step(rows)
         return rows
 
+    def _inline_stats(self, command: InlineStats) -> Callable[[list[Row]], list[Row]]:
+        groups = [self._all_values(e) for _, e in command.by]
+        values = [self._all_values(a) if a is not None else None for _, _, a in command.aggregates]
+        stats = Stats(command.aggregates, command.by)
+        names = [name for name, _, _ in command.aggregates]
+
+        def inline(rows: list[Row]) -> list[Row]:
+            keyed = [(row, _keys([g(row) for g in groups])) for row in rows]
+            compacts = [(key, tuple(v(row) if v else 1 for v in values)) for row, keys in keyed for key in keys]
+            results = {tuple(r.get(n) for n, _ in command.by): r for r in _aggregate(stats, compacts)}
+            out = []
+            for row, keys in keyed:
+                for key in keys:  # a multi-valued BY: the row once per value, as STATS would count it
+                    found = results.get(key, {})
+                    out.append({**row, **dict(zip((n for n, _ in command.by), key)),
+                                **{name: found.get(name) for name in names}})
+            return out
+
+        return inline
+
     def _table_step(self, command: Any) -> Callable[[list[Row]], list[Row]]:
         if isinstance(command, Where):
             condition = self.compiler.expr(command.condition)
@@ -507,6 +549,8 @@ class CompiledEsql:
             return sort
         if isinstance(command, Limit):
             return lambda rows: rows[: command.count]
+        if isinstance(command, InlineStats):
+            return self._inline_stats(command)
         if isinstance(command, Stats):  # a STATS over the result of an earlier one
             groups = [self._all_values(e) for _, e in command.by]
             values = [self._all_values(a) if a is not None else None for _, _, a in command.aggregates]

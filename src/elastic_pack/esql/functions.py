@@ -5,6 +5,7 @@ date arithmetic needs it).
 
 from __future__ import annotations
 
+import base64
 import ipaddress
 import json
 import math
@@ -153,7 +154,21 @@ def _json_extract(text: Any, path: Any) -> Any:
 
 
 def _one_or_many(values: list) -> Any:
+    if not values:
+        return None
     return values[0] if len(values) == 1 else values
+
+
+def _mv_slice(values: list, start: Any, end: Any = None) -> Any:
+    """Positions start..end, both included; negative positions count from the end."""
+    size = len(values)
+    first = int(start) + size if int(start) < 0 else int(start)
+    last = first if end is None else (int(end) + size if int(end) < 0 else int(end))
+    return _one_or_many(values[max(first, 0):last + 1])
+
+
+def _from_base64(text: Any) -> str:
+    return base64.b64decode(_string(text), validate=True).decode("utf-8", errors="replace")
 
 
 # single-value functions: called with non-null, single-valued arguments
@@ -177,6 +192,7 @@ SCALAR: dict[str, Fn] = {
     "BUCKET": lambda date, span: _trunc(span, date), "DATE_DIFF": _date_diff,
     "URL_DECODE": lambda s: unquote_plus(_string(s), errors="strict"),
     "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""), "JSON_EXTRACT": _json_extract,
+    "FROM_BASE64": _from_base64, "TO_BASE64": lambda s: base64.b64encode(_string(s).encode()).decode(),
 }
 
 # multi-value functions: called with the argument as a list (a single value is a list of one)
@@ -186,5 +202,6 @@ MULTI: dict[str, Fn] = {
     "MV_DEDUPE": lambda v: _one_or_many(list(dict.fromkeys(v))),
     "MV_CONCAT": lambda v, delimiter: _string(delimiter).join(_string(x) for x in v),
     "MV_SORT": lambda v, order="ASC": sorted(v, reverse=str(order).upper() == "DESC"),
+    "MV_SLICE": _mv_slice,
     "MV_CONTAINS": lambda v, wanted: all(w in v for w in (wanted if isinstance(wanted, list) else [wanted])),
 }

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, Grok, InList, IsNull, Keep, Kql, Like,
-                  Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
+from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, Grok, InlineStats, InList, IsNull, Keep,
+                  Kql, Like, Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
 from ..kql.parser import KqlSyntaxError, parse_kql
 from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquote
 
@@ -22,7 +22,7 @@ _CASTS = {"string": "TO_STRING", "keyword": "TO_STRING", "text": "TO_STRING", "i
           "int": "TO_INTEGER", "long": "TO_LONG", "double": "TO_DOUBLE", "float": "TO_DOUBLE", "boolean": "TO_BOOLEAN",
           "bool": "TO_BOOLEAN", "datetime": "TO_DATETIME", "date": "TO_DATETIME", "ip": "TO_IP",
           "version": "TO_VERSION", "unsigned_long": "TO_UNSIGNED_LONG"}
-_COMMANDS = "WHERE, EVAL, STATS, KEEP, DROP, RENAME, MV_EXPAND, DISSECT, GROK, SORT, LIMIT"
+_COMMANDS = "WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, MV_EXPAND, DISSECT, GROK, SORT, LIMIT"
 
 
 class _Parser:
@@ -92,6 +92,10 @@ class _Parser:
             return Eval(tuple(assignments))
         if self.accept("stats"):
             return self.stats()
+        if tok.kind == "inline" and self.peek(1).kind == "stats":
+            self.i += 2
+            commands = self.stats()
+            return [InlineStats(commands[0].aggregates, commands[0].by), *commands[1:]]
         if self.accept("keep"):
             return Keep(self.names())
         if self.accept("drop"):
