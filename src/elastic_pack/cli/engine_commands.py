@@ -67,6 +67,8 @@ def preview(
     content: ContentOption = None,
     as_json: JsonOption = False,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on the first bad line instead of skipping it.")] = False,
+    jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes decoding large inputs "
+                                                "(default: one per CPU; 1 reads in this process).")] = None,
 ) -> None:
     """Run the rules over ECS events from files and print the alerts they would raise in Kibana."""
     from rich.markup import escape
@@ -77,7 +79,7 @@ def preview(
     err = console(stderr=True)
     try:
         with exit_on_invalid_pack():
-            alerts, report = run_preview(events, content, rule, strict)
+            alerts, report = run_preview(events, content, rule, strict, jobs)
     except (InputError, ValueError) as exc:
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1)
