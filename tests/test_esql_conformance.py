@@ -130,7 +130,7 @@ def test_sort_nulls_first_and_last():
 @pytest.mark.parametrize("query, named", [
     ("FROM l | LOOKUP JOIN hosts ON host.name", "LOOKUP JOIN"),
     ('FROM l | COMPLETION r = p WITH { "inference_id": "x" }', "COMPLETION"),
-    ("FROM l | STATS f = FIRST(x, @timestamp)", "FIRST()"),
+    ("FROM l | STATS f = TOP(x, 3, \"desc\")", "TOP()"),
     ('FROM l | WHERE message : "error"', "':'"),
 ])
 def test_what_the_engine_does_not_run_is_refused_by_name(query, named):
@@ -190,3 +190,12 @@ def test_mv_slice_and_base64():
     assert values("FROM l | EVAL v = FROM_BASE64(e)", doc) == ["hello"]
     assert values('FROM l | EVAL v = FROM_BASE64("not base64!")', doc) == [None]
     assert values('FROM l | EVAL v = TO_BASE64("hello")', doc) == ["aGVsbG8="]
+
+
+def test_first_and_last_take_the_value_at_the_earliest_and_latest_sort():
+    docs = [{"u": "a", "lat": 1.0, "@timestamp": "2026-01-05T10:00:00Z"},
+            {"u": "a", "lat": 2.0, "@timestamp": "2026-01-05T09:00:00Z"},
+            {"u": "a", "lat": None, "@timestamp": "2026-01-05T08:00:00Z"},  # no value: left out
+            {"u": "a", "lat": 3.0, "@timestamp": "2026-01-05T11:00:00Z"}]
+    rows = table("FROM l | STATS f = FIRST(lat, @timestamp), l = LAST(lat, @timestamp) BY u", docs)
+    assert rows == [{"f": 2.0, "l": 3.0, "u": "a"}]

@@ -14,6 +14,7 @@ from typing import Any
 from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, Eval, Grok, InlineStats, InList, IsNull, Keep, Kql, Like,
                   Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
 from .functions import MULTI, SCALAR, to_millis
+from .parser import PAIR
 from .text_commands import dissect, grok
 
 Row = dict
@@ -92,6 +93,13 @@ def _json_text(value: Any) -> Any:
     if value is None or isinstance(value, str):
         return value
     return json.dumps(value, separators=(",", ":"))
+
+
+def _date_key(value: Any) -> Any:
+    """A sort value for FIRST/LAST: dates as epoch milliseconds, anything else as it is."""
+    if value.__class__ is str and _DATE.match(value):
+        return to_millis(value)
+    return value
 
 
 def _date_aware(a: Any, b: Any) -> tuple[Any, Any]:
@@ -278,6 +286,9 @@ class Compiler:
         args = [self.expr(a) for a in node.args]
         if name == "COALESCE":
             return lambda row: next((v for a in args if (v := a(row)) is not None), None)
+        if name == PAIR:  # FIRST/LAST's (value, sort): nothing when either is missing
+            value, order = args
+            return lambda row: None if (v := value(row)) is None or (o := order(row)) is None else (v, _date_key(o))
         if name == "CASE":
             def case(row: Row) -> Any:
                 for index in range(0, len(args) - 1, 2):
@@ -612,4 +623,6 @@ _AGGREGATES = {
     "AVG": lambda vs: sum(ns) / len(ns) if (ns := _numbers(vs)) else None,
     "COUNT_DISTINCT": lambda vs: len(set(vs)),
     "VALUES": lambda vs: sorted(set(vs), key=str),
+    "FIRST": lambda vs: min(vs, key=lambda pair: order_key(pair[1]))[0] if vs else None,
+    "LAST": lambda vs: max(vs, key=lambda pair: order_key(pair[1]))[0] if vs else None,
 }

@@ -11,7 +11,8 @@ from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquot
 
 __all__ = ["EsqlQuery", "EsqlSyntaxError", "parse_esql"]
 
-AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES")
+AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES", "FIRST", "LAST")
+PAIR = "\0PAIR"  # FIRST(value, sort) and LAST(value, sort) aggregate (value, sort) pairs
 # time span units of duration literals (`1 hour`), in milliseconds
 _UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "sec": 1000, "s": 1000,
           "minute": 60_000, "minutes": 60_000, "min": 60_000, "m": 60_000, "hour": 3_600_000, "hours": 3_600_000, "h": 3_600_000,
@@ -232,9 +233,14 @@ class _Parser:
         if call.name not in AGGREGATES:
             raise self.error(f"the local engine does not run the ES|QL aggregate {call.name}()")
         star = not call.args or (len(call.args) == 1 and call.args[0] == Col("*"))
-        if len(call.args) > 1:
+        if call.name in ("FIRST", "LAST"):
+            if len(call.args) != 2:
+                raise self.error(f"{call.name}() takes a value and the field it is ordered by")
+            arg: object = Call(PAIR, call.args)
+        elif len(call.args) > 1:
             raise self.error(f"the local engine runs {call.name}() with one argument")
-        arg = None if star else call.args[0]
+        else:
+            arg = None if star else call.args[0]
         if condition is not None:  # rows that fail the condition give null, which aggregates skip
             arg = Call("CASE", (condition, Lit(1) if arg is None else arg))
         return call.name, arg

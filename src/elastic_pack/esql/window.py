@@ -84,6 +84,11 @@ def _finish(func: str, slot):
         return slot[1] / slot[0] if slot[0] else None
     if func == "COUNT_DISTINCT":
         return len(slot)
+    if func in ("FIRST", "LAST"):  # (value, sort) pairs: the value of the earliest / latest sort
+        if not slot:
+            return None
+        pick = min if func == "FIRST" else max
+        return pick(slot, key=lambda pair: order_key(pair[1]))[0]
     if func == "MIN":
         return min(slot, key=order_key) if slot else None
     if func == "MAX":
