@@ -130,7 +130,7 @@ def test_sort_nulls_first_and_last():
 @pytest.mark.parametrize("query, named", [
     ("FROM l | LOOKUP JOIN hosts ON host.name", "LOOKUP JOIN"),
     ('FROM l | COMPLETION r = p WITH { "inference_id": "x" }', "COMPLETION"),
-    ("FROM l | STATS f = TOP(x, 3, \"desc\")", "TOP()"),
+    ("FROM l | STATS f = PERCENTILE(x, 95)", "PERCENTILE()"),
     ('FROM l | WHERE message : "error"', "':'"),
 ])
 def test_what_the_engine_does_not_run_is_refused_by_name(query, named):
@@ -199,3 +199,11 @@ def test_first_and_last_take_the_value_at_the_earliest_and_latest_sort():
             {"u": "a", "lat": 3.0, "@timestamp": "2026-01-05T11:00:00Z"}]
     rows = table("FROM l | STATS f = FIRST(lat, @timestamp), l = LAST(lat, @timestamp) BY u", docs)
     assert rows == [{"f": 2.0, "l": 3.0, "u": "a"}]
+
+
+def test_top_keeps_repeats_in_order():
+    docs = [{"g": "a", "p": p} for p in (443, 80, 443, 22, 8080)]
+    rows = table('FROM l | STATS t = TOP(p, 3, "desc"), s = MV_SLICE(MV_DEDUPE(TOP(p, 3, "asc")), 0, 1) BY g', docs)
+    assert rows == [{"t": [8080, 443, 443], "s": [22, 80], "g": "a"}]
+    with pytest.raises(EsqlSyntaxError, match="TOP"):
+        parse_esql('FROM l | STATS t = TOP(p, 0, "desc")')

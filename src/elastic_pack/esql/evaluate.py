@@ -600,7 +600,7 @@ def _aggregate(stats: Stats, compacts: Any) -> list[Row]:
         row = {name: value for (name, _), value in zip(stats.by, key)}
         for (name, func, arg), column in zip(stats.aggregates, columns):
             present = [v for v in column if v is not None]
-            row[name] = _AGGREGATES[func](column if arg is None else present)
+            row[name] = aggregate_values(func, column if arg is None else present)
         rows.append(row)
     return rows
 
@@ -613,6 +613,17 @@ def _numbers(values: list) -> list:
 def order_key(value: Any) -> tuple:
     """MIN, MAX, SORT: values of one column are of one type in Elasticsearch; locally, numbers before text."""
     return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))
+
+
+def top(values: list, func: str) -> Any:
+    """TOP(field, n, order): the n largest or smallest values, repeats included."""
+    _, limit, order = func.split(":")
+    chosen = sorted(values, key=order_key, reverse=order == "desc")[: int(limit)]
+    return None if not chosen else chosen[0] if len(chosen) == 1 else chosen
+
+
+def aggregate_values(func: str, values: list) -> Any:
+    return top(values, func) if func.startswith("TOP:") else _AGGREGATES[func](values)
 
 
 _AGGREGATES = {

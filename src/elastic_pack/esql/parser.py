@@ -11,7 +11,7 @@ from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquot
 
 __all__ = ["EsqlQuery", "EsqlSyntaxError", "parse_esql"]
 
-AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES", "FIRST", "LAST")
+AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES", "FIRST", "LAST", "TOP")
 PAIR = "\0PAIR"  # FIRST(value, sort) and LAST(value, sort) aggregate (value, sort) pairs
 # time span units of duration literals (`1 hour`), in milliseconds
 _UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "sec": 1000, "s": 1000,
@@ -229,9 +229,17 @@ class _Parser:
         derived.append((name, rewritten))
 
     def _aggregate_call(self, call: Call, condition: object) -> tuple[str, object]:
-        """(function, argument or None for *), the argument filtered by a STATS ... WHERE condition."""
+        """(function, argument or None for *), the argument filtered by a STATS ... WHERE condition.
+        TOP(field, n, order) is the function "TOP:n:order"."""
         if call.name not in AGGREGATES:
             raise self.error(f"the local engine does not run the ES|QL aggregate {call.name}()")
+        if call.name == "TOP":
+            limit, order = call.args[1:3] if len(call.args) == 3 else (None, None)
+            if not (isinstance(limit, Lit) and isinstance(limit.value, int) and limit.value > 0
+                    and isinstance(order, Lit) and str(order.value).lower() in ("asc", "desc")):
+                raise self.error("TOP() takes a field, a whole number above 0 and \"asc\" or \"desc\"")
+            field = call.args[0] if condition is None else Call("CASE", (condition, call.args[0]))
+            return f"TOP:{limit.value}:{str(order.value).lower()}", field
         star = not call.args or (len(call.args) == 1 and call.args[0] == Col("*"))
         if call.name in ("FIRST", "LAST"):
             if len(call.args) != 2:

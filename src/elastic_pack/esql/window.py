@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .evaluate import order_key
+from .evaluate import order_key, top
 
 _INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
 
@@ -84,6 +84,8 @@ def _finish(func: str, slot):
         return slot[1] / slot[0] if slot[0] else None
     if func == "COUNT_DISTINCT":
         return len(slot)
+    if func.startswith("TOP:"):
+        return top(list(slot.elements()), func)
     if func in ("FIRST", "LAST"):  # (value, sort) pairs: the value of the earliest / latest sort
         if not slot:
             return None
