@@ -90,3 +90,30 @@ def test_every_rule_the_engine_compiles_runs_over_awkward_events_without_crashin
         except Exception as exc:  # noqa: BLE001 - the finding is the crash itself
             crashed.append(f"{rule.path.name}: {type(exc).__name__}: {exc}")
     assert not crashed, "\n".join(crashed[:15])
+
+
+def test_preview_over_a_tree_runs_what_it_can_and_names_what_it_does_not(tmp_path):
+    import shutil
+
+    from typer.testing import CliRunner
+
+    from elastic_pack.cli import app
+    from elastic_pack.errors import NotRunnable
+    from elastic_pack.preview import preview
+
+    query = CORPUS / "rules" / "windows" / "discovery_whoami_command_activity.toml"
+    ml = CORPUS / "rules" / "integrations" / "gcp" / "ml_gcp_rare_method_by_city.toml"
+    if not (query.is_file() and ml.is_file()):
+        pytest.skip(f"Elastic's rule corpus is not at {CORPUS} (it lives in ../shared/reference on CI)")
+    (tmp_path / "rules").mkdir()
+    for source in (query, ml):
+        shutil.copy(source, tmp_path / "rules" / source.name)
+    events = tmp_path / "events.ndjson"
+    events.write_text('{"@timestamp": "2026-01-05T10:00:00Z", "event": {"category": ["process"]}}\n')
+    alerts, report = preview([events], tmp_path)
+    assert report.read == 1 and len(report.not_run) == 1 and "machine_learning" in report.not_run[0]
+    shown = CliRunner().invoke(app, ["preview", "--content", str(tmp_path), "--events", str(events)])
+    assert shown.exit_code == 0 and "not run" in shown.stderr and ml.name in shown.stderr
+    ml_id = next(line.split('"')[1] for line in ml.read_text().splitlines() if line.startswith("rule_id"))
+    with pytest.raises(NotRunnable):
+        preview([events], tmp_path, rule_ids=[ml_id])  # asked for by name: refused, not skipped

@@ -8,7 +8,7 @@ from .content import load_pack
 from .engine import ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
 from .engine.alerts import Alert
 from .engine.parallel_read import default_jobs, gates_of, read_events_parallel, worth_it
-from .errors import ContentError
+from .errors import ContentError, NotRunnable
 from .exceptions_model import exception_predicates
 from .findings import has_errors
 
@@ -28,12 +28,25 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
         missing = set(rule_ids) - {r.rule_id for r in selected}
         raise ValueError(f"no rule with rule_id {', '.join(sorted(missing))}")
     exceptions = exception_predicates(pack)
+    refused: list[str] = []
 
-    def compiled():
-        return [compile_rule(r, exceptions.get(r.rule_id)) for r in selected]
+    def compiled() -> list:
+        """The rules the engine runs. A rule named with --rule must run; from a whole tree, the ones the
+        engine refuses are left out and named in the report."""
+        rules = []
+        refused.clear()
+        for rule in selected:
+            try:
+                rules.append(compile_rule(rule, exceptions.get(rule.rule_id)))
+            except NotRunnable as exc:
+                if rule_ids:
+                    raise
+                refused.append(f"{rule.name or rule.rule_id} ({rule.path.name}): {exc.reason}")
+        return rules
 
     report = ReadReport()
     rules = compiled()
+    report.not_run = list(refused)
     gates = gates_of(rules)
     jobs = default_jobs() if jobs is None else jobs
     try:
@@ -41,6 +54,6 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
             return run_rules(rules, read_events_parallel(paths, report, gates, jobs, strict)), report
         return run_rules(rules, read_events(paths, report, strict)), report
     except UnorderedEvents:
-        report = ReadReport()
+        report = ReadReport(not_run=list(refused))
         events = sorted(read_events(paths, report, strict), key=lambda e: (e.window_time, e.timestamp))
         return run_rules(compiled(), events), report

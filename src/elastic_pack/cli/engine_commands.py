@@ -84,8 +84,11 @@ def preview(
         err.print(f"[red]error:[/] {escape(str(exc))}")
         raise typer.Exit(1)
     for reason in report.skipped:
-        err.print(f"[yellow]skipped[/] {reason}")
-    err.print(f"{report.read} events read, {report.skipped_count} lines skipped, {len(alerts)} alerts")
+        err.print(f"[yellow]skipped[/] {escape(reason)}")
+    for reason in report.not_run:
+        err.print(f"[yellow]not run[/] {escape(reason)}")
+    not_run = f", {len(report.not_run)} rules the local engine does not run" if report.not_run else ""
+    err.print(f"{report.read} events read, {report.skipped_count} lines skipped, {len(alerts)} alerts{not_run}")
     if report.read == 0 and report.skipped_count:
         err.print("[red]error:[/] no event could be read")
         raise typer.Exit(1)

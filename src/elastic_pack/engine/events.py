@@ -56,6 +56,7 @@ class Event:
 class ReadReport:
     read: int = 0
     skipped: list[str] = field(default_factory=list)
+    not_run: list[str] = field(default_factory=list)  # "rule: reason" for each rule the engine refused
 
     @property
     def skipped_count(self) -> int:
