@@ -8,13 +8,13 @@ placeholders for the user's own identities and are not shipped.
 
 from __future__ import annotations
 
-import re
 import tomllib
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .glob import glob
 from .content.model import Pack
 from .findings import Finding
 
@@ -146,8 +146,7 @@ def _entry_predicate(entry: ExceptionEntry) -> Callable[[dict], bool]:
         test = lambda f: bool(_values(f, name))  # noqa: E731
     elif entry.type == "wildcard":
         patterns = [entry.value] if isinstance(entry.value, str) else list(entry.value or [])
-        regexes = [re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in p))
-                   for p in patterns]
+        regexes = [glob(p) for p in patterns]
         test = lambda f: any(r.fullmatch(str(v)) for v in _values(f, name) for r in regexes)  # noqa: E731
     else:
         wanted = set([entry.value] if isinstance(entry.value, str) else (entry.value or []))

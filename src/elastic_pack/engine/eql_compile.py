@@ -18,6 +18,7 @@ from eql.parser import lark_parser
 from lark import Token
 
 from ..eql_query import EqlQuery, field_name
+from ..glob import Glob, glob
 from . import eql_functions as functions
 
 Event = Mapping[str, Any]
@@ -92,9 +93,8 @@ def _values(value: Any) -> list:
     return [value]
 
 
-def _wildcard_regex(pattern: str, insensitive: bool) -> re.Pattern:
-    body = "".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern)
-    return re.compile(body, re.DOTALL | (re.IGNORECASE if insensitive else 0))
+def _wildcard_regex(pattern: str, insensitive: bool) -> Glob:
+    return glob(pattern, insensitive)
 
 
 class Compiler:

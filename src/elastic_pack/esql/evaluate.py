@@ -13,6 +13,7 @@ from typing import Any
 
 from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, Eval, Grok, InlineStats, InList, IsNull, Keep, Kql, Like,
                   Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
+from ..glob import glob
 from .functions import MULTI, SCALAR, to_millis
 from .parser import PAIR
 from .text_commands import dissect, grok
@@ -207,9 +208,11 @@ class Compiler:
 
     def _like(self, node: Like) -> Expr:
         inner = self.expr(node.term)
-        translate = _lucene_regex if node.regex else _wildcard_regex
         try:
-            regex = re.compile("|".join(f"(?:{translate(p)})" for p in node.patterns), re.DOTALL)
+            if node.regex:
+                matchers: list = [re.compile("|".join(f"(?:{_lucene_regex(p)})" for p in node.patterns), re.DOTALL)]
+            else:  # LIKE: wildcards, matched without backtracking
+                matchers = [glob(p, escapes=True) for p in node.patterns]
         except re.error as exc:
             raise ValueError(f"{'RLIKE' if node.regex else 'LIKE'} {' / '.join(node.patterns)!r}: the local engine "
                              f"cannot read this pattern ({exc})") from None
@@ -219,7 +222,8 @@ class Compiler:
             value = inner(row)
             if value is None:
                 return None
-            return (regex.fullmatch(str(value)) is not None) is not negated
+            text = str(value)
+            return any(m.fullmatch(text) is not None for m in matchers) is not negated
 
         return like
 

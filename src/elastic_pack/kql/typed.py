@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..glob import STAR, Glob
 from . import datemath
 
 KEYWORD_TYPES = frozenset({"keyword", "constant_keyword", "wildcard", "flattened", "version"})
@@ -179,9 +180,14 @@ def _split_terms(parts: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [tuple(term.split("\x00")) for term in joined.split()]
 
 
-def _term_regex(parts: tuple[str, ...], lower: bool) -> re.Pattern:
-    body = ".*".join(re.escape(p.lower() if lower else p) for p in parts)
-    return re.compile(body, re.DOTALL)
+def _term_regex(parts: tuple[str, ...], lower: bool) -> Glob:
+    """Literal texts between stars (`?` is literal in KQL): a backtracking-free matcher."""
+    pieces: list = []
+    for index, part in enumerate(parts):
+        if index:
+            pieces.append(STAR)
+        pieces.extend(part.lower() if lower else part)
+    return Glob(pieces)
 
 
 # --- ranges
