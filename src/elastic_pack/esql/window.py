@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .evaluate import order_key, top
+from .aggregates import order_key, top
 
 _INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
 

@@ -1,0 +1,71 @@
+"""STATS' aggregate functions over a column's values (each value of a multi-valued one counts)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .ast import Stats
+
+Row = dict
+
+
+def group_keys(parts: list) -> list[tuple]:
+    keys: list[tuple] = [()]
+    for part in parts:
+        options = list(dict.fromkeys(part)) if isinstance(part, list) else [part]
+        keys = [key + (option,) for key in keys for option in options]
+    return keys
+
+
+def aggregate_rows(stats: Stats, compacts: Any) -> list[Row]:
+    """STATS over (group key, aggregated values) pairs: one row per group; multi-valued input counts each value."""
+    groups: dict[tuple, list[list]] = {}
+    for key, values in compacts:
+        bucket = groups.setdefault(key, [[] for _ in stats.aggregates])
+        for column, value in zip(bucket, values):
+            if isinstance(value, list):
+                column.extend(value)
+            else:
+                column.append(value)
+    rows = []
+    for key, columns in groups.items():
+        row = {name: value for (name, _), value in zip(stats.by, key)}
+        for (name, func, arg), column in zip(stats.aggregates, columns):
+            present = [v for v in column if v is not None]
+            row[name] = aggregate_values(func, column if arg is None else present)
+        rows.append(row)
+    return rows
+
+
+def _numbers(values: list) -> list:
+    """SUM and AVG take numeric columns; a value of another type (untyped local data) is left out."""
+    return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
+
+
+def order_key(value: Any) -> tuple:
+    """MIN, MAX, SORT: values of one column are of one type in Elasticsearch; locally, numbers before text."""
+    return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))
+
+
+def top(values: list, func: str) -> Any:
+    """TOP(field, n, order): the n largest or smallest values, repeats included."""
+    _, limit, order = func.split(":")
+    chosen = sorted(values, key=order_key, reverse=order == "desc")[: int(limit)]
+    return None if not chosen else chosen[0] if len(chosen) == 1 else chosen
+
+
+def aggregate_values(func: str, values: list) -> Any:
+    return top(values, func) if func.startswith("TOP:") else _AGGREGATES[func](values)
+
+
+_AGGREGATES = {
+    "COUNT": len,
+    "SUM": lambda vs: sum(ns) if (ns := _numbers(vs)) else None,
+    "MIN": lambda vs: min(vs, key=order_key) if vs else None,
+    "MAX": lambda vs: max(vs, key=order_key) if vs else None,
+    "AVG": lambda vs: sum(ns) / len(ns) if (ns := _numbers(vs)) else None,
+    "COUNT_DISTINCT": lambda vs: len(set(vs)),
+    "VALUES": lambda vs: sorted(set(vs), key=str),
+    "FIRST": lambda vs: min(vs, key=lambda pair: order_key(pair[1]))[0] if vs else None,
+    "LAST": lambda vs: max(vs, key=lambda pair: order_key(pair[1]))[0] if vs else None,
+}
