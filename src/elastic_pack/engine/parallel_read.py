@@ -69,10 +69,8 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
             if event.window_time < previous:
                 chunk.ordered = False
             previous = event.window_time
-            if passes(gates, event):
-                flat = event._document is None  # flattened to answer a gate: send the flat fields
-                document = event.fields if flat else (event._document or {})
-                chunk.events.append((number, document, flat, event.timestamp, event.window_time))
+            if passes(gates, event):  # a rule will read it: flattened here, in parallel, not in the merge
+                chunk.events.append((number, event.fields, True, event.timestamp, event.window_time))
     return chunk
 
 
