@@ -40,3 +40,25 @@ def test_event_flattens_only_when_a_rule_reads_it():
     assert event._fields is None
     assert event.fields == {"@timestamp": "2026-01-05T10:00:00Z", "event.action": "Publish"}
     assert event.get("event.action") == "Publish"
+
+
+@settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(documents)
+def test_the_field_extractor_answers_as_flatten_or_steps_aside(document):
+    import json
+
+    from elastic_pack.engine.field_extract import FieldExtractor
+
+    names = ["a", "a.b", "b.c", "c"]
+    try:
+        extractor = FieldExtractor(names)
+    except ValueError:  # `a` is both a field and an object here: the extractor refuses such sets
+        extractor = FieldExtractor(["a.b", "b.c", "c"])
+        names = ["a.b", "b.c", "c"]
+    found = extractor.values(json.dumps(document).encode())
+    if found is None:
+        return  # the caller decodes the whole document
+    flat = flatten(document)
+    for name in names:
+        expected = flat.get(name)
+        assert found[name] == expected or (found[name] is None and expected is None), name

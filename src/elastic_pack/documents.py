@@ -14,13 +14,21 @@ from typing import Any
 def flatten(document: dict, prefix: str = "", out: dict | None = None) -> dict:
     out = {} if out is None else out
     for key, value in document.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and value:
-            flatten(value, name + ".", out)
-            continue
-        if value.__class__ is list and any(isinstance(item, dict) for item in value):
-            _spread(value, name + ".", out)
-        _put(out, name, value)
+        name = prefix + key if prefix else key
+        kind = value.__class__
+        if kind is dict or (kind is not list and isinstance(value, dict)):
+            if value:
+                flatten(value, name + ".", out)
+                continue
+        elif kind is list:
+            for item in value:
+                if isinstance(item, dict):
+                    _spread(value, name + ".", out)
+                    break
+        if name in out:
+            _put(out, name, value)
+        else:
+            out[name] = value
     return out
 
 
