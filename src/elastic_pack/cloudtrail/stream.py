@@ -18,7 +18,7 @@ from pathlib import Path
 
 import msgspec
 
-from ..engine.events import Event, parse_time, plausible_time
+from ..engine.events import Event, event_time
 from .ecs import to_ecs
 from .files import InputReport, delivery_time, file_records, find_files, read_bytes
 
@@ -70,24 +70,7 @@ class _Delivery(msgspec.Struct):
 _DELIVERY = msgspec.json.Decoder(_Delivery)
 _HEAD = msgspec.json.Decoder(_Head)
 _ANY = msgspec.json.Decoder()
-_HOURS: dict[str, float] = {}
-
-
-def record_time(text) -> float:
-    """eventTime as epoch seconds. CloudTrail writes one form (2026-01-05T09:14:07Z): its hour is parsed once
-    and cached, minutes and seconds added; anything else goes through the general parser."""
-    if text.__class__ is str and len(text) == 20 and text[10] == "T" and text[19] == "Z" and text[13] == ":" \
-            and text[16] == ":":
-        minutes, seconds = text[14:16], text[17:19]
-        if minutes.isdigit() and seconds.isdigit() and minutes < "60" and seconds < "60":
-            base = _HOURS.get(text[:13])
-            if base is None:
-                base = plausible_time(parse_time(text[:13] + ":00:00Z"), text)
-                if len(_HOURS) > 100_000:
-                    _HOURS.clear()
-                _HOURS[text[:13]] = base
-            return base + int(minutes) * 60 + int(seconds)
-    return plausible_time(parse_time(text), text)
+record_time = event_time  # eventTime is the usual UTC form: the hour cache of the engine's reader
 
 
 def _s3_records(path: Path, report: InputReport, actions: frozenset | None):

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from .events import Event, ReadReport, _document, _open, parse_time, plausible_time
+from .events import Event, ReadReport, _document, _open, event_time
 from .field_extract import FieldExtractor
 from .gates import AnyGate, holds, passes
 
@@ -62,11 +62,14 @@ def _quick(raw: bytes, extractor: FieldExtractor, gates: Gates) -> tuple[float, 
         return None
     try:
         stamp, ingested = found["@timestamp"], found["event.ingested"]
-        timestamp = plausible_time(parse_time(stamp), stamp)
-        window = plausible_time(parse_time(ingested), ingested) if ingested is not None else timestamp
+        timestamp = event_time(stamp)
+        window = timestamp if ingested is None or ingested == stamp else event_time(ingested)
     except (ValueError, TypeError, OverflowError):
         return None
-    return timestamp, window, any(holds(found[name], values) for name, values in gates)
+    for name, values in gates:
+        if holds(found[name], values):
+            return timestamp, window, True
+    return timestamp, window, False
 
 
 def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
