@@ -29,7 +29,8 @@ import cloudtrail_gen as gen  # noqa: E402
 import msgspec  # noqa: E402
 
 from elastic_pack.backtest import backtest  # noqa: E402
-from elastic_pack.cloudtrail import default_jobs, find_files  # noqa: E402
+from elastic_pack.cloudtrail import find_files  # noqa: E402
+from elastic_pack.parallel import default_jobs  # noqa: E402
 
 SES_SENDS = ("SendEmail", "SendRawEmail", "SendBulkTemplatedEmail", "SendBulkEmail", "SendTemplatedEmail")
 

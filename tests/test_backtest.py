@@ -206,14 +206,14 @@ def test_first_seen_warm_up_is_stated_and_settable(tmp_path):
 @pytest.mark.parametrize("text", ["2026-01-05T09:00:00Z", "2026-01-05T09:59:59Z", "2026-12-31T23:07:30Z",
                                   "2026-01-05T09:14:07.123Z", "2026-01-05T09:14:07+02:00"])
 def test_cached_eventtime_parsing_agrees_with_the_general_parser(text):
-    from elastic_pack.cloudtrail.stream import record_time
+    from elastic_pack.engine.events import event_time as record_time
 
     assert record_time(text) == parse_time(text)
 
 
 @pytest.mark.parametrize("text", ["2026-01-05T09:60:00Z", "2026-01-05T09:1a:00Z", "2026-13-05T09:10:00Z"])
 def test_impossible_eventtimes_are_refused_by_the_cached_parser_too(text):
-    from elastic_pack.cloudtrail.stream import record_time
+    from elastic_pack.engine.events import event_time as record_time
 
     with pytest.raises(ValueError):
         record_time(text)

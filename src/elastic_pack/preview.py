@@ -7,10 +7,12 @@ from pathlib import Path
 from .content import load_pack
 from .engine import ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
 from .engine.alerts import Alert
-from .engine.parallel_read import default_jobs, gates_of, read_events_parallel, worth_it
+from .engine.gates import gates_of
+from .engine.parallel_read import read_events_parallel, worth_it
 from .errors import ContentError, NotRunnable
 from .exceptions_model import exception_predicates
 from .findings import has_errors
+from .parallel import default_jobs
 
 
 def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[str] | None = None,

@@ -9,15 +9,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from ..cloudtrail import InputReport, StreamTotals, cloudtrail_events, default_jobs
+from ..cloudtrail import InputReport, StreamTotals, cloudtrail_events
 from ..content import load_pack
 from ..content.queries import checked_query
 from ..engine import Alert, compile_rule, run_rules
-from ..engine.gates import AnyGate
+from ..engine.gates import gates_of
 from ..engine.rules import NewTermsRule, ThresholdRule
 from ..errors import ContentError
 from ..exceptions_model import exception_predicates
 from ..findings import has_errors
+from ..parallel import default_jobs
 
 PERCENTILES = (50, 90, 99, 99.9)
 
@@ -148,9 +149,8 @@ def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str
     for rule in rules:
         if isinstance(rule, NewTermsRule) and warm_up is not None:
             rule.warm_up = warm_up
-    gates = [r.gate for r in rules]
-    simple = [g for g in gates if g is not None and not isinstance(g, AnyGate) and g[0] == "event.action"]
-    actions = frozenset().union(*(g[1] for g in simple)) if gates and len(simple) == len(gates) else None
+    union = dict(gates_of(rules) or ())  # every rule gated on event.action alone: other records are counted only
+    actions = union["event.action"] if list(union) == ["event.action"] else None
     hourly: dict[str, dict[tuple, Counter]] = defaultdict(lambda: defaultdict(Counter))
     for rule in rules:
         if isinstance(rule, ThresholdRule):

@@ -8,17 +8,16 @@ can match, with counts of the rest: a trail is mostly S3, EC2 and STS calls no r
 from __future__ import annotations
 
 import heapq
-import os
 import zlib
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import msgspec
 
 from ..engine.events import Event, event_time
+from ..parallel import ordered_results
 from .ecs import to_ecs
 from .files import InputReport, delivery_time, file_records, find_files, read_bytes
 
@@ -70,9 +69,6 @@ class _Delivery(msgspec.Struct):
 _DELIVERY = msgspec.json.Decoder(_Delivery)
 _HEAD = msgspec.json.Decoder(_Head)
 _ANY = msgspec.json.Decoder()
-record_time = event_time  # eventTime is the usual UTC form: the hour cache of the engine's reader
-
-
 def _s3_records(path: Path, report: InputReport, actions: frozenset | None):
     """(record or None, eventTime, eventName) per record of an S3 delivery file, decoding in full only the
     records whose action a rule reads; None when the file is not in that form (the general reader takes it)."""
@@ -119,7 +115,7 @@ def decode_file(path: Path, actions: frozenset | None, start: float | None, end:
                 raw = record["eventTime"] if record is not None else raw
                 if raw.__class__ is not str:
                     raise ValueError(f"eventTime is not a date string: {str(raw)[:40]!r}")
-            t = record_time(raw)
+            t = event_time(raw)
         except (ValueError, TypeError, OverflowError) as exc:
             event_id = record.get("eventID", "?") if record is not None else "?"
             report.skipped.append(f"{path}: record {event_id}: {exc}")
@@ -157,27 +153,9 @@ def decoded(files: list[Path], args: tuple, jobs: int) -> Iterator[FileBatch]:
         for path in files:
             yield decode_file(path, *args)
         return
-    tasks = [files[i:i + FILES_PER_TASK] for i in range(0, len(files), FILES_PER_TASK)]
-    pool = ProcessPoolExecutor(max_workers=jobs)
-    try:
-        pending: deque = deque()
-        upcoming = iter(tasks)
-        for task in upcoming:
-            pending.append(pool.submit(_decode_files, task, *args))
-            if len(pending) >= 4 * jobs:  # memory stays bounded: decoded files wait for the merge, not the disk
-                break
-        while pending:
-            batches = pending.popleft().result()
-            following = next(upcoming, None)
-            if following is not None:
-                pending.append(pool.submit(_decode_files, following, *args))
-            yield from batches
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+    tasks = ((files[i:i + FILES_PER_TASK], *args) for i in range(0, len(files), FILES_PER_TASK))
+    for batches in ordered_results(_decode_files, tasks, jobs, ahead=4 * jobs):
+        yield from batches
 
 
 def cloudtrail_events(paths: Iterable[Path], report: InputReport, start: float | None = None,

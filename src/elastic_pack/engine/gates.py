@@ -64,6 +64,18 @@ def passes(gate: tuple[Gate, ...], event: Any) -> bool:
     return any(holds(event.get(field), values) for field, values in gate)
 
 
+def gates_of(rules: list[Any]) -> tuple[Gate, ...] | None:
+    """The union of the rules' gates, per field (passing any rule's gate is what counts), or None when a rule
+    has none (it must see every event)."""
+    if not rules or any(rule.gate is None for rule in rules):
+        return None
+    per_field: dict[str, frozenset] = {}
+    for rule in rules:
+        for name, values in (rule.gate if isinstance(rule.gate, AnyGate) else (rule.gate,)):
+            per_field[name] = per_field.get(name, frozenset()) | values
+    return tuple(per_field.items())
+
+
 # KQL: exact matches on keyword fields only (text, ip, numbers do not compare as the raw string)
 def kql_gate(node: Any) -> Gate | None:
     if isinstance(node, kql.And):

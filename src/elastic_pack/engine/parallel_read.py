@@ -8,18 +8,15 @@ Used by `preview` when every rule has a gate; otherwise every event must reach a
 
 from __future__ import annotations
 
-import os
-from collections import deque
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..errors import InputError
+from ..parallel import ordered_results
 from .events import Event, ReadReport, _document, _open, event_time
 from .field_extract import FieldExtractor
-from .gates import AnyGate, holds, passes
+from .gates import holds, passes
 
 CHUNK_BYTES = 8 << 20
 MIN_PARALLEL_BYTES = 16 << 20
@@ -32,7 +29,7 @@ class Chunk:
     path: str
     lines: int = 0  # lines in this stretch, for the next stretch's numbering
     read: int = 0
-    events: list[tuple[int, dict, bool, float, float]] = field(default_factory=list)  # (line, doc, flat, time, window)
+    events: list[tuple[int, dict, float, float]] = field(default_factory=list)  # (line, flat fields, time, window)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
     error: tuple[int, str] | None = None  # strict mode: the first bad line
     ordered: bool = True  # window times never go back inside the stretch
@@ -91,33 +88,27 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
             quick = _quick(raw, extractor, gates) if extractor is not None else None
             if quick is not None:
                 timestamp, window, wanted = quick
-                chunk.read += 1
-                mark = (number, timestamp, window)
-                chunk.first = chunk.first or mark
-                chunk.last = mark
-                if window < previous:
-                    chunk.ordered = False
-                previous = window
-                if wanted:  # a rule will read it: decoded in full and flattened here, not in the merge
-                    chunk.events.append((number, _document(raw, "").fields, True, timestamp, window))
-                continue
-            try:
-                event = _document(raw, "")
-            except ValueError as exc:
-                if strict:
-                    chunk.error = (number, str(exc))
-                    return chunk
-                chunk.skipped.append((number, str(exc)))
-                continue
+                fields = _document(raw, "").fields if wanted else None
+            else:  # the full decode: the same answers, or the line's error, as a serial read
+                try:
+                    event = _document(raw, "")
+                except ValueError as exc:
+                    if strict:
+                        chunk.error = (number, str(exc))
+                        return chunk
+                    chunk.skipped.append((number, str(exc)))
+                    continue
+                timestamp, window = event.timestamp, event.window_time
+                fields = event.fields if passes(gates, event) else None
             chunk.read += 1
-            mark = (number, event.timestamp, event.window_time)
+            mark = (number, timestamp, window)
             chunk.first = chunk.first or mark
             chunk.last = mark
-            if event.window_time < previous:
+            if window < previous:
                 chunk.ordered = False
-            previous = event.window_time
-            if passes(gates, event):  # a rule will read it: flattened here, in parallel, not in the merge
-                chunk.events.append((number, event.fields, True, event.timestamp, event.window_time))
+            previous = window
+            if fields is not None:  # a rule will read it: flattened here, in parallel, not in the merge
+                chunk.events.append((number, fields, timestamp, window))
     return chunk
 
 
@@ -153,31 +144,18 @@ def read_events_parallel(paths: list[Path], report: ReadReport, gates: Gates, jo
     first and last event of each stretch (they set the rules' schedules; no rule matches them). Raises
     events.UnorderedEvents-compatible ordering through the stubs: a stretch out of order gives a stub that
     goes back in time, so the engine's own check sends the caller to its sorted path."""
-    stretches = _stretches([Path(p) for p in paths], jobs * 4)
-    pool = ProcessPoolExecutor(max_workers=jobs)
+    tasks = ((*stretch, gates, strict) for stretch in _stretches([Path(p) for p in paths], jobs * 4))
     line_base: dict[str, int] = {}
-    try:
-        pending: deque = deque()
-        upcoming = iter(stretches)
-        for stretch in upcoming:
-            pending.append(pool.submit(scan, *stretch, gates, strict))
-            if len(pending) >= 3 * jobs:
-                break
-        while pending:
-            chunk: Chunk = pending.popleft().result()
-            following = next(upcoming, None)
-            if following is not None:
-                pending.append(pool.submit(scan, *following, gates, strict))
-            base = line_base.get(chunk.path, 0)
-            line_base[chunk.path] = base + chunk.lines
-            for number, reason in chunk.skipped:
-                report.skipped.append(f"{chunk.path}:{base + number}: {reason}")
-            if chunk.error is not None:
-                raise InputError(f"{chunk.path}:{base + chunk.error[0]}: {chunk.error[1]}")
-            report.read += chunk.read
-            yield from _chunk_events(chunk, base)
-    finally:
-        pool.shutdown(wait=True, cancel_futures=True)
+    chunk: Chunk
+    for chunk in ordered_results(scan, tasks, jobs, ahead=3 * jobs):
+        base = line_base.get(chunk.path, 0)
+        line_base[chunk.path] = base + chunk.lines
+        for number, reason in chunk.skipped:
+            report.skipped.append(f"{chunk.path}:{base + number}: {reason}")
+        if chunk.error is not None:
+            raise InputError(f"{chunk.path}:{base + chunk.error[0]}: {chunk.error[1]}")
+        report.read += chunk.read
+        yield from _chunk_events(chunk, base)
 
 
 def _chunk_events(chunk: Chunk, base: int) -> Iterator[Event]:
@@ -187,24 +165,7 @@ def _chunk_events(chunk: Chunk, base: int) -> Iterator[Event]:
     yield Event({}, time, window, f"{chunk.path}:{base + chunk.first[0]}")
     if not chunk.ordered:  # a step back in time: the engine stops and the caller sorts
         yield Event({}, time, float("-inf"), f"{chunk.path}:{base + chunk.first[0]}")
-    for number, document, flat, time, window in chunk.events:
-        source = f"{chunk.path}:{base + number}"
-        yield Event(document, time, window, source) if flat else Event(None, time, window, source, document)
+    for number, fields, time, window in chunk.events:
+        yield Event(fields, time, window, f"{chunk.path}:{base + number}")
     _, time, window = chunk.last
     yield Event({}, time, window, f"{chunk.path}:{base + chunk.last[0]}")
-
-
-def default_jobs() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
-
-
-def gates_of(rules: list[Any]) -> Gates | None:
-    """The union of the rules' gates, per field (passing any rule's gate is what counts), or None when a rule
-    has none (it must see every event)."""
-    if not rules or any(rule.gate is None for rule in rules):
-        return None
-    per_field: dict[str, frozenset] = {}
-    for rule in rules:
-        for name, values in (rule.gate if isinstance(rule.gate, AnyGate) else (rule.gate,)):
-            per_field[name] = per_field.get(name, frozenset()) | values
-    return tuple(per_field.items())
