@@ -18,7 +18,7 @@ from eql.parser import lark_parser
 from lark import Token
 
 from ..eql_query import EqlQuery, field_name
-from ..glob import Glob, glob
+from ..glob import glob
 from . import eql_functions as functions
 
 Event = Mapping[str, Any]
@@ -91,10 +91,6 @@ def _values(value: Any) -> list:
     if isinstance(value, list):
         return [v for v in value if v is not None and v.__class__ is not dict]
     return [value]
-
-
-def _wildcard_regex(pattern: str, insensitive: bool) -> Glob:
-    return glob(pattern, insensitive)
 
 
 class Compiler:
@@ -314,7 +310,7 @@ class Compiler:
 
 def _string_test(name: str, texts: list[str], insensitive: bool) -> Callable[[str], bool]:
     if name == "wildcard":
-        regexes = [_wildcard_regex(t, insensitive) for t in texts]
+        regexes = [glob(t, insensitive) for t in texts]
         return lambda v: any(r.fullmatch(v) for r in regexes)
     if name == "match":  # `regex`: Lucene regular expressions match the whole value
         compiled = [re.compile(t, re.DOTALL | (re.IGNORECASE if insensitive else 0)) for t in texts]

@@ -3,25 +3,31 @@ each rule run; WHERE keeps rows whose condition is true (expressions: esql/expre
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from .aggregates import aggregate_rows, group_keys, order_key
 from .ast import Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Rename, Sort, Stats, Where
-from .expressions import Clock, Compiler, Expr, Row, all_values, wildcard_regex
+from ..glob import glob
+from .expressions import Clock, Compiler, Expr, Row, all_values
 from .text_commands import dissect, grok
 
-def _matches(patterns: tuple, name: str) -> bool:
-    return any(p == name or ("*" in p and re.fullmatch(wildcard_regex(p), name)) for p in patterns)
+def _matcher(pattern: str) -> Callable[[str], bool]:
+    """A column name pattern of KEEP and DROP (`host.*`), compiled once."""
+    if "*" not in pattern:
+        return lambda name: name == pattern
+    compiled = glob(pattern, escapes=True)
+    return lambda name: compiled.fullmatch(name) is not None
 
 
 def _keep(names: tuple) -> Callable[[Row], Row]:
+    matchers = [_matcher(p) for p in names]
+
     def keep(row: Row) -> Row:
         out = {}
-        for pattern in names:  # columns in the order KEEP names them
+        for matches in matchers:  # columns in the order KEEP names them
             for column, value in row.items():
-                if column not in out and _matches((pattern,), column):
+                if column not in out and matches(column):
                     out[column] = value
         return out
 
@@ -29,7 +35,8 @@ def _keep(names: tuple) -> Callable[[Row], Row]:
 
 
 def _drop(names: tuple) -> Callable[[Row], Row]:
-    return lambda row: {k: v for k, v in row.items() if not _matches(names, k)}
+    matchers = [_matcher(p) for p in names]
+    return lambda row: {k: v for k, v in row.items() if not any(m(k) for m in matchers)}
 
 
 def _rename(pairs: tuple) -> Callable[[Row], Row]:

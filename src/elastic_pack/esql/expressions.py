@@ -36,20 +36,6 @@ def all_values(value: Any) -> Any:
     return value
 
 
-def wildcard_regex(pattern: str) -> str:
-    """LIKE: * any run, ? one character, a backslash escapes the next one."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-        i += 1
-    return "".join(out)
-
-
 def _lucene_regex(pattern: str) -> str:
     """RLIKE takes Lucene's regular expression syntax, always anchored. The operators both have are kept, with
     the \\d \\s \\w classes; any other escaped character and quoted strings are literals; Lucene's optional

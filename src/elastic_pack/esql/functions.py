@@ -15,6 +15,7 @@ from urllib.parse import quote_plus, unquote_plus
 from typing import Any
 
 from ..engine.events import parse_time
+from .ast import Duration
 
 Fn = Callable[..., Any]
 
@@ -116,8 +117,6 @@ def _cidr_match(ip: Any, *blocks: Any) -> bool | None:
 
 
 def _trunc(span: Any, date: Any) -> int | None:
-    from .ast import Duration
-
     millis = to_millis(date)
     if millis is None or not isinstance(span, Duration) or span.millis <= 0:
         return None
