@@ -124,9 +124,6 @@ def _seconds(key: str, text: Any, parse: Any) -> float:
         raise SpecError(key, str(exc)) from None
 
 
-_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
-
-
 def _suppression(table: Any) -> Suppression | None:
     if not isinstance(table, dict):
         return None
@@ -134,10 +131,13 @@ def _suppression(table: Any) -> Suppression | None:
     seconds = None
     if isinstance(duration, dict):
         unit, value = duration.get("unit"), duration.get("value")
-        if unit not in _UNIT_SECONDS or not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        try:  # a whole value above 0 and s, m, h or d: the same rule as a schedule interval
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(value)
+            seconds = parse_interval(f"{value}{unit}").total_seconds()
+        except ValueError:
             raise SpecError("alert_suppression", "alert_suppression.duration needs a whole value above 0 and a "
-                            "unit of s, m, h or d")
-        seconds = float(value * _UNIT_SECONDS[unit])
+                            "unit of s, m, h or d") from None
     group_by = table.get("group_by") or []
     return Suppression(tuple(group_by) if isinstance(group_by, list) else (str(group_by),), seconds,
                        table.get("missing_fields_strategy", "suppress") != "doNotSuppress")

@@ -168,7 +168,7 @@ def wildcard_test(kind: str, parts: tuple[str, ...], field: str) -> Test:
                            "keyword and text fields")
     terms = _split_terms(parts)
     text_field = kind in TEXT_TYPES
-    regexes = [_term_regex(t, text_field) for t in terms]
+    regexes = [_term_glob(t, text_field) for t in terms]
     if text_field:
         return lambda v: isinstance(v, str) and any(r.fullmatch(tok) for tok in tokens(v) for r in regexes)
     return lambda v: (s := as_keyword(v)) is not None and any(r.fullmatch(s) for r in regexes)
@@ -180,7 +180,7 @@ def _split_terms(parts: tuple[str, ...]) -> list[tuple[str, ...]]:
     return [tuple(term.split("\x00")) for term in joined.split()]
 
 
-def _term_regex(parts: tuple[str, ...], lower: bool) -> Glob:
+def _term_glob(parts: tuple[str, ...], lower: bool) -> Glob:
     """Literal texts between stars (`?` is literal in KQL): a backtracking-free matcher."""
     pieces: list = []
     for index, part in enumerate(parts):
