@@ -61,11 +61,12 @@ def read_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def file_records(path: Path, report: InputReport) -> list[dict]:
-    """Records of one file; a bad file is reported (path: reason) and yields nothing."""
+def file_records(path: Path, report: InputReport, data: bytes | None = None) -> list[dict]:
+    """Records of one file (its bytes, when the caller has read them already); a bad file is reported
+    (path: reason) and yields nothing."""
     report.files += 1
     try:
-        data = read_bytes(path).strip()
+        data = (read_bytes(path) if data is None else data).strip()
         if data[:3] == b"\xef\xbb\xbf":
             data = data[3:]
         if not data:

@@ -69,15 +69,21 @@ class _Delivery(msgspec.Struct):
 _DELIVERY = msgspec.json.Decoder(_Delivery)
 _HEAD = msgspec.json.Decoder(_Head)
 _ANY = msgspec.json.Decoder()
-def _s3_records(path: Path, report: InputReport, actions: frozenset | None):
-    """(record or None, eventTime, eventName) per record of an S3 delivery file, decoding in full only the
-    records whose action a rule reads; None when the file is not in that form (the general reader takes it)."""
+def _file_records(path: Path, report: InputReport, actions: frozenset | None) -> list:
+    """(record or None, eventTime, eventName) per record. An S3 delivery file decodes in full only the records
+    whose action a rule reads; any other form (or a broken file) goes to the general reader, with the bytes
+    already read."""
     try:
-        data = read_bytes(path)
+        data: bytes | None = read_bytes(path)
+    except (OSError, EOFError, zlib.error):
+        data = None  # the general reader reads again and reports why it cannot
+    try:
+        if data is None:
+            raise ValueError("unreadable")
         records = _DELIVERY.decode(data).Records
         heads = [_HEAD.decode(raw) for raw in records]
-    except (msgspec.DecodeError, OSError, EOFError, zlib.error, RecursionError, UnicodeDecodeError):
-        return None
+    except (ValueError, RecursionError):  # msgspec.DecodeError and UnicodeDecodeError are ValueErrors
+        return [(record, None, None) for record in file_records(path, report, data)]
     report.files += 1
     out: list[tuple[dict | None, object, object]] = []
     for raw, head in zip(records, heads):
@@ -89,10 +95,6 @@ def _s3_records(path: Path, report: InputReport, actions: frozenset | None):
     return out
 
 
-def _all_records(path: Path, report: InputReport):
-    return [(record, None, None) for record in file_records(path, report)]
-
-
 def decode_file(path: Path, actions: frozenset | None, start: float | None, end: float | None,
                 window_on: str) -> FileBatch:
     """With `actions` (every rule's gate on event.action), records with other actions are counted, not mapped."""
@@ -101,10 +103,7 @@ def decode_file(path: Path, actions: frozenset | None, start: float | None, end:
     delivered = delivery_time(path) if window_on == "delivery" else None
     earliest = latest = None  # (window, time, raw eventTime) of the records that bound the file's windows
     hours = batch.hours
-    records = _s3_records(path, report, actions)
-    if records is None:
-        records = _all_records(path, report)
-    for record, raw, name in records:
+    for record, raw, name in _file_records(path, report, actions):
         try:
             if record is not None and (actions is None or record.get("eventName") in actions
                                        or "eventTime" not in record):
