@@ -11,12 +11,17 @@ from functools import lru_cache
 from typing import Any
 
 
+_SCALARS = frozenset((str, int, float, bool, type(None)))  # most values: tested first, the rest by kind
+
+
 def flatten(document: dict, prefix: str = "", out: dict | None = None) -> dict:
     out = {} if out is None else out
     for key, value in document.items():
         name = prefix + key if prefix else key
         kind = value.__class__
-        if kind is dict or (kind is not list and isinstance(value, dict)):
+        if kind in _SCALARS:
+            pass
+        elif kind is dict or (kind is not list and isinstance(value, dict)):
             if value:
                 flatten(value, name + ".", out)
                 continue
