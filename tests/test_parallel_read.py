@@ -1,5 +1,6 @@
-"""preview with several processes decoding: the same alerts, read counts and skipped lines (with their line
-numbers) as one process, whatever the order of the input; strict mode stops at the same line."""
+"""preview's gated read (stretches decoded as far as the gates need, in this process or several): the same
+alerts, read counts and skipped lines (with their line numbers) as the plain read of every event, whatever
+the order of the input; strict mode stops at the same line."""
 
 from __future__ import annotations
 
@@ -34,31 +35,42 @@ def _summary(alerts, report):
     return ([a.to_json() for a in alerts], report.read, report.skipped)
 
 
-def test_parallel_and_serial_reads_agree(tmp_path, small_chunks, monkeypatch):
+def _reads(paths, monkeypatch, **options):
+    """(plain read, gated read in this process, gated read by two processes)."""
+    import elastic_pack.preview as module
+
+    gated = [preview(paths, jobs=1, **options), preview(paths, jobs=2, **options)]
+    with monkeypatch.context() as patch:
+        patch.setattr(module, "gates_of", lambda rules: None)  # no gates: every event read in full
+        plain = preview(paths, jobs=2, **options)
+    return plain, *gated
+
+
+def test_gated_and_plain_reads_agree(tmp_path, small_chunks, monkeypatch):
     import elastic_pack.preview as module
 
     path = tmp_path / "events.ndjson"
     path.write_text("\n".join(_lines()) + "\n")
-    calls = []
-    real = module.read_events_parallel
-    monkeypatch.setattr(module, "read_events_parallel", lambda *a, **k: calls.append(1) or real(*a, **k))
-    serial, parallel = preview([path], jobs=1), preview([path], jobs=2)
-    assert calls == [1] and len(parallel_read._stretches([path])) >= 8  # the parallel path ran, in pieces
-    assert _summary(*parallel) == _summary(*serial)
-    assert serial[0] and any(":6: " in reason for reason in serial[1].skipped)  # line numbers survive the cut
+    jobs = []
+    real = module.read_gated_events
+    monkeypatch.setattr(module, "read_gated_events", lambda *a, **k: jobs.append(a[3]) or real(*a, **k))
+    plain, here, parallel = _reads([path], monkeypatch)
+    assert jobs == [1, 2] and len(parallel_read._stretches([path])) >= 8  # both gated paths ran, in pieces
+    assert _summary(*here) == _summary(*plain) == _summary(*parallel)
+    assert plain[0] and any(":6: " in reason for reason in plain[1].skipped)  # line numbers survive the cut
 
 
-def test_files_out_of_order_give_the_same_alerts(tmp_path, small_chunks):
+def test_files_out_of_order_give_the_same_alerts(tmp_path, small_chunks, monkeypatch):
     lines = _lines()
     half = len(lines) // 2
     first, second = tmp_path / "a.ndjson", tmp_path / "b.ndjson"
     first.write_text("\n".join(lines[half:]) + "\n")  # the later half first
     second.write_text("\n".join(lines[:half]) + "\n")
-    serial, parallel = preview([first, second], jobs=1), preview([first, second], jobs=2)
-    assert _summary(*parallel) == _summary(*serial) and serial[0]
+    plain, here, parallel = _reads([first, second], monkeypatch)
+    assert _summary(*here) == _summary(*plain) == _summary(*parallel) and plain[0]
 
 
-def test_strict_stops_at_the_same_line(tmp_path, small_chunks):
+def test_strict_stops_at_the_same_line(tmp_path, small_chunks, monkeypatch):
     path = tmp_path / "events.ndjson"
     path.write_text("\n".join(_lines()) + "\n")
     messages = []
@@ -66,16 +78,35 @@ def test_strict_stops_at_the_same_line(tmp_path, small_chunks):
         with pytest.raises(InputError) as caught:
             preview([path], strict=True, jobs=jobs)
         messages.append(str(caught.value))
-    assert messages[0] == messages[1] and messages[0].startswith(f"{path}:6: ")
+    import elastic_pack.preview as module
+
+    monkeypatch.setattr(module, "gates_of", lambda rules: None)
+    with pytest.raises(InputError) as caught:
+        preview([path], strict=True)
+    assert messages[0] == messages[1] == str(caught.value) and messages[0].startswith(f"{path}:6: ")
 
 
-def test_line_endings_and_a_last_line_without_newline_read_alike(tmp_path, small_chunks):
+def test_line_endings_and_a_last_line_without_newline_read_alike(tmp_path, small_chunks, monkeypatch):
     # CRLF endings, a lone CR inside a line's JSON whitespace, blank lines and no newline at the end: the
     # parallel read splits a stretch on \n only, as iterating the file does, so line numbers stay the same
     lines = _lines()
     lines[60] = lines[60].replace(", ", ",\r ", 1)
     path = tmp_path / "events.ndjson"
     path.write_bytes(("\r\n".join(lines) + "\r\n\r\n" + lines[-1]).encode())
-    serial, parallel = preview([path], jobs=1), preview([path], jobs=2)
-    assert _summary(*parallel) == _summary(*serial)
-    assert serial[1].read == len(lines) - 2  # less two bad lines and a blank one, plus the last line again
+    plain, here, parallel = _reads([path], monkeypatch)
+    assert _summary(*here) == _summary(*plain) == _summary(*parallel)
+    assert plain[1].read == len(lines) - 2  # less two bad lines and a blank one, plus the last line again
+
+
+def test_a_damaged_gz_and_a_missing_file_read_alike(tmp_path, small_chunks, monkeypatch):
+    import gzip
+
+    whole = gzip.compress(("\n".join(_lines()) + "\n").encode())
+    damaged = tmp_path / "cut.ndjson.gz"
+    damaged.write_bytes(whole[: len(whole) * 2 // 3])  # ends mid-stream
+    plain, here, parallel = _reads([damaged], monkeypatch)
+    assert _summary(*here) == _summary(*plain) == _summary(*parallel)
+    assert "unreadable" in plain[1].skipped[-1] and plain[1].read > 0
+    for jobs in (1, 2):
+        with pytest.raises(InputError, match="nope.ndjson: cannot open"):
+            preview([tmp_path / "nope.ndjson"], jobs=jobs)

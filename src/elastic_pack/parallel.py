@@ -17,7 +17,11 @@ def default_jobs() -> int:
 
 def ordered_results(function: Callable[..., Any], tasks: Iterable[tuple], jobs: int, ahead: int) -> Iterator[Any]:
     """function(*task) for each task, computed by `jobs` processes, yielded in task order; at most `ahead`
-    tasks are submitted beyond the one being yielded, so memory follows the merge, not the disk."""
+    tasks are submitted beyond the one being yielded, so memory follows the merge, not the disk. One job
+    runs them here, one at a time, without a pool."""
+    if jobs <= 1:
+        yield from (function(*task) for task in tasks)
+        return
     pool = ProcessPoolExecutor(max_workers=jobs)
     try:
         pending: deque = deque()

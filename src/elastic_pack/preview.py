@@ -8,7 +8,7 @@ from .content import load_pack
 from .engine import ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
 from .engine.alerts import Alert
 from .engine.gates import gates_of
-from .engine.parallel_read import read_events_parallel, worth_it
+from .engine.parallel_read import jobs_for, read_gated_events
 from .errors import ContentError, NotRunnable
 from .exceptions_model import exception_predicates
 from .findings import has_errors
@@ -19,8 +19,9 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
             strict: bool = False, jobs: int | None = None) -> tuple[list[Alert], ReadReport]:
     """Alerts the pack's rules raise on the events in `paths`.
 
-    Events are streamed (decoded by one process per CPU for large inputs when every rule has a gate); if the
-    files are not in time order they are read again and sorted in memory.
+    Events are streamed; when every rule has a gate, only what the gates read is decoded from most lines
+    (by one process per CPU for large inputs). If the files are not in time order they are read again and
+    sorted in memory.
     """
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
@@ -52,8 +53,8 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
     gates = gates_of(rules)
     jobs = default_jobs() if jobs is None else jobs
     try:
-        if gates is not None and worth_it(paths, jobs):
-            return run_rules(rules, read_events_parallel(paths, report, gates, jobs, strict)), report
+        if gates is not None:
+            return run_rules(rules, read_gated_events(paths, report, gates, jobs_for(paths, jobs), strict)), report
         return run_rules(rules, read_events(paths, report, strict)), report
     except UnorderedEvents:
         report = ReadReport(not_run=list(refused))

@@ -1,15 +1,18 @@
-"""Events files read by several processes: each decodes a stretch of lines and sends back only the events
-some rule's gate lets through, flattened (in parallel, not in the merge) and each in marshal's form (a list
-of dicts is several times dearer to pickle and unpickle than the marshalled bytes of each), with what the merge needs to keep the stream exactly as a serial read gives
-it (line numbers, skipped lines, the first and last event's times, whether the stretch was in time order).
+"""Events files read in stretches, by several processes for large inputs: each stretch's lines are decoded
+only as far as the rules' gates and the clock need, and only the events some gate lets through are decoded in
+full and flattened, with what the merge needs to keep the stream exactly as a serial read gives it (line
+numbers, skipped lines, the first and last event's times, whether the stretch was in time order). Events
+sent between processes travel in marshal's form (a list of dicts costs several times more to pickle and
+unpickle than the marshalled bytes of each).
 
-Used by `preview` when every rule has a gate; otherwise every event must reach a rule and the serial read
-(events.read_events) is faster than sending them all between processes.
+Used by `preview` when every rule has a gate; otherwise every event must reach a rule and the plain read
+(events.read_events) does less work.
 """
 
 from __future__ import annotations
 
 import marshal
+import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +37,8 @@ class Chunk:
     path: str
     lines: int = 0  # lines in this stretch, for the next stretch's numbering
     read: int = 0
-    events: list[tuple[int, bytes, float, float]] = field(default_factory=list)  # (line, marshalled fields, time, window)
+    # (line, flat fields, time, window); the fields marshalled when the chunk comes from another process
+    events: list[tuple[int, Any, float, float]] = field(default_factory=list)
     skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, reason)
     error: tuple[int, str] | None = None  # strict mode: the first bad line
     ordered: bool = True  # window times never go back inside the stretch
@@ -81,7 +85,19 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
     previous = float("-inf")
     extractor = _extractor(gates)
     with _open(Path(path)) as handle:
-        for number, raw in enumerate(_lines(handle, path, start, end), start=1):
+        lines = enumerate(_lines(handle, path, start, end), start=1)
+        while True:
+            try:
+                number, raw = next(lines)
+            except StopIteration:
+                break
+            except (OSError, EOFError) as exc:  # a damaged .gz: what was read counts, as in a serial read
+                reason = (chunk.lines + 1, f"unreadable: {exc}")
+                if strict:
+                    chunk.error = reason
+                else:
+                    chunk.skipped.append(reason)
+                break
             chunk.lines = number
             if not raw.strip():
                 continue
@@ -108,7 +124,14 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
                 chunk.ordered = False
             previous = window
             if fields is not None:  # a rule will read it
-                chunk.events.append((number, marshal.dumps(fields), timestamp, window))
+                chunk.events.append((number, fields, timestamp, window))
+    return chunk
+
+
+def _scan_to_send(*args: Any) -> Chunk:
+    """scan, its events marshalled for the trip back from a worker process."""
+    chunk = scan(*args)
+    chunk.events = [(number, marshal.dumps(fields), time, window) for number, fields, time, window in chunk.events]
     return chunk
 
 
@@ -129,11 +152,15 @@ def _stretches(paths: list[Path]) -> list[tuple[str, int, int]]:
     Small pieces keep the merge busy from early on and leave little for it to finish after the workers."""
     out = []
     for path in paths:
-        size = path.stat().st_size
-        if path.suffix == ".gz" or size <= CHUNK_BYTES:
-            out.append((str(path), 0, -1))
-            continue
-        with path.open("rb") as handle:
+        try:
+            handle = path.open("rb")
+        except OSError as exc:  # as the serial read says it
+            raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
+        with handle:
+            size = os.fstat(handle.fileno()).st_size
+            if path.suffix == ".gz" or size <= CHUNK_BYTES:
+                out.append((str(path), 0, -1))
+                continue
             start = 0
             while start < size:
                 handle.seek(min(start + CHUNK_BYTES, size))
@@ -144,23 +171,25 @@ def _stretches(paths: list[Path]) -> list[tuple[str, int, int]]:
     return out
 
 
-def worth_it(paths: list[Path], jobs: int) -> bool:
+def jobs_for(paths: list[Path], jobs: int) -> int:
+    """The processes worth starting: one (this one) below MIN_PARALLEL_BYTES of input."""
     try:
-        return jobs > 1 and sum(Path(p).stat().st_size for p in paths) >= MIN_PARALLEL_BYTES
+        return jobs if sum(Path(p).stat().st_size for p in paths) >= MIN_PARALLEL_BYTES else 1
     except OSError:
-        return False
+        return 1
 
 
-def read_events_parallel(paths: list[Path], report: ReadReport, gates: Gates, jobs: int,
-                         strict: bool = False) -> Iterator[Event]:
+def read_gated_events(paths: list[Path], report: ReadReport, gates: Gates, jobs: int,
+                      strict: bool = False) -> Iterator[Event]:
     """The events a serial read would give that pass a gate, in file order, plus stubs without fields at the
     first and last event of each stretch (they set the rules' schedules; no rule matches them). Raises
     events.UnorderedEvents-compatible ordering through the stubs: a stretch out of order gives a stub that
     goes back in time, so the engine's own check sends the caller to its sorted path."""
-    tasks = ((*stretch, gates, strict) for stretch in _stretches([Path(p) for p in paths]))
+    stretches = _stretches([Path(p) for p in paths])
+    scan_stretch = _scan_to_send if jobs > 1 else scan
     line_base: dict[str, int] = {}
     chunk: Chunk
-    for chunk in ordered_results(scan, tasks, jobs, ahead=3 * jobs):
+    for chunk in ordered_results(scan_stretch, ((*s, gates, strict) for s in stretches), jobs, ahead=3 * jobs):
         base = line_base.get(chunk.path, 0)
         line_base[chunk.path] = base + chunk.lines
         for number, reason in chunk.skipped:
@@ -179,6 +208,8 @@ def _chunk_events(chunk: Chunk, base: int) -> Iterator[Event]:
     if not chunk.ordered:  # a step back in time: the engine stops and the caller sorts
         yield Event({}, time, float("-inf"), f"{chunk.path}:{base + chunk.first[0]}")
     for number, fields, time, window in chunk.events:
-        yield Event(marshal.loads(fields), time, window, f"{chunk.path}:{base + number}")
+        if fields.__class__ is bytes:
+            fields = marshal.loads(fields)
+        yield Event(fields, time, window, f"{chunk.path}:{base + number}")
     _, time, window = chunk.last
     yield Event({}, time, window, f"{chunk.path}:{base + chunk.last[0]}")
