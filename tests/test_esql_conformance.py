@@ -65,9 +65,37 @@ def test_like_wildcards_lists_and_escapes():
 
 
 def test_rlike_constructs_lucene_does_not_have_are_refused_by_name():
-    for pattern in ('"(?i)abc"', '"a@b"', '"a<1-5>"'):
-        with pytest.raises(ValueError, match="RLIKE|Lucene"):
+    for pattern in ('"(?i)abc"', '"a<1-5>"', '"a&b"', '"~a"'):
+        with pytest.raises(ValueError, match="RLIKE.*Lucene"):
             table(f"FROM l | WHERE f RLIKE {pattern}", [{"f": "abc"}])
+
+
+@pytest.mark.parametrize("pattern, text, matches", [
+    ('"a@"', "a\nany", True), ('"a@"', "ba", False),  # @: any string, as Elasticsearch's RegExp.ALL has it
+    ('"a#|b"', "a", False), ('"a#|b"', "b", True),  # #: the empty language
+    ('"a^b\\$"', "a^b$", True),  # no anchors in Lucene: ^ and $ are characters
+    ('"\\\\d+"', "\u0661\u0662", False), ('"\\\\d+"', "12", True),  # Lucene's \d: ASCII digits
+])
+def test_rlike_lucene_specifics(pattern, text, matches):
+    assert len(table(f"FROM l | WHERE f RLIKE {pattern}", [{"f": text}])) == int(matches)
+
+
+def test_rlike_never_backtracks():
+    # (a+)+b on a run of a's takes exponential time in a backtracking engine; Lucene's automaton (and RE2)
+    # answer at once. A guard turns a regression into a failure instead of a hung suite.
+    import signal
+
+    def hung(*_):
+        raise AssertionError("RLIKE backtracked")
+
+    previous = signal.signal(signal.SIGALRM, hung)
+    signal.alarm(20)
+    try:
+        rows = [{"f": "a" * 5000}, {"f": "a" * 30 + "b"}]
+        assert len(table('FROM l | WHERE f RLIKE "(a+)+b"', rows)) == 1
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
 
 
 def test_kql_inside_esql():

@@ -8,7 +8,6 @@ The eql package's tree drops the `~` marks, so they are read from its parse tree
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -19,6 +18,7 @@ from lark import Token
 
 from ..eql_query import EqlQuery, field_name
 from ..glob import glob
+from ..lucene_regex import LuceneRegex
 from . import eql_functions as functions
 
 Event = Mapping[str, Any]
@@ -313,8 +313,10 @@ def _string_test(name: str, texts: list[str], insensitive: bool) -> Callable[[st
         regexes = [glob(t, insensitive) for t in texts]
         return lambda v: any(r.fullmatch(v) for r in regexes)
     if name == "match":  # `regex`: Lucene regular expressions match the whole value
-        compiled = [re.compile(t, re.DOTALL | (re.IGNORECASE if insensitive else 0)) for t in texts]
-        return lambda v: any(r.fullmatch(v) for r in compiled)
+        try:
+            return LuceneRegex(texts, insensitive).fullmatch
+        except ValueError as exc:
+            raise UnsupportedEql(f"`regex`: {exc}") from None
     wanted = [_fold(t) if insensitive else t for t in texts]
     method = {"startsWith": str.startswith, "endsWith": str.endswith,
               "stringContains": lambda s, sub: sub in s}[name]

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..glob import glob
+from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, InList, IsNull, Kql, Like, Lit, Not
 from .functions import MULTI, SCALAR, to_millis
 from .parser import PAIR
@@ -34,43 +35,6 @@ def all_values(value: Any) -> Any:
         kept = [v for v in value if v is not None and v.__class__ is not dict and v.__class__ is not list]
         return kept if len(kept) > 1 else (kept[0] if kept else None)
     return value
-
-
-def _lucene_regex(pattern: str) -> str:
-    """RLIKE takes Lucene's regular expression syntax, always anchored. The operators both have are kept, with
-    the \\d \\s \\w classes; any other escaped character and quoted strings are literals; Lucene's optional
-    operators (@ & ~ <n-m> #) and Java's (?...) groups, which Lucene does not have, are refused by name."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
-            following = pattern[i + 1]
-            out.append("\\" + following if following in "dDsSwW" else re.escape(following))
-            i += 2
-        elif ch == '"':
-            end = pattern.find('"', i + 1)
-            if end < 0:
-                raise ValueError(f"RLIKE pattern {pattern!r}: unterminated quoted string")
-            out.append(re.escape(pattern[i + 1:end]))
-            i = end + 1
-        elif ch == "[":
-            end = i + 2 if pattern[i + 1:i + 2] in ("]", "^") else i + 1
-            while end < len(pattern) and pattern[end] != "]":
-                end += 2 if pattern[end] == "\\" else 1
-            if end >= len(pattern):
-                raise ValueError(f"RLIKE pattern {pattern!r}: unterminated character class")
-            body = pattern[i + 1:end].replace("[", "\\[")  # a [ inside a class is a character in Lucene
-            out.append(f"[{body}]")
-            i = end + 1
-        elif ch == "(" and pattern[i + 1:i + 2] == "?":
-            raise ValueError(f"RLIKE {pattern!r}: Lucene regular expressions have no (?...) groups")
-        elif ch in "@&~<#":
-            raise ValueError(f"the local engine does not run Lucene's optional regex operator {ch!r} (RLIKE "
-                             f"{pattern!r})")
-        else:
-            out.append(ch)
-            i += 1
-    return "".join(out)
 
 
 def _json_text(value: Any) -> Any:
@@ -192,22 +156,22 @@ class Compiler:
 
     def _like(self, node: Like) -> Expr:
         inner = self.expr(node.term)
-        try:
-            if node.regex:
-                matchers: list = [re.compile("|".join(f"(?:{_lucene_regex(p)})" for p in node.patterns), re.DOTALL)]
-            else:  # LIKE: wildcards, matched without backtracking
-                matchers = [glob(p, escapes=True) for p in node.patterns]
-        except re.error as exc:
-            raise ValueError(f"{'RLIKE' if node.regex else 'LIKE'} {' / '.join(node.patterns)!r}: the local engine "
-                             f"cannot read this pattern ({exc})") from None
+        # Lucene regular expressions (by an automaton) or wildcards: neither backtracks
+        if node.regex:
+            try:
+                test: Callable[[str], bool] = LuceneRegex(node.patterns).fullmatch
+            except ValueError as exc:
+                raise ValueError(f"RLIKE: {exc}") from None
+        else:
+            globs = [glob(p, escapes=True) for p in node.patterns]
+            test = lambda text: any(g.fullmatch(text) for g in globs)  # noqa: E731
         negated = node.negated
 
         def like(row: Row) -> Any:
             value = inner(row)
             if value is None:
                 return None
-            text = str(value)
-            return any(m.fullmatch(text) is not None for m in matchers) is not negated
+            return test(str(value)) is not negated
 
         return like
 

@@ -11,13 +11,13 @@ does not know is typed from the document's value, as dynamic mapping would.
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..documents import flatten
 from ..fields import field_type
+from ..glob import STAR, Glob
 from . import typed
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
 from .typed import KqlTypeError
@@ -47,8 +47,9 @@ def _values(event: Event, field: str) -> list:
     return [value]
 
 
-def _glob(pattern: str) -> re.Pattern:
-    return re.compile(".*".join(re.escape(p) for p in pattern.split("*")), re.DOTALL)
+def _glob(pattern: str) -> Glob:
+    """A field-name pattern (`*` only): matched without backtracking, like the value wildcards."""
+    return Glob([STAR if part == "*" else part for part in pattern])
 
 
 class _Compiler:
