@@ -48,3 +48,26 @@ def test_at_the_threshold_alerts_and_one_under_does_not():
 def test_one_burst_seen_by_overlapping_runs_alerts_once():
     burst = [T0 + i for i in range(10)]  # read by every run of the next hour
     assert len(run_rules([compile_rule(_threshold(10))], _events(burst + [T0 + 7200]))) == 1
+
+
+def _esql(query: str) -> RuleFile:
+    return RuleFile(Path("e.toml"), "", {"rule": {
+        "rule_id": "e", "name": "e", "type": "esql", "language": "esql", "query": query,
+        "interval": "5m", "from": "now-60m"}})
+
+
+def test_stats_without_by_answers_runs_whose_window_is_empty():
+    # Elasticsearch answers `STATS c = COUNT(*)` with one row (c = 0) when nothing matches: a rule alerting on
+    # a quiet source fires in every run whose hour holds fewer events, including none
+    rule = _esql('FROM logs-* | WHERE event.action == "x" | STATS c = COUNT(*) | WHERE c < 2')
+    events = _events([T0, T0, T0 + 7200])  # two events, then two quiet hours, then one
+    runs = [a.run_time for a in run_rules([compile_rule(rule)], events)]
+    assert runs[0] == T0 + 3900  # the first run whose window [run - 1h, run] has left both events behind
+    assert T0 + 3600 not in runs  # exactly an hour after: the window still holds both (inclusive)
+    assert runs[-1] == T0 + 7200 and len(runs) == (7200 - 3900) // 300 + 1  # every run since, to the last event
+
+
+def test_stats_with_by_has_no_row_for_a_group_without_events():
+    rule = _esql('FROM logs-* | WHERE event.action == "x" | STATS c = COUNT(*) BY user.name | WHERE c < 2')
+    runs = [a.run_time for a in run_rules([compile_rule(rule)], _events([T0, T0, T0 + 7200]))]
+    assert runs == [T0 + 7200]  # only the run that sees the lone event

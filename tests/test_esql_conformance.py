@@ -235,3 +235,16 @@ def test_top_keeps_repeats_in_order():
     assert rows == [{"t": [8080, 443, 443], "s": [22, 80], "g": "a"}]
     with pytest.raises(EsqlSyntaxError, match="TOP"):
         parse_esql('FROM l | STATS t = TOP(p, 0, "desc")')
+
+
+def test_stats_without_by_answers_one_row_for_no_input():
+    rows = table('FROM l | WHERE f == "none" | STATS c = COUNT(*), n = COUNT(f), s = SUM(x), v = VALUES(f), '
+                 'd = COUNT_DISTINCT(f), m = MAX(x)', [{"f": "a", "x": 1}])
+    assert rows == [{"c": 0, "n": 0, "s": None, "v": None, "d": 0, "m": None}]
+    assert table('FROM l | WHERE f == "none" | STATS c = COUNT(*) BY f', [{"f": "a"}]) == []  # BY: no groups
+
+
+def test_values_of_one_value_is_that_value():
+    # a one-valued field is a single value in ES|QL: comparisons see it, MV_COUNT counts 1
+    assert values('FROM l | STATS v = VALUES(f) | WHERE v == "a"', [{"f": "a"}, {"f": "a"}]) == ["a"]
+    assert values('FROM l | STATS v = VALUES(f)', [{"f": "b"}, {"f": "a"}]) == [["a", "b"]]

@@ -27,6 +27,8 @@ class EsqlRule(WindowedRule):
         self.alerted_rows: set = set()  # table mode without STATS: rows already alerted on
         self.gate = esql_gate(query)
         self.rows: deque = deque()  # (window_time, timestamp, compact)
+        # STATS without BY answers a row for every run, also when its window holds no event (COUNT 0)
+        self.answers_empty = self.esql.stats is not None and not self.esql.stats.by and not self.table_mode
         if self.esql.stats is not None:
             from ..esql.window import SlidingStats
 
@@ -72,7 +74,10 @@ class EsqlRule(WindowedRule):
         assert stats is not None  # windowed rules aggregate
         by_names = [name for name, _ in stats.by]
         aggregate_names = [name for name, _, _ in stats.aggregates]
-        for group_key in self.window.take_dirty():  # only groups whose rows changed can change their result
+        changed = self.window.take_dirty()  # only groups whose rows changed can change their result
+        if self.answers_empty:
+            changed.add(())
+        for group_key in changed:
             row = self.window.row(group_key, by_names, aggregate_names)
             row = self.esql.after_row(row) if row is not None else None
             if row is None:
@@ -91,6 +96,9 @@ class EsqlRule(WindowedRule):
             alerts.append(self.alert(group, count, first, last, run_time))
         return alerts
 
+
+    def _sees_nothing(self) -> bool:
+        return False if self.answers_empty else super()._sees_nothing()
 
     def _run_table(self, run_time: float, start: float) -> list[Alert]:
         """INLINE STATS and what follows, over every row of this run's window."""

@@ -27,6 +27,8 @@ def aggregate_rows(stats: Stats, compacts: Any) -> list[Row]:
                 column.extend(value)
             else:
                 column.append(value)
+    if not groups and not stats.by:  # without BY, STATS answers one row even for no input (COUNT 0, others null)
+        groups[()] = [[] for _ in stats.aggregates]
     rows = []
     for key, columns in groups.items():
         row = {name: value for (name, _), value in zip(stats.by, key)}
@@ -54,6 +56,15 @@ def top(values: list, func: str) -> Any:
     return None if not chosen else chosen[0] if len(chosen) == 1 else chosen
 
 
+def values_of(distinct: Any) -> Any:
+    """VALUES: null for none, the value itself for one (a single value, as every one-valued field is), else
+    the values (in a stable order; Elasticsearch promises none)."""
+    if not distinct:
+        return None
+    ordered = sorted(distinct, key=str)
+    return ordered[0] if len(ordered) == 1 else ordered
+
+
 def aggregate_values(func: str, values: list) -> Any:
     return top(values, func) if func.startswith("TOP:") else _AGGREGATES[func](values)
 
@@ -65,7 +76,7 @@ _AGGREGATES = {
     "MAX": lambda vs: max(vs, key=order_key) if vs else None,
     "AVG": lambda vs: sum(ns) / len(ns) if (ns := _numbers(vs)) else None,
     "COUNT_DISTINCT": lambda vs: len(set(vs)),
-    "VALUES": lambda vs: sorted(set(vs), key=str),
+    "VALUES": lambda vs: values_of(set(vs)),
     "FIRST": lambda vs: min(vs, key=lambda pair: order_key(pair[1]))[0] if vs else None,
     "LAST": lambda vs: max(vs, key=lambda pair: order_key(pair[1]))[0] if vs else None,
 }

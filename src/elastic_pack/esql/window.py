@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .aggregates import order_key, top
+from .aggregates import order_key, top, values_of
 
 _INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
 
@@ -58,9 +58,13 @@ class SlidingStats:
                     slot[1] -= item if func != "COUNT" else 0
 
     def row(self, key: tuple, by_names, aggregate_names) -> dict | None:
+        """The group's result row; None for a group without rows, except the one group of a STATS without
+        BY, which answers for no rows too (COUNT 0, the others null)."""
         state = self.groups.get(key)
         if state is None:
-            return None
+            if key or by_names:
+                return None
+            state = self._state()
         row = dict(zip(by_names, key))
         for name, func, slot in zip(aggregate_names, self.functions, state[1]):
             row[name] = _finish(func, slot)
@@ -95,4 +99,4 @@ def _finish(func: str, slot):
         return min(slot, key=order_key) if slot else None
     if func == "MAX":
         return max(slot, key=order_key) if slot else None
-    return sorted(slot, key=str)  # VALUES
+    return values_of(slot)  # VALUES
