@@ -63,6 +63,20 @@ def test_pinned_differences_from_python_engine(query, fields, elasticsearch, pyt
         ('any where b == ""', {"b": ""}, True),
         ('any where b == "" or b == null', {"b": "AccessDenied"}, False),
         ('any where a == "x"', {"a": ["y", "x"]}, True),  # multi-valued: any value
+        # Elasticsearch runs `!=` and `not` as must_not around the term query: what did not match, missing included
+        ('any where b != "x"', {"a": "x"}, True),
+        ('any where b != "x"', {"b": "y"}, True), ('any where b != "x"', {"b": "x"}, False),
+        ('any where b != "x"', {"b": ["x", "y"]}, False),  # one value holds "x": the term query matched
+        ('any where "x" != b', {"a": "x"}, True),  # the constant on the left is the same query
+        ("any where n != 5", {"a": "x"}, True), ("any where n != 5", {"n": 5}, False),
+        ('any where not b == "x"', {"a": "x"}, True),
+        ('any where b not in ("x", "y")', {"a": "x"}, True), ('any where b not in ("x", "y")', {"b": "y"}, False),
+        ('any where not b : "x*"', {"a": "x"}, True),
+        ('any where not startsWith(b, "x")', {"a": "x"}, True),
+        ('any where not (b == "x" and c == "y")', {"b": "x"}, True),  # c missing: the and did not match
+        ('any where a == "x" and not b == "x"', {"a": "x", "b": "x"}, False),
+        ("any where n > 5", {"a": "x"}, False), ("any where not n > 5", {"a": "x"}, True),  # range: must_not
+        ('any where length(b) != 3', {"a": "x"}, False),  # a function of the field is a script: null, no match
     ],
 )
 def test_elasticsearch_semantics(query, fields, expected):

@@ -3,6 +3,10 @@
 Where the `eql` package's own PythonEngine differs from Elasticsearch, this follows Elasticsearch:
 `==`, `!=` and `in` are case-sensitive on keyword fields; `:`, `in~`, `like~` and `func~()` are not; a
 missing field is `null`; a comparison with `null` is `null`, and a `where` that is `null` does not match.
+Elasticsearch runs the condition as a query: each comparison of a field with a constant is a term (or range,
+wildcard, prefix) query, `!=` and `not` are must_not clauses around one. So `not` complements what matched
+(an event without the field matches `not x == "a"`), and `x != "a"` is `not x == "a"`: it matches events
+without `x`, and none whose `x` holds "a" among other values.
 The eql package's tree drops the `~` marks, so they are read from its parse tree first.
 """
 
@@ -160,12 +164,7 @@ class Compiler:
 
     def _Not(self, node: Any) -> Any:
         inner = self.expr(node.term)
-
-        def negate(event: Event) -> Any:
-            value = inner(event)
-            return None if value is None else not value
-
-        return negate
+        return lambda event: inner(event) is not True  # must_not: what did not match, null included
 
     def _IsNull(self, node: Any) -> Any:
         inner = self.expr(node.expr)
@@ -176,18 +175,24 @@ class Compiler:
         return lambda event: bool(_values(inner(event)))
 
     def _Comparison(self, node: Any) -> Any:
-        if node.comparator in ("==", "!=") and isinstance(node.left, ast.Field) and isinstance(node.right, ast.String):
+        constant = (ast.String, ast.Number, ast.Boolean)
+        if node.comparator == "!=" and (isinstance(node.left, ast.Field) and isinstance(node.right, constant)
+                                        or isinstance(node.right, ast.Field) and isinstance(node.left, constant)):
+            # a field against a constant is a query: must_not of the term query of ==
+            equal = self._Comparison(ast.Comparison(node.left, "==", node.right))
+            return lambda event: equal(event) is not True
+        if node.comparator == "==" and isinstance(node.left, ast.Field) and isinstance(node.right, ast.String):
             return self._string_equality(node)
         return self._comparison(node)
 
     def _string_equality(self, node: Any) -> Any:
-        name, text, equal = field_name(node.left), node.right.value, node.comparator == "=="
+        name, text = field_name(node.left), node.right.value
         general = self._comparison(node)
 
         def string_equality(event: Event) -> Any:
             value = event.get(name)
             if value.__class__ is str:
-                return (value == text) is equal
+                return value == text
             if value is None:
                 return None
             return general(event)
