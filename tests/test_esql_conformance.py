@@ -159,7 +159,7 @@ def test_sort_nulls_first_and_last():
     ("FROM l | LOOKUP JOIN hosts ON host.name", "LOOKUP JOIN"),
     ('FROM l | COMPLETION r = p WITH { "inference_id": "x" }', "COMPLETION"),
     ("FROM l | STATS f = PERCENTILE(x, 95)", "PERCENTILE()"),
-    ('FROM l | WHERE message : "error"', "':'"),
+    ('FROM l | WHERE MATCH(message, "x", {"fuzziness": 1})', "MATCH() with options"),
 ])
 def test_what_the_engine_does_not_run_is_refused_by_name(query, named):
     with pytest.raises(EsqlSyntaxError, match=named.replace("(", r"\(").replace(")", r"\)")):
@@ -248,3 +248,27 @@ def test_values_of_one_value_is_that_value():
     # a one-valued field is a single value in ES|QL: comparisons see it, MV_COUNT counts 1
     assert values('FROM l | STATS v = VALUES(f) | WHERE v == "a"', [{"f": "a"}, {"f": "a"}]) == ["a"]
     assert values('FROM l | STATS v = VALUES(f)', [{"f": "b"}, {"f": "a"}]) == [["a", "b"]]
+
+
+def test_full_text_match_is_a_match_query():
+    # `field : "text"` and MATCH(): on text fields any analysed word, on keyword fields the whole value; never
+    # null, so NOT holds for a row without the field
+    rows = [{"message": "Get-Process; [char]65"}, {"message": "nothing"}, {"other": 1}]
+    assert len(table('FROM l | WHERE message : "char"', rows)) == 1  # message is ECS text
+    assert len(table('FROM l | WHERE MATCH(message, "nothing else")', rows)) == 1  # any word
+    assert len(table('FROM l | WHERE NOT message : "char"', rows)) == 2
+    assert len(table('FROM l | WHERE user.name : "bob"', [{"user.name": "bob smith"}])) == 0  # keyword: all of it
+    with pytest.raises(EsqlSyntaxError, match="options"):
+        parse_esql('FROM l | WHERE MATCH(message, "x", {"operator": "AND"})')
+
+
+def test_mv_contains_and_intersection_take_multi_valued_arguments():
+    rows = [{"a": ["x", "y", "z"], "b": ["z", "x"]}, {"a": ["q"], "b": "x"}, {"a": "x"}, {"b": "x"}]
+    assert values("FROM l | EVAL v = MV_CONTAINS(a, b)", rows) == [True, False, True, False]  # null: empty set
+    assert values("FROM l | EVAL v = MV_INTERSECTION(a, b)", rows) == [["x", "z"], None, None, None]
+
+
+def test_contains_and_a_cast_field_in_match():
+    rows = [{"message": "x refusing y", "x": "ALPNz"}, {"message": "no", "x": "alpn"}, {"message": "refusing"}]
+    assert values('FROM l | WHERE MATCH(message::STRING, "refusing to") | EVAL v = CONTAINS(TO_LOWER(x), "alpn")',
+                  rows) == [True, None]  # CONTAINS of null is null

@@ -65,6 +65,15 @@ class Like:
 
 
 @dataclass(frozen=True)
+class FullText:
+    """`field : "text"` or MATCH(field, "text"): Elasticsearch's match query on the field (analysed text
+    matches any of its words; keyword fields match the whole value)."""
+
+    field: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Kql:
     """KQL("...") inside ES|QL: the KQL query on the source document."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
-from .ast import BinOp, Call, Col, Duration, InList, IsNull, Kql, Like, Lit, Not
+from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not
 from .functions import MULTI, SCALAR, to_millis
 from .parser import PAIR
 
@@ -119,11 +119,22 @@ class Compiler:
 
             predicate = compile_kql(parse_kql(node.query), now=self.clock)
             return lambda row: predicate(row)
+        if isinstance(node, FullText):
+            return self._full_text(node)
         if isinstance(node, BinOp):
             return self._binop(node)
         if isinstance(node, Call):
             return self._call(node)
         raise TypeError(f"unexpected ES|QL node {node!r}")
+
+    def _full_text(self, node: FullText) -> Expr:
+        """A match query, as KQL's unquoted `field: text` is one (the same typed matching): never null, so
+        NOT of it holds for a row without the field."""
+        from ..kql import ast as kql, compile_kql
+
+        constant = node.text.strip().lower() in ("true", "false", "null")  # KQL constants; one word: a phrase
+        predicate = compile_kql(kql.Match(node.field, kql.Literal(node.text, quoted=constant)), now=self.clock)
+        return lambda row: predicate(row)
 
     def _in_list(self, node: InList) -> Expr:
         if isinstance(node.term, Col) and all(isinstance(i, Lit) for i in node.items):
@@ -230,6 +241,9 @@ class Compiler:
         if name == "NOW":
             clock = self.clock
             return lambda row: int(clock() * 1000)
+        if name == "MV_CONTAINS" and len(node.args) == 2:  # null is the empty set here, not unknown
+            superset, subset = (self._all_values(a) for a in node.args)
+            return lambda row: _contains_all(_listed(superset(row)), _listed(subset(row)))
         if name in MULTI:
             return self._multi(node)
         if name == "JSON_EXTRACT" and len(node.args) == 2 and node.args[0] == Col("_source"):
@@ -264,11 +278,17 @@ class Compiler:
 
         return call
 
+    def _all_values(self, node: Any) -> Expr:
+        """A column with all its values (a single-value context makes a multi-valued one null)."""
+        if isinstance(node, Col):
+            name = node.name
+            return lambda row: row.get(name)
+        return self.expr(node)
+
     def _multi(self, node: Call) -> Expr:
         function = MULTI[node.name]
-        first = node.args[0]
-        source = (lambda row: row.get(first.name)) if isinstance(first, Col) else self.expr(first)
-        rest = [self.expr(a) for a in node.args[1:]]
+        source, *rest = [self._all_values(a) if index == 0 or node.name in _MULTI_ARGUMENTS else self.expr(a)
+                         for index, a in enumerate(node.args)]
 
         def multi(row: Row) -> Any:
             value = source(row)
@@ -283,6 +303,23 @@ class Compiler:
                 return None
 
         return multi
+
+
+_MULTI_ARGUMENTS = {"MV_INTERSECTION"}  # every argument may be multi-valued, not just the first
+
+
+def _contains_all(superset: list, subset: list) -> bool:
+    try:
+        return set(subset) <= set(superset)
+    except TypeError:  # objects as values (untyped local data): compared one by one
+        return all(item in superset for item in subset)
+
+
+def _listed(value: Any) -> list:
+    """A value as the list of its values (null: none)."""
+    if value is None:
+        return []
+    return [v for v in value if v is not None] if isinstance(value, list) else [value]
 
 
 def compile_expr(node: Any, clock: Clock | None = None) -> Expr:

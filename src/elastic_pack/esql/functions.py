@@ -180,6 +180,7 @@ SCALAR: dict[str, Fn] = {
     "SPACE": lambda n: " " * int(n), "SUBSTRING": _substring, "LOCATE": _locate, "REPLACE": _replace,
     "STARTS_WITH": lambda s, p: _string(s).startswith(_string(p)),
     "ENDS_WITH": lambda s, p: _string(s).endswith(_string(p)),
+    "CONTAINS": lambda s, p: _string(p) in _string(s),
     "SPLIT": lambda s, d: _string(s).split(_string(d)) if _string(d) else list(_string(s)),
     "CONCAT": lambda *parts: "".join(_string(p) for p in parts),
     "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_integer, "TO_UNSIGNED_LONG": _to_integer,
@@ -202,5 +203,13 @@ MULTI: dict[str, Fn] = {
     "MV_CONCAT": lambda v, delimiter: _string(delimiter).join(_string(x) for x in v),
     "MV_SORT": lambda v, order="ASC": sorted(v, reverse=str(order).upper() == "DESC"),
     "MV_SLICE": _mv_slice,
-    "MV_CONTAINS": lambda v, wanted: all(w in v for w in (wanted if isinstance(wanted, list) else [wanted])),
+    "MV_INTERSECTION": lambda v, other: _mv_intersection(v, other),
 }
+
+
+def _mv_intersection(values: list, other: Any) -> Any:
+    """The values of the first argument also in the second (each once); null when either is null or none is."""
+    if other is None:
+        return None
+    wanted = set(other) if isinstance(other, list) else {other}
+    return _one_or_many(list(dict.fromkeys(v for v in values if v in wanted))) or None

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, Grok, InlineStats, InList, IsNull, Keep,
-                  Kql, Like, Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
+from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, FullText, Grok, InlineStats, InList,
+                  IsNull, Keep, Kql, Like, Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
 from ..kql.parser import KqlSyntaxError, parse_kql
 from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquote
 
@@ -282,6 +282,13 @@ class _Parser:
             return Not(self.not_expr())
         return self.predicate()
 
+    def _full_text(self, field: object, text: object) -> FullText:
+        if isinstance(field, Call) and field.name.startswith("TO_") and len(field.args) == 1:
+            field = field.args[0]  # `field::type`: a cast settles a type conflict across indices; the field's own values
+        if not isinstance(field, Col) or not isinstance(text, Lit) or not isinstance(text.value, str):
+            raise self.error("a full-text match takes a field and a string")
+        return FullText(field.name, text.value)
+
     def predicate(self) -> object:
         left = self.additive()
         tok = self.peek()
@@ -289,7 +296,8 @@ class _Parser:
             self.i += 1
             return BinOp(tok.text, left, self.additive())
         if tok.kind == "op" and tok.text == ":":
-            raise self.error("the local engine does not run the full-text match operator ':'")
+            self.i += 1
+            return self._full_text(left, self.additive())
         if self.accept("is"):
             negated = self.accept("not")
             self.take("null")
@@ -378,6 +386,14 @@ class _Parser:
                 except KqlSyntaxError as exc:
                     raise EsqlSyntaxError(f"KQL(): {exc}", self.text, query_tok.offset) from None
                 return Kql(query)
+            if tok.text.upper() == "MATCH":
+                field = self.expr()
+                self.take("op", ",")
+                text = self.expr()
+                if self.peek().text == ",":
+                    raise self.error("the local engine does not run MATCH() with options")
+                self.take("op", ")")
+                return self._full_text(field, text)
             args: list = []
             if self.peek().text == "*" and self.peek(1).text == ")":  # COUNT(*)
                 self.i += 2
