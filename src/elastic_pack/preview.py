@@ -8,6 +8,8 @@ from .content import load_pack
 from .engine import ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
 from .engine.alerts import Alert
 from .engine.gates import gates_of
+from .engine.events import open_events
+from .engine.json_files import looks_whole
 from .engine.parallel_read import jobs_for, read_gated_events
 from .errors import ContentError, NotRunnable
 from .exceptions_model import exception_predicates
@@ -53,7 +55,7 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
     gates = gates_of(rules)
     jobs = default_jobs() if jobs is None else jobs
     try:
-        if gates is not None:
+        if gates is not None and not any(looks_whole(Path(p), open_events) for p in paths):  # ndjson only
             return run_rules(rules, read_gated_events(paths, report, gates, jobs_for(paths, jobs), strict)), report
         return run_rules(rules, read_events(paths, report, strict)), report
     except UnorderedEvents:

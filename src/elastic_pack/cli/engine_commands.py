@@ -62,7 +62,7 @@ def test_scenarios(
 
 @app.command()
 def preview(
-    events: Annotated[list[Path], typer.Option("--events", help="ndjson file(s) of ECS events (.gz accepted).")],
+    events: Annotated[list[Path], typer.Option("--events", help="ECS events: ndjson, a JSON array or a search response (.gz accepted).")],
     rule: Annotated[Optional[list[str]], typer.Option("--rule", help="Only this rule_id (repeatable).")] = None,
     content: ContentOption = None,
     as_json: JsonOption = False,

@@ -13,6 +13,7 @@ from typing import Any
 from ..documents import AMBIGUOUS, MISSING, flatten, lookup
 from ..errors import InputError
 from ..fastjson import loads
+from .json_files import whole_json_records
 
 
 class Event:
@@ -151,7 +152,7 @@ def event_from_document(document: dict, source: str = "") -> Event:
     return event
 
 
-def _open(path: Path) -> Any:
+def open_events(path: Path) -> Any:
     if path.suffix == ".gz":
         return gzip.open(path, "rb")
     return path.open("rb")
@@ -179,10 +180,14 @@ def read_events(paths: Iterable[Path], report: ReadReport, strict: bool = False)
     for path in paths:
         path = Path(path)
         try:
-            handle = _open(path)
+            handle = open_events(path)
         except OSError as exc:
             raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
         with handle:
+            records = whole_json_records(path, open_events)
+            if records is not None:  # one JSON document: an array of events or a search response
+                yield from _record_events(records, report, strict)
+                continue
             number = 0
             try:
                 for number, raw in enumerate(handle, start=1):
@@ -203,3 +208,18 @@ def read_events(paths: Iterable[Path], report: ReadReport, strict: bool = False)
                 if strict:
                     raise InputError(reason) from None
                 report.skipped.append(reason)
+
+
+def _record_events(records: list, report: ReadReport, strict: bool) -> Iterator[Event]:
+    for where, document in records:
+        try:
+            if not isinstance(document, dict):
+                raise ValueError("not a JSON object")
+            event = event_from_document(document, where)
+        except ValueError as exc:
+            if strict:
+                raise InputError(f"{where}: {exc}") from None
+            report.skipped.append(f"{where}: {exc}")
+            continue
+        report.read += 1
+        yield event

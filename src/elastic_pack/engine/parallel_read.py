@@ -22,7 +22,7 @@ from ..documents import flatten
 from ..errors import InputError
 from ..fastjson import loads
 from ..parallel import ordered_results
-from .events import Event, ReadReport, _document, _open, event_time
+from .events import Event, ReadReport, _document, open_events, event_time
 from .field_extract import FieldExtractor
 from .gates import holds, passes
 
@@ -84,7 +84,7 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
     chunk = Chunk(path)
     previous = float("-inf")
     extractor = _extractor(gates)
-    with _open(Path(path)) as handle:
+    with open_events(Path(path)) as handle:
         lines = enumerate(_lines(handle, path, start, end), start=1)
         while True:
             try:
