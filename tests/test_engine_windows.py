@@ -71,3 +71,22 @@ def test_stats_with_by_has_no_row_for_a_group_without_events():
     rule = _esql('FROM logs-* | WHERE event.action == "x" | STATS c = COUNT(*) BY user.name | WHERE c < 2')
     runs = [a.run_time for a in run_rules([compile_rule(rule)], _events([T0, T0, T0 + 7200]))]
     assert runs == [T0 + 7200]  # only the run that sees the lone event
+
+
+def _cardinality(value: int, distinct: int) -> RuleFile:
+    rule = _threshold(value)
+    rule.data["rule"]["threshold"]["cardinality"] = [{"field": "source.ip", "value": distinct}]
+    return rule
+
+
+def _from_ips(ips: list) -> list[Event]:
+    return [Event({"event.action": "x", "user.name": "u", "source.ip": ip}, T0 + i, T0 + i) for i, ip in enumerate(ips)]
+
+
+def test_threshold_cardinality_needs_that_many_distinct_values():
+    # Kibana: doc count >= value and the cardinality of the field >= its value, per group in the window
+    at = run_rules([compile_rule(_cardinality(3, 3))], _from_ips(["a", "b", "c"]))
+    assert [(a.event_count, a.run_time) for a in at] == [(3, T0 + 300)]
+    assert run_rules([compile_rule(_cardinality(3, 3))], _from_ips(["a", "b", "b", "a"])) == []  # 2 distinct
+    assert len(run_rules([compile_rule(_cardinality(2, 3))], _from_ips([["a", "b"], "c"]))) == 1  # each value
+    assert run_rules([compile_rule(_cardinality(2, 2))], _from_ips([None, "a"])) == []  # a missing value is none

@@ -24,7 +24,8 @@ class ThresholdRule(WindowedRule):
         spec = rule.spec
         assert isinstance(spec, ThresholdSpec)
         self.group_fields = list(spec.threshold_fields)
-        self.counter = ThresholdCounter(self.group_fields, spec.threshold_value, self.lookback, self.max_signals)
+        self.counter = ThresholdCounter(self.group_fields, spec.threshold_value, self.lookback, self.max_signals,
+                                        spec.cardinality)
         self.on_match: Callable[[tuple, Event], object] | None = None  # optional observer (key, event), e.g. the backtest's hourly counts
 
     def _run(self, run_time: float) -> list[Alert]:
@@ -39,8 +40,9 @@ class ThresholdRule(WindowedRule):
         alerts = self.catch_up(event.window_time)
         fields = event.fields
         if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
+            distinct = self.counter.distinct_of(fields)
             for key in self.counter.keys_of(fields):
-                self.counter.add(key, event.window_time, event.timestamp)
+                self.counter.add(key, event.window_time, event.timestamp, distinct)
                 if self.on_match is not None:
                     self.on_match(key, event)
         return alerts

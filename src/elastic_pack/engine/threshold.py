@@ -1,7 +1,10 @@
 """Threshold rules run on Kibana's schedule: count per group in each run's window, alert at count >= value.
 
 After an alert, the group's events up to that alert's last event are not counted again (Kibana's
-threshold signal history), so one burst gives one alert however many overlapping runs see it.
+threshold signal history), so one burst gives one alert however many overlapping runs see it. With
+`threshold.cardinality` (Kibana takes one entry), a group also needs that many distinct values of the
+field among its events in the window (each value of a multi-valued field counts, as the cardinality
+aggregation counts them).
 """
 
 from __future__ import annotations
@@ -17,9 +20,11 @@ class ThresholdCounter:
     A run only has to look at groups that gained events since the last run: expiry and history only ever
     lower a count, so no other group can have reached the threshold."""
 
-    def __init__(self, fields: list[str], value: int, lookback: float, max_signals: int):
+    def __init__(self, fields: list[str], value: int, lookback: float, max_signals: int,
+                 cardinality: tuple[tuple[str, int], ...] = ()):
         self.fields = fields
         self.value = value
+        self.cardinality = cardinality[0] if cardinality else None  # (field, distinct values needed)
         self.lookback = lookback
         self.max_signals = max_signals
         self.buckets: dict[tuple, deque] = {}
@@ -31,11 +36,19 @@ class ThresholdCounter:
         and has no bucket for a missing value."""
         return candidate_keys(fields, self.fields, frozenset())
 
-    def add(self, key: tuple, window_time: float, timestamp: float) -> None:
+    def distinct_of(self, fields: dict) -> tuple:
+        """The event's values of the cardinality field (none without cardinality)."""
+        if self.cardinality is None:
+            return ()
+        value = fields.get(self.cardinality[0])
+        values = value if isinstance(value, list) else [value]
+        return tuple(v if isinstance(v, (str, int, float)) else repr(v) for v in values if v is not None)
+
+    def add(self, key: tuple, window_time: float, timestamp: float, distinct: tuple = ()) -> None:
         bucket = self.buckets.get(key)
         if bucket is None:
             bucket = self.buckets[key] = deque()
-        bucket.append((window_time, timestamp))
+        bucket.append((window_time, timestamp, distinct))
         self.arrivals.append((window_time, key))
         self.dirty.add(key)
 
@@ -52,14 +65,19 @@ class ThresholdCounter:
                 if not bucket:
                     del buckets[key]
 
+    def _distinct_enough(self, bucket: deque) -> bool:
+        if self.cardinality is None:
+            return True
+        return len({v for _, _, values in bucket for v in values}) >= self.cardinality[1]
+
     def run(self, run_time: float) -> list[tuple[tuple, int, float, float]]:
         """Evaluate one run at run_time: (key, count, first @timestamp, last @timestamp) per alert."""
         self._expire(run_time - self.lookback)
         hits = []
         for key in self.dirty:
             bucket = self.buckets.get(key)
-            if bucket and len(bucket) >= self.value:
-                stamps = [t for _, t in bucket]
+            if bucket and len(bucket) >= self.value and self._distinct_enough(bucket):
+                stamps = [t for _, t, _ in bucket]
                 hits.append((key, len(bucket), min(stamps), max(stamps)))
         self.dirty = set()
         hits.sort(key=lambda h: (-h[1], h[0]))
