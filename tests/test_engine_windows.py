@@ -90,3 +90,25 @@ def test_threshold_cardinality_needs_that_many_distinct_values():
     assert run_rules([compile_rule(_cardinality(3, 3))], _from_ips(["a", "b", "b", "a"])) == []  # 2 distinct
     assert len(run_rules([compile_rule(_cardinality(2, 3))], _from_ips([["a", "b"], "c"]))) == 1  # each value
     assert run_rules([compile_rule(_cardinality(2, 2))], _from_ips([None, "a"])) == []  # a missing value is none
+
+
+def test_a_rule_windows_on_its_timestamp_override_else_on_timestamp():
+    # two events an hour and a half apart by @timestamp, ingested together (a delayed shipper): Kibana reads
+    # ranges of event.ingested for a rule with timestamp_override = event.ingested, of @timestamp otherwise
+    from elastic_pack.engine import event_from_document
+
+    documents = [{"@timestamp": "2026-01-01T00:00:00Z", "event": {"ingested": "2026-01-01T01:30:00Z", "action": "x"},
+                  "user": {"name": "u"}},
+                 {"@timestamp": "2026-01-01T01:30:00Z", "event": {"ingested": "2026-01-01T01:30:00Z", "action": "x"},
+                  "user": {"name": "u"}}]
+    plain, overridden = _threshold(2), _threshold(2)
+    overridden.data["rule"]["timestamp_override"] = "event.ingested"
+    rules = [compile_rule(plain), compile_rule(overridden)]
+    assert [r.window_field for r in rules] == ["@timestamp", "event.ingested"]
+    for rule in rules:
+        events = [event_from_document(d, window_field=rule.window_field) for d in documents]
+        alerts = run_rules([rule], events)
+        assert len(alerts) == (1 if rule.window_field == "event.ingested" else 0)
+    # a document without the override field falls back to @timestamp, as Kibana does
+    event = event_from_document({"@timestamp": "2026-01-01T00:00:00Z"}, window_field="event.ingested")
+    assert event.window_time == event.timestamp

@@ -84,3 +84,33 @@ def test_ndjson_is_still_read_line_by_line(tmp_path, baseline):
     alerts, report = preview([path])
     assert _strip_ancestors([a.to_json() for a in alerts]) == _strip_ancestors(baseline)
     assert report.skipped == [f"{path}:4: not a JSON object"]
+
+
+def test_rules_on_different_time_fields_run_in_one_preview(pack_dir, tmp_path):
+    # every event ingested a day after its @timestamp; one rule of the pack made to window on @timestamp
+    # (no timestamp_override) raises the same alerts a day earlier, the others as before; input counted once
+    import tomllib
+    from datetime import datetime, timedelta
+
+    import tomli_w
+
+    from elastic_pack.operations import bump_versions
+
+    documents = _documents()
+    for document in documents:
+        stamp = datetime.fromisoformat(document["@timestamp"].replace("Z", "+00:00"))
+        document.setdefault("event", {})["ingested"] = (stamp + timedelta(days=1)).isoformat().replace("+00:00", "Z")
+    events = tmp_path / "events.ndjson"
+    events.write_text("".join(json.dumps(d) + "\n" for d in documents))
+    before, _ = preview([events], content_dir=pack_dir)
+    rule_path = next((pack_dir / "rules").glob("aws_ses_high_volume*.toml"))
+    data = tomllib.loads(rule_path.read_text())
+    del data["rule"]["timestamp_override"]
+    rule_path.write_text(tomli_w.dumps(data))
+    bump_versions(pack_dir)
+    after, report = preview([events], content_dir=pack_dir)
+    name = data["rule"]["name"]
+    moved = [a for a in before if a.rule_name == name]
+    assert moved and report.read == len(documents)
+    assert [a.run_time - 86400 for a in moved] == [a.run_time for a in after if a.rule_name == name]
+    assert [a.to_json() for a in before if a.rule_name != name] == [a.to_json() for a in after if a.rule_name != name]

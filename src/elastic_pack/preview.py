@@ -5,10 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from .content import load_pack
-from .engine import ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
+from .content.model import RuleFile
+from .engine import CompiledRule, ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
 from .engine.alerts import Alert
 from .engine.gates import gates_of
-from .engine.events import open_events
+from .engine.run import alert_order
+from .engine.events import INGESTED, open_events
 from .engine.json_files import looks_whole
 from .engine.parallel_read import jobs_for, read_gated_events
 from .errors import ContentError, NotRunnable
@@ -21,9 +23,7 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
             strict: bool = False, jobs: int | None = None) -> tuple[list[Alert], ReadReport]:
     """Alerts the pack's rules raise on the events in `paths`.
 
-    Events are streamed; when every rule has a gate, only what the gates read is decoded from most lines
-    (by one process per CPU for large inputs). If the files are not in time order they are read again and
-    sorted in memory.
+    Rules are run in groups by the time field they window on (see _run_group).
     """
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
@@ -33,32 +33,42 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
         missing = set(rule_ids) - {r.rule_id for r in selected}
         raise ValueError(f"no rule with rule_id {', '.join(sorted(missing))}")
     exceptions = exception_predicates(pack)
-    refused: list[str] = []
-
-    def compiled() -> list:
-        """The rules the engine runs. A rule named with --rule must run; from a whole tree, the ones the
-        engine refuses are left out and named in the report."""
-        rules = []
-        refused.clear()
-        for rule in selected:
-            try:
-                rules.append(compile_rule(rule, exceptions.get(rule.rule_id)))
-            except NotRunnable as exc:
-                if rule_ids:
-                    raise
-                refused.append(f"{rule.name or rule.rule_id} ({rule.path.name}): {exc.reason}")
-        return rules
-
     report = ReadReport()
-    rules = compiled()
-    report.not_run = list(refused)
-    gates = gates_of(rules)
+    # rules that window on different time fields (timestamp_override or @timestamp) each need the events in
+    # their field's order: one pass over the input per field, the first one counting what was read
+    groups: dict[str, list[tuple[RuleFile, CompiledRule]]] = {}
+    for rule in selected:  # a rule named with --rule must run; from a whole tree, refused ones are named
+        try:
+            compiled = compile_rule(rule, exceptions.get(rule.rule_id))
+        except NotRunnable as exc:
+            if rule_ids:
+                raise
+            report.not_run.append(f"{rule.name or rule.rule_id} ({rule.path.name}): {exc.reason}")
+            continue
+        groups.setdefault(compiled.window_field, []).append((rule, compiled))
+    alerts: list[Alert] = []
+    for index, (window_field, group) in enumerate(groups.items()):
+        counted = report if index == 0 else ReadReport()
+        alerts += _run_group(group, exceptions, paths, counted, strict, jobs, window_field)
+    if not groups:  # nothing runs: still read the input, so its errors and counts are reported
+        _run_group([], exceptions, paths, report, strict, jobs, INGESTED)
+    return sorted(alerts, key=alert_order), report
+
+
+def _run_group(group: list[tuple[RuleFile, CompiledRule]], exceptions: dict, paths: list[Path], report: ReadReport,
+               strict: bool, jobs: int | None, window_field: str) -> list[Alert]:
+    """The group's alerts: streamed (when every rule has a gate, most lines decoded only as far as the gates
+    read, by one process per CPU for large inputs), or, when the files are not in order, read again and
+    sorted in memory."""
+    compiled = [rule for _, rule in group]
+    gates = gates_of(compiled) if compiled else None
     jobs = default_jobs() if jobs is None else jobs
     try:
         if gates is not None and not any(looks_whole(Path(p), open_events) for p in paths):  # ndjson only
-            return run_rules(rules, read_gated_events(paths, report, gates, jobs_for(paths, jobs), strict)), report
-        return run_rules(rules, read_events(paths, report, strict)), report
-    except UnorderedEvents:
-        report = ReadReport(not_run=list(refused))
-        events = sorted(read_events(paths, report, strict), key=lambda e: (e.window_time, e.timestamp))
-        return run_rules(compiled(), events), report
+            gated = read_gated_events(paths, report, gates, jobs_for(paths, jobs), strict, window_field)
+            return run_rules(compiled, gated)
+        return run_rules(compiled, read_events(paths, report, strict, window_field))
+    except UnorderedEvents:  # the rules hold state from the partial run: compiled afresh
+        report.read, report.skipped = 0, []
+        events = sorted(read_events(paths, report, strict, window_field), key=lambda e: (e.window_time, e.timestamp))
+        return run_rules([compile_rule(rule, exceptions.get(rule.rule_id)) for rule, _ in group], events)

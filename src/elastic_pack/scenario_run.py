@@ -10,6 +10,7 @@ from .content import load_pack
 from .content.model import Pack
 from .content.scenarios import Scenario
 from .engine import Alert, compile_rule, event_from_document, run_rules
+from .engine.run import alert_order, by_window_field
 from .errors import ContentError
 from .findings import has_errors
 
@@ -37,8 +38,11 @@ def check_scenario(pack: Pack, scenario: Scenario) -> ScenarioResult:
     exceptions = exception_predicates(pack, lists)
     rules = [compile_rule(r, exceptions.get(r.rule_id)) for r in pack.rules]
     keys = {r.rule_id: rule_key(r.path) for r in pack.rules}
-    events = [event_from_document(d) for d in scenario.documents()]
-    alerts = run_rules(rules, events)
+    documents = scenario.documents()
+    alerts: list[Alert] = []
+    for window_field, group in by_window_field(rules).items():  # each group reads its own time field
+        alerts += run_rules(group, [event_from_document(d, window_field=window_field) for d in documents])
+    alerts.sort(key=alert_order)
     got = Counter(keys[a.rule_id] for a in alerts)
     problems = []
     for key in sorted(set(keys.values())):

@@ -28,6 +28,9 @@ class CompiledRule:
         self.now = 0.0  # the time of the event being fed: `now` in the query's date math
         self.suppression = spec.suppression
         self._suppressed_until: dict[tuple, float] = {}
+        # the time field the rule's runs read ranges of (Kibana: timestamp_override, else @timestamp); events
+        # must reach the rule in this field's order
+        self.window_field = spec.timestamp_override or "@timestamp"
 
     def suppressed(self, fields: dict, run_time: float, group: tuple | None = None) -> bool:
         """Kibana's alert suppression for an alert about to be raised in the run at `run_time`: the same

@@ -17,7 +17,8 @@ from .json_files import whole_json_records
 
 
 class Event:
-    """One event: flat fields, its @timestamp and the time rule windows use (event.ingested if present).
+    """One event: flat fields, its @timestamp and the time rule windows use (the rules' timestamp_override,
+    event.ingested for Elastic's, when the event has it).
 
     An event read from a document keeps the document and flattens it only when a rule looks at more than
     the field it is routed on (`get`): most events of a busy source never reach a rule's query."""
@@ -138,16 +139,20 @@ def format_time(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, tz=timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-def event_from_document(document: dict, source: str = "") -> Event:
-    """An event of a document as Elasticsearch stores it (nested objects or dotted keys)."""
+INGESTED = "event.ingested"  # the window field of Elastic's rules (timestamp_override); without one, @timestamp
+
+
+def event_from_document(document: dict, source: str = "", window_field: str = INGESTED) -> Event:
+    """An event of a document as Elasticsearch stores it (nested objects or dotted keys). Its window time is
+    `window_field` (a rule's timestamp_override), @timestamp where the document lacks it, as Kibana falls back."""
     event = Event(None, 0.0, 0.0, source, document)
     stamp = event.get("@timestamp")
     if stamp is None:
         raise ValueError("no @timestamp")
     timestamp = event_time(stamp)
-    ingested = event.get("event.ingested")
+    override = event.get(window_field) if window_field != "@timestamp" else None
     event.timestamp = timestamp
-    event.window_time = (timestamp if ingested == stamp else event_time(ingested)) if ingested is not None \
+    event.window_time = (timestamp if override == stamp else event_time(override)) if override is not None \
         else timestamp
     return event
 
@@ -158,7 +163,7 @@ def open_events(path: Path) -> Any:
     return path.open("rb")
 
 
-def _document(raw: bytes, source: str) -> Event:
+def _document(raw: bytes, source: str, window_field: str = INGESTED) -> Event:
     try:
         document = loads(raw)
     except UnicodeDecodeError:
@@ -171,10 +176,11 @@ def _document(raw: bytes, source: str) -> Event:
         raise ValueError("JSON nested too deeply") from None
     if not isinstance(document, dict):
         raise ValueError("not a JSON object")
-    return event_from_document(document, source)
+    return event_from_document(document, source, window_field)
 
 
-def read_events(paths: Iterable[Path], report: ReadReport, strict: bool = False) -> Iterator[Event]:
+def read_events(paths: Iterable[Path], report: ReadReport, strict: bool = False,
+                window_field: str = INGESTED) -> Iterator[Event]:
     """Stream events from ndjson files. A bad line is recorded in `report` (file:line: reason) and skipped,
     or raises InputError when strict; the lines around it are read as usual."""
     for path in paths:
@@ -186,7 +192,7 @@ def read_events(paths: Iterable[Path], report: ReadReport, strict: bool = False)
         with handle:
             records = whole_json_records(path, open_events)
             if records is not None:  # one JSON document: an array of events or a search response
-                yield from _record_events(records, report, strict)
+                yield from _record_events(records, report, strict, window_field)
                 continue
             number = 0
             try:
@@ -194,7 +200,7 @@ def read_events(paths: Iterable[Path], report: ReadReport, strict: bool = False)
                     if not raw.strip():
                         continue
                     try:
-                        event = _document(raw, f"{path}:{number}")
+                        event = _document(raw, f"{path}:{number}", window_field)
                     except ValueError as exc:
                         reason = f"{path}:{number}: {exc}"
                         if strict:
@@ -210,12 +216,12 @@ def read_events(paths: Iterable[Path], report: ReadReport, strict: bool = False)
                 report.skipped.append(reason)
 
 
-def _record_events(records: list, report: ReadReport, strict: bool) -> Iterator[Event]:
+def _record_events(records: list, report: ReadReport, strict: bool, window_field: str) -> Iterator[Event]:
     for where, document in records:
         try:
             if not isinstance(document, dict):
                 raise ValueError("not a JSON object")
-            event = event_from_document(document, where)
+            event = event_from_document(document, where, window_field)
         except ValueError as exc:
             if strict:
                 raise InputError(f"{where}: {exc}") from None

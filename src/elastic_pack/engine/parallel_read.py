@@ -22,7 +22,7 @@ from ..documents import flatten
 from ..errors import InputError
 from ..fastjson import loads
 from ..parallel import ordered_results
-from .events import Event, ReadReport, _document, open_events, event_time
+from .events import INGESTED, Event, ReadReport, _document, event_time, open_events
 from .field_extract import FieldExtractor
 from .gates import holds, passes
 
@@ -49,9 +49,9 @@ class Chunk:
 _EXTRACTORS: dict[tuple, FieldExtractor | None] = {}
 
 
-def _extractor(gates: Gates) -> FieldExtractor | None:
+def _extractor(gates: Gates, window_field: str) -> FieldExtractor | None:
     """A decoder of just the fields the gates and the clock read (None: decode every line in full)."""
-    names = ("@timestamp", "event.ingested", *(name for name, _ in gates))
+    names = ("@timestamp", window_field, *(name for name, _ in gates))
     if names not in _EXTRACTORS:
         try:
             _EXTRACTORS[names] = FieldExtractor(list(names))
@@ -60,16 +60,16 @@ def _extractor(gates: Gates) -> FieldExtractor | None:
     return _EXTRACTORS[names]
 
 
-def _quick(raw: bytes, extractor: FieldExtractor, gates: Gates) -> tuple[float, float, bool] | None:
+def _quick(raw: bytes, extractor: FieldExtractor, gates: Gates, window_field: str) -> tuple[float, float, bool] | None:
     """(time, window time, wanted) from the few fields, or None when the line needs the full path (which
     then gives the same answer, or the same error, as a serial read)."""
     found = extractor.values(raw)
     if found is None or found["@timestamp"] is None:
         return None
     try:
-        stamp, ingested = found["@timestamp"], found["event.ingested"]
+        stamp, override = found["@timestamp"], found[window_field]
         timestamp = event_time(stamp)
-        window = timestamp if ingested is None or ingested == stamp else event_time(ingested)
+        window = timestamp if override is None or override == stamp else event_time(override)
     except (ValueError, TypeError, OverflowError):
         return None
     for name, values in gates:
@@ -79,11 +79,11 @@ def _quick(raw: bytes, extractor: FieldExtractor, gates: Gates) -> tuple[float, 
     return timestamp, window, False
 
 
-def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
+def scan(path: str, start: int, end: int, gates: Gates, strict: bool, window_field: str = INGESTED) -> Chunk:
     """Decode the lines that begin in [start, end) of a file (a whole .gz file: start 0, end -1)."""
     chunk = Chunk(path)
     previous = float("-inf")
-    extractor = _extractor(gates)
+    extractor = _extractor(gates, window_field)
     with open_events(Path(path)) as handle:
         lines = enumerate(_lines(handle, path, start, end), start=1)
         while True:
@@ -101,13 +101,13 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool) -> Chunk:
             chunk.lines = number
             if not raw.strip():
                 continue
-            quick = _quick(raw, extractor, gates) if extractor is not None else None
+            quick = _quick(raw, extractor, gates, window_field) if extractor is not None else None
             if quick is not None:
                 timestamp, window, wanted = quick  # a JSON object (the typed decode read one)
                 fields = flatten(loads(raw)) if wanted else None
             else:  # the full decode: the same answers, or the line's error, as a serial read
                 try:
-                    event = _document(raw, "")
+                    event = _document(raw, "", window_field)
                 except ValueError as exc:
                     if strict:
                         chunk.error = (number, str(exc))
@@ -180,7 +180,7 @@ def jobs_for(paths: list[Path], jobs: int) -> int:
 
 
 def read_gated_events(paths: list[Path], report: ReadReport, gates: Gates, jobs: int,
-                      strict: bool = False) -> Iterator[Event]:
+                      strict: bool = False, window_field: str = INGESTED) -> Iterator[Event]:
     """The events a serial read would give that pass a gate, in file order, plus stubs without fields at the
     first and last event of each stretch (they set the rules' schedules; no rule matches them). Raises
     events.UnorderedEvents-compatible ordering through the stubs: a stretch out of order gives a stub that
@@ -189,7 +189,7 @@ def read_gated_events(paths: list[Path], report: ReadReport, gates: Gates, jobs:
     scan_stretch = _scan_to_send if jobs > 1 else scan
     line_base: dict[str, int] = {}
     chunk: Chunk
-    for chunk in ordered_results(scan_stretch, ((*s, gates, strict) for s in stretches), jobs, ahead=3 * jobs):
+    for chunk in ordered_results(scan_stretch, ((*s, gates, strict, window_field) for s in stretches), jobs, ahead=3 * jobs):
         base = line_base.get(chunk.path, 0)
         line_base[chunk.path] = base + chunk.lines
         for number, reason in chunk.skipped:

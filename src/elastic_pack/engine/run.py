@@ -63,4 +63,16 @@ def run_rules(rules: list[CompiledRule], events: Iterable[Event]) -> list[Alert]
     if last_time is not None:
         for rule in rules:
             alerts.extend(rule.finish(last_time))
-    return sorted(alerts, key=lambda a: (a.run_time, a.rule_name, a.first_event, str(a.group)))
+    return sorted(alerts, key=alert_order)
+
+
+def alert_order(alert: Alert) -> tuple:
+    return alert.run_time, alert.rule_name, alert.first_event, str(alert.group)
+
+
+def by_window_field(rules: list[CompiledRule]) -> dict[str, list[CompiledRule]]:
+    """Rules grouped by the time field they window on: each group needs the events in that field's order."""
+    groups: dict[str, list[CompiledRule]] = {}
+    for rule in rules:
+        groups.setdefault(rule.window_field, []).append(rule)
+    return groups
