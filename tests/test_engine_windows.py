@@ -112,3 +112,15 @@ def test_a_rule_windows_on_its_timestamp_override_else_on_timestamp():
     # a document without the override field falls back to @timestamp, as Kibana does
     event = event_from_document({"@timestamp": "2026-01-01T00:00:00Z"}, window_field="event.ingested")
     assert event.window_time == event.timestamp
+
+
+def test_a_run_raises_at_most_max_signals_and_the_next_run_takes_what_it_still_sees():
+    # Kibana stops a run at max_signals new alerts; the next run, whose window still holds the rest, raises
+    # them (up to its own max_signals); what no later window holds is never alerted
+    rule = RuleFile(Path("q.toml"), "", {"rule": {
+        "rule_id": "q", "name": "q", "type": "query", "language": "kuery", "query": "event.action: x",
+        "interval": "5m", "from": "now-10m", "max_signals": 2}})
+    events = [Event({"event.action": "x"}, T0 + i, T0 + i) for i in (1, 2, 3, 4, 5)]
+    first = Event({"event.action": "y"}, T0, T0)  # the schedule starts at T0: runs at T0 + 300k
+    alerts = run_rules([compile_rule(rule)], [first, *events])
+    assert [(a.run_time - T0, a.first_event - T0) for a in alerts] == [(300, 1), (300, 2), (600, 3), (600, 4)]

@@ -31,6 +31,7 @@ class CompiledRule:
         # the time field the rule's runs read ranges of (Kibana: timestamp_override, else @timestamp); events
         # must reach the rule in this field's order
         self.window_field = spec.timestamp_override or "@timestamp"
+        self._raised: dict[float, int] = {}  # run time -> alerts that run raised (Kibana stops at max_signals)
 
     def suppressed(self, fields: dict, run_time: float, group: tuple | None = None) -> bool:
         """Kibana's alert suppression for an alert about to be raised in the run at `run_time`: the same
@@ -46,6 +47,24 @@ class CompiledRule:
         window = self.suppression.duration
         self._suppressed_until[key] = run_time + window if window else run_time + 1e-6  # this run only
         return False
+
+    def alerting_run(self, last: float, first: float | None = None) -> float | None:
+        """The run that raises the alert for a result whose events lie in [first, last] (window times): the
+        first run whose window holds them, or, when that run already raised max_signals alerts (Kibana stops
+        a run there), the next one whose window still holds them; None when no run is left."""
+        first = last if first is None else first
+        run = self.schedule.first_run_at_or_after(last)
+        while run - self.lookback <= first:
+            if self._raised.get(run, 0) < self.max_signals:
+                return run
+            run += self.interval
+        return None
+
+    def count_alert(self, run: float) -> None:
+        raised = self._raised
+        raised[run] = raised.get(run, 0) + 1
+        if len(raised) > 256:  # earlier runs are over (results come in time order): their counts can go
+            self._raised = {r: n for r, n in raised.items() if r >= run}
 
     def clock(self) -> float:
         return self.now

@@ -56,6 +56,7 @@ class _LimitedRule(CompiledRule):
         if self.limit is None:
             return []
         kind, count = self.limit
+        count = min(count, self.max_signals)  # the search asks for max_signals results at most
         runs: dict[float, list] = {}
         for item in self.held:
             first, last, _ = item
@@ -128,9 +129,11 @@ class EqlSequenceRule(_LimitedRule):
         for events in sequences:
             first_window = min(e.window_time for e in events)
             last_window = max(e.window_time for e in events)
-            run_time = self.schedule.first_run_at_or_after(last_window)
-            if run_time - self.lookback > first_window:
-                continue  # no run's window holds the whole sequence
+            run_time = self.alerting_run(last_window, first_window)
+            if run_time is None:
+                continue  # no run's window holds the whole sequence (or had room left under max_signals)
+            if self.limit is None:
+                self.count_alert(run_time)
             group = {name: events[0].fields.get(name) for name in self.join_fields}
             alert = self.alert(group, len(events), events[0].timestamp, events[-1].timestamp, run_time, events)
             alerts.append((first_window, last_window, alert))
@@ -161,9 +164,11 @@ class EqlEventRule(_LimitedRule):
 
     def feed(self, event: Event) -> Sequence[Alert]:
         if self.predicate(event.fields) and not self.excepted(event.fields):
-            run_time = self.schedule.first_run_at_or_after(event.window_time)
-            if self.suppressed(event.fields, run_time):
+            run_time = self.alerting_run(event.window_time)
+            if run_time is None or self.suppressed(event.fields, run_time):
                 return []
+            if self.limit is None:
+                self.count_alert(run_time)
             alert = self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))
             return self._emit([(event.window_time, event.window_time, alert)])
         return []

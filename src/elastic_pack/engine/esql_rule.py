@@ -48,9 +48,13 @@ class EsqlRule(WindowedRule):
             self.table_rows.extend((event.window_time, event.timestamp, row) for row in rows)
             return alerts
         if self.esql.stats is None:  # one alert per result row
-            run_time = self.schedule.first_run_at_or_after(event.window_time)
-            return [*alerts, *(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))
-                               for row in rows if not self.suppressed(row, run_time))]
+            for row in rows:
+                run_time = self.alerting_run(event.window_time)
+                if run_time is None or self.suppressed(row, run_time):
+                    continue
+                self.count_alert(run_time)
+                alerts = [*alerts, self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))]
+            return alerts
         for row in rows:
             for compact in self.esql.compact(row):
                 self.rows.append((event.window_time, event.timestamp, compact))

@@ -64,9 +64,10 @@ class QueryRule(CompiledRule):
         self.now = event.window_time
         fields = event.fields
         if self.filter(fields) and not (self.exceptions and self.excepted(fields)):
-            run_time = self.schedule.first_run_at_or_after(event.window_time)
-            if self.suppressed(fields, run_time):
+            run_time = self.alerting_run(event.window_time)
+            if run_time is None or self.suppressed(fields, run_time):
                 return _NONE
+            self.count_alert(run_time)
             return [self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))]
         return _NONE
 
@@ -112,9 +113,10 @@ class NewTermsRule(CompiledRule):
             return _NONE
         if event.window_time < self.schedule.start + self.warm_up:
             return _NONE  # still warming up
-        run_time = self.schedule.first_run_at_or_after(event.window_time)
-        if self.suppressed(event.fields, run_time):
+        run_time = self.alerting_run(event.window_time)
+        if run_time is None or self.suppressed(event.fields, run_time):
             return _NONE
+        self.count_alert(run_time)
         return [self.alert(dict(zip(self.fields, values)), 1, event.timestamp, event.timestamp, run_time,
                            (event,))]
 
