@@ -15,6 +15,7 @@ from urllib.parse import quote_plus, unquote_plus
 from typing import Any
 
 from ..engine.events import parse_time
+from ..safe_regex import compile_pattern
 from .ast import Duration
 
 Fn = Callable[..., Any]
@@ -91,7 +92,7 @@ def _java_replacement(replacement: str) -> str:
 
 
 def _replace(text: Any, pattern: Any, replacement: Any) -> str:
-    return re.sub(str(pattern), _java_replacement(str(replacement)), str(text))
+    return compile_pattern(str(pattern)).sub(_java_replacement(str(replacement)), str(text))
 
 
 def _round(value: Any, digits: Any = 0) -> float | int:

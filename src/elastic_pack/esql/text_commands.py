@@ -9,6 +9,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..safe_regex import compile_pattern
+
 _GROK = {
     "WORD": r"\b\w+\b", "NOTSPACE": r"\S+", "SPACE": r"\s*", "DATA": r".*?", "GREEDYDATA": r".*",
     "INT": r"[+-]?(?:[0-9]+)", "POSINT": r"\b(?:[1-9][0-9]*)\b", "NONNEGINT": r"\b(?:[0-9]+)\b",
@@ -49,7 +51,7 @@ def grok(pattern: str) -> Callable[[str], dict[str, Any] | None]:
         return f"(?P<g{len(names) - 1}>"
 
     try:
-        regex = re.compile(re.sub(r"\(\?<([A-Za-z_@][\w.@]*)>", named, _REFERENCE.sub(expand, pattern)))
+        regex = compile_pattern(re.sub(r"\(\?<([A-Za-z_@][\w.@]*)>", named, _REFERENCE.sub(expand, pattern)))
     except re.error as exc:
         raise ValueError(f"GROK {pattern!r}: the local engine cannot read this pattern ({exc})") from None
 
