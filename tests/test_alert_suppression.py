@@ -60,3 +60,24 @@ def test_a_bad_duration_is_named():
     with pytest.raises(SpecError) as caught:
         spec_of({"type": "query", "alert_suppression": {"group_by": ["a"], "duration": {"value": 0, "unit": "h"}}})
     assert caught.value.key == "alert_suppression"
+
+
+def test_eql_sequences_suppress_on_the_fields_their_events_share():
+    # Kibana 8.18+: a sequence alert holds the fields all its events share, and suppresses on them
+    def rule(group_by: list[str] | None) -> RuleFile:
+        settings = {"alert_suppression": {"group_by": group_by}} if group_by else {}
+        return RuleFile(Path("q.toml"), "", {"rule": {
+            "rule_id": "q", "name": "q", "type": "eql", "language": "eql", "interval": "5m", "from": "now-6m",
+            "query": 'sequence by user.name [any where event.action == "a"] [any where event.action == "b"]',
+            **settings}})
+
+    def pair(t: float, user: str, hosts: str = "hh") -> list[Event]:
+        return [Event({"event.action": step, "user.name": user, "host.name": host}, T0 + t + i, T0 + t + i)
+                for i, (step, host) in enumerate(zip("ab", hosts))]
+
+    sequences = pair(0, "u") + pair(10, "u") + pair(20, "v")  # all three complete before the run at T0 + 300
+    assert _count(rule(None), sequences) == 3
+    assert _count(rule(["user.name"]), sequences) == 2  # u's two sequences: one alert in that run
+    # a field the events of a sequence do not share is missing for it: missing ones suppress together
+    split = pair(0, "u", "xy") + pair(10, "v", "zw") + pair(20, "w", "kk")
+    assert _count(rule(["host.name"]), split) == 2

@@ -72,6 +72,16 @@ class _LimitedRule(CompiledRule):
         return list(kept.values())
 
 
+def _shared_fields(events: Any, names: Any) -> dict:
+    """A sequence's value of each field: the one all its events hold (Kibana's sequence alert keeps the fields
+    its events share, and suppresses on those), else none."""
+    out = {}
+    for name in names:
+        values = [event.fields.get(name) for event in events]
+        out[name] = values[0] if all(v == values[0] for v in values) else None
+    return out
+
+
 def _category_field(rule: RuleFile) -> str:
     spec = rule.spec
     return (spec.event_category_override if isinstance(spec, EqlSpec) else None) or "event.category"
@@ -132,6 +142,9 @@ class EqlSequenceRule(_LimitedRule):
             run_time = self.alerting_run(last_window, first_window)
             if run_time is None:
                 continue  # no run's window holds the whole sequence (or had room left under max_signals)
+            if self.suppression is not None and self.suppressed(_shared_fields(events, self.suppression.group_by),
+                                                                run_time):
+                continue
             if self.limit is None:
                 self.count_alert(run_time)
             group = {name: events[0].fields.get(name) for name in self.join_fields}
