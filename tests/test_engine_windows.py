@@ -124,3 +124,19 @@ def test_a_run_raises_at_most_max_signals_and_the_next_run_takes_what_it_still_s
     first = Event({"event.action": "y"}, T0, T0)  # the schedule starts at T0: runs at T0 + 300k
     alerts = run_rules([compile_rule(rule)], [first, *events])
     assert [(a.run_time - T0, a.first_event - T0) for a in alerts] == [(300, 1), (300, 2), (600, 3), (600, 4)]
+
+
+def test_a_new_term_is_new_when_the_run_that_reads_it_has_no_earlier_one_in_its_history():
+    # Kibana's run R calls a term new when it does not occur in [R - history, R - from); history counts from
+    # the run, so an occurrence 3,590 s before the event but 3,800 s before its run is outside a 1 h history
+    rule = RuleFile(Path("n.toml"), "", {"rule": {
+        "rule_id": "n", "name": "n", "type": "new_terms", "language": "kuery", "query": "event.action: x",
+        "interval": "5m", "from": "now-6m", "new_terms_fields": ["user.name"], "history_window_start": "now-1h"}})
+    start = Event({"event.action": "y"}, T0, T0)  # the schedule (and the warm-up hour) starts here
+
+    def seen(*offsets: float) -> list[float]:
+        events = [start, *(Event({"event.action": "x", "user.name": "u"}, T0 + o, T0 + o) for o in offsets)]
+        return [a.first_event - T0 for a in run_rules([compile_rule(rule)], events)]
+
+    assert seen(4000, 4000 + 3590) == [4000, 7590]  # its run at T0 + 7800 is 3,800 s after the first
+    assert seen(4000, 4000 + 3290) == [4000]  # its run at T0 + 7500: 3,500 s, inside the history

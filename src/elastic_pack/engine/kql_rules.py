@@ -109,7 +109,9 @@ class NewTermsRule(CompiledRule):
         if self._fed % 4096 == 0:  # forget values older than the history window: memory stays bounded
             horizon = event.window_time - self.history - self.lookback
             self.last_seen = {k: t for k, t in self.last_seen.items() if t >= horizon}
-        if previous is not None and event.window_time - previous <= self.history:
+        # Kibana's run R asks whether the term occurs in [R - history, R - from): measured from the run that
+        # first reads the event, not from the event itself
+        if previous is not None and self.schedule.first_run_at_or_after(event.window_time) - previous <= self.history:
             return _NONE
         if event.window_time < self.schedule.start + self.warm_up:
             return _NONE  # still warming up
