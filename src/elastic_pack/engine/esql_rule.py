@@ -48,13 +48,14 @@ class EsqlRule(WindowedRule):
             self.table_rows.extend((event.window_time, event.timestamp, row) for row in rows)
             return alerts
         if self.esql.stats is None:  # one alert per result row
+            raised = list(alerts)
             for row in rows:
                 run_time = self.alerting_run(event.window_time)
                 if run_time is None or self.suppressed(row, run_time):
                     continue
                 self.count_alert(run_time)
-                alerts = [*alerts, self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))]
-            return alerts
+                raised.append(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,)))
+            return raised
         for row in rows:
             for compact in self.esql.compact(row):
                 self.rows.append((event.window_time, event.timestamp, compact))
@@ -99,7 +100,6 @@ class EsqlRule(WindowedRule):
             first, last, count = (min(times), max(times), len(times)) if times else (run_time, run_time, 0)
             alerts.append(self.alert(group, count, first, last, run_time))
         return alerts
-
 
     def _sees_nothing(self) -> bool:
         return False if self.answers_empty else super()._sees_nothing()

@@ -181,8 +181,9 @@ def _document(raw: bytes, source: str, window_field: str = INGESTED) -> Event:
 
 def read_events(paths: Iterable[Path], report: ReadReport, strict: bool = False,
                 window_field: str = INGESTED) -> Iterator[Event]:
-    """Stream events from ndjson files. A bad line is recorded in `report` (file:line: reason) and skipped,
-    or raises InputError when strict; the lines around it are read as usual."""
+    """Stream events from ndjson files (or files that are one JSON document, see json_files.py). A bad line
+    is recorded in `report` (file:line: reason) and skipped, or raises InputError when strict; the lines
+    around it are read as usual. Window times are `window_field`'s, @timestamp where an event lacks it."""
     for path in paths:
         path = Path(path)
         try:
