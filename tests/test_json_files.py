@@ -114,3 +114,32 @@ def test_rules_on_different_time_fields_run_in_one_preview(pack_dir, tmp_path):
     assert moved and report.read == len(documents)
     assert [a.run_time - 86400 for a in moved] == [a.run_time for a in after if a.rule_name == name]
     assert [a.to_json() for a in before if a.rule_name != name] == [a.to_json() for a in after if a.rule_name != name]
+    from pathlib import Path
+
+    with pytest.raises(InputError, match="a stream can be read once"):  # one pass per field: a file is needed
+        preview([Path("/dev/null")], content_dir=pack_dir)
+
+
+def test_events_from_a_pipe_are_read_once_and_put_in_order(tmp_path):
+    # a pipe cannot be cut in stretches or read twice: preview holds its events and sorts them
+    import os
+    import threading
+
+    documents = _documents()
+    fifo = tmp_path / "events.pipe"
+    os.mkfifo(fifo)
+    payload = "".join(json.dumps(d) + "\n" for d in reversed(documents)).encode()  # newest first
+
+    def write() -> None:
+        with open(fifo, "wb") as handle:
+            handle.write(payload)
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    alerts, report = preview([fifo])
+    writer.join()
+    assert report.read == len(documents) and alerts
+    regular = tmp_path / "events.ndjson"
+    regular.write_bytes(payload)
+    assert _strip_ancestors([a.to_json() for a in alerts]) == \
+        _strip_ancestors([a.to_json() for a in preview([regular])[0]])

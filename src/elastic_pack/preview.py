@@ -6,14 +6,14 @@ from pathlib import Path
 
 from .content import load_pack
 from .content.model import RuleFile
-from .engine import CompiledRule, ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
+from .engine import CompiledRule, Event, ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
 from .engine.alerts import Alert
 from .engine.gates import gates_of
 from .engine.run import alert_order
 from .engine.events import INGESTED, open_events
-from .engine.json_files import looks_whole
+from .engine.json_files import looks_whole, regular_file
 from .engine.parallel_read import jobs_for, read_gated_events
-from .errors import ContentError, NotRunnable
+from .errors import ContentError, InputError, NotRunnable
 from .exceptions_model import exception_predicates
 from .findings import has_errors
 from .parallel import default_jobs
@@ -46,6 +46,10 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
             report.not_run.append(f"{rule.name or rule.rule_id} ({rule.path.name}): {exc.reason}")
             continue
         groups.setdefault(compiled.window_field, []).append((rule, compiled))
+    streams = [p for p in paths if not regular_file(Path(p))]
+    if len(groups) > 1 and streams:
+        raise InputError(f"{streams[0]}: a stream can be read once, and these rules window on "
+                         f"{' and '.join(groups)}, one pass each: save the events to a file first")
     alerts: list[Alert] = []
     for index, (window_field, group) in enumerate(groups.items()):
         counted = report if index == 0 else ReadReport()
@@ -63,12 +67,19 @@ def _run_group(group: list[tuple[RuleFile, CompiledRule]], exceptions: dict, pat
     compiled = [rule for _, rule in group]
     gates = gates_of(compiled) if compiled else None
     jobs = default_jobs() if jobs is None else jobs
+    if not all(regular_file(Path(p)) for p in paths):  # a pipe is read once: held in memory, in time order
+        return run_rules(compiled, sorted(read_events(paths, report, strict, window_field), key=_time_order))
     try:
-        if gates is not None and not any(looks_whole(Path(p), open_events) for p in paths):  # ndjson only
+        if gates is not None and all(regular_file(Path(p)) and not looks_whole(Path(p), open_events) for p in paths):
+            # ndjson files: the stretch reader
             gated = read_gated_events(paths, report, gates, jobs_for(paths, jobs), strict, window_field)
             return run_rules(compiled, gated)
         return run_rules(compiled, read_events(paths, report, strict, window_field))
     except UnorderedEvents:  # the rules hold state from the partial run: compiled afresh
         report.read, report.skipped = 0, []
-        events = sorted(read_events(paths, report, strict, window_field), key=lambda e: (e.window_time, e.timestamp))
+        events = sorted(read_events(paths, report, strict, window_field), key=_time_order)
         return run_rules([compile_rule(rule, exceptions.get(rule.rule_id)) for rule, _ in group], events)
+
+
+def _time_order(event: Event) -> tuple[float, float]:
+    return event.window_time, event.timestamp

@@ -25,7 +25,10 @@ def _first_line(handle: Any) -> bytes:
 
 
 def looks_whole(path: Path, opener: Any) -> bool:
-    """Whether the file may be one JSON document: its first line is not a whole ndjson document."""
+    """Whether the file may be one JSON document: its first line is not a whole ndjson document. A pipe or
+    other stream is always ndjson here: it can be read only once."""
+    if not regular_file(path):
+        return False
     try:
         with opener(path) as handle:
             first = _first_line(handle).lstrip()
@@ -57,6 +60,14 @@ def whole_json_records(path: Path, opener: Any) -> Records | None:
     if isinstance(whole, dict):
         return [(f"{path}[0]", whole)]  # one pretty-printed document
     return None
+
+
+def regular_file(path: Path) -> bool:
+    """A file that can be read more than once and cut in stretches (not a pipe, /dev/stdin or a FIFO)."""
+    try:
+        return path.is_file() and not path.is_fifo()
+    except OSError:
+        return False
 
 
 def _is_search_response(document: dict) -> bool:
