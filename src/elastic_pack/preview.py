@@ -46,7 +46,7 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
             report.not_run.append(f"{rule.name or rule.rule_id} ({rule.path.name}): {exc.reason}")
             continue
         groups.setdefault(compiled.window_field, []).append((rule, compiled))
-    streams = [p for p in paths if not regular_file(Path(p))]
+    streams = [p for p in paths if Path(p).exists() and not regular_file(Path(p))]  # missing: "cannot open"
     if len(groups) > 1 and streams:
         raise InputError(f"{streams[0]}: a stream can be read once, and these rules window on "
                          f"{' and '.join(groups)}, one pass each: save the events to a file first")
