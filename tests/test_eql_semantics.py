@@ -77,6 +77,11 @@ def test_pinned_differences_from_python_engine(query, fields, elasticsearch, pyt
         ('any where a == "x" and not b == "x"', {"a": "x", "b": "x"}, False),
         ("any where n > 5", {"a": "x"}, False), ("any where not n > 5", {"a": "x"}, True),  # range: must_not
         ('any where length(b) != 3', {"a": "x"}, False),  # a function of the field is a script: null, no match
+        # a geo_point is an object in the document: `!= null` is an exists query, which its keys satisfy
+        ("any where source.geo.location != null", {"source.geo.location.lat": 1.0, "source.geo.location.lon": 2.0},
+         True),
+        ("any where source.geo.location == null", {"source.geo.location.lat": 1.0}, False),
+        ("any where source.geo.location == null", {"a": "x"}, True),
     ],
 )
 def test_elasticsearch_semantics(query, fields, expected):

@@ -274,3 +274,9 @@ def test_contains_and_a_cast_field_in_match():
     rows = [{"message": "x refusing y", "x": "ALPNz"}, {"message": "no", "x": "alpn"}, {"message": "refusing"}]
     assert values('FROM l | WHERE MATCH(message::STRING, "refusing to") | EVAL v = CONTAINS(TO_LOWER(x), "alpn")',
                   rows) == [True, None]  # CONTAINS of null is null
+
+
+def test_is_null_on_a_geo_point_reads_its_keys():
+    rows = [{"source.geo.location.lat": 1.0, "source.geo.location.lon": 2.0}, {"x": 1}]
+    assert len(table("FROM l | WHERE source.geo.location IS NOT NULL", rows)) == 1
+    assert len(table("FROM l | WHERE source.geo.location IS NULL", rows)) == 1

@@ -242,3 +242,15 @@ def test_the_engine_types_fields_as_the_index_templates_map_them():
         template = json.loads(path.read_text())
         mapped = dict(walk(template.get("template", template)["mappings"]["properties"]))
         assert mapped and all(field_type(name) == kind for name, kind in mapped.items()), path.name
+
+
+def test_geo_point_and_flattened_fields_are_objects_in_the_document():
+    # a geo_point ({"lat", "lon"}) and a flattened field's keys are spread under `field.` in a flat event:
+    # exists holds when one of them has a value; a match on a flattened field tests every leaf value
+    types = {"loc": "geo_point", "params": "flattened"}
+    event = {"loc.lat": 53.3, "loc.lon": -6.2, "params.maxResults": 50, "params.region": "us-east-1"}
+    assert evaluate("loc: *", event, types) and not evaluate("loc: *", {"x": 1}, types)
+    assert evaluate("not loc: *", {"x": 1}, types)
+    assert evaluate("params: *", event, types)
+    assert evaluate("params: 50", event, types) and evaluate("params: us-*", event, types)
+    assert not evaluate("params: 51", event, types) and not evaluate("params: 50", {"x": 1}, types)

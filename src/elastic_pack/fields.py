@@ -21,6 +21,11 @@ def catalogue() -> dict[str, str]:
     return fields
 
 
+# types whose values are objects in a document ({"lat": .., "lon": ..}, a flattened field's keys): a flat
+# event holds them under `field.` keys, and the field exists when one of those has a value
+OBJECT_SHAPED_TYPES = frozenset({"object", "nested", "flattened", "geo_point", "geo_shape", "shape", "point"})
+
+
 def field_type(name: str) -> str | None:
     """Type of a field; sub-keys of a `flattened` field take its type."""
     fields = catalogue()

@@ -21,6 +21,7 @@ from eql.parser import lark_parser
 from lark import Token
 
 from ..eql_query import EqlQuery, field_name
+from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from . import eql_functions as functions
@@ -167,11 +168,20 @@ class Compiler:
         return lambda event: inner(event) is not True  # must_not: what did not match, null included
 
     def _IsNull(self, node: Any) -> Any:
-        inner = self.expr(node.expr)
-        return lambda event: not _values(inner(event))
+        exists = self._exists(node.expr)
+        return lambda event: not exists(event)
 
     def _IsNotNull(self, node: Any) -> Any:
-        inner = self.expr(node.expr)
+        return self._exists(node.expr)
+
+    def _exists(self, node: Any) -> Callable[[Event], bool]:
+        """`x != null`: an exists query, which a geo_point or flattened field (an object in the document,
+        keys under `x.` in the event) passes when one of its keys has a value."""
+        inner = self.expr(node)
+        if isinstance(node, ast.Field) and field_type(name := field_name(node)) in OBJECT_SHAPED_TYPES:
+            prefix = name + "."
+            return lambda event: bool(_values(inner(event))) or any(
+                key.startswith(prefix) and bool(_values(event.get(key))) for key in event)
         return lambda event: bool(_values(inner(event)))
 
     def _Comparison(self, node: Any) -> Any:

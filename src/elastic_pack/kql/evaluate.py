@@ -16,7 +16,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..documents import flatten
-from ..fields import field_type
+from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import STAR, Glob
 from . import typed
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
@@ -45,6 +45,16 @@ def _values(event: Event, field: str) -> list:
     if value.__class__ is list:
         return leaf_values(value)
     return [value]
+
+
+def _flattened_values(event: Event, field: str) -> list:
+    """The leaf values of a flattened field: the field's own and those of every key under it."""
+    prefix = field + "."
+    out = _values(event, field)
+    for key in event:
+        if key.startswith(prefix):
+            out.extend(_values(event, key))
+    return out
 
 
 def _glob(pattern: str) -> Glob:
@@ -127,7 +137,7 @@ class _Compiler:
             return lambda event: any(pattern.fullmatch(k) and _values(event, k) for k in event)
         field = node.field
         prefix = field + "."
-        leaf = self.types(field) not in (None, "object", "nested")
+        leaf = self.types(field) not in (None, *OBJECT_SHAPED_TYPES)
 
         def exists(event: Event) -> bool:
             value = event.get(field)
@@ -152,6 +162,9 @@ class _Compiler:
 
     def _field_predicate(self, field: str, value: Literal | Wildcard) -> Predicate:
         kind = self.types(field)
+        if kind == "flattened":  # every leaf value under the field is one of its keyword values
+            test = self._test(kind, field, value)
+            return lambda event: any(test(v) for v in _flattened_values(event, field))
         if kind is not None and kind not in ("object", "nested"):
             test = self._test(kind, field, value)
             if kind in typed.KEYWORD_TYPES and isinstance(value, Literal) and not self._moves(kind, value):
