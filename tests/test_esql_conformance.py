@@ -280,3 +280,20 @@ def test_is_null_on_a_geo_point_reads_its_keys():
     rows = [{"source.geo.location.lat": 1.0, "source.geo.location.lon": 2.0}, {"x": 1}]
     assert len(table("FROM l | WHERE source.geo.location IS NOT NULL", rows)) == 1
     assert len(table("FROM l | WHERE source.geo.location IS NULL", rows)) == 1
+
+
+def test_st_x_and_st_y_read_a_geo_point_in_any_document_form():
+    rows = [{"source.geo.location.lat": 53.3, "source.geo.location.lon": -6.2},  # {"lat", "lon"} flattened
+            {"source.geo.location": "40.7,-74.0"}, {"source.geo.location": [2.35, 48.85]},  # "lat,lon"; [lon, lat]
+            {"source.geo.location": "POINT (10.5 -3.25)"}, {"x": 1}]
+    query = "FROM l | EVAL v = ST_Y(source.geo.location), w = ST_X(source.geo.location)"
+    assert values(query, rows) == [53.3, 40.7, 48.85, -3.25, None]
+    assert values(query, rows, "w") == [-6.2, -74.0, 2.35, 10.5, None]
+
+
+def test_to_geopoint_and_st_distance_on_a_sphere():
+    # London to Paris: 343.6 km on Elasticsearch's mean-radius sphere (haversine, as geo_distance)
+    query = ('FROM l | EVAL v = ROUND(ST_DISTANCE(TO_GEOPOINT("POINT(-0.1278 51.5074)"), '
+             'TO_GEOPOINT(CONCAT("POINT(", TO_STRING(x), " ", TO_STRING(y), ")"))) / 1000.0, 1)')
+    assert values(query, [{"x": 2.3522, "y": 48.8566}, {"x": -0.1278, "y": 51.5074}, {"y": 1.0}]) == [343.6, 0.0, None]
+    assert values('FROM l | EVAL v = TO_GEOPOINT("not a point")', [{}]) == [None]

@@ -16,6 +16,7 @@ from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not
 from .functions import MULTI, SCALAR, to_millis
+from .geo import geo_point
 from .parser import PAIR
 
 Row = dict
@@ -104,6 +105,8 @@ class Compiler:
             return lambda row: value
         if isinstance(node, Col):
             name = node.name
+            if field_type(name) == "geo_point":  # an object in the document, a point in ES|QL
+                return lambda row: geo_point(row, name)
             return lambda row: _scalar(row.get(name))
         if isinstance(node, Not):
             inner = self.expr(node.term)

@@ -17,6 +17,7 @@ from typing import Any
 from ..engine.events import parse_time
 from ..safe_regex import compile_pattern
 from .ast import Duration
+from .geo import point_coordinate, st_distance, to_geopoint
 
 Fn = Callable[..., Any]
 
@@ -182,6 +183,8 @@ SCALAR: dict[str, Fn] = {
     "STARTS_WITH": lambda s, p: _string(s).startswith(_string(p)),
     "ENDS_WITH": lambda s, p: _string(s).endswith(_string(p)),
     "CONTAINS": lambda s, p: _string(p) in _string(s),
+    "ST_X": lambda point: point_coordinate(point, 0), "ST_Y": lambda point: point_coordinate(point, 1),
+    "TO_GEOPOINT": to_geopoint, "ST_DISTANCE": st_distance,
     "SPLIT": lambda s, d: _string(s).split(_string(d)) if _string(d) else list(_string(s)),
     "CONCAT": lambda *parts: "".join(_string(p) for p in parts),
     "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_integer, "TO_UNSIGNED_LONG": _to_integer,
