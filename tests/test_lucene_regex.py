@@ -51,7 +51,7 @@ def test_any_text_compiles_or_is_refused_by_name(pattern):
 def test_case_insensitive_and_literals():
     assert LuceneRegex(["abc"], insensitive=True).fullmatch("ABC")
     assert not LuceneRegex(["abc"]).fullmatch("ABC")
-    assert translate('"a b"') == "a\\x{20}b"  # a quoted space stays one literal space
+    assert translate('"a b"') == "(?:a\\x{20}b)"  # one literal string: a repeat after it repeats all of it
     assert LuceneRegex(['"(x)"']).fullmatch("(x)")
 
 
@@ -63,3 +63,13 @@ def test_eql_regex_runs_on_the_same_engine():
     assert _string_test("match", ["ab@"], True)("ABxyz")
     with pytest.raises(UnsupportedEql, match="regex"):
         _string_test("match", ["a&b"], False)
+
+
+@pytest.mark.parametrize("pattern, text, matches", [
+    ("*sh.{1,2}-c*", "*shxx-cc", True), ("*sh.{1,2}-c*", "bash -c", False),  # a leading * is a character
+    ("x|*y", "*y", True), ("(*a)", "*a", True),  # so after | and (
+    ("a**", "aaa", True), ("a+*", "", True), ("a{2}{3}", "a" * 6, True), ("a{2}{3}", "a" * 4, False),
+    ('"ab"*', "ababab", True), ('"ab"*', "abb", False),  # a quoted string repeats whole
+])
+def test_repeat_operators_as_lucene_reads_them(pattern, text, matches):
+    assert LuceneRegex([pattern]).fullmatch(text) is matches

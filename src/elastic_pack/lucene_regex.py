@@ -25,19 +25,44 @@ def _literal(text: str) -> str:
 
 
 def translate(pattern: str) -> str:
-    """The pattern in RE2's syntax; ValueError names what the local engine cannot read."""
-    out, i = [], 0
+    """The pattern in RE2's syntax; ValueError names what the local engine cannot read.
+
+    Lucene reads a repeat operator with nothing before it (at the start, after `(` or `|`) as a character,
+    and one after another repeat as repeating that (`a**` is `(a*)*`); RE2 rejects both, so the first
+    becomes a literal and the second wraps what it repeats."""
+    out: list[str] = []
+    atom = 0  # where in `out` the last atom (or group) begins: what a repeat operator repeats
+    groups: list[int] = []
+    last = "start"  # start, open, alt, atom or repeat
+    i = 0
+
+    def add_atom(text: str) -> None:
+        nonlocal atom, last
+        atom, last = len(out), "atom"
+        out.append(text)
+
     while i < len(pattern):
         ch = pattern[i]
-        if ch == "\\" and i + 1 < len(pattern):
+        if ch in "*+?{" and last in ("start", "open", "alt"):
+            add_atom(_literal(ch))  # nothing to repeat: a character
+            i += 1
+        elif ch in "*+?{":
+            if last == "repeat":
+                out[atom:] = ["(?:" + "".join(out[atom:]) + ")"]
+            end = pattern.find("}", i) + 1 if ch == "{" else i + 1
+            if end <= i:
+                raise ValueError(f"regular expression {pattern!r}: unterminated repeat {{")
+            out.append(pattern[i:end])
+            last, i = "repeat", end
+        elif ch == "\\" and i + 1 < len(pattern):
             following = pattern[i + 1]
-            out.append("\\" + following if following in "dDsSwW" else _literal(following))
+            add_atom("\\" + following if following in "dDsSwW" else _literal(following))
             i += 2
         elif ch == '"':
             end = pattern.find('"', i + 1)
             if end < 0:
                 raise ValueError(f"regular expression {pattern!r}: unterminated quoted string")
-            out.append(_literal(pattern[i + 1:end]))
+            add_atom("(?:" + _literal(pattern[i + 1:end]) + ")")
             i = end + 1
         elif ch == "[":
             end = i + 2 if pattern[i + 1:i + 2] in ("]", "^") else i + 1
@@ -46,21 +71,31 @@ def translate(pattern: str) -> str:
             if end >= len(pattern):
                 raise ValueError(f"regular expression {pattern!r}: unterminated character class")
             body = pattern[i + 1:end].replace("[", "\\[")  # a [ inside a class is a character in Lucene
-            out.append(f"[{body}]")
+            add_atom(f"[{body}]")
             i = end + 1
         elif ch == "(" and pattern[i + 1:i + 2] == "?":
             raise ValueError(f"regular expression {pattern!r}: Lucene regular expressions have no (?...) groups")
+        elif ch == "(":
+            groups.append(len(out))
+            out.append("(")
+            last, i = "open", i + 1
+        elif ch == ")":
+            out.append(")")
+            atom, last, i = (groups.pop() if groups else len(out) - 1), "atom", i + 1
+        elif ch == "|":
+            out.append("|")
+            last, i = "alt", i + 1
         elif ch == "@":  # any string (Elasticsearch enables all of Lucene's optional operators)
-            out.append(".*")
+            add_atom("(?:.*)")
             i += 1
         elif ch == "#":  # the empty language: matches nothing
-            out.append("[^\\x00-\\x{10ffff}]")
+            add_atom("[^\\x00-\\x{10ffff}]")
             i += 1
         elif ch in "&~<":
             raise ValueError(f"the local engine does not run Lucene's regex operator {ch!r} (intersection, "
                              f"complement, numeric interval) (in {pattern!r})")
         else:
-            out.append(_literal(ch) if ch in "^$" or not (ch.isprintable() and ch != " ") else ch)
+            add_atom(_literal(ch) if ch in "^$" or not (ch.isprintable() and ch != " ") else ch)
             i += 1
     return "".join(out)
 
