@@ -143,3 +143,34 @@ def test_events_from_a_pipe_are_read_once_and_put_in_order(tmp_path):
     regular.write_bytes(payload)
     assert _strip_ancestors([a.to_json() for a in alerts]) == \
         _strip_ancestors([a.to_json() for a in preview([regular])[0]])
+
+
+def test_a_rule_without_fallback_reads_only_documents_that_have_its_timestamp_override(pack_dir, tmp_path):
+    # timestamp_override_fallback_disabled: Kibana queries the override field alone, so documents without it
+    # are in no run's range; the rule's other documents, and the other rules, are read as before
+    import tomllib
+
+    import tomli_w
+
+    from elastic_pack.operations import bump_versions
+
+    documents = _documents()  # the generator's documents have no event.ingested
+    events = tmp_path / "events.ndjson"
+    events.write_text("".join(json.dumps(d) + "\n" for d in documents))
+    before, _ = preview([events], content_dir=pack_dir)
+    rule_path = next((pack_dir / "rules").glob("aws_ses_high_volume*.toml"))
+    data = tomllib.loads(rule_path.read_text())
+    data["rule"]["timestamp_override_fallback_disabled"] = True
+    rule_path.write_text(tomli_w.dumps(data))
+    bump_versions(pack_dir)
+    name = data["rule"]["name"]
+    after, report = preview([events], content_dir=pack_dir)
+    assert any(a.rule_name == name for a in before) and not any(a.rule_name == name for a in after)
+    assert [a.to_json() for a in before if a.rule_name != name] == [a.to_json() for a in after if a.rule_name != name]
+    assert report.read == len(documents)
+    for document in documents:  # with the field, the rule reads them again
+        document["event.ingested"] = document["@timestamp"]
+    events.write_text("".join(json.dumps(d) + "\n" for d in documents))
+    again, _ = preview([events], content_dir=pack_dir)
+    assert _strip_ancestors([a.to_json() for a in again if a.rule_name == name]) == \
+        _strip_ancestors([a.to_json() for a in before if a.rule_name == name])

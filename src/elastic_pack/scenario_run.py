@@ -10,7 +10,7 @@ from .content import load_pack
 from .content.model import Pack
 from .content.scenarios import Scenario
 from .engine import Alert, compile_rule, event_from_document, run_rules
-from .engine.run import alert_order, by_window_field
+from .engine.run import alert_order, by_window_field, windowed
 from .errors import ContentError
 from .findings import has_errors
 
@@ -40,8 +40,9 @@ def check_scenario(pack: Pack, scenario: Scenario) -> ScenarioResult:
     keys = {r.rule_id: rule_key(r.path) for r in pack.rules}
     documents = scenario.documents()
     alerts: list[Alert] = []
-    for window_field, group in by_window_field(rules).items():  # each group reads its own time field
-        alerts += run_rules(group, [event_from_document(d, window_field=window_field) for d in documents])
+    for (window_field, strict), group in by_window_field(rules).items():  # each group reads its own time field
+        events = [event_from_document(d, window_field=window_field) for d in documents]
+        alerts += run_rules(group, windowed(events, window_field, strict))
     alerts.sort(key=alert_order)
     got = Counter(keys[a.rule_id] for a in alerts)
     problems = []

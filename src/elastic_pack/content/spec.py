@@ -49,6 +49,7 @@ class RuleSpec:
     max_signals: int
     timestamp_override: str | None
     suppression: Suppression | None
+    timestamp_fallback: bool  # a document without timestamp_override is read by @timestamp (Kibana's default)
 
     @property
     def grouping_fields(self) -> tuple[str, ...]:
@@ -156,6 +157,7 @@ def spec_of(rule: dict) -> RuleSpec:
         max_signals=int(rule.get("max_signals", DEFAULT_MAX_SIGNALS)),
         timestamp_override=rule.get("timestamp_override"),
         suppression=_suppression(rule.get("alert_suppression")),
+        timestamp_fallback=not rule.get("timestamp_override_fallback_disabled", False),
     )
     if kind == "threshold":
         threshold = rule.get("threshold")

@@ -31,6 +31,8 @@ class CompiledRule:
         # the time field the rule's runs read ranges of (Kibana: timestamp_override, else @timestamp); events
         # must reach the rule in this field's order
         self.window_field = spec.timestamp_override or "@timestamp"
+        # timestamp_override_fallback_disabled: a document without the field is in no run's range
+        self.window_strict = bool(spec.timestamp_override) and not spec.timestamp_fallback
         self._raised: dict[float, int] = {}  # run time -> alerts that run raised (Kibana stops at max_signals)
 
     def suppressed(self, fields: dict, run_time: float, group: tuple | None = None) -> bool:

@@ -70,9 +70,17 @@ def alert_order(alert: Alert) -> tuple:
     return alert.run_time, alert.rule_name, alert.first_event, str(alert.group)
 
 
-def by_window_field(rules: list[CompiledRule]) -> dict[str, list[CompiledRule]]:
-    """Rules grouped by the time field they window on: each group needs the events in that field's order."""
-    groups: dict[str, list[CompiledRule]] = {}
+def by_window_field(rules: list[CompiledRule]) -> dict[tuple[str, bool], list[CompiledRule]]:
+    """Rules grouped by the time field they window on (and whether a document without it is left out): each
+    group needs the events in that field's order."""
+    groups: dict[tuple[str, bool], list[CompiledRule]] = {}
     for rule in rules:
-        groups.setdefault(rule.window_field, []).append(rule)
+        groups.setdefault((rule.window_field, rule.window_strict), []).append(rule)
     return groups
+
+
+def windowed(events: Iterable[Event], window_field: str, strict: bool) -> Iterable[Event]:
+    """The events a group's rules read: without fallback, only those that have the window field."""
+    if not strict:
+        return events
+    return (event for event in events if event.get(window_field) is not None)
