@@ -85,19 +85,7 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool, window_fie
     previous = float("-inf")
     extractor = _extractor(gates, window_field)
     with open_events(Path(path)) as handle:
-        lines = enumerate(_lines(handle, path, start, end), start=1)
-        while True:
-            try:
-                number, raw = next(lines)
-            except StopIteration:
-                break
-            except (OSError, EOFError) as exc:  # a damaged .gz: what was read counts, as in a serial read
-                reason = (chunk.lines + 1, f"unreadable: {exc}")
-                if strict:
-                    chunk.error = reason
-                else:
-                    chunk.skipped.append(reason)
-                break
+        for number, raw in _readable(_lines(handle, path, start, end), chunk, strict):
             chunk.lines = number
             if not raw.strip():
                 continue
@@ -126,6 +114,21 @@ def scan(path: str, start: int, end: int, gates: Gates, strict: bool, window_fie
             if fields is not None:  # a rule will read it
                 chunk.events.append((number, fields, timestamp, window))
     return chunk
+
+
+def _readable(lines: Iterable[bytes], chunk: Chunk, strict: bool) -> Iterator[tuple[int, bytes]]:
+    """(number, line) until the lines end or a damaged .gz stops them: what was read counts, and the next
+    line is reported unreadable (or is the strict error), as a serial read reports it."""
+    number = 0
+    try:
+        for number, raw in enumerate(lines, start=1):
+            yield number, raw
+    except (OSError, EOFError) as exc:
+        reason = (number + 1, f"unreadable: {exc}")
+        if strict:
+            chunk.error = reason
+        else:
+            chunk.skipped.append(reason)
 
 
 def _scan_to_send(*args: Any) -> Chunk:
