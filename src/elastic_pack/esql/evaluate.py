@@ -7,9 +7,9 @@ from collections.abc import Callable
 from typing import Any
 
 from .aggregates import aggregate_rows, group_keys, order_key
-from .ast import Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Rename, Sort, Stats, Where
+from .ast import Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Rename, Sort, Stats, Where
 from ..glob import glob
-from .expressions import Clock, Compiler, Expr, Row, all_values
+from .expressions import Clock, Compiler, Row
 from .text_commands import dissect, grok
 
 def _matcher(pattern: str) -> Callable[[str], bool]:
@@ -79,8 +79,7 @@ class CompiledEsql:
         self.stats = commands[split] if split < len(commands) else None
         self.after = commands[split + 1:] if self.stats else []
         if self.stats:
-            self.group_exprs = [self._all_values(e) for _, e in self.stats.by]
-            self.agg_exprs = [self._all_values(a) if a is not None else None for _, _, a in self.stats.aggregates]
+            self.compact = self._compactor(self.stats)
         self.after_steps = [self._table_step(c) for c in self.after]
         # WHERE and EVAL right after STATS work row by row: their result per group can be cached
         row_local = 0
@@ -168,19 +167,17 @@ class CompiledEsql:
                 return None
         return row
 
-    def _all_values(self, node: Any) -> Expr:
-        """BY and aggregate arguments: a column gives all its values (a list when multi-valued)."""
-        if isinstance(node, Col):
-            name = node.name
-            return lambda row: all_values(row.get(name))
-        expr = self.compiler.expr(node)
-        return lambda row: all_values(expr(row))
-
-    def compact(self, row: dict) -> list[tuple[tuple, tuple]]:
+    def _compactor(self, stats: Stats | InlineStats) -> Callable[[Row], list[tuple[tuple, tuple]]]:
         """What STATS needs of a row: (group key, aggregated values), one per group the row falls in (a
         multi-valued BY puts the row in the group of each of its values)."""
-        values = tuple(a(row) if a else 1 for a in self.agg_exprs)
-        return [(key, values) for key in group_keys([g(row) for g in self.group_exprs])]
+        groups = [self.compiler.all_values_of(e) for _, e in stats.by]
+        values = [self.compiler.all_values_of(a) if a is not None else None for _, _, a in stats.aggregates]
+
+        def compact(row: Row) -> list[tuple[tuple, tuple]]:
+            aggregated = tuple(v(row) if v else 1 for v in values)
+            return [(key, aggregated) for key in group_keys([g(row) for g in groups])]
+
+        return compact
 
     def after_row(self, row: dict) -> dict | None:
         """The row-local commands after STATS (WHERE, EVAL) on one result row."""
@@ -205,18 +202,17 @@ class CompiledEsql:
         return rows
 
     def _inline_stats(self, command: InlineStats) -> Callable[[list[Row]], list[Row]]:
-        groups = [self._all_values(e) for _, e in command.by]
-        values = [self._all_values(a) if a is not None else None for _, _, a in command.aggregates]
+        compact = self._compactor(command)
         stats = Stats(command.aggregates, command.by)
         names = [name for name, _, _ in command.aggregates]
 
         def inline(rows: list[Row]) -> list[Row]:
-            keyed = [(row, group_keys([g(row) for g in groups])) for row in rows]
-            compacts = [(key, tuple(v(row) if v else 1 for v in values)) for row, keys in keyed for key in keys]
+            keyed = [(row, compact(row)) for row in rows]
+            compacts = [pair for _, pairs in keyed for pair in pairs]
             results = {tuple(r.get(n) for n, _ in command.by): r for r in aggregate_rows(stats, compacts)}
             out = []
-            for row, keys in keyed:
-                for key in keys:  # a multi-valued BY: the row once per value, as STATS would count it
+            for row, pairs in keyed:
+                for key, _ in pairs:  # a multi-valued BY: the row once per value, as STATS would count it
                     found = results.get(key, {})
                     out.append({**row, **dict(zip((n for n, _ in command.by), key)),
                                 **{name: found.get(name) for name in names}})
@@ -245,14 +241,8 @@ class CompiledEsql:
         if isinstance(command, InlineStats):
             return self._inline_stats(command)
         if isinstance(command, Stats):  # a STATS over the result of an earlier one
-            groups = [self._all_values(e) for _, e in command.by]
-            values = [self._all_values(a) if a is not None else None for _, _, a in command.aggregates]
-
-            def restats(rows: list[Row]) -> list[Row]:
-                return aggregate_rows(command, [(key, tuple(v(r) if v else 1 for v in values))
-                                            for r in rows for key in group_keys([g(r) for g in groups])])
-
-            return restats
+            compact = self._compactor(command)
+            return lambda rows: aggregate_rows(command, [pair for r in rows for pair in compact(r)])
         step = self._row_step(command)
         if isinstance(command, MvExpand):
             return lambda rows: [out for r in rows for out in step(r)]

@@ -250,7 +250,7 @@ class Compiler:
             clock = self.clock
             return lambda row: int(clock() * 1000)
         if name == "MV_CONTAINS" and len(node.args) == 2:  # null is the empty set here, not unknown
-            superset, subset = (self._all_values(a) for a in node.args)
+            superset, subset = (self.all_values_of(a) for a in node.args)
             return lambda row: _contains_all(_listed(superset(row)), _listed(subset(row)))
         if name in MULTI:
             return self._multi(node)
@@ -286,16 +286,18 @@ class Compiler:
 
         return call
 
-    def _all_values(self, node: Any) -> Expr:
-        """A column with all its values (a single-value context makes a multi-valued one null)."""
+    def all_values_of(self, node: Any) -> Expr:
+        """An expression with all its values: a list when multi-valued (a single-value context makes it
+        null), an object no value. BY, aggregate and MV_ arguments read columns this way."""
         if isinstance(node, Col):
             name = node.name
-            return lambda row: row.get(name)
-        return self.expr(node)
+            return lambda row: all_values(row.get(name))
+        expr = self.expr(node)
+        return lambda row: all_values(expr(row))
 
     def _multi(self, node: Call) -> Expr:
         function = MULTI[node.name]
-        source, *rest = [self._all_values(a) if index == 0 or node.name in _MULTI_ARGUMENTS else self.expr(a)
+        source, *rest = [self.all_values_of(a) if index == 0 or node.name in _MULTI_ARGUMENTS else self.expr(a)
                          for index, a in enumerate(node.args)]
 
         def multi(row: Row) -> Any:
