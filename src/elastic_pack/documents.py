@@ -7,6 +7,7 @@ not mapped `nested`; the array itself stays under `a` for KQL's nested queries.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
@@ -120,3 +121,10 @@ def _lookup(document: dict, name: str) -> Any:
             return AMBIGUOUS
         dot = name.find(".", dot + 1)
     return found
+
+
+def values_under(fields: Mapping[str, Any], name: str) -> Iterator[Any]:
+    """The values of the keys under `name.` in a flat document: an object field's, a geo_point's `.lat` and
+    `.lon`, a flattened field's sub-keys (where the field's own key holds nothing)."""
+    prefix = name + "."
+    return (value for key, value in fields.items() if key.startswith(prefix))

@@ -20,6 +20,7 @@ from eql import ast
 from eql.parser import lark_parser
 from lark import Token
 
+from ..documents import values_under
 from ..eql_query import EqlQuery, field_name
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
@@ -179,9 +180,7 @@ class Compiler:
         keys under `x.` in the event) passes when one of its keys has a value."""
         inner = self.expr(node)
         if isinstance(node, ast.Field) and field_type(name := field_name(node)) in OBJECT_SHAPED_TYPES:
-            prefix = name + "."
-            return lambda event: bool(_values(inner(event))) or any(
-                key.startswith(prefix) and bool(_values(event.get(key))) for key in event)
+            return lambda event: bool(_values(inner(event))) or any(_values(v) for v in values_under(event, name))
         return lambda event: bool(_values(inner(event)))
 
     def _Comparison(self, node: Any) -> Any:

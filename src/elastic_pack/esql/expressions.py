@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from ..documents import values_under
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
@@ -113,10 +114,10 @@ class Compiler:
             return lambda row: None if (v := inner(row)) is None else not v
         if isinstance(node, IsNull):
             inner, negated = self.expr(node.term), node.negated
-            if isinstance(node.term, Col) and field_type(node.term.name) in OBJECT_SHAPED_TYPES:
-                prefix = node.term.name + "."  # a geo_point or flattened field: its keys are under `field.`
-                return lambda row: (inner(row) is None and not any(
-                    key.startswith(prefix) and row[key] is not None for key in row)) is not negated
+            if isinstance(node.term, Col) and field_type(name := node.term.name) in OBJECT_SHAPED_TYPES:
+                # a geo_point or flattened field: its keys are under `field.`
+                return lambda row: (inner(row) is None and all(v is None for v in values_under(row, name))) \
+                    is not negated
             return lambda row: (inner(row) is None) is not negated
         if isinstance(node, InList):
             return self._in_list(node)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..documents import flatten
+from ..documents import flatten, values_under
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import STAR, Glob
 from . import typed
@@ -49,11 +49,9 @@ def _values(event: Event, field: str) -> list:
 
 def _flattened_values(event: Event, field: str) -> list:
     """The leaf values of a flattened field: the field's own and those of every key under it."""
-    prefix = field + "."
     out = _values(event, field)
-    for key in event:
-        if key.startswith(prefix):
-            out.extend(_values(event, key))
+    for value in values_under(event, field):
+        out.extend(leaf_values(value))
     return out
 
 
@@ -136,7 +134,6 @@ class _Compiler:
             pattern = _glob(node.field)
             return lambda event: any(pattern.fullmatch(k) and _values(event, k) for k in event)
         field = node.field
-        prefix = field + "."
         leaf = self.types(field) not in (None, *OBJECT_SHAPED_TYPES)
 
         def exists(event: Event) -> bool:
@@ -144,7 +141,7 @@ class _Compiler:
             if value is not None and (value.__class__ is not list or leaf_values(value)):
                 return True
             # an object field exists when any field under it has a value
-            return not leaf and any(k.startswith(prefix) and _values(event, k) for k in event)
+            return not leaf and any(leaf_values(v) for v in values_under(event, field))
 
         return exists
 
