@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from .content import load_pack
@@ -10,7 +11,7 @@ from .content.model import RuleFile
 from .engine import CompiledRule, Event, ReadReport, UnorderedEvents, compile_rule, read_events, run_rules
 from .engine.alerts import Alert
 from .engine.gates import gates_of
-from .engine.run import alert_order, windowed
+from .engine.run import alert_order, by_window_field, windowed
 from .engine.events import INGESTED, open_events
 from .engine.json_files import looks_whole, regular_file
 from .engine.parallel_read import jobs_for, read_gated_events
@@ -35,54 +36,81 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
         raise ValueError(f"no rule with rule_id {', '.join(sorted(missing))}")
     exceptions = exception_predicates(pack)
     report = ReadReport()
-    # rules that window on different time fields (timestamp_override or @timestamp) each need the events in
-    # their field's order: one pass over the input per field, the first one counting what was read
-    groups: dict[tuple[str, bool], list[tuple[RuleFile, CompiledRule]]] = {}
+    compiled: list[CompiledRule] = []
+    sources: dict[int, RuleFile] = {}
     for rule in selected:  # a rule named with --rule must run; from a whole tree, refused ones are named
         try:
-            compiled = compile_rule(rule, exceptions.get(rule.rule_id))
+            compiled.append(compile_rule(rule, exceptions.get(rule.rule_id)))
         except NotRunnable as exc:
             if rule_ids:
                 raise
             report.not_run.append(f"{rule.name or rule.rule_id} ({rule.path.name}): {exc.reason}")
             continue
-        groups.setdefault((compiled.window_field, compiled.window_strict), []).append((rule, compiled))
+        sources[id(compiled[-1])] = rule
+    # rules that window on different time fields (timestamp_override or @timestamp) each need the events in
+    # their field's order: one pass over the input per field, the first one counting what was read
+    groups = by_window_field(compiled)
+    source = _Input(paths, strict, default_jobs() if jobs is None else jobs)
     streams = [p for p in paths if Path(p).exists() and not regular_file(Path(p))]  # missing: "cannot open"
     if len(groups) > 1 and streams:
         raise InputError(f"{streams[0]}: a stream can be read once, and these rules window on "
                          f"{' and '.join(sorted({field for field, _ in groups}))}, one pass each: save the "
                          "events to a file first")
+
+    def fresh(rules: list[CompiledRule]) -> list[CompiledRule]:  # after a partial run, rules hold state
+        return [compile_rule(sources[id(r)], exceptions.get(r.rule_id)) for r in rules]
+
     alerts: list[Alert] = []
     for index, ((window_field, fallback_disabled), group) in enumerate(groups.items()):
         counted = report if index == 0 else ReadReport()
-        alerts += _run_group(group, exceptions, paths, counted, strict, jobs, window_field, fallback_disabled)
+        alerts += _run_group(group, fresh, source, counted, window_field, fallback_disabled)
     if not groups:  # nothing runs: still read the input, so its errors and counts are reported
-        _run_group([], exceptions, paths, report, strict, jobs, INGESTED, False)
+        _run_group([], fresh, source, report, INGESTED, False)
     return sorted(alerts, key=alert_order), report
 
 
-def _run_group(group: list[tuple[RuleFile, CompiledRule]], exceptions: dict, paths: list[Path], report: ReadReport,
-               strict: bool, jobs: int | None, window_field: str, fallback_disabled: bool) -> list[Alert]:
-    """The group's alerts: streamed (when every rule has a gate, most lines decoded only as far as the gates
-    read, by one process per CPU for large inputs), or, when the files are not in order, read again and
-    sorted in memory."""
-    compiled = [rule for _, rule in group]
-    gates = gates_of(compiled) if compiled else None
-    jobs = default_jobs() if jobs is None else jobs
+@dataclass
+class _Input:
+    """The event files and how to read them: `held` for a pipe or stream (read once, sorted in memory),
+    `stretches` for ndjson files (the gated stretch reader), `plain` for files that are one JSON document."""
+
+    paths: list[Path]
+    strict: bool
+    jobs: int
+    reading: str = field(init=False)
+
+    def __post_init__(self) -> None:
+        if not all(regular_file(Path(p)) for p in self.paths):  # missing ones too: "cannot open" on reading
+            self.reading = "held"
+        elif any(looks_whole(Path(p), open_events) for p in self.paths):
+            self.reading = "plain"
+        else:
+            self.reading = "stretches"
+
+
+def _run_group(rules: list[CompiledRule], fresh: Callable[[list[CompiledRule]], list[CompiledRule]], source: _Input,
+               report: ReadReport, window_field: str, fallback_disabled: bool) -> list[Alert]:
+    """The group's alerts: streamed (ndjson files whose rules all have gates: most lines decoded only as far
+    as the gates read, by one process per CPU for large inputs), or, when the files are not in order, read
+    again and sorted in memory (`fresh` gives the rules without the partial run's state)."""
+    gates = gates_of(rules) if rules else None
+
     def run(rules: list[CompiledRule], events: Iterable[Event]) -> list[Alert]:
         return run_rules(rules, windowed(events, window_field, fallback_disabled))
 
-    if not all(regular_file(Path(p)) for p in paths):  # a pipe is read once: held in memory, in time order
-        return run(compiled, sorted(read_events(paths, report, strict, window_field), key=_time_order))
+    def plain() -> Iterator[Event]:
+        return read_events(source.paths, report, source.strict, window_field)
+
+    if source.reading == "held":
+        return run(rules, sorted(plain(), key=_time_order))
     try:
-        if gates is not None and all(regular_file(Path(p)) and not looks_whole(Path(p), open_events) for p in paths):
-            # ndjson files: the stretch reader
-            return run(compiled, read_gated_events(paths, report, gates, jobs_for(paths, jobs), strict, window_field))
-        return run(compiled, read_events(paths, report, strict, window_field))
-    except UnorderedEvents:  # the rules hold state from the partial run: compiled afresh
+        if gates is not None and source.reading == "stretches":
+            jobs = jobs_for(source.paths, source.jobs)
+            return run(rules, read_gated_events(source.paths, report, gates, jobs, source.strict, window_field))
+        return run(rules, plain())
+    except UnorderedEvents:
         report.read, report.skipped = 0, []
-        events = sorted(read_events(paths, report, strict, window_field), key=_time_order)
-        return run([compile_rule(rule, exceptions.get(rule.rule_id)) for rule, _ in group], events)
+        return run(fresh(rules), sorted(plain(), key=_time_order))
 
 
 def _time_order(event: Event) -> tuple[float, float]:
