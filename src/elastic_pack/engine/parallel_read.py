@@ -74,6 +74,7 @@ def _quick(raw: bytes, extractor: FieldExtractor, gates: Gates, window_field: st
         return None
     for name, values in gates:
         value = found[name]
+        # holds(), with its usual case (one string) answered here: this runs for every line of the input
         if value is not None and (value in values if value.__class__ is str else holds(value, values)):
             return timestamp, window, True
     return timestamp, window, False
