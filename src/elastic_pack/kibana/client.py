@@ -39,10 +39,12 @@ class KibanaClient:
         self.session = session or requests.Session()
         self.session.verify = config.ca_cert or config.verify_tls
         self.session.trust_env = True  # proxies from the environment
+        config.check_credentials()
         if config.api_key:
             self.session.headers["Authorization"] = f"ApiKey {config.api_key}"
         elif config.username:
-            self.session.auth = (config.username, config.password or "")
+            # as bytes: requests would encode str as Latin-1 (and fail beyond it); Kibana decodes UTF-8
+            self.session.auth = (config.username.encode("utf-8"), (config.password or "").encode("utf-8"))
         self.session.headers["elastic-api-version"] = API_VERSION
         self._sleep_override = sleep
         self.requests_made = 0
@@ -92,12 +94,21 @@ class KibanaClient:
     def _say(self, text: str) -> str:
         return self.config.redact(text)
 
+    def _redacted(self, content: bytes) -> bytes:
+        """An answer without our secrets in it (a server or proxy echoing the Authorization header), as
+        written or JSON-escaped: nothing Kibana sends can carry them into a message, a plan or a backup."""
+        for secret in self.config.secrets():
+            for form in {secret, json.dumps(secret)[1:-1]}:
+                content = content.replace(form.encode("utf-8"), b"***")
+        return content
+
     def _result(self, response, method: str, api_path: str, expect_json: bool):
         status = response.status_code
+        raw = self._redacted(response.content)
         try:
-            body = response.json() if expect_json or status >= 400 else response.text
+            body = json.loads(raw) if expect_json or status >= 400 else raw.decode("utf-8", "replace")
         except ValueError:
-            body = response.text
+            body = raw.decode("utf-8", "replace")
             if status < 400:
                 kind = response.headers.get("Content-Type", "no content type").split(";")[0]
                 raise KibanaUnexpectedAnswer(self._say(

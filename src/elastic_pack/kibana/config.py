@@ -9,8 +9,10 @@ Proxies come from the usual HTTPS_PROXY / HTTP_PROXY / NO_PROXY variables.
 
 from __future__ import annotations
 
+import base64
 import os
-from urllib.parse import urlsplit, urlunsplit
+import re
+from urllib.parse import unquote, urlsplit, urlunsplit
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,12 +39,8 @@ class KibanaConfig:
         resolved = url or env.get("KIBANA_URL")
         if not resolved:
             raise ValueError("no Kibana URL: pass --kibana-url or set KIBANA_URL")
-        parts = urlsplit(resolved.strip())
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            shown = urlunsplit(("", parts.netloc.rsplit("@", 1)[-1], parts.path, "", "")) or resolved[:1] + "..."
-            raise ValueError(f"the Kibana URL must look like https://host:5601, not {shown!r} "
-                             "(is the http:// or https:// missing?)")
-        return cls(
+        check_url(resolved)
+        config = cls(
             url=resolved.strip().rstrip("/"),
             space=space or "default",
             api_key=api_key or env.get("ELASTIC_API_KEY") or None,
@@ -52,22 +50,65 @@ class KibanaConfig:
             verify_tls=not insecure,
             **kwargs,
         )
+        config.check_credentials()
+        return config
+
+    def check_credentials(self) -> None:
+        """ValueError (never naming the secret) for an API key no Kibana could accept: not printable ASCII."""
+        if self.api_key is not None and not _API_KEY.fullmatch(self.api_key):
+            raise ValueError("the API key (--api-key or ELASTIC_API_KEY) has characters an API key never has "
+                             "(non-ASCII, spaces or control characters): use the encoded key Kibana shows")
 
     @property
     def display_url(self) -> str:
         """The URL without any user:password@ part, for messages."""
-        parts = urlsplit(self.url)
-        host = parts.netloc.rsplit("@", 1)[-1]
-        return urlunsplit((parts.scheme, host, parts.path, parts.query, parts.fragment))
+        return shown_url(self.url, mark="")
 
     def secrets(self) -> list[str]:
         found = [s for s in (self.api_key, self.password) if s]
         userinfo = urlsplit(self.url).netloc.rpartition("@")[0]
         if userinfo:
-            found.append(userinfo)
-        return found
+            found += [userinfo, unquote(userinfo)]
+            user, colon, password = userinfo.partition(":")
+            found += [password, unquote(password)] if colon else []
+        if self.username and self.password:  # the Authorization header a server might echo
+            found.append(base64.b64encode(f"{self.username}:{self.password}".encode()).decode())
+        return sorted({s for s in found if s}, key=len, reverse=True)  # longest first: no half-redacted secret
 
     def redact(self, text: str) -> str:
         for secret in self.secrets():
             text = text.replace(secret, "***")
         return text
+
+
+_API_KEY = re.compile(r"[!-~]+")  # printable ASCII, no spaces: the encoded form (base64) Kibana shows
+_SCHEME = re.compile(r"(?i)https?://")
+
+
+def shown_url(text: str, mark: str = "***@") -> str:
+    """A URL as it may be shown: anything up to its last '@' (a user, a password, however mangled the URL
+    around them is) replaced by mark. Only http:// or https:// in front is kept."""
+    head, at, tail = text.strip().rpartition("@")
+    if not at:
+        return text.strip()
+    scheme = _SCHEME.match(head)
+    return (scheme.group(0) if scheme else "") + mark + tail
+
+
+def check_url(url: str) -> None:
+    """ValueError, naming the URL only as shown_url shows it, unless url is http(s)://host[:port][/path]
+    with user:password@ (if any) only in front of the host."""
+    url = url.strip()
+    shown = shown_url(url)
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc.rpartition("@")[2] or not parts.hostname:
+        raise ValueError(f"the Kibana URL must look like https://host:5601, not {shown!r} "
+                         "(is the http:// or https:// missing?)")
+    if "@" in urlunsplit(("", "", parts.path, parts.query, parts.fragment)):
+        raise ValueError(f"the Kibana URL {shown!r} has an '@' after the host: write user:password@ right after "
+                         "https://, with '/', '?', '#' and '@' in them percent-encoded (%2F, %3F, %23, %40); "
+                         "better, use ELASTIC_USERNAME and ELASTIC_PASSWORD")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError(f"the Kibana URL {shown!r} has a port that is not a number from 1 to 65535") from None
