@@ -70,7 +70,8 @@ class KibanaConfig:
         if userinfo:
             found += [userinfo, unquote(userinfo)]
             user, colon, password = userinfo.partition(":")
-            found += [password, unquote(password)] if colon else []
+            if colon:  # the password alone, and the Authorization header requests makes of the URL's userinfo
+                found += [password, unquote(password), base64.b64encode(unquote(userinfo).encode()).decode()]
         if self.username and self.password:  # the Authorization header a server might echo
             found.append(base64.b64encode(f"{self.username}:{self.password}".encode()).decode())
         return sorted({s for s in found if s}, key=len, reverse=True)  # longest first: no half-redacted secret
