@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shutil
 import subprocess
+import time
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 import yaml
@@ -18,6 +21,7 @@ from elastic_pack.kql.to_dsl import to_dsl
 from elastic_pack.lab import schedule_for, shifted_documents
 from elastic_pack.scenario_run import load_pack_and_scenarios
 
+from . import compose_support as cs
 from .conftest import CONTENT, REPO
 
 COMPOSE = REPO / "docker" / "docker-compose.yml"
@@ -71,6 +75,178 @@ def test_compose_file_pins_versions_and_sets_what_the_detection_engine_needs():
 def test_compose_file_passes_docker_compose_config():
     result = subprocess.run(["docker-compose", "-f", str(COMPOSE), "config", "-q"], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
+
+
+def _compose(host_env: dict[str, str] | None = None) -> dict:
+    """The compose file as `docker compose` would see it with this host environment (none: the defaults)."""
+    return cs.interpolated(yaml.safe_load(COMPOSE.read_text()), host_env or {})
+
+
+def _basic(user: str, password: str) -> str:
+    return "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()
+
+
+def _setup_env(compose: dict, es_url: str, **overrides: str) -> dict[str, str]:
+    """The setup container's environment, with Elasticsearch at es_url and /templates at the host directory
+    the compose file mounts there."""
+    service = compose["services"]["setup"]
+    env = cs.container_env(service)
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in service["volumes"]}  # container path -> host path
+    env["ES_URL"] = es_url
+    env["TEMPLATES_DIR"] = str((COMPOSE.parent / mounts[env["TEMPLATES_DIR"]]).resolve())
+    env.update(overrides)
+    return env
+
+
+def test_every_dollar_in_the_compose_file_is_an_interpolation_compose_understands():
+    text = COMPOSE.read_text()
+    cs.interpolated(yaml.safe_load(text), {})  # raises on a `$` compose would reject
+    with pytest.raises(cs.InterpolationError):
+        cs.interpolate("curl $(date)", {})
+    assert cs.interpolate("$${A} ${A:-d} ${B-x} $$(x)", {"A": "", "B": ""}) == "${A} d  $(x)"
+
+
+def test_setup_sets_the_password_and_installs_every_template_against_a_fake_elasticsearch():
+    """The setup command, exactly as compose hands it to the container, run by bash with the real curl: one
+    POST of the kibana_system password, then one PUT per template with the file's bytes, all as elastic."""
+    compose = _compose({"ELASTIC_PASSWORD": "pw with 'quotes' & space", "KIBANA_SYSTEM_PASSWORD": "k1bana"})
+    argv = cs.command_argv(compose["services"]["setup"])
+    assert argv[:2] == ["bash", "-c"] and "\n" in argv[2]  # a literal block: one command per line
+    with cs.FakeEndpoint(lambda r: (200, b'{"acknowledged":true}')) as es:
+        env = _setup_env(compose, es.url)
+        result = cs.run(argv, env)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("setup done")
+    auth = _basic("elastic", "pw with 'quotes' & space")
+    templates = sorted(Path(env["TEMPLATES_DIR"]).glob("*.json"))
+    assert len(templates) == 4
+    assert [(r.method, r.path) for r in es.requests] == (
+        [("POST", "/_security/user/kibana_system/_password")]
+        + [("PUT", f"/_index_template/{t.stem}") for t in templates])
+    assert json.loads(es.requests[0].body) == {"password": "k1bana"}
+    assert [r.body for r in es.requests[1:]] == [t.read_bytes() for t in templates]
+    assert all(r.headers["authorization"] == auth for r in es.requests)
+    assert all(r.headers["content-type"] == "application/json" for r in es.requests)
+
+
+def test_setup_retries_until_the_password_call_succeeds_and_fails_on_a_template_error(tmp_path):
+    compose = _compose()
+    argv = cs.command_argv(compose["services"]["setup"])
+    cs.stub_programs(tmp_path, {"sleep": 0})  # no real waiting between tries
+    answers = iter([503, 503, 200])
+    with cs.FakeEndpoint(lambda r: (next(answers), b"{}") if r.method == "POST" else (200, b"{}")) as es:
+        result = cs.run(argv, _setup_env(compose, es.url), path_first=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [r.method for r in es.requests].count("POST") == 3
+    with cs.FakeEndpoint(lambda r: (400, b'{"error":"bad template"}') if r.method == "PUT" else (200, b"{}")) as es:
+        failed = cs.run(argv, _setup_env(compose, es.url), path_first=tmp_path)
+    assert failed.returncode != 0  # set -e: a rejected template fails the service, and Kibana does not start
+    assert [r.method for r in es.requests] == ["POST", "PUT"]
+
+
+def test_setup_against_a_dead_elasticsearch_fails_after_a_bounded_number_of_tries(tmp_path):
+    """Nothing listening: the password loop gives up after SETUP_TRIES and exits non-zero; each try is
+    bounded by curl's --max-time, so the worst case (every try timing out) is bounded too."""
+    compose = _compose()
+    argv = cs.command_argv(compose["services"]["setup"])
+    log = cs.stub_programs(tmp_path, {"sleep": 0})
+    started = time.monotonic()
+    result = cs.run(argv, _setup_env(compose, f"http://127.0.0.1:{cs.dead_port()}"), path_first=tmp_path)
+    assert result.returncode != 0 and "after 30 tries" in result.stderr
+    assert time.monotonic() - started < 30
+    sleeps = [float(c[1]) for c in cs.stub_calls(log) if c[0] == "sleep"]
+    assert len(sleeps) == 29
+    # the worst case, every curl hanging: the stub curl reports a timeout (28) and logs its options
+    log.unlink()
+    cs.stub_programs(tmp_path, {"sleep": 0, "curl": 28})
+    result = cs.run(argv, _setup_env(compose, "http://elasticsearch.invalid:9200"), path_first=tmp_path)
+    assert result.returncode != 0
+    calls = cs.stub_calls(log)
+    curls = [c for c in calls if c[0] == "curl"]
+    assert len(curls) == 30
+    assert all(cs.option_value(c, "--connect-timeout") and cs.option_value(c, "--max-time") for c in curls)
+    worst = sum(float(cs.option_value(c, "--max-time")) for c in curls) + sum(
+        float(c[1]) for c in calls if c[0] == "sleep")
+    assert worst <= 360  # 6 minutes at most before `docker compose up` reports the failure
+
+
+def test_setup_gives_up_on_an_elasticsearch_that_accepts_and_never_answers():
+    compose = _compose()
+    argv = cs.command_argv(compose["services"]["setup"])
+    with cs.SilentListener() as silent:
+        started = time.monotonic()
+        result = cs.run(argv, _setup_env(compose, f"http://127.0.0.1:{silent.port}", SETUP_TRIES="1"))
+        elapsed = time.monotonic() - started
+    assert result.returncode != 0 and "after 1 tries" in result.stderr
+    assert elapsed < 15  # curl's --max-time 10, not a hang
+
+
+def _healthcheck(service: str, port: int) -> str:
+    """The service's healthcheck with its localhost port moved to the fake's port (nothing else changed)."""
+    compose = _compose()
+    command = cs.healthcheck_shell(compose["services"][service])
+    inside = {"elasticsearch": "localhost:9200", "kibana": "localhost:5601"}[service]
+    assert command.count(inside) == 1
+    return command.replace(inside, f"127.0.0.1:{port}")
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_elasticsearch_healthcheck_passes_only_on_a_yellow_cluster(shell):
+    compose = _compose()
+    env = cs.container_env(compose["services"]["elasticsearch"])
+    status = {"code": 200}
+    with cs.FakeEndpoint(lambda r: (status["code"], b'{"status":"yellow"}')) as es:
+        command = _healthcheck("elasticsearch", es.server.server_address[1])
+        assert cs.run([shell, "-c", command], env).returncode == 0
+        assert [(r.method, r.path) for r in es.requests] == [
+            ("GET", "/_cluster/health?wait_for_status=yellow&timeout=5s")]
+        assert es.requests[0].headers["authorization"] == _basic("elastic", "changeme-elastic")
+        status["code"] = 408  # not yellow within 5s
+        assert cs.run([shell, "-c", command], env).returncode != 0
+    dead = cs.run([shell, "-c", _healthcheck("elasticsearch", cs.dead_port())], env)
+    assert dead.returncode != 0  # unquoted, `&` backgrounded curl and this exited 0
+
+
+@pytest.mark.parametrize("shell", ["sh", "bash"])
+def test_kibana_healthcheck_passes_only_when_kibana_is_available(shell):
+    compose = _compose()
+    kibana = compose["services"]["kibana"]
+    env = cs.container_env(kibana)
+    assert env["STATUS_ALLOWANONYMOUS"] == "true"  # the check reads /api/status without credentials
+    answer = {"value": (503, b"Kibana server is not ready yet")}
+    with cs.FakeEndpoint(lambda r: answer["value"]) as fake:
+        command = _healthcheck("kibana", fake.server.server_address[1])
+        assert cs.run([shell, "-c", command], env).returncode != 0
+        answer["value"] = (200, b'{"status":{"overall":{"level":"degraded"},"core":{"x":{"level":"available"}}}}')
+        assert cs.run([shell, "-c", command], env).returncode != 0
+        answer["value"] = (200, b'{"name":"k","status":{"overall":{"level":"available","summary":"ok"}}}')
+        assert cs.run([shell, "-c", command], env).returncode == 0
+        assert {(r.method, r.path) for r in fake.requests} == {("GET", "/api/status")}
+    assert cs.run([shell, "-c", _healthcheck("kibana", cs.dead_port())], env).returncode != 0
+
+
+@pytest.mark.parametrize("service", ["elasticsearch", "kibana"])
+def test_healthchecks_time_out_before_docker_kills_them(service):
+    """A hung service: curl gives up (--max-time) before the healthcheck's own timeout, and fails."""
+    compose = _compose()
+    check = compose["services"][service]["healthcheck"]
+    env = cs.container_env(compose["services"][service])
+    with cs.SilentListener() as silent:
+        command = _healthcheck(service, silent.port)
+        max_time = float(command.split("--max-time ", 1)[1].split()[0])
+        assert max_time < float(check["timeout"].rstrip("s"))
+        started = time.monotonic()
+        result = cs.run(["sh", "-c", command], env)
+        assert result.returncode != 0 and time.monotonic() - started < max_time + 3
+
+
+def test_every_curl_in_the_compose_file_is_bounded():
+    compose = _compose()
+    commands = [cs.healthcheck_shell(s) for s in compose["services"].values() if "healthcheck" in s]
+    commands += [cs.command_argv(s)[-1] for s in compose["services"].values() if "command" in s]
+    curls = [line for command in commands for line in command.splitlines() if "curl " in line]
+    assert len(curls) == 3
+    assert all("--max-time" in line and "--connect-timeout" in line for line in curls)
 
 
 def test_workflow_runs_the_integration_tier():
