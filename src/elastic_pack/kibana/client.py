@@ -12,6 +12,7 @@ import time
 from collections.abc import Iterator
 
 import requests
+import requests.auth
 
 from .config import KibanaConfig
 from .errors import (
@@ -44,7 +45,8 @@ class KibanaClient:
             self.session.headers["Authorization"] = f"ApiKey {config.api_key}"
         elif config.username:
             # as bytes: requests would encode str as Latin-1 (and fail beyond it); Kibana decodes UTF-8
-            self.session.auth = (config.username.encode("utf-8"), (config.password or "").encode("utf-8"))
+            self.session.auth = requests.auth.HTTPBasicAuth(config.username.encode("utf-8"),
+                                                            (config.password or "").encode("utf-8"))
         self.session.headers["elastic-api-version"] = API_VERSION
         self._sleep_override = sleep
         self.requests_made = 0
