@@ -101,6 +101,7 @@ class FakeEndpoint:
     (status, body)."""
 
     respond: Callable[[Recorded], tuple[int, bytes]]
+    headers: dict[str, str] = field(default_factory=dict)  # sent with every answer
     requests: list[Recorded] = field(default_factory=list)
 
     def __enter__(self) -> "FakeEndpoint":
@@ -118,6 +119,8 @@ class FakeEndpoint:
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
+                for name, value in endpoint.headers.items():
+                    self.send_header(name, value)
                 self.end_headers()
                 if self.command != "HEAD":
                     self.wfile.write(body)

@@ -249,6 +249,48 @@ def test_every_curl_in_the_compose_file_is_bounded():
     assert all("--max-time" in line and "--connect-timeout" in line for line in curls)
 
 
+def _stack_version() -> tuple[int, int, int]:
+    images = {s["image"].rsplit(":", 1)[1] for s in _compose()["services"].values()}
+    assert len(images) == 1, images
+    major, minor, patch = (int(x) for x in images.pop().split("."))
+    return major, minor, patch
+
+
+def test_the_elasticsearch_client_pin_keeps_the_stacks_major_version():
+    """The 9.x client sends `compatible-with=9`, which an 8.x Elasticsearch answers with 400
+    media_type_header_exception: every pin of the client admits the stack's major version and no other."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    major, minor, _ = _stack_version()
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    groups = {"dependencies": project["dependencies"], **project["optional-dependencies"]}
+    pins = {group: Requirement(r) for group, reqs in groups.items() for r in reqs
+            if Requirement(r).name == "elasticsearch"}
+    assert set(pins) == {"lab", "test"}
+    for group, requirement in pins.items():
+        spec = requirement.specifier
+        assert spec.contains(f"{major}.{minor}.0"), (group, str(spec))
+        assert not spec.contains(f"{major + 1}.0.0") and not spec.contains(f"{major - 1}.99.0"), (group, str(spec))
+
+
+def test_the_installed_elasticsearch_client_asks_for_the_stacks_major_version():
+    """What the client installed here actually sends, against a fake Elasticsearch on loopback."""
+    elasticsearch = pytest.importorskip("elasticsearch")
+    major = _stack_version()[0]
+    info = json.dumps({"version": {"number": ".".join(map(str, _stack_version()))}, "tagline": "You Know, for Search"})
+    with cs.FakeEndpoint(lambda r: (200, info.encode()), headers={"X-Elastic-Product": "Elasticsearch"}) as es:
+        client = elasticsearch.Elasticsearch(es.url, basic_auth=("elastic", "x"), request_timeout=5)
+        client.info()
+    assert f"compatible-with={major}" in es.requests[0].headers["accept"], es.requests[0].headers
+
+
+def test_the_stack_runs_a_trial_licence_for_alert_suppression():
+    environment = _compose()["services"]["elasticsearch"]["environment"]
+    assert environment["xpack.license.self_generated.type"] == "trial"
+
+
 def test_workflow_runs_the_integration_tier():
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "integration.yml").read_text())
     steps = " ".join(str(step.get("run", "")) for job in workflow["jobs"].values() for step in job["steps"])
