@@ -138,7 +138,9 @@ def test_expressions_over_aggregates_filtered_aggregates_and_chained_stats():
 def test_dissect_and_grok():
     dissected = table('FROM l | DISSECT m "%{user} logged in from %{ip}"', [{"m": "bob logged in from 10.1.2.3"}])
     assert dissected[0]["user"] == "bob" and dissected[0]["ip"] == "10.1.2.3"
-    assert "user" not in table('FROM l | DISSECT m "%{user} logged in from %{ip}"', [{"m": "nothing"}])[0]
+    # no match: the pattern's columns exist, null (dissect.csv-spec simpleDissectNoMatch)
+    unmatched = table('FROM l | DISSECT m "%{user} logged in from %{ip}"', [{"m": "nothing"}])[0]
+    assert unmatched == {"m": "nothing", "user": None, "ip": None}
     grokked = table('FROM l | GROK m "%{IP:client} %{NUMBER:bytes:int} modelId=(?<model.id>[^,]+)"',
                     [{"m": "10.0.0.9 512 modelId=claude,x"}])
     assert (grokked[0]["client"], grokked[0]["bytes"], grokked[0]["model.id"]) == ("10.0.0.9", 512, "claude")
@@ -297,3 +299,83 @@ def test_to_geopoint_and_st_distance_on_a_sphere():
              'TO_GEOPOINT(CONCAT("POINT(", TO_STRING(x), " ", TO_STRING(y), ")"))) / 1000.0, 1)')
     assert values(query, [{"x": 2.3522, "y": 48.8566}, {"x": -0.1278, "y": 51.5074}, {"y": 1.0}]) == [343.6, 0.0, None]
     assert values('FROM l | EVAL v = TO_GEOPOINT("not a point")', [{}]) == [None]
+
+
+# Issue 27: answers that differed from Elasticsearch's (its csv-spec tests and ES|QL docs are the reference)
+
+def test_a_one_element_array_is_one_value():
+    # ECS and Elastic Defend write event.category as ["process"]: ES|QL reads a single value
+    docs = [{"event.category": ["process"], "n": 1}, {"event.category": ["process", "network"], "n": 2},
+            {"event.category": [None, "process"], "n": 3}, {"event.category": [], "n": 4}]
+    assert values('FROM l | WHERE event.category == "process" | EVAL v = n', docs) == [1, 3]
+    assert values('FROM l | WHERE event.category IN ("process", "x") | EVAL v = n', docs) == [1, 3]
+    assert values('FROM l | WHERE event.category LIKE "proc*" | EVAL v = n', docs) == [1, 3]
+    assert values("FROM l | EVAL v = LENGTH(event.category)", docs) == [7, None, 7, None]
+    assert values("FROM l | EVAL v = event.category", docs) == ["process", ["process", "network"], "process", None]
+    assert values("FROM l | EVAL v = MV_COUNT(event.category)", docs) == [1, 2, 1, None]
+    assert table('FROM l | STATS v = COUNT(*) BY event.category | SORT event.category',
+                 docs) == [{"v": 1, "event.category": "network"}, {"v": 3, "event.category": "process"},
+                           {"v": 1, "event.category": None}]
+
+
+def test_multi_valued_fields_are_kept_where_elasticsearch_keeps_them():
+    docs = [{"f": ["a", "b"], "x": [10, 9, 8]}, {"f": None}]
+    assert values("FROM l | WHERE f IS NOT NULL | EVAL v = f", docs) == [["a", "b"]]
+    assert len(table("FROM l | WHERE f IS NULL", docs)) == 1
+    assert values("FROM l | EVAL v = CASE(f IS NOT NULL, f, \"none\")", docs) == [["a", "b"], "none"]
+    assert values("FROM l | EVAL v = COALESCE(f, \"none\")", docs) == [["a", "b"], "none"]
+    # type conversions convert each value (docs: ROW a=[10, 9, 8] | EVAL j = TO_STRING(a))
+    assert values("FROM l | EVAL v = TO_STRING(x)", docs) == [["10", "9", "8"], None]
+    assert values('FROM l | EVAL v = x::double', docs) == [[10.0, 9.0, 8.0], None]
+    assert values('FROM l | EVAL v = TO_INTEGER(["1", "x", "3"])'.replace('["1", "x", "3"]', "y"),
+                  [{"y": ["1", "x", "3"]}]) == [[1, 3]]  # a value that does not convert is left out
+    # single-value contexts still read a multi-valued one as null
+    assert values("FROM l | EVAL v = x + 1", docs) == [None, None]
+    assert values('FROM l | WHERE f == "a" | EVAL v = 1', docs) == []
+    assert values('FROM l | EVAL v = CONCAT(f, "!")', docs) == [None, None]
+    # aggregates filtered by WHERE see every value
+    rows = table('FROM l | STATS v = COUNT(f) WHERE f IS NOT NULL, s = SUM(x) WHERE x IS NOT NULL', docs)
+    assert rows == [{"v": 2, "s": 27}]
+    # GREATEST and LEAST read a multi-valued argument's largest / smallest value
+    assert values("FROM l | EVAL v = GREATEST(x, 1)", docs) == [10, None]
+
+
+def test_functions_answering_one_value_give_a_single_value():
+    assert values('FROM l | STATS v = MV_SORT(VALUES(f))', [{"f": "a"}, {"f": "a"}]) == ["a"]
+    assert values('FROM l | EVAL v = SPLIT(f, ",") | WHERE v == "a"', [{"f": "a"}]) == ["a"]
+
+
+def test_sort_on_a_multi_valued_key_uses_its_smallest_value_ascending_and_largest_descending():
+    docs = [{"k": [1, 9], "n": "a"}, {"k": 5, "n": "b"}, {"k": [3], "n": "c"}]
+    for order, expected in (("ASC", ["a", "c", "b"]), ("DESC", ["a", "b", "c"])):
+        compiled = CompiledEsql(parse_esql(f"FROM l | INLINE STATS c = COUNT(*) BY n | SORT k {order}"))
+        assert [r["n"] for r in compiled.run_table([r for d in docs for r in compiled.rows(d)])] == expected
+
+
+def test_dissect_and_grok_columns_as_elasticsearch_adds_them():
+    # no match and null input: every column of the pattern, null; an earlier value of the name is replaced
+    docs = [{"m": "foo bar", "b": "old"}, {"m": None, "b": "old"}, {"m": "nothing"}]
+    assert table('FROM l | DISSECT m "%{b} %{c}"', docs) == [
+        {"m": "foo bar", "b": "foo", "c": "bar"}, {"m": None, "b": None, "c": None},
+        {"m": "nothing", "b": None, "c": None}]
+    assert table('FROM l | GROK m "%{WORD:b} %{WORD:c}"', docs)[1:] == [
+        {"m": None, "b": None, "c": None}, {"m": "nothing", "b": None, "c": None}]
+    # the columns come last, in the pattern's order (shadowingSelf)
+    assert list(table('FROM l | DISSECT m "%{b} %{?skip} %{a}"', [{"b": 1, "m": "x y z", "q": 2}])[0]) == \
+        ["m", "q", "b", "a"]
+    # a name repeated in a grok pattern is multi-valued (grok.csv-spec multivalueOutput)
+    assert values('FROM l | GROK m "%{WORD:v} %{WORD:v}"', [{"m": "foo bar"}]) == [["foo", "bar"]]
+    # conversions (typeConversions)
+    row = table('FROM l | GROK m "%{NUMBER:b:int} %{NUMBER:c:float} %{NUMBER:d:double} %{WORD:e:boolean}"',
+                [{"m": "12 15.5 15.6 true"}])[0]
+    assert (row["b"], row["c"], row["d"], row["e"]) == (12, 15.5, 15.6, True)
+    # DISSECT appends in the order a key's /n gives (appendWithOrder), with APPEND_SEPARATOR
+    assert values('FROM l | DISSECT m "%{+v/3} %{c} %{+v/2} %{d} %{+v/1}"', [{"m": "foo 1 bar 2 baz"}]) == \
+        ["bazbarfoo"]
+    assert values('FROM l | DISSECT m "%{+v} %{c} %{+v} %{d} %{+v}" APPEND_SEPARATOR=","',
+                  [{"m": "foo 1 bar 2 baz"}]) == ["foo,bar,baz"]
+    # each value of a multi-valued input is parsed (multivalueInput)
+    assert values('FROM l | GROK m "%{WORD:v} %{WORD:w}"', [{"m": ["Accountant", "Senior Dev", "Tech Lead"]}]) \
+        == [["Senior", "Tech"]]
+    with pytest.raises(EsqlSyntaxError, match="reference keys"):
+        parse_esql('FROM l | DISSECT m "%{*k} %{&k}"')

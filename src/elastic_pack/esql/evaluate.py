@@ -9,8 +9,12 @@ from typing import Any
 from .aggregates import aggregate_rows, group_keys, order_key
 from .ast import Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Rename, Sort, Stats, Where
 from ..glob import glob
-from .expressions import Clock, Compiler, Row
-from .text_commands import dissect, grok
+from .expressions import Clock, Compiler, Row, _flat, all_values
+from .text_commands import dissect, dissect_keys, grok, grok_names
+
+def _text(value: Any) -> str:
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
 
 def _matcher(pattern: str) -> Callable[[str], bool]:
     """A column name pattern of KEEP and DROP (`host.*`), compiled once."""
@@ -116,18 +120,34 @@ class CompiledEsql:
                 value = row.get(name)
                 if not isinstance(value, list):
                     return [row]
-                return [{**row, name: item} for item in value] or [{**row, name: None}]
+                return [{**row, name: item} for item in _flat(value)] or [{**row, name: None}]
 
             return expand
         if isinstance(command, (Dissect, Grok)):
             source = self.compiler.expr(command.source)
-            parse = (dissect(command.pattern, command.separator) if isinstance(command, Dissect)
-                     else grok(command.pattern))
+            if isinstance(command, Dissect):
+                parse, columns = dissect(command.pattern, command.separator), dissect_keys(command.pattern)
+            else:
+                parse, columns = grok(command.pattern), grok_names(command.pattern)
+            replaced = set(columns)
 
             def extract(row: Row) -> Row:
-                text = source(row)
-                found = parse(str(text)) if text is not None else None
-                return {**row, **found} if found else row
+                """The pattern's columns, last, in its order (replacing columns of the same names): each value
+                of a multi-valued input parsed; null where nothing matched or the input is null."""
+                value = source(row)
+                found: dict[str, list] = {column: [] for column in columns}
+                for text in (value if value.__class__ is list else () if value is None else (value,)):
+                    parsed = parse(text if isinstance(text, str) else _text(text))
+                    for column, got in (parsed or {}).items():
+                        if got.__class__ is list:
+                            found[column] += got
+                        elif got is not None:
+                            found[column].append(got)
+                out = {k: v for k, v in row.items() if k not in replaced}
+                for column in columns:
+                    got = found[column]
+                    out[column] = got[0] if len(got) == 1 else (got or None)
+                return out
 
             return extract
         if isinstance(command, (Sort, Limit)):
@@ -229,9 +249,14 @@ class CompiledEsql:
                 for name, descending, nulls_first in reversed(command.keys):
                     # ES|QL: nulls last ascending, first descending, unless NULLS FIRST/LAST says otherwise
                     first = descending if nulls_first is None else nulls_first
-                    present = sorted((r for r in rows if r.get(name) is not None),
-                                     key=lambda r: order_key(r[name]), reverse=descending)
-                    missing = [r for r in rows if r.get(name) is None]
+                    # a multi-valued key sorts by its smallest value ascending, its largest descending
+                    pick = max if descending else min
+                    keyed = [(r, all_values(r.get(name))) for r in rows]
+                    present = [r for r, _ in sorted(
+                        ((r, v) for r, v in keyed if v is not None),
+                        key=lambda pair: order_key(pick(pair[1], key=order_key) if pair[1].__class__ is list
+                                                   else pair[1]), reverse=descending)]
+                    missing = [r for r, v in keyed if v is None]
                     rows = missing + present if first else present + missing
                 return rows
 

@@ -27,15 +27,32 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
 def _scalar(value: Any) -> Any:
-    return None if value.__class__ is list or value.__class__ is dict else value
+    """A value as a single-value context reads it: a multi-valued one is null (Elasticsearch warns), a
+    one-element array (`["process"]`, as ECS writes event.category) is its one value, an object no value."""
+    if value.__class__ is list:
+        value = all_values(value)
+        return None if value.__class__ is list else value
+    return None if value.__class__ is dict else value
+
+
+def _flat(values: list) -> list:
+    """An array's values as Elasticsearch indexes them: nested arrays flattened, nulls and objects left out."""
+    out = []
+    for v in values:
+        if v.__class__ is list:
+            out += _flat(v)
+        elif v is not None and v.__class__ is not dict:
+            out.append(v)
+    return out
 
 
 def all_values(value: Any) -> Any:
-    """A column's value with all its values (aggregates and BY see each one); an object is no value."""
+    """A column's value with all its values: a list when multi-valued, the value itself when it has one (a
+    one-element array too), null for none; an object is no value."""
     if value.__class__ is dict:
         return None
     if value.__class__ is list:
-        kept = [v for v in value if v is not None and v.__class__ is not dict and v.__class__ is not list]
+        kept = _flat(value)
         return kept if len(kept) > 1 else (kept[0] if kept else None)
     return value
 
@@ -95,7 +112,9 @@ _COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a,
 
 
 class Compiler:
-    """Expressions to functions of a row. `clock` gives NOW()."""
+    """Expressions to functions of a row. `clock` gives NOW(). An expression's value is all its values (a
+    list when multi-valued, as ES|QL's blocks hold them); single-value contexts (comparisons, arithmetic,
+    functions that are not MV_ or conversions) read a multi-valued one as null."""
 
     def __init__(self, clock: Clock | None = None):
         self.clock = clock or time.time
@@ -108,10 +127,15 @@ class Compiler:
             name = node.name
             if field_type(name) == "geo_point":  # an object in the document, a point in ES|QL
                 return lambda row: geo_point(row, name)
-            return lambda row: _scalar(row.get(name))
+
+            def column(row: Row) -> Any:
+                value = row.get(name)
+                return all_values(value) if value.__class__ is list or value.__class__ is dict else value
+
+            return column
         if isinstance(node, Not):
             inner = self.expr(node.term)
-            return lambda row: None if (v := inner(row)) is None else not v
+            return lambda row: None if (v := _scalar(inner(row))) is None else not v
         if isinstance(node, IsNull):
             inner, negated = self.expr(node.term), node.negated
             if isinstance(node.term, Col) and field_type(name := node.term.name) in OBJECT_SHAPED_TYPES:
@@ -164,10 +188,10 @@ class Compiler:
         inner, items, negated = self.expr(node.term), [self.expr(i) for i in node.items], node.negated
 
         def in_list(row: Row) -> Any:
-            value = inner(row)
+            value = _scalar(inner(row))
             if value is None:
                 return None
-            candidates = [item(row) for item in items]
+            candidates = [_scalar(item(row)) for item in items]
             if any(value == c for c in candidates if c is not None):
                 return not negated
             return None if None in candidates else negated
@@ -188,7 +212,7 @@ class Compiler:
         negated = node.negated
 
         def like(row: Row) -> Any:
-            value = inner(row)
+            value = _scalar(inner(row))
             if value is None:
                 return None
             return test(str(value)) is not negated
@@ -210,10 +234,10 @@ class Compiler:
         left, right, op = self.expr(node.left), self.expr(node.right), node.op
         if op == "and":
             def conj(row: Row) -> Any:
-                a = left(row)
+                a = _scalar(left(row))
                 if a is False:
                     return False
-                b = right(row)
+                b = _scalar(right(row))
                 if b is False:
                     return False
                 return None if a is None or b is None else True
@@ -221,10 +245,10 @@ class Compiler:
             return conj
         if op == "or":
             def disj(row: Row) -> Any:
-                a = left(row)
+                a = _scalar(left(row))
                 if a is True:
                     return True
-                b = right(row)
+                b = _scalar(right(row))
                 if b is True:
                     return True
                 return None if a is None or b is None else False
@@ -234,6 +258,8 @@ class Compiler:
 
         def binary(row: Row) -> Any:
             a, b = left(row), right(row)
+            if a.__class__ is list or b.__class__ is list:  # multi-valued: null (Elasticsearch warns)
+                return None
             if a is None or b is None:
                 return None
             try:
@@ -259,12 +285,13 @@ class Compiler:
             path = self.expr(node.args[1])
             return lambda row: _json_text(row.get(p)) if isinstance(p := path(row), str) else None
         args = [self.expr(a) for a in node.args]
-        if name == "COALESCE":
+        if name == "COALESCE":  # the first argument with a value, all its values
             return lambda row: next((v for a in args if (v := a(row)) is not None), None)
         if name == PAIR:  # FIRST/LAST's (value, sort): nothing when either is missing
             value, order = args
-            return lambda row: None if (v := value(row)) is None or (o := order(row)) is None else (v, _date_key(o))
-        if name == "CASE":
+            return lambda row: None if (v := _scalar(value(row))) is None or (o := _scalar(order(row))) is None \
+                else (v, _date_key(o))
+        if name == "CASE":  # a multi-valued condition is null (not true); a branch keeps all its values
             def case(row: Row) -> Any:
                 for index in range(0, len(args) - 1, 2):
                     if args[index](row) is True:
@@ -275,31 +302,53 @@ class Compiler:
         function = SCALAR.get(name)
         if function is None:
             raise ValueError(f"the local engine does not run the ES|QL function {name}()")
+        if name in _CONVERSIONS and len(args) == 1:
+            return self._conversion(function, args[0])
+        if name in _REDUCED:  # GREATEST and LEAST read each argument's largest or smallest value
+            args = [_reduced(a, max if name == "GREATEST" else min) for a in args]
 
         def call(row: Row) -> Any:
             values = [a(row) for a in args]
-            if any(v is None for v in values):
-                return None
+            for v in values:
+                if v is None or v.__class__ is list:  # a multi-valued argument: null (Elasticsearch warns)
+                    return None
             try:
-                return function(*values)
+                result = function(*values)
             except (ValueError, TypeError, ArithmeticError, re.error):
                 return None  # ES|QL answers null (with a warning) where a value does not convert
+            return all_values(result) if result.__class__ is list else result  # SPLIT of one part: one value
 
         return call
+
+    @staticmethod
+    def _conversion(function: Any, arg: Expr) -> Expr:
+        """TO_STRING, TO_LONG ... convert each value of a multi-valued argument (one that does not convert
+        is left out, with a warning in Elasticsearch)."""
+        def convert(value: Any) -> Any:
+            try:
+                return function(value)
+            except (ValueError, TypeError, ArithmeticError):
+                return None
+
+        def conversion(row: Row) -> Any:
+            value = arg(row)
+            if value is None:
+                return None
+            if value.__class__ is list:
+                return all_values([convert(v) for v in value])
+            return convert(value)
+
+        return conversion
 
     def all_values_of(self, node: Any) -> Expr:
         """An expression with all its values: a list when multi-valued (a single-value context makes it
         null), an object no value. BY, aggregate and MV_ arguments read columns this way."""
-        if isinstance(node, Col):
-            name = node.name
-            return lambda row: all_values(row.get(name))
-        expr = self.expr(node)
-        return lambda row: all_values(expr(row))
+        return self.expr(node)
 
     def _multi(self, node: Call) -> Expr:
         function = MULTI[node.name]
-        source, *rest = [self.all_values_of(a) if index == 0 or node.name in _MULTI_ARGUMENTS else self.expr(a)
-                         for index, a in enumerate(node.args)]
+        source, *rest = [self.all_values_of(a) if index == 0 or node.name in _MULTI_ARGUMENTS
+                         else (lambda row, e=self.expr(a): _scalar(e(row))) for index, a in enumerate(node.args)]
 
         def multi(row: Row) -> Any:
             value = source(row)
@@ -309,14 +358,22 @@ class Compiler:
             if not values:
                 return None
             try:
-                return function(values, *[a(row) for a in rest])
+                result = function(values, *[a(row) for a in rest])
             except (ValueError, TypeError):
                 return None
+            return all_values(result) if result.__class__ is list else result  # one value is a single value
 
         return multi
 
 
 _MULTI_ARGUMENTS = {"MV_INTERSECTION"}  # every argument may be multi-valued, not just the first
+_CONVERSIONS = {"TO_STRING", "TO_INTEGER", "TO_LONG", "TO_UNSIGNED_LONG", "TO_DOUBLE", "TO_BOOLEAN", "TO_IP",
+                "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT"}
+_REDUCED = {"GREATEST", "LEAST"}
+
+
+def _reduced(arg: Expr, reduce: Callable[[list], Any]) -> Expr:
+    return lambda row: v if (v := arg(row)).__class__ is not list else reduce(v)
 
 
 def _contains_all(superset: list, subset: list) -> bool:

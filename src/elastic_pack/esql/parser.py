@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
-
 from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, FullText, Grok, InlineStats, InList,
                   IsNull, Keep, Kql, Like, Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
 from ..kql.parser import KqlSyntaxError, parse_kql
 from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquote
+from .text_commands import dissect_keys, grok_names
 
 __all__ = ["EsqlQuery", "EsqlSyntaxError", "parse_esql"]
 
@@ -118,13 +117,15 @@ class _Parser:
             if self.accept("append_separator"):
                 self.take("op", "=")
                 separator = unquote(self.take("string").text)
-            self.defined |= _dissect_keys(pattern)
+            try:
+                self.defined |= set(dissect_keys(pattern))
+            except ValueError as exc:
+                raise EsqlSyntaxError(str(exc), self.text, tok.offset) from None
             return Dissect(source, pattern, separator)
         if self.accept("grok"):
             source = self.primary()
             pattern = unquote(self.take("string").text)
-            self.defined |= set(re.findall(r"%\{\w+:([\w.@\[\]]+)", pattern))
-            self.defined |= set(re.findall(r"\(\?<([A-Za-z_@][\w.@]*)>", pattern))
+            self.defined |= set(grok_names(pattern))
             return Grok(source, pattern)
         if self.accept("sort"):
             keys = [self.sort_key()]
@@ -410,10 +411,6 @@ class _Parser:
                 self.read.add(name)
             return Col(name)
         raise self.error("expected a value, a field or a function")
-
-
-def _dissect_keys(pattern: str) -> set[str]:
-    return {key.lstrip("+?*&").split("->")[0].split("/")[0] for key in re.findall(r"%\{([^}]*)\}", pattern)} - {""}
 
 
 def parse_esql(text: str) -> EsqlQuery:

@@ -33,8 +33,33 @@ _GROK["URIPATHPARAM"] = f"{_GROK['URIPATH']}(?:{_GROK['URIPARAM']})?"
 _REFERENCE = re.compile(r"%\{(\w+)(?::([\w.@\[\]]+))?(?::(\w+))?\}")
 
 
+def grok_names(pattern: str) -> list[str]:
+    """The columns a grok pattern adds, in the order they first appear."""
+    found = re.findall(r"%\{\w+:([\w.@\[\]]+)|\(\?<([A-Za-z_@][\w.@]*)>", pattern)
+    return list(dict.fromkeys(a or b for a, b in found))
+
+
+def _grok_convert(value: str, conversion: str | None) -> Any:
+    """Grok's `:int`, `:long`, `:float`, `:double` and `:boolean` (Java's parsers; a value that does not
+    parse is null)."""
+    if conversion in ("int", "long"):
+        try:
+            return int(value)
+        except ValueError:
+            return None
+    if conversion in ("float", "double"):
+        try:
+            return float(value)
+        except ValueError:
+            return None
+    if conversion == "boolean":
+        return value.lower() == "true"  # Boolean.parseBoolean
+    return value
+
+
 def grok(pattern: str) -> Callable[[str], dict[str, Any] | None]:
-    """The columns a grok pattern captures from a text, or None when it does not match (anywhere in it)."""
+    """The columns a grok pattern captures from a text, or None when it does not match (anywhere in it). A
+    name captured more than once is multi-valued (a list of the values captured)."""
     names: list[tuple[str, str | None]] = []
 
     def expand(match: re.Match) -> str:
@@ -43,6 +68,8 @@ def grok(pattern: str) -> Callable[[str], dict[str, Any] | None]:
             raise ValueError(f"the local engine does not know the grok pattern %{{{kind}}}")
         if not name:
             return f"(?:{_GROK[kind]})"
+        if conversion and conversion not in ("int", "long", "float", "double", "boolean", "string"):
+            raise ValueError(f"GROK {pattern!r}: unknown conversion {conversion!r}")
         names.append((name, conversion))
         return f"(?P<g{len(names) - 1}>{_GROK[kind]})"
 
@@ -62,29 +89,56 @@ def grok(pattern: str) -> Callable[[str], dict[str, Any] | None]:
         out: dict[str, Any] = {}
         for index, (name, conversion) in enumerate(names):
             value: Any = found.group(f"g{index}")
-            if value is not None and conversion == "int":
-                value = int(value)
-            elif value is not None and conversion in ("float", "double"):
-                value = float(value)
-            out[name] = value
+            if value is not None:
+                value = _grok_convert(value, conversion)
+            if value is None:
+                out.setdefault(name, None)
+            elif out.get(name) is None:
+                out[name] = value
+            else:  # a repeated name: every value it captured
+                out[name] = (out[name] if isinstance(out[name], list) else [out[name]]) + [value]
         return out
 
     return apply
 
 
+def _dissect_key(key: str) -> tuple[str, str, int, bool]:
+    """A dissect key -> (modifier: "", "+" or "?", name, append order, right padding)."""
+    padded = key.endswith("->")
+    if padded:
+        key = key[:-2]
+    modifier = key[0] if key[:1] in ("+", "?", "*", "&") else ""
+    if modifier in ("*", "&"):
+        raise ValueError(f"DISSECT: reference keys (%{{{key}}}) are not supported in ES|QL")
+    name = key[len(modifier):]
+    order = 0
+    ordered = re.fullmatch(r"(.*)/(\d+)", name)
+    if ordered and modifier == "+":
+        name, order = ordered.group(1), int(ordered.group(2))
+    return modifier, name, order, padded
+
+
+def dissect_keys(pattern: str) -> list[str]:
+    """The columns a dissect pattern adds, in the order they first appear (skips add none)."""
+    keys = [_dissect_key(k) for k in re.findall(r"%\{([^}]*)\}", pattern)]
+    return list(dict.fromkeys(name for modifier, name, _, _ in keys if name and modifier != "?"))
+
+
 def dissect(pattern: str, separator: str = "") -> Callable[[str], dict[str, Any] | None]:
-    """The columns a dissect pattern cuts from a text (key modifiers: ->, +, ?, named skip), or None when the
-    text does not have the pattern's delimiters."""
+    """The columns a dissect pattern cuts from a text (key modifiers: ->, +, +key/order, ?, named skip), or
+    None when the text does not have the pattern's delimiters."""
     parts = re.split(r"(%\{[^}]*\})", pattern)
-    keys = [p[2:-1] for p in parts[1::2]]
+    keys = [_dissect_key(p[2:-1]) for p in parts[1::2]]
     delimiters = parts[0::2]
+    appended = {name for modifier, name, _, _ in keys if modifier == "+"}
 
     def apply(text: str) -> dict[str, Any] | None:
         if not text.startswith(delimiters[0]):
             return None
         position = len(delimiters[0])
         out: dict[str, Any] = {}
-        for key, delimiter in zip(keys, delimiters[1:]):
+        pieces: dict[str, list[tuple[int, int, str]]] = {}
+        for index, ((modifier, key, order, padded), delimiter) in enumerate(zip(keys, delimiters[1:])):
             if delimiter:
                 end = text.find(delimiter, position)
                 if end < 0:
@@ -93,18 +147,18 @@ def dissect(pattern: str, separator: str = "") -> Callable[[str], dict[str, Any]
                 end = len(text)
             value = text[position:end]
             position = end + len(delimiter)
-            padded = key.endswith("->")
             if padded:
                 while delimiter and text.startswith(delimiter, position):
                     position += len(delimiter)
-                key = key[:-2]
-            if not key or key.startswith("?"):
+            if not key or modifier == "?":
                 continue
-            if key.startswith("+"):
-                key = key[1:]
-                out[key] = f"{out[key]}{separator}{value}" if key in out else value
+            if key in appended:
+                pieces.setdefault(key, []).append((order, index, value))
+                out.setdefault(key, None)
             else:
                 out[key] = value
+        for key, found in pieces.items():  # appended in their /order, else as they come
+            out[key] = separator.join(value for _, _, value in sorted(found))
         return out
 
     return apply
