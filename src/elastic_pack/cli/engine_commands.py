@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ContentOption, JsonOption, console
+from .options import ContentOption, JsonOption, console, marked
 from .pack_commands import exit_on_invalid_pack
 
 
@@ -22,7 +22,6 @@ def test_scenarios(
     as_json: JsonOption = False,
 ) -> None:
     """Run every scenario on the local engine; print pass/fail per scenario. Exit 1 on any failure."""
-    from rich.markup import escape
     from rich.table import Table
 
     from ..errors import NotRunnable
@@ -33,7 +32,7 @@ def test_scenarios(
         with exit_on_invalid_pack():
             results = run_scenarios(content, names)
     except (NotRunnable, LookupError) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(marked("[red]error:[/] ", exc))
         raise typer.Exit(2 if isinstance(exc, LookupError) else 1)
     failed = [r for r in results if not r.passed]
     if junit:
@@ -52,7 +51,7 @@ def test_scenarios(
         tally = Counter(a.rule_id for a in result.alerts)
         counts = "\n".join(f"{n} × {rule_names[rid]}"
                            for rid, n in sorted(tally.items(), key=lambda x: rule_names[x[0]])) or "none"
-        table.add_row(result.scenario.name, "[green]pass" if result.passed else "[red]FAIL", counts,
+        table.add_row(result.scenario.name, marked("[green]pass" if result.passed else "[red]FAIL"), counts,
                       "; ".join(result.problems))
     out = console()
     out.print(table)
@@ -71,8 +70,6 @@ def preview(
                                                 "(default: one per CPU; 1 reads in this process).")] = None,
 ) -> None:
     """Run the rules over ECS events from files and print the alerts they would raise in Kibana."""
-    from rich.markup import escape
-
     from ..errors import InputError
     from ..preview import preview as run_preview
 
@@ -81,16 +78,16 @@ def preview(
         with exit_on_invalid_pack():
             alerts, report = run_preview(events, content, rule, strict, jobs)
     except (InputError, ValueError) as exc:
-        err.print(f"[red]error:[/] {escape(str(exc))}")
+        err.print(marked("[red]error:[/] ", exc))
         raise typer.Exit(1)
     for reason in report.skipped:
-        err.print(f"[yellow]skipped[/] {escape(reason)}")
+        err.print(marked("[yellow]skipped[/] ", reason))
     for reason in report.not_run:
-        err.print(f"[yellow]not run[/] {escape(reason)}")
+        err.print(marked("[yellow]not run[/] ", reason))
     not_run = f", {len(report.not_run)} rules the local engine does not run" if report.not_run else ""
     err.print(f"{report.read} events read, {report.skipped_count} lines skipped, {len(alerts)} alerts{not_run}")
     if report.read == 0 and report.skipped_count:
-        err.print("[red]error:[/] no event could be read")
+        err.print(marked("[red]error:[/] no event could be read"))
         raise typer.Exit(1)
     if as_json:
         typer.echo(json.dumps([a.to_json() for a in alerts], indent=2))
@@ -125,13 +122,13 @@ def seed(
         pack, scenarios = load_pack_and_scenarios(content)
     chosen = [s for s in scenarios if scenario in (s.name, s.path.stem)]
     if not chosen:
-        console(stderr=True).print(f"[red]error:[/] no scenario {scenario!r}; known: "
-                                   + ", ".join(s.name for s in scenarios))
+        console(stderr=True).print(marked("[red]error:[/] ", f"no scenario {scenario!r}; known: "
+                                          + ", ".join(s.name for s in scenarios)))
         raise typer.Exit(1)
     try:
         stream, count = seed_events(elasticsearch_client(es_url), shifted_documents(chosen[0], pack.rules), namespace)
     except Exception as exc:  # the elasticsearch client's errors: report one line, never a traceback
-        console(stderr=True).print(f"[red]error:[/] seeding failed: {type(exc).__name__}: {exc}")
+        console(stderr=True).print(marked("[red]error:[/] ", f"seeding failed: {type(exc).__name__}: {exc}"))
         raise typer.Exit(1)
     console().print(f"wrote {count} events to {stream}; expected alerts: "
                     + (", ".join(f"{k} x{v}" for k, v in chosen[0].expect.items()) or "none"))
@@ -167,22 +164,22 @@ def backtest(
         start = parse_time(from_) if from_ else None
         end = parse_time(to) if to else None
     except ValueError as exc:
-        err.print(f"[red]error:[/] --from/--to: {exc}")
+        err.print(marked("[red]error:[/] ", f"--from/--to: {exc}"))
         raise typer.Exit(1)
     if start is not None and end is not None and start >= end:
-        err.print("[red]error:[/] --from must be before --to")
+        err.print(marked("[red]error:[/] --from must be before --to"))
         raise typer.Exit(2)
     try:
         warm = None if warm_up is None else (0.0 if warm_up.strip() == "0" else parse_span(warm_up).total_seconds())
     except ValueError as exc:
-        err.print(f"[red]error:[/] --warm-up: {exc}")
+        err.print(marked("[red]error:[/] ", f"--warm-up: {exc}"))
         raise typer.Exit(2)
     if window_on not in ("event", "delivery"):
-        err.print("[red]error:[/] --window-on takes 'event' or 'delivery'")
+        err.print(marked("[red]error:[/] --window-on takes 'event' or 'delivery'"))
         raise typer.Exit(2)
     missing = [p for p in paths if not p.exists()]
     if missing:
-        err.print(f"[red]error:[/] no such file or folder: {', '.join(map(str, missing))}")
+        err.print(marked("[red]error:[/] ", f"no such file or folder: {', '.join(map(str, missing))}"))
         raise typer.Exit(1)
     with exit_on_invalid_pack():
         if sys.stderr.isatty() and not as_json:
@@ -198,7 +195,7 @@ def backtest(
         else:
             result = run_backtest(paths, content, start, end, window_on=window_on, jobs=jobs, warm_up=warm)
     for reason in result.input.skipped:
-        err.print(f"[yellow]skipped[/] {reason}")
+        err.print(marked("[yellow]skipped[/] ", reason))
     if html:
         from ..backtest.html import render_html
 

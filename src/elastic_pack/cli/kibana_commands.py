@@ -20,12 +20,12 @@ from .kibana_options import (
     UserOption,
     make_client,
 )
-from .options import ContentOption, JsonOption, console
+from .options import ContentOption, JsonOption, console, marked
 from .pack_commands import exit_on_invalid_pack
 
 
 def _fail(message: str) -> None:
-    console(stderr=True).print(f"[red]error:[/] {message}", markup=True)
+    console(stderr=True).print(marked("[red]error:[/] ", message))
     raise typer.Exit(1)
 
 
@@ -40,7 +40,7 @@ def _plan_or_exit(client, content):
     from ..kibana import KibanaError
     from ..operations import pack_objects
 
-    with exit_on_invalid_pack("[red]error:[/] the pack does not validate; nothing was sent to Kibana"):
+    with exit_on_invalid_pack(marked("[red]error:[/] the pack does not validate; nothing was sent to Kibana")):
         rules, exception_objects = pack_objects(content)
     from ..deploy import plan_space
 
@@ -52,6 +52,7 @@ def _plan_or_exit(client, content):
 
 def show_plan(plan, prune: bool = False) -> None:
     from rich.table import Table
+    from rich.text import Text
 
     from .plan_view import field_diff_lines
 
@@ -62,7 +63,7 @@ def show_plan(plan, prune: bool = False) -> None:
     style = {"create": "green", "update": "yellow", "replace": "magenta", "unchanged": "dim", "orphan": "red"}
     for action in plan.actions:
         kind = action.kind if action.kind != "orphan" else ("delete" if prune else "orphan (kept; --prune deletes)")
-        table.add_row(f"[{style[action.kind]}]{kind}", action.name, action.rule_id,
+        table.add_row(Text(kind, style=style[action.kind]), action.name, action.rule_id,
                       ", ".join(f for f, _, _ in action.changes))
     out.print(table)
     for action in plan.of("update", "replace"):
@@ -313,5 +314,5 @@ def doctor(
         raise typer.Exit(0 if all(c.ok for c in checks) else 1)
     out = console()
     for check in checks:
-        out.print(("[green]ok  [/]" if check.ok else "[red]FAIL[/]") + f" {check.name}: {check.detail}")
+        out.print(marked("[green]ok  [/]" if check.ok else "[red]FAIL[/]", f" {check.name}: {check.detail}"))
     raise typer.Exit(0 if all(c.ok for c in checks) else 1)

@@ -20,12 +20,25 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable
 
 
 def console(stderr: bool = False):
-    """Rich output; off a terminal tables are wide enough never to cut an ARN or a rule name."""
+    """Rich output; off a terminal tables are wide enough never to cut an ARN or a rule name.
+
+    Markup is off: every string printed, in a table cell or a title too, is shown as it is, so an ARN
+    `user/[/evil]` or a rule named `[b]admin` never becomes markup. Styles come from `marked` or Text."""
     from rich.console import Console
 
     probe = Console(stderr=stderr)
     width = None if probe.is_terminal else 400
-    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width)
+    return Console(stderr=stderr, highlight=False, soft_wrap=True, width=width, markup=False)
+
+
+def marked(markup: str, *plain: object):
+    """Our own markup (a constant, never data) followed by values shown exactly as they are."""
+    from rich.text import Text
+
+    text = Text.from_markup(markup)
+    for part in plain:
+        text.append(str(part))
+    return text
 
 
 def pack_location(content: Path | None) -> str:

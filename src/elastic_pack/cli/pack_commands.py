@@ -10,12 +10,13 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ContentOption, JsonOption, console
+from .options import ContentOption, JsonOption, console, marked
 
 
 @contextmanager
-def exit_on_invalid_pack(message: str | None = None, as_json: bool = False):
-    """Inside: a ContentError prints its findings (and the message) and ends the command with exit 1.
+def exit_on_invalid_pack(message: object = None, as_json: bool = False):
+    """Inside: a ContentError prints its findings (and the message, a str or rich Text) and ends the command with
+    exit 1.
     With as_json the findings go to stdout as the JSON array `validate --json` prints."""
     from ..errors import ContentError
 
@@ -24,7 +25,7 @@ def exit_on_invalid_pack(message: str | None = None, as_json: bool = False):
     except ContentError as exc:
         print_findings(exc.findings, as_json=as_json)
         if message and not as_json:
-            console(stderr=True).print(message, markup=True)
+            console(stderr=True).print(message)
         raise typer.Exit(1)
 
 
@@ -32,15 +33,13 @@ def print_findings(findings, as_json: bool) -> None:
     if as_json:
         typer.echo(json.dumps([f.to_json() for f in findings], indent=2))
         return
-    from rich.markup import escape
-
     err = console(stderr=True)
     for finding in findings:
         style = "red" if finding.severity.value == "error" else "yellow"
         rule = finding.rule_name or finding.rule_id
         named = f" [{rule}]" if rule else ""
-        err.print(f"[{style}]{finding.severity.value}[/] " + escape(f"{finding.location} {finding.check}{named}: "
-                                                                    f"{finding.message}"))
+        err.print(marked(f"[{style}]{finding.severity.value}[/] ",
+                         f"{finding.location} {finding.check}{named}: {finding.message}"))
 
 
 @app.command()
@@ -69,7 +68,7 @@ def validate(
         errors = sum(f.severity.value == "error" for f in findings)
         summary = (f"{len(pack.rules)} rules checked in {pack.root}, {errors} errors, "
                    f"{len(findings) - errors} warnings")
-        console(stderr=True).print(("[red]" if errors else "[green]") + summary)
+        console(stderr=True).print(summary, style="red" if errors else "green")
     raise typer.Exit(1 if has_errors(findings) else 0)
 
 
@@ -83,9 +82,9 @@ def build(
     from ..operations import build_pack
 
     if out.exists() and not out.is_dir():
-        console(stderr=True).print(f"[red]error:[/] --out {out} is a file; give a folder for the bundle")
+        console(stderr=True).print(marked("[red]error:[/] ", f"--out {out} is a file; give a folder for the bundle"))
         raise typer.Exit(2)
-    with exit_on_invalid_pack("[red]build refused: the pack does not validate", as_json):
+    with exit_on_invalid_pack(marked("[red]build refused: the pack does not validate"), as_json):
         path = build_pack(content, out)
     if as_json:
         objects = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
@@ -106,15 +105,13 @@ def bump(
     as_json: JsonOption = False,
 ) -> None:
     """Record changed rules in version.lock.json with their next version."""
-    from rich.markup import escape
-
     from ..operations import bump_versions
 
     try:
         with exit_on_invalid_pack(as_json=as_json):
             bumped = bump_versions(content, rule_ids)
     except ValueError as exc:
-        console(stderr=True).print(f"[red]error:[/] {escape(str(exc))}")
+        console(stderr=True).print(marked("[red]error:[/] ", exc))
         raise typer.Exit(1)
     if as_json:
         typer.echo(json.dumps([{"rule_id": rule_id, "name": entry.name, "version": entry.version}
@@ -143,7 +140,7 @@ def docs(
         if as_json:
             typer.echo(json.dumps({"stale": [str(out / name) for name in stale]}, indent=2))
         for name in [] if as_json else stale:
-            console(stderr=True).print(f"[red]stale:[/] {out / name} (run `elastic-pack docs --out {out}`)")
+            console(stderr=True).print(marked("[red]stale:[/] ", f"{out / name} (run `elastic-pack docs --out {out}`)"))
         raise typer.Exit(1 if stale else 0)
     with exit_on_invalid_pack(as_json=as_json):
         playbooks = render_playbooks(content)
