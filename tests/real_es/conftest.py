@@ -1,0 +1,48 @@
+"""The real-Elasticsearch tier: one node from Maven Central's artifacts (node.py) for the whole session.
+
+Every test here carries the `real_es` marker. Where the node cannot be had (no Java or Maven, the build or
+start failed) they skip with the reason; REQUIRE_REAL_ES=1 (set by .ci/run) turns that skip into a failure,
+so CI never passes without having run them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from .node import NodeUnavailable, started_node
+
+HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(pytest.mark.real_es)
+
+
+def required() -> bool:
+    return os.environ.get("REQUIRE_REAL_ES", "").strip().lower() in ("1", "true", "yes")
+
+
+@pytest.fixture(scope="session")
+def es_node():
+    try:
+        with started_node() as node:
+            yield node
+    except NodeUnavailable as exc:
+        message = f"no real Elasticsearch node: {exc}"
+        if required():
+            pytest.fail(f"{message} (REQUIRE_REAL_ES=1: this tier must run)", pytrace=False)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def es(es_node):
+    """The node through the Python client the lab uses (its major version is the node's)."""
+    from elasticsearch import Elasticsearch
+
+    client = Elasticsearch(es_node.url, request_timeout=120)
+    yield client
+    client.close()
