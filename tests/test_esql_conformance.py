@@ -34,7 +34,7 @@ def test_strings_names_and_casts():
     assert values("FROM l | EVAL v = source.`as`.name", [{"source.as.name": "x"}]) == ["x"]
     assert values('FROM l | EVAL v = "5"::integer + 1', [{}]) == [6]
     assert values("FROM l | EVAL v = TO_STRING(b)", [{"b": True}]) == ["true"]
-    assert values('FROM l | EVAL v = "1.9"::integer', [{}]) == [1]
+    assert values('FROM l | EVAL v = "1.9"::integer', [{}]) == [2]  # parsed as a double, rounded (Math.round)
     assert values('FROM l | EVAL v = "x"::integer', [{}]) == [None]  # does not convert: null
 
 
@@ -379,3 +379,46 @@ def test_dissect_and_grok_columns_as_elasticsearch_adds_them():
         == [["Senior", "Tech"]]
     with pytest.raises(EsqlSyntaxError, match="reference keys"):
         parse_esql('FROM l | DISSECT m "%{*k} %{&k}"')
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("AVG(x)::LONG", 3), ("TO_INTEGER(2.5)", 3), ("TO_INTEGER(-2.5)", -2), ("TO_LONG(2.4)", 2),  # Math.round
+    ('TO_INTEGER("2147483648")', None), ('TO_LONG("1e3")', 1000), ("TO_INTEGER(1e10)", None),  # out of range: null
+    ('TO_BOOLEAN("x")', False), ('TO_BOOLEAN("TRUE")', True), ("TO_BOOLEAN(0)", False),  # Boolean.parseBoolean
+    ('TO_DOUBLE("1_0")', None), ('TO_DOUBLE("NaN")', None),
+    ('SUBSTRING("abcdef", 0, 2)', "ab"), ('SUBSTRING("abcdef", 1, 2)', "ab"), ('SUBSTRING("abcdef", -2)', "ef"),
+    ('SUBSTRING("abcdef", -10, 2)', "ab"), ('SUBSTRING("abcdef", 2, -1)', None),
+])
+def test_conversions_and_substring_as_elasticsearch_computes_them(expr, expected):
+    command = "STATS" if "AVG" in expr else "EVAL"  # AVG of 2 and 3 is 2.5
+    rows = table(f"FROM l | {command} v = {expr}", [{"x": 2}, {"x": 3}])
+    assert rows[0]["v"] == expected
+
+
+def test_string_literals_take_the_compared_fields_type():
+    docs = [{"still_hired": True, "d": "2025-01-01T00:00:00.000Z", "n": 1},
+            {"still_hired": False, "d": "2025-01-02T10:00:00Z", "n": 2}]
+    assert values('FROM l | WHERE still_hired == "true" | EVAL v = n', docs) == [1]
+    assert values('FROM l | WHERE still_hired == "TRUE" | EVAL v = n', docs) == [1]
+    assert values('FROM l | WHERE still_hired != "true" | EVAL v = n', docs) == [2]
+    assert values('FROM l | WHERE still_hired IN ("false") | EVAL v = n', docs) == [2]
+    assert values('FROM l | WHERE d == "2025-01-01" | EVAL v = n', docs) == [1]
+    assert values('FROM l | WHERE d > "2025-01-01T23:00:00Z" | EVAL v = n', docs) == [2]
+    assert values('FROM l | WHERE "2025-01-02" < d | EVAL v = n', docs) == [2]
+    assert values('FROM l | WHERE d == "2025-01-01"::datetime | EVAL v = n', docs) == [1]
+    assert values('FROM l | WHERE d IN ("2025-01-01", "x") | EVAL v = n', docs) == [1]
+
+
+def test_like_a_pattern_matching_everything_is_is_not_null():
+    docs = [{"f": "a", "n": 1}, {"n": 2}, {"f": ["a", "b"], "n": 3}]
+    assert values('FROM l | WHERE f LIKE "*" | EVAL v = n', docs) == [1, 3]
+    assert values('FROM l | WHERE f NOT LIKE "*" | EVAL v = n', docs) == [2]  # notLikeListAllWildcard
+    assert values('FROM l | WHERE NOT f LIKE ("x*", "*") | EVAL v = n', docs) == [2]
+    assert values('FROM l | WHERE f NOT RLIKE ".*" | EVAL v = n', docs) == [2]
+    assert values('FROM l | WHERE f NOT LIKE "b*" | EVAL v = n', docs) == [1]  # otherwise null stays null
+
+
+def test_a_star_between_names_multiplies_outside_keep_and_drop():
+    assert values("FROM l | WHERE y*y == 9 | EVAL v = y*2", [{"y": 3}, {"y": 2}]) == [6]
+    assert table("FROM l | KEEP *_id, host.* | DROP host.n*", [{"a_id": 1, "host.name": "h", "host.ip": "i", "z": 0}]) \
+        == [{"a_id": 1, "host.ip": "i"}]

@@ -80,6 +80,22 @@ def _date_aware(a: Any, b: Any) -> tuple[Any, Any]:
     return a, b
 
 
+def _against_literal(value: Any, text: str) -> tuple[Any, Any]:
+    """A string literal compared with a value takes the value's type, as ES|QL's implicit casting does: a
+    boolean ("true"/"false" in any case, anything else is null), a date (epoch milliseconds; both sides
+    when the value is a date string, as documents hold dates)."""
+    if value.__class__ is bool:
+        low = text.lower()
+        return value, True if low == "true" else False if low == "false" else None
+    if value.__class__ is str:
+        if value != text and _DATE.match(text) and _DATE.match(value):
+            a, b = to_millis(value), to_millis(text)
+            if a is not None and b is not None:
+                return a, b
+        return value, text
+    return _date_aware(value, text)
+
+
 def _arith(op: str, a: Any, b: Any) -> Any:
     if isinstance(a, Duration) or isinstance(b, Duration):
         span_a = a.millis if isinstance(a, Duration) else None
@@ -176,12 +192,18 @@ class Compiler:
             members = frozenset(i.value for i in node.items if i.value is not None)
             has_null = len(members) < len(node.items)
 
+            texts = [m for m in members if isinstance(m, str)]
+
             def in_literals(row: Row) -> Any:
                 value = _scalar(row.get(name))
                 if value is None:
                     return None
                 if value in members:
                     return not negated
+                if texts and (value.__class__ is bool or (value.__class__ is not str or _DATE.match(value))):
+                    # string literals take the value's type (booleans, dates)
+                    if any(a == b for a, b in (_against_literal(value, t) for t in texts) if b is not None):
+                        return not negated
                 return None if has_null else negated  # x IN (1, null): unknown unless x is 1
 
             return in_literals
@@ -200,6 +222,11 @@ class Compiler:
 
     def _like(self, node: Like) -> Expr:
         inner = self.expr(node.term)
+        if any((p == ".*") if node.regex else (p and set(p) == {"*"}) for p in node.patterns):
+            # a pattern matching everything: Elasticsearch answers IS NOT NULL (so NOT LIKE "*" is IS NULL,
+            # where-like.csv-spec notLikeListAllWildcard)
+            negated = node.negated
+            return lambda row: (inner(row) is None) is negated
         # Lucene regular expressions (by an automaton) or wildcards: neither backtracks
         if node.regex:
             try:
@@ -223,12 +250,16 @@ class Compiler:
         if node.op in ("==", "!=") and isinstance(node.left, Col) and isinstance(node.right, Lit) \
                 and isinstance(node.right.value, str):
             name, value, equal = node.left.name, node.right.value, node.op == "=="
+            dated = _DATE.match(value) is not None
 
             def field_equals(row: Row) -> Any:
                 current = _scalar(row.get(name))
                 if current is None:
                     return None
-                return (current == value) is equal
+                if current.__class__ is str and (current == value or not dated):
+                    return (current == value) is equal
+                a, b = _against_literal(current, value)
+                return None if b is None else (a == b) is equal
 
             return field_equals
         left, right, op = self.expr(node.left), self.expr(node.right), node.op
@@ -255,6 +286,34 @@ class Compiler:
 
             return disj
         compare = _COMPARE.get(op)
+        if compare is not None and isinstance(node.right, Lit) and isinstance(node.right.value, str):
+            text = node.right.value
+
+            def against_right(row: Row) -> Any:
+                a = _scalar(left(row))
+                if a is None:
+                    return None
+                a, b = _against_literal(a, text)
+                try:
+                    return None if b is None else compare(a, b)
+                except TypeError:
+                    return None
+
+            return against_right
+        if compare is not None and isinstance(node.left, Lit) and isinstance(node.left.value, str):
+            text = node.left.value
+
+            def against_left(row: Row) -> Any:
+                b = _scalar(right(row))
+                if b is None:
+                    return None
+                b, a = _against_literal(b, text)
+                try:
+                    return None if a is None else compare(a, b)
+                except TypeError:
+                    return None
+
+            return against_left
 
         def binary(row: Row) -> Any:
             a, b = left(row), right(row)

@@ -40,34 +40,61 @@ def _string(value: Any) -> str:
     return str(value)
 
 
-def _to_integer(value: Any) -> int | None:
+_INT = (-2**31, 2**31 - 1)
+_LONG = (-2**63, 2**63 - 1)
+
+
+def _java_round(number: float) -> int:
+    """Java's Math.round: half up (towards positive infinity)."""
+    return math.floor(number + 0.5)
+
+
+def _whole(value: Any, bounds: tuple[int, int]) -> int | None:
+    """TO_INTEGER and TO_LONG: whole numbers as they are, doubles (and text holding one) rounded half up as
+    Java's Math.round does; out of the type's range or not a number: null (Elasticsearch warns)."""
     if isinstance(value, bool):
         return int(value)
-    if isinstance(value, (int, float)):
-        return int(value) if math.isfinite(value) else None
-    try:
-        return int(str(value).strip())
-    except ValueError:
-        try:
-            number = float(str(value).strip())
-        except ValueError:
-            return None
-        return int(number) if math.isfinite(number) else None
+    if isinstance(value, int):
+        number: int | None = value
+    elif isinstance(value, float):
+        number = _java_round(value) if math.isfinite(value) else None
+    else:
+        text = str(value).strip()
+        if re.fullmatch(r"[+-]?\d+", text):
+            number = int(text)
+        else:
+            double = _to_double(text)
+            number = None if double is None else _java_round(double)
+    if number is None or not bounds[0] <= number <= bounds[1]:
+        return None
+    return number
+
+
+def _to_integer(value: Any) -> int | None:
+    return _whole(value, _INT)
+
+
+def _to_long(value: Any) -> int | None:
+    return _whole(value, _LONG)
 
 
 def _to_double(value: Any) -> float | None:
-    try:
-        return float(value) if not isinstance(value, str) else float(value.strip())
-    except ValueError:
-        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not re.fullmatch(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", text):
+            return None  # Java's parser: no underscores, NaN or Infinity
+        return float(text)
+    number = float(value)
+    return number if math.isfinite(number) else None
 
 
 def _to_boolean(value: Any) -> bool | None:
+    """Text is true only when it is "true" in any case (Java's Boolean.parseBoolean); numbers when not 0."""
     if isinstance(value, bool):
         return value
     if isinstance(value, (int, float)):
         return value != 0
-    return {"true": True, "false": False}.get(str(value).strip().lower())
+    return str(value).lower() == "true"
 
 
 def _to_ip(value: Any) -> str | None:
@@ -78,9 +105,14 @@ def _to_ip(value: Any) -> str | None:
 
 
 def _substring(text: Any, start: Any, length: Any = None) -> str:
-    text, start = str(text), int(start)
-    begin = start - 1 if start > 0 else max(len(text) + start, 0)
-    return text[begin:] if length is None else text[begin:begin + int(length)]
+    """Positions from 1 (0 is the first too), negative ones from the end; a negative length is an error."""
+    text, start = _string(text), int(start)
+    begin = start - 1 if start > 0 else max(len(text) + start, 0) if start < 0 else 0
+    if length is None:
+        return text[begin:]
+    if int(length) < 0:
+        raise ValueError("SUBSTRING: a negative length")
+    return text[begin:begin + int(length)]
 
 
 def _locate(text: Any, part: Any, start: Any = 1) -> int:
@@ -187,7 +219,7 @@ SCALAR: dict[str, Fn] = {
     "TO_GEOPOINT": to_geopoint, "ST_DISTANCE": st_distance,
     "SPLIT": lambda s, d: _string(s).split(_string(d)) if _string(d) else list(_string(s)),
     "CONCAT": lambda *parts: "".join(_string(p) for p in parts),
-    "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_integer, "TO_UNSIGNED_LONG": _to_integer,
+    "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_long, "TO_UNSIGNED_LONG": lambda v: _whole(v, (0, 2**64 - 1)),
     "TO_DOUBLE": _to_double, "TO_BOOLEAN": _to_boolean, "TO_IP": _to_ip, "TO_VERSION": _string,
     "TO_DATETIME": to_millis, "ABS": abs, "ROUND": _round, "FLOOR": math.floor, "CEIL": math.ceil,
     "POW": lambda a, b: float(a) ** float(b), "SQRT": lambda a: math.sqrt(a) if a >= 0 else None,

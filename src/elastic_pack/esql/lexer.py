@@ -10,14 +10,18 @@ KEYWORDS = {"from", "where", "eval", "stats", "by", "keep", "drop", "rename", "s
             "is", "null", "in", "like", "rlike", "true", "false", "asc", "desc", "metadata", "as", "nulls",
             "first", "last", "mv_expand", "dissect", "grok", "append_separator", "inline", "lookup", "join",
             "enrich", "fork", "row", "show", "on", "with"}
-_PART = r"(?:[A-Za-z_@][\w@*]*|`(?:[^`]|``)+`)"  # `*` inside names only (KEEP host.*); alone it multiplies
-_TOKEN = re.compile(rf"""
+_TOKENS = r"""
     (?P<ws>\s+|//[^\n]*|/\*[\s\S]*?\*/)
   | (?P<string>\"\"\"[\s\S]*?\"\"\"(?!\")|"(?:[^"\\]|\\.)*")
   | (?P<number>\d+(?:\.\d+)?(?:[eE][+-]?\d+)?)
-  | (?P<ident>{_PART}(?:\.(?:[\w@*]+|`(?:[^`]|``)+`))*)
-  | (?P<op>::|==|!=|<=|>=|[<>=|,()*+\-/%:\[\]{{}}])
-""", re.VERBOSE)
+  | (?P<ident>PART(?:\.(?:CHARS+|`(?:[^`]|``)+`))*)
+  | (?P<op>::|==|!=|<=|>=|[<>=|,()*+\-/%:\[\]{}])
+"""
+# in expressions `*` multiplies (`y*y`); in KEEP and DROP it is a wildcard inside names (`host.*`, `*_id`)
+_TOKEN = re.compile(_TOKENS.replace("PART", r"(?:[A-Za-z_@][\w@]*|`(?:[^`]|``)+`)").replace("CHARS", r"[\w@]"),
+                    re.VERBOSE)
+_PATTERN_TOKEN = re.compile(_TOKENS.replace("PART", r"(?:[A-Za-z_@*][\w@*]*|`(?:[^`]|``)+`)")
+                            .replace("CHARS", r"[\w@*]"), re.VERBOSE)
 _SOURCE_END = re.compile(r"\|\s*|\s+metadata\b", re.IGNORECASE)
 
 
@@ -64,9 +68,10 @@ def from_clause(text: str) -> tuple[tuple[str, ...], int]:
 
 
 def tokens(text: str, start: int = 0) -> list[Tok]:
-    out, pos = [], start
+    out: list[Tok] = []
+    pos, patterns = start, False
     while pos < len(text):
-        match = _TOKEN.match(text, pos)
+        match = (_PATTERN_TOKEN if patterns else _TOKEN).match(text, pos)
         if not match:
             raise EsqlSyntaxError(f"unexpected character {text[pos]!r}", text, pos)
         kind = match.lastgroup
@@ -75,6 +80,10 @@ def tokens(text: str, start: int = 0) -> list[Tok]:
             value = match.group()
             if kind == "ident" and value.lower() in KEYWORDS:
                 kind = value.lower()
+            if kind in ("keep", "drop") and out and out[-1].text == "|":
+                patterns = True
+            elif kind == "op" and value == "|":
+                patterns = False
             out.append(Tok(kind, value, pos))
         pos = match.end()
     out.append(Tok("end", "", len(text)))
