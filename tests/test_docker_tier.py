@@ -327,3 +327,160 @@ def test_seeded_scenarios_end_just_before_now():
     gaps = lambda xs: [b - a for a, b in zip(xs, xs[1:])]  # noqa: E731
     parsed = [datetime.fromisoformat(t.replace("Z", "+00:00")).timestamp() for t in original]
     assert gaps(stamps) == pytest.approx(gaps(parsed))
+
+
+# --- the integration tier's own logic, run here without a stack -------------------------------------------
+
+from .integration import stack_support as ss  # noqa: E402
+
+
+def test_preview_chunks_cover_every_run_that_can_alert_and_stay_under_the_limit():
+    interval, lookback = 300.0, 3600.0
+    first = 1_000_000.0
+    # a burst, a 15-day gap, another burst: the runs in between read nothing
+    stamps = [first + i * 60 for i in range(30)] + [first + 15 * 86400 + i * 60 for i in range(600)]
+    runs = int((max(stamps) - first) // interval) + 2
+    chunks = ss.plan_chunks(first, interval, runs, stamps, lookback, carry=lookback + 3600, max_invocations=40)
+    live = ss.live_runs(first, interval, runs, stamps, lookback)
+    kept = set()
+    for chunk in chunks:
+        assert chunk.invocations <= 40
+        assert chunk.first_run + (chunk.invocations - 1) * interval == chunk.last_run
+        k0, k1 = round((chunk.keep_from - first) / interval), round((chunk.last_run - first) / interval)
+        assert not kept & set(range(k0, k1 + 1))  # each run's alerts are counted by one chunk
+        kept |= set(range(k0, k1 + 1))
+        if chunk.first_run < chunk.keep_from:  # a continuation repeats the runs whose state it needs
+            assert chunk.keep_from - chunk.first_run >= lookback + 3600
+    assert set(live) <= kept
+    assert sum(c.invocations for c in chunks) < runs / 10  # the empty 15 days are not previewed
+    # every run whose window [t - lookback, t] holds an event is live, and no other
+    for k in range(runs):
+        t = first + k * interval
+        assert (k in live) == any(t - lookback <= s <= t for s in stamps)
+    with pytest.raises(ValueError):
+        ss.plan_chunks(first, interval, runs, stamps, lookback, carry=lookback, max_invocations=12)
+
+
+def test_the_long_scenarios_preview_in_chunks_well_under_kibanas_limit():
+    """Issue 22: the 15-17-day scenarios asked one preview for ~4,900 runs per rule (Kibana stops at 60 s)."""
+    pack, scenarios = load_pack_and_scenarios(CONTENT)
+    total, largest = 0, 0
+    for scenario in scenarios:
+        stamps = [datetime.fromisoformat(d["@timestamp"].replace("Z", "+00:00")).timestamp()
+                  for d in scenario.documents()]
+        for rule in pack.rules:
+            spec = rule.spec
+            _, runs = schedule_for(rule, min(stamps), max(stamps))
+            carry = spec.lookback + ((spec.suppression.duration or 0) if spec.suppression else 0)
+            chunks = ss.plan_chunks(min(stamps), spec.interval, runs, stamps, spec.lookback, carry)
+            total += sum(c.invocations for c in chunks)
+            largest = max([largest] + [c.invocations for c in chunks])
+    assert largest <= ss.MAX_INVOCATIONS
+    assert total < 20_000  # measured 7,650 runs in all (one preview per rule and scenario: 157,584)
+
+
+def test_group_values_read_from_kibana_alerts():
+    threshold = {"kibana.alert.threshold_result": {"terms": [{"field": "a.arn", "value": "arn:1"}], "count": 101}}
+    assert ss.stack_group(threshold, "threshold", ["a.arn"]) == ("arn:1",)
+    assert ss.stack_group({"kibana.alert.new_terms": ["arn:2"]}, "new_terms", ["x"]) == ("arn:2",)
+    assert ss.stack_group({"role": "r", "service": ["ses"]}, "esql", ["role", "service"]) == ("r", "ses")
+    assert ss.stack_group({}, "eql", []) is None
+    assert ss.local_group({"role": "r", "service": "ses"}, "esql") == ("r", "ses")
+    assert ss.alert_run_time({"kibana": {"alert": {"start": "2026-01-01T00:00:00.000Z"}}}) == "2026-01-01T00:00:00.000Z"
+
+
+def test_integration_marker_is_given_by_path_not_by_substring(tmp_path):
+    from .integration.conftest import is_integration_test
+
+    here = REPO / "tests" / "integration" / "test_stack.py"
+    assert is_integration_test(here)
+    assert is_integration_test(REPO / "tests" / "integration" / ".." / "integration" / "test_stack.py")
+    assert not is_integration_test(REPO / "tests" / "test_docker_tier.py")
+    assert not is_integration_test(tmp_path / "tests" / "integration" / "test_x.py")
+
+
+_TINY = '''
+def test_needs_the_stack(stack):
+    pass
+'''
+
+
+@pytest.mark.parametrize("require, code, word", [("", 0, "skipped"), ("1", 1, "error")])
+def test_require_stack_turns_the_no_stack_skip_into_a_failure(tmp_path, require, code, word):
+    """A tiny test using the tier's `stack` fixture, in a fresh pytest with the tier's conftest as a plugin, on
+    a PATH without docker and without a stack URL."""
+    (tmp_path / "test_tiny.py").write_text(_TINY)
+    env = {k: v for k, v in __import__("os").environ.items()
+           if not k.startswith("ELASTIC_PACK_STACK_") and k != "REQUIRE_STACK"}
+    env["PATH"] = str(Path(__import__("sys").executable).parent)  # python, no docker
+    if require:
+        env["REQUIRE_STACK"] = require
+    result = subprocess.run([__import__("sys").executable, "-m", "pytest", "-p", "tests.conftest", "-p",
+                             "tests.integration.conftest", str(tmp_path / "test_tiny.py"), "-q", "-rs",
+                             "-p", "no:cacheprovider", "--rootdir", str(tmp_path)],
+                            cwd=REPO, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == code, result.stdout + result.stderr
+    assert f"1 {word}" in result.stdout and "no docker command" in result.stdout  # a fixture failure: an error
+
+
+class _FakeCluster:
+    """Enough of Elasticsearch for the tier's seeding: HEAD index, _bulk creates, DELETE _data_stream."""
+
+    def __init__(self, existing=()):
+        self.streams = set(existing)
+        self.created: set[str] = set()
+
+    def __call__(self, r):
+        path = r.path.split("?")[0]
+        if r.method == "HEAD":
+            return (200 if path.strip("/") in self.streams else 404), b""
+        if path == "/_bulk":
+            lines = [json.loads(x) for x in r.body.decode().splitlines() if x.strip()]
+            items = []
+            for action in lines[::2]:
+                index = action["create"]["_index"]
+                self.streams.add(index)
+                self.created.add(index)
+                items.append({"create": {"_index": index, "_id": str(len(items)), "status": 201, "result": "created"}})
+            return 200, json.dumps({"took": 1, "errors": False, "items": items}).encode()
+        if r.method == "DELETE" and path.startswith("/_data_stream/"):
+            name = path.rsplit("/", 1)[1]
+            if name not in self.streams:
+                return 404, b'{"error":{"type":"resource_not_found_exception"},"status":404}'
+            self.streams.discard(name)
+            return 200, b'{"acknowledged":true}'
+        return 400, b'{"error":"unexpected"}'
+
+
+def test_the_tier_writes_only_into_its_own_data_streams_and_deletes_them():
+    elasticsearch = pytest.importorskip("elasticsearch")
+    from .integration import test_stack as tier
+
+    scenario = next(s for s in tier.STACK_SCENARIOS if s.name == "edge_sequence_just_inside_6h")
+    documents = shifted_documents(scenario, tier.PACK.rules)
+    cluster = _FakeCluster(existing={"logs-aws.cloudtrail-default"})
+    with cs.FakeEndpoint(cluster, headers={"X-Elastic-Product": "Elasticsearch"}) as fake:
+        es = elasticsearch.Elasticsearch(fake.url, request_timeout=10)
+        with tier._seeded(es, documents) as streams:
+            assert streams == ["logs-aws.cloudtrail-elasticpacktest"]
+            assert cluster.created == {"logs-aws.cloudtrail-elasticpacktest"}
+        assert cluster.streams == {"logs-aws.cloudtrail-default"}  # what it wrote is gone, the rest untouched
+        bulk = [r for r in fake.requests if r.path.startswith("/_bulk")]
+        assert len(bulk) == 1 and "refresh=wait_for" in bulk[0].path
+        assert sum(1 for line in bulk[0].body.decode().splitlines() if line.strip()) == 2 * len(documents)
+
+
+def test_the_tier_refuses_to_write_into_a_data_stream_it_did_not_create():
+    elasticsearch = pytest.importorskip("elasticsearch")
+    from .integration import test_stack as tier
+
+    scenario = next(s for s in tier.STACK_SCENARIOS if s.name == "edge_sequence_just_inside_6h")
+    documents = shifted_documents(scenario, tier.PACK.rules)
+    cluster = _FakeCluster(existing={"logs-aws.cloudtrail-elasticpacktest"})
+    with cs.FakeEndpoint(cluster, headers={"X-Elastic-Product": "Elasticsearch"}) as fake:
+        es = elasticsearch.Elasticsearch(fake.url, request_timeout=10)
+        with pytest.raises(pytest.fail.Exception, match="already exist"):
+            with tier._seeded(es, documents):
+                pass
+        assert not [r for r in fake.requests if r.method != "HEAD"]
+        assert cluster.streams == {"logs-aws.cloudtrail-elasticpacktest"}

@@ -1,11 +1,17 @@
 """The integration tier: a real Elasticsearch and Kibana, from docker/ through pytest-docker or from
---stack-kibana-url/--stack-es-url. Without either, every test here is skipped with the reason."""
+--stack-kibana-url/--stack-es-url. Without either, every test here is skipped with the reason, or fails
+with it under REQUIRE_STACK=1 (CI: a runner without Docker must not pass the job with skips).
+
+Docker mode: compose project ELASTIC_PACK_COMPOSE_PROJECT (default elastic-pack-tests-<pid>), host ports
+ES_PORT / KIBANA_PORT (default: free ports on 127.0.0.1), stack logs written to ELASTIC_PACK_STACK_LOG before
+`down -v` (default: a file in the temp directory), so a failed run keeps them."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import tempfile
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,10 +22,29 @@ REPO = Path(__file__).resolve().parents[2]
 PASSWORD = os.environ.get("ELASTIC_PASSWORD", "changeme-elastic")
 
 
+HERE = Path(__file__).resolve().parent
+
+
+def is_integration_test(path: Path) -> bool:
+    """Whether a test file lies under tests/integration (by path, not by substring: works on Windows)."""
+    return Path(path).resolve().is_relative_to(HERE)
+
+
 def pytest_collection_modifyitems(items):
     for item in items:
-        if "tests/integration" in str(item.fspath):
+        if is_integration_test(Path(str(item.fspath))):
             item.add_marker(pytest.mark.integration)
+
+
+def stack_required() -> bool:
+    return os.environ.get("REQUIRE_STACK", "").strip().lower() in ("1", "true", "yes")
+
+
+def no_stack(reason: str):
+    """Skip, or fail under REQUIRE_STACK=1."""
+    if stack_required():
+        pytest.fail(f"REQUIRE_STACK is set and there is no stack: {reason}", pytrace=False)
+    pytest.skip(reason)
 
 
 @dataclass
@@ -48,9 +73,39 @@ def docker_compose_file():
     return str(REPO / "docker" / "docker-compose.yml")
 
 
+def compose_project() -> str:
+    return os.environ.get("ELASTIC_PACK_COMPOSE_PROJECT") or f"elastic-pack-tests-{os.getpid()}"
+
+
+def stack_log_path() -> Path:
+    return Path(os.environ.get("ELASTIC_PACK_STACK_LOG")
+                or Path(tempfile.gettempdir()) / f"{compose_project()}-stack.log")
+
+
 @pytest.fixture(scope="session")
 def docker_compose_project_name():
-    return "elastic-pack-tests"
+    return compose_project()
+
+
+@pytest.fixture(scope="session")
+def docker_setup():
+    # free host ports unless the user chose them; `up --wait` returns once both services are healthy (the
+    # setup service completed), bounded by --wait-timeout instead of hanging
+    os.environ.setdefault("ES_PORT", "")
+    os.environ.setdefault("KIBANA_PORT", "")
+    return ["up -d --wait --wait-timeout 600"]
+
+
+@pytest.fixture(scope="session")
+def docker_cleanup():
+    log = stack_log_path()
+    log.parent.mkdir(parents=True, exist_ok=True)
+    return [f'logs --no-color --timestamps > "{log}" 2>&1', "down -v"]
+
+
+def _compose(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["docker", "compose", "-f", str(REPO / "docker" / "docker-compose.yml"),
+                           "-p", compose_project(), *args], capture_output=True, text=True, timeout=300)
 
 
 def _healthy(url: str, path: str, auth) -> bool:
@@ -71,8 +126,16 @@ def stack(request) -> Stack:
         return Stack(kibana.rstrip("/"), es.rstrip("/"))
     reason = docker_unavailable_reason()
     if reason:
-        pytest.skip(f"integration tier needs Docker or --stack-kibana-url/--stack-es-url: {reason}")
-    services = request.getfixturevalue("docker_services")
+        no_stack(f"integration tier needs Docker or --stack-kibana-url/--stack-es-url: {reason}")
+    try:
+        services = request.getfixturevalue("docker_services")
+    except Exception as exc:
+        # pytest-docker does not clean up after a failed `up`: keep the logs, then remove the stack
+        log = stack_log_path()
+        log.parent.mkdir(parents=True, exist_ok=True)
+        log.write_text(_compose("logs", "--no-color", "--timestamps").stdout)
+        _compose("down", "-v")
+        pytest.fail(f"the Docker stack did not start ({exc}); its logs are in {log}", pytrace=False)
     es_url = f"http://127.0.0.1:{services.port_for('elasticsearch', 9200)}"
     kibana_url = f"http://127.0.0.1:{services.port_for('kibana', 5601)}"
     auth = ("elastic", PASSWORD)
