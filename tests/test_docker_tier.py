@@ -484,3 +484,72 @@ def test_the_tier_refuses_to_write_into_a_data_stream_it_did_not_create():
                 pass
         assert not [r for r in fake.requests if r.method != "HEAD"]
         assert cluster.streams == {"logs-aws.cloudtrail-elasticpacktest"}
+
+
+class _FakePreviewStack:
+    """Kibana's preview route and the preview alerts index on one loopback server: each preview answers one log
+    per run and one alert per run that the run's start time names (kibana.alert.start), so the test sees which
+    runs each chunk asked for and which alerts the tier kept."""
+
+    def __init__(self, abort_after: int | None = None, error: str | None = None):
+        self.previews: list[dict] = []
+        self.abort_after, self.error = abort_after, error
+
+    def __call__(self, r):
+        if r.path.endswith("/api/detection_engine/rules/preview"):
+            body = json.loads(r.body)
+            self.previews.append(body)
+            runs = body["invocationCount"]
+            if self.abort_after is not None:
+                runs = min(runs, self.abort_after)
+            logs = [{"errors": [self.error] if self.error else [], "warnings": [], "duration": 1}] * runs
+            return 200, json.dumps({"previewId": f"p{len(self.previews)}", "logs": logs,
+                                    "isAborted": self.abort_after is not None}).encode()
+        if "/_refresh" in r.path:
+            return 200, b'{"_shards":{"total":1,"successful":1,"failed":0}}'
+        if "/_search" in r.path:
+            body = self.previews[-1]
+            end = datetime.fromisoformat(body["timeframeEnd"].replace("Z", "+00:00")).timestamp()
+            interval = 300.0
+            hits = [{"_index": "x", "_id": str(k), "_source": {
+                "kibana.alert.start": datetime.fromtimestamp(end - k * interval, timezone.utc).isoformat()}}
+                for k in range(body["invocationCount"])]
+            return 200, json.dumps({"hits": {"total": {"value": len(hits)}, "hits": hits}}).encode()
+        return 404, b"{}"
+
+
+def _preview_fixture():
+    from .integration import test_stack as tier
+    from .integration.conftest import Stack
+
+    rule = next(r for r in tier.PACK.rules if r.type == "threshold" and r.spec.interval == 300.0)
+    payload = next(p for p in tier.pack_objects(None)[0] if p["rule_id"] == rule.rule_id)
+    start = datetime(2026, 11, 1, tzinfo=timezone.utc).timestamp()
+    documents = [{"@timestamp": datetime.fromtimestamp(start + i * 600, timezone.utc).isoformat(),
+                  "event.dataset": "aws.cloudtrail"} for i in range(400)]  # ~2.8 days, every run live
+    return tier, Stack, rule, payload, documents
+
+
+def test_preview_asks_kibana_for_each_chunk_and_keeps_each_runs_alerts_once():
+    pytest.importorskip("elasticsearch")
+    tier, Stack, rule, payload, documents = _preview_fixture()
+    fake = _FakePreviewStack()
+    with cs.FakeEndpoint(fake, headers={"X-Elastic-Product": "Elasticsearch"}) as server:
+        stack = Stack(server.url, server.url)
+        alerts = tier._preview_alerts(stack, "sp", payload, rule, documents)
+    stamps = tier._stamps(documents)
+    _, runs = schedule_for(rule, min(stamps), max(stamps))
+    assert len(fake.previews) > 1 and all(p["invocationCount"] <= ss.MAX_INVOCATIONS for p in fake.previews)
+    assert all(p["index"] == ["logs-aws.cloudtrail-elasticpacktest"] for p in fake.previews)
+    starts = sorted(a["kibana.alert.start"] for a in alerts)
+    assert len(starts) == len(set(starts)) == runs  # one alert per run: the repeated runs are not counted twice
+
+
+@pytest.mark.parametrize("fake, match", [(_FakePreviewStack(abort_after=3), "isAborted"),
+                                         (_FakePreviewStack(error="index not found"), "index not found")])
+def test_an_aborted_or_failing_preview_fails_the_test(fake, match):
+    pytest.importorskip("elasticsearch")
+    tier, Stack, rule, payload, documents = _preview_fixture()
+    with cs.FakeEndpoint(fake, headers={"X-Elastic-Product": "Elasticsearch"}) as server:
+        with pytest.raises(AssertionError, match=match):
+            tier._preview_alerts(Stack(server.url, server.url), "sp", payload, rule, documents)
