@@ -291,10 +291,33 @@ def test_the_stack_runs_a_trial_licence_for_alert_suppression():
     assert environment["xpack.license.self_generated.type"] == "trial"
 
 
-def test_workflow_runs_the_integration_tier():
+def _minutes(value) -> float:
+    return float(value)
+
+
+def test_workflow_runs_the_integration_tier_and_keeps_what_a_failure_needs():
     workflow = yaml.safe_load((REPO / ".github" / "workflows" / "integration.yml").read_text())
-    steps = " ".join(str(step.get("run", "")) for job in workflow["jobs"].values() for step in job["steps"])
-    assert "pytest -m integration" in steps
+    triggers = workflow.get("on", workflow.get(True))  # YAML 1.1 reads a bare `on` as true
+    # a branch with a pull request runs once: push only on main, every other branch through its PR
+    assert triggers["push"]["branches"] == ["main"] and "pull_request" in triggers
+    (job,) = workflow["jobs"].values()
+    env = job.get("env", {})
+    assert str(env.get("REQUIRE_STACK")) == "1"  # no Docker: the job fails instead of passing on skips
+    steps = job["steps"]
+    (tier,) = [s for s in steps if "pytest -m integration" in str(s.get("run", ""))]
+    assert "--junitxml=test-results/junit.xml" in tier["run"]
+    # the tier's step times out first, so the steps after it still run inside the job's limit
+    after = steps[steps.index(tier) + 1:]
+    assert _minutes(tier["timeout-minutes"]) + sum(_minutes(s.get("timeout-minutes", 5)) for s in after) \
+        < _minutes(job["timeout-minutes"])
+    (logs,) = [s for s in after if "logs" in str(s.get("run", ""))]
+    assert logs["if"] == "always()"
+    run = logs["run"]
+    assert run.index("docker compose") < run.index(" logs ") < run.index(" down ")  # logs before down
+    assert '-p "$ELASTIC_PACK_COMPOSE_PROJECT"' in run and env["ELASTIC_PACK_COMPOSE_PROJECT"]
+    (upload,) = [s for s in after if str(s.get("uses", "")).startswith("actions/upload-artifact")]
+    assert upload["if"] == "always()" and upload["with"]["path"].rstrip("/") == "test-results"
+    assert env["ELASTIC_PACK_STACK_LOG"].startswith("test-results/")  # pytest-docker's cleanup writes it there
 
 
 def test_kql_translates_to_the_query_kibana_builds():

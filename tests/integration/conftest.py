@@ -79,7 +79,7 @@ def compose_project() -> str:
 
 def stack_log_path() -> Path:
     return Path(os.environ.get("ELASTIC_PACK_STACK_LOG")
-                or Path(tempfile.gettempdir()) / f"{compose_project()}-stack.log")
+                or Path(tempfile.gettempdir()) / f"{compose_project()}-stack.log").resolve()
 
 
 @pytest.fixture(scope="session")
