@@ -422,3 +422,51 @@ def test_a_star_between_names_multiplies_outside_keep_and_drop():
     assert values("FROM l | WHERE y*y == 9 | EVAL v = y*2", [{"y": 3}, {"y": 2}]) == [6]
     assert table("FROM l | KEEP *_id, host.* | DROP host.n*", [{"a_id": 1, "host.name": "h", "host.ip": "i", "z": 0}]) \
         == [{"a_id": 1, "host.ip": "i"}]
+
+
+def test_stats_columns_aggregates_first_by_last_and_a_repeated_name_is_the_last_ones():
+    docs = [{"g": "a", "x": 5}, {"g": "a", "x": 3}, {"g": "b", "x": 1}]
+    rows = table("FROM l | STATS a = ROUND(AVG(x), 1), c = COUNT(*) WHERE x > 1, m = MAX(x) BY g", docs)
+    assert [list(r) for r in rows] == [["a", "c", "m", "g"]] * 2
+    assert rows[0] == {"a": 4.0, "c": 2, "m": 5, "g": "a"}
+    rows = table("FROM l | STATS c = SUM(x), c = COUNT(x), s = MIN(x) BY g", docs)
+    assert rows == [{"c": 2, "s": 3, "g": "a"}, {"c": 1, "s": 1, "g": "b"}] and list(rows[0]) == ["c", "s", "g"]
+
+
+def test_stats_aggregates_and_their_filters_see_by_aliases():
+    docs = [{"languages": 1}, {"languages": 2}, {"languages": 2}]
+    assert table("FROM l | STATS m = MAX(l), c = COUNT(*) WHERE l > 1 BY l = languages | SORT l", docs) == [
+        {"m": 1, "c": 0, "l": 1}, {"m": 2, "c": 2, "l": 2}]
+
+
+def test_sum_of_longs_that_overflows_is_null():
+    big = [{"x": 2**62}, {"x": 2**62}]
+    assert values("FROM l | STATS v = SUM(x)", big) == [None]
+    assert values("FROM l | STATS v = SUM(x)", [{"x": 2**62}, {"x": 2**62 - 1}, {"x": -1}]) == [2**63 - 2]
+    assert values("FROM l | STATS v = SUM(x)", [{"x": 2.0**62}, {"x": 2.0**62}]) == [2.0**63]  # doubles do not
+    assert values("FROM l | EVAL v = MV_SUM(x)", [{"x": [2**62, 2**62]}]) == [None]
+    assert values("FROM l | EVAL v = x * 4", [{"x": 2**62}]) == [None]
+    # the sliding window the engine keeps between runs answers the same
+    from elastic_pack.esql.window import SlidingStats
+
+    compiled = CompiledEsql(parse_esql("FROM l | STATS v = SUM(x)"))
+    window = SlidingStats(compiled.stats.aggregates)
+    for row in big:
+        for key, aggregated in compiled.compact(row):
+            window.add(key, aggregated)
+    assert window.row((), [], ["v"]) == {"v": None}
+
+
+def test_case_and_coalesce_answer_their_values_common_type():
+    docs = [{"x": 5}, {"x": 1}]
+    assert values("FROM l | EVAL v = CASE(x > 4, 1, 2.5)", docs) == [1.0, 2.5]
+    assert [type(v) for v in values("FROM l | EVAL v = CASE(x > 4, 1, 2.5)", docs)] == [float, float]
+    assert [type(v) for v in values("FROM l | EVAL v = COALESCE(null, 1, 2.5)", docs)] == [float, float]
+    assert [type(v) for v in values("FROM l | EVAL v = CASE(x > 4, 1, 2)", docs)] == [int, int]
+
+
+def test_top_in_either_case_with_a_filter_and_mv_sort_of_one_value():
+    docs = [{"g": "a", "l": 1, "x": 5}, {"g": "a", "l": 2, "x": 3}, {"g": "a", "l": 3, "x": 4}]
+    assert values('FROM l | STATS v = TOP(x, 2, "ASC") WHERE l > 1 BY g', docs) == [[3, 4]]
+    assert values('FROM l | STATS v = TOP(x, 1, "DESC") WHERE l > 1 BY g', docs) == [4]
+    assert values("FROM l | STATS v = MV_SORT(VALUES(g))", docs) == ["a"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .ast import Stats
+from .functions import in_long
 
 Row = dict
 
@@ -31,10 +32,11 @@ def aggregate_rows(stats: Stats, compacts: Any) -> list[Row]:
         groups[()] = [[] for _ in stats.aggregates]
     rows = []
     for key, columns in groups.items():
-        row = {name: value for (name, _), value in zip(stats.by, key)}
+        row = {}  # aggregates first, BY columns last
         for (name, func, arg), column in zip(stats.aggregates, columns):
             present = [v for v in column if v is not None]
             row[name] = aggregate_values(func, column if arg is None else present)
+        row.update((name, value) for (name, _), value in zip(stats.by, key))
         rows.append(row)
     return rows
 
@@ -71,7 +73,7 @@ def aggregate_values(func: str, values: list) -> Any:
 
 _AGGREGATES = {
     "COUNT": len,
-    "SUM": lambda vs: sum(ns) if (ns := _numbers(vs)) else None,
+    "SUM": lambda vs: in_long(sum(ns)) if (ns := _numbers(vs)) else None,
     "MIN": lambda vs: min(vs, key=order_key) if vs else None,
     "MAX": lambda vs: max(vs, key=order_key) if vs else None,
     "AVG": lambda vs: sum(ns) / len(ns) if (ns := _numbers(vs)) else None,

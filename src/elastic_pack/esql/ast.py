@@ -139,6 +139,14 @@ class Grok:
 
 
 @dataclass(frozen=True)
+class Project:
+    """The columns a STATS answers, exactly these names in this order (aggregates as written, BY last; a
+    name given twice is the last one's). The parser adds it where the aggregates alone do not say it."""
+
+    names: tuple
+
+
+@dataclass(frozen=True)
 class Sort:
     keys: tuple  # (name, descending, nulls_first or None for the default)
 

@@ -7,7 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .aggregates import aggregate_rows, group_keys, order_key
-from .ast import Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Rename, Sort, Stats, Where
+from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort, Stats,
+                  Where)
 from ..glob import glob
 from .expressions import Clock, Compiler, Row, _flat, all_values
 from .text_commands import dissect, dissect_keys, grok, grok_names
@@ -113,6 +114,9 @@ class CompiledEsql:
             return _drop(command.names)
         if isinstance(command, Rename):
             return _rename(command.pairs)
+        if isinstance(command, Project):
+            names = command.names
+            return lambda row: {name: row.get(name) for name in names}
         if isinstance(command, MvExpand):
             name = command.name
 
@@ -192,10 +196,14 @@ class CompiledEsql:
         multi-valued BY puts the row in the group of each of its values)."""
         groups = [self.compiler.all_values_of(e) for _, e in stats.by]
         values = [self.compiler.all_values_of(a) if a is not None else None for _, _, a in stats.aggregates]
+        # `BY l = languages`: the aggregates (and their WHERE) see l
+        aliases = [(index, name) for index, (name, e) in enumerate(stats.by) if e != Col(name)]
 
         def compact(row: Row) -> list[tuple[tuple, tuple]]:
-            aggregated = tuple(v(row) if v else 1 for v in values)
-            return [(key, aggregated) for key in group_keys([g(row) for g in groups])]
+            parts = [g(row) for g in groups]
+            seen = {**row, **{name: parts[index] for index, name in aliases}} if aliases else row
+            aggregated = tuple(v(seen) if v else 1 for v in values)
+            return [(key, aggregated) for key in group_keys(parts)]
 
         return compact
 

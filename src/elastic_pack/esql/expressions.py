@@ -16,7 +16,7 @@ from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not
-from .functions import MULTI, SCALAR, to_millis
+from .functions import MULTI, SCALAR, in_long, to_millis
 from .geo import geo_point
 from .parser import PAIR
 
@@ -117,10 +117,12 @@ def _arith(op: str, a: Any, b: Any) -> Any:
         result = math.fmod(a, b)  # Java's %: the sign of the dividend
         return int(result) if isinstance(a, int) and isinstance(b, int) else result
     if op == "+":
-        return a + b
-    if op == "-":
-        return a - b
-    return a * b
+        result = a + b
+    elif op == "-":
+        result = a - b
+    else:
+        result = a * b
+    return in_long(result)
 
 
 _COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
@@ -344,6 +346,10 @@ class Compiler:
             path = self.expr(node.args[1])
             return lambda row: _json_text(row.get(p)) if isinstance(p := path(row), str) else None
         args = [self.expr(a) for a in node.args]
+        if name in ("COALESCE", "CASE") and _widens(node):
+            # whole numbers and doubles among the values: the answer is a double (its common type)
+            return _as_double(self._call(Call(name + _WIDENED, node.args)))
+        name = name.removesuffix(_WIDENED)
         if name == "COALESCE":  # the first argument with a value, all its values
             return lambda row: next((v for a in args if (v := a(row)) is not None), None)
         if name == PAIR:  # FIRST/LAST's (value, sort): nothing when either is missing
@@ -429,6 +435,65 @@ _MULTI_ARGUMENTS = {"MV_INTERSECTION"}  # every argument may be multi-valued, no
 _CONVERSIONS = {"TO_STRING", "TO_INTEGER", "TO_LONG", "TO_UNSIGNED_LONG", "TO_DOUBLE", "TO_BOOLEAN", "TO_IP",
                 "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT"}
 _REDUCED = {"GREATEST", "LEAST"}
+
+
+_WIDENED = "\0widened"
+_DOUBLE_TYPES = {"double", "float", "half_float", "scaled_float"}
+_WHOLE_TYPES = {"long", "integer", "short", "byte", "unsigned_long"}
+_DOUBLE_FUNCTIONS = {"TO_DOUBLE", "MV_AVG", "SQRT", "POW", "LOG10", "SIGNUM", "ST_X", "ST_Y", "ST_DISTANCE"}
+_WHOLE_FUNCTIONS = {"TO_INTEGER", "TO_LONG", "LENGTH", "MV_COUNT", "LOCATE", "DATE_DIFF"}
+_SAME_AS_ARGUMENT = {"ABS", "ROUND", "FLOOR", "CEIL", "MV_MIN", "MV_MAX", "MV_SUM", "MV_FIRST", "MV_LAST", "GREATEST",
+                     "LEAST"}
+
+
+def _numeric_kind(node: Any) -> str | None:
+    """"double", "whole" or None (not a number, or not known before the data): a value's type where the
+    query alone says it."""
+    if isinstance(node, Lit):
+        value = node.value
+        return None if isinstance(value, bool) else "double" if isinstance(value, float) else \
+            "whole" if isinstance(value, int) else None
+    if isinstance(node, Col):
+        kind = field_type(node.name)
+        return "double" if kind in _DOUBLE_TYPES else "whole" if kind in _WHOLE_TYPES else None
+    if isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "%"):
+        kinds = {_numeric_kind(node.left), _numeric_kind(node.right)}
+        return "double" if "double" in kinds else "whole" if kinds == {"whole"} else None
+    if isinstance(node, Call):
+        if node.name in _DOUBLE_FUNCTIONS:
+            return "double"
+        if node.name in _WHOLE_FUNCTIONS:
+            return "whole"
+        if node.name in _SAME_AS_ARGUMENT and node.args:
+            return _numeric_kind(node.args[0])
+        if node.name in ("CASE", "COALESCE"):
+            kinds = {_numeric_kind(v) for v in _values_of(node)}
+            return "double" if "double" in kinds else "whole" if kinds == {"whole"} else None
+    return None
+
+
+def _values_of(node: Call) -> list:
+    """The arguments a CASE or COALESCE can answer with."""
+    if node.name == "COALESCE":
+        return list(node.args)
+    return list(node.args[1::2]) + ([node.args[-1]] if len(node.args) % 2 else [])
+
+
+def _widens(node: Call) -> bool:
+    """Whether a CASE or COALESCE mixes whole numbers and doubles among its values."""
+    kinds = {_numeric_kind(v) for v in _values_of(node)}
+    return {"double", "whole"} <= kinds
+
+
+def _as_double(expr: Expr) -> Expr:
+    def double(value: Any) -> Any:
+        return float(value) if value.__class__ is int else value
+
+    def widened(row: Row) -> Any:
+        value = expr(row)
+        return [double(v) for v in value] if value.__class__ is list else double(value)
+
+    return widened
 
 
 def _reduced(arg: Expr, reduce: Callable[[list], Any]) -> Expr:

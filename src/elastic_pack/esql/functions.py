@@ -186,6 +186,13 @@ def _json_extract(text: Any, path: Any) -> Any:
     return node if isinstance(node, str) else json.dumps(node, separators=(",", ":"))
 
 
+def in_long(number: Any) -> Any:
+    """Whole-number arithmetic out of a long's range overflows: null (Elasticsearch warns)."""
+    if number.__class__ is int and not _LONG[0] <= number <= _LONG[1]:
+        return None
+    return number
+
+
 def _one_or_many(values: list) -> Any:
     if not values:
         return None
@@ -234,7 +241,7 @@ SCALAR: dict[str, Fn] = {
 # multi-value functions: called with the argument as a list (a single value is a list of one)
 MULTI: dict[str, Fn] = {
     "MV_COUNT": len, "MV_FIRST": lambda v: v[0], "MV_LAST": lambda v: v[-1],
-    "MV_MIN": min, "MV_MAX": max, "MV_SUM": sum, "MV_AVG": lambda v: sum(v) / len(v),
+    "MV_MIN": min, "MV_MAX": max, "MV_SUM": lambda v: in_long(sum(v)), "MV_AVG": lambda v: sum(v) / len(v),
     "MV_DEDUPE": lambda v: _one_or_many(list(dict.fromkeys(v))),
     "MV_CONCAT": lambda v, delimiter: _string(delimiter).join(_string(x) for x in v),
     "MV_SORT": lambda v, order="ASC": sorted(v, reverse=str(order).upper() == "DESC"),

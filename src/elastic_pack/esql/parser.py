@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, FullText, Grok, InlineStats, InList,
-                  IsNull, Keep, Kql, Like, Limit, Lit, MvExpand, Not, Rename, Sort, Stats, Where)
+                  IsNull, Keep, Kql, Like, Limit, Lit, MvExpand, Not, Project, Rename, Sort, Stats, Where)
 from ..kql.parser import KqlSyntaxError, parse_kql
 from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquote
 from .text_commands import dissect_keys, grok_names
@@ -94,7 +94,7 @@ class _Parser:
             return self.stats()
         if tok.kind == "inline" and self.peek(1).kind == "stats":
             self.i += 2
-            commands = self.stats()
+            commands = self.stats(inline=True)
             return [InlineStats(commands[0].aggregates, commands[0].by), *commands[1:]]
         if self.accept("keep"):
             return Keep(self.names())
@@ -138,14 +138,14 @@ class _Parser:
         raise EsqlSyntaxError(f"the local engine does not run the ES|QL command {what.upper()!r} (it runs "
                               f"{_COMMANDS})", self.text, tok.offset)
 
-    def stats(self) -> list:
+    def stats(self, inline: bool = False) -> list:
         """STATS, plus an EVAL and a DROP when aggregates sit inside expressions (ROUND(AVG(x), 2)): the
         aggregates are computed under hidden names, the expressions over them afterwards."""
         aggregates: list[tuple[str, str, object]] = []
         derived: list[tuple[str, object]] = []
-        self.aggregate(aggregates, derived)
+        written = [self.aggregate(aggregates, derived)]
         while self.accept("op", ","):
-            self.aggregate(aggregates, derived)
+            written.append(self.aggregate(aggregates, derived))
         by = []
         if self.accept("by"):
             by.append(self.group())
@@ -154,7 +154,15 @@ class _Parser:
         self.defined |= {a[0] for a in aggregates} | {b[0] for b in by} | {d[0] for d in derived}
         commands: list = [Stats(tuple(aggregates), tuple(by))]
         if derived:
-            commands += [Eval(tuple(derived)), Drop(tuple(a[0] for a in aggregates if a[0].startswith("\0")))]
+            commands.append(Eval(tuple(derived)))
+        # the columns: aggregates as written, BY last; a name given twice is the last one's, in its place
+        names = written + [name for name, _ in by]
+        output = tuple(name for index, name in enumerate(names) if name not in names[index + 1:])
+        if inline:  # INLINE STATS keeps every column of the row: only the hidden ones go
+            if derived:
+                commands.append(Drop(tuple(a[0] for a in aggregates if a[0].startswith("\0"))))
+        elif derived or len(output) < len(names):
+            commands.append(Project(output))
         return commands
 
     def rename_pair(self) -> tuple[str, str]:
@@ -190,7 +198,7 @@ class _Parser:
         self.defined.add(name)
         return name, expr
 
-    def aggregate(self, aggregates: list, derived: list) -> None:
+    def aggregate(self, aggregates: list, derived: list) -> str:
         start = self.peek().offset
         if self.peek(1).text == "=":
             name: str | None = self.name()
@@ -203,7 +211,7 @@ class _Parser:
             name = self.text[start:self.toks[self.i - 1].offset + len(self.toks[self.i - 1].text)].strip()
         if isinstance(expr, Call) and expr.name in AGGREGATES and condition is None:
             aggregates.append((name, *self._aggregate_call(expr, None)))
-            return
+            return name
         hidden: list = []
 
         def lift(node: object) -> object:  # aggregate calls -> columns computed by STATS
@@ -228,6 +236,7 @@ class _Parser:
                                   self.text, start)
         aggregates += hidden
         derived.append((name, rewritten))
+        return name
 
     def _aggregate_call(self, call: Call, condition: object) -> tuple[str, object]:
         """(function, argument or None for *), the argument filtered by a STATS ... WHERE condition.

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from .aggregates import order_key, top, values_of
+from .functions import in_long
 
 _INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
 
@@ -65,9 +66,8 @@ class SlidingStats:
             if key or by_names:
                 return None
             state = self._state()
-        row = dict(zip(by_names, key))
-        for name, func, slot in zip(aggregate_names, self.functions, state[1]):
-            row[name] = _finish(func, slot)
+        row = {name: _finish(func, slot) for name, func, slot in zip(aggregate_names, self.functions, state[1])}
+        row.update(zip(by_names, key))  # aggregates first, BY columns last
         return row
 
     def take_dirty(self) -> set[tuple]:
@@ -83,7 +83,7 @@ def _finish(func: str, slot):
     if func == "COUNT":
         return slot[0]
     if func == "SUM":
-        return slot[1] if slot[0] else None
+        return in_long(slot[1]) if slot[0] else None  # a long sum out of range: null
     if func == "AVG":
         return slot[1] / slot[0] if slot[0] else None
     if func == "COUNT_DISTINCT":
