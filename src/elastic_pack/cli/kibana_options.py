@@ -20,14 +20,15 @@ CaOption = Annotated[Optional[Path], typer.Option("--ca-cert", help="CA bundle f
                                                   "Default: $KIBANA_CA_CERT.", show_default=False)]
 InsecureOption = Annotated[bool, typer.Option("--insecure", help="Do not verify Kibana's TLS certificate (labs only).")]
 
-# Tests replace this to put an in-process Kibana behind the client.
+# Tests replace this to put an in-process Kibana behind the client, and settings to shorten its limits.
 session_factory = None
+client_settings: dict = {}
 
 
 def make_client(url, space, api_key, username, password, ca_cert, insecure):
     from ..kibana import KibanaClient, KibanaConfig
 
     config = KibanaConfig.from_env(url=url, space=space, api_key=api_key, username=username, password=password,
-                                   ca_cert=str(ca_cert) if ca_cert else None, insecure=insecure)
+                                   ca_cert=str(ca_cert) if ca_cert else None, insecure=insecure, **client_settings)
     session = session_factory() if session_factory else None
     return KibanaClient(config, session=session)

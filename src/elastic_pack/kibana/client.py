@@ -3,13 +3,21 @@
 Every call sends `elastic-api-version: 2023-10-31`; writes send `kbn-xsrf`. Spaces are addressed as
 /s/<space>/api/... (none for the default space). Idempotent calls (GET, PUT, DELETE) are retried with
 backoff on connection errors, 429 and 5xx; POSTs are not, and a re-run of the command converges instead.
+
+Nothing a server does makes a call last for ever (KibanaConfig's limits): a Retry-After is honoured up to
+a few seconds, a read timeout is not retried, one call (attempts, pauses and the whole answer, however slowly
+it arrives) has a deadline and all calls of one client (one command) together have another. Paging stops
+at the total the first page gave, inside Kibana's result window.
 """
 
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
+from typing import Any
 
 import requests
 import requests.auth
@@ -29,9 +37,25 @@ from .errors import (
 
 API_VERSION = "2023-10-31"
 FIND_PAGE = 10_000  # Kibana pages _find within Elasticsearch's result window (page * per_page <= 10,000)
+FIND_WINDOW = 10_000
 RULES = "/api/detection_engine/rules"
 _IDEMPOTENT = {"GET", "PUT", "DELETE", "HEAD"}
 _RETRY_STATUS = {429, 500, 502, 503, 504}
+_CHUNK = 64 * 1024
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _shut(response) -> None:
+    """Wake a thread blocked reading this answer: shut its socket down (closing from here would not)."""
+    sock = getattr(getattr(getattr(response, "raw", None), "_connection", None), "sock", None)
+    try:
+        if sock is not None:
+            sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 class KibanaClient:
@@ -50,6 +74,7 @@ class KibanaClient:
         self.session.headers["elastic-api-version"] = API_VERSION
         self._sleep_override = sleep
         self.requests_made = 0
+        self._command_until = time.monotonic() + config.deadline  # every call of this client together
 
     # -- plumbing ---------------------------------------------------------------------------------------
 
@@ -63,17 +88,26 @@ class KibanaClient:
         url = self.path(api_path, space)
         headers = {"kbn-xsrf": "elastic-pack"} if method != "GET" else {}
         attempts = self.config.retries + 1 if method in _IDEMPOTENT else 1
+        until = min(time.monotonic() + self.config.call_deadline, self._command_until)
         for attempt in range(attempts):
+            left = until - time.monotonic()
+            if left <= 0:
+                raise self._too_slow(method, api_path, until)
             try:
                 self.requests_made += 1
-                response = self.session.request(method, url, params=params, json=json_body, files=files,
-                                                headers=headers, timeout=self.config.timeout)
+                response, content = self._send(method, url, until, params=params, json=json_body, files=files,
+                                               headers=headers, timeout=min(self.config.timeout, left))
             except requests.exceptions.SSLError as exc:
                 raise KibanaUnreachable(self._say(f"TLS error talking to {self.config.display_url}: {type(exc).__name__}"
                                                   " (use --ca-cert, or --insecure for a lab)")) from None
-            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout) as exc:
-                if attempt + 1 < attempts:
-                    self._sleep(self.config.backoff * 2**attempt)
+            except requests.exceptions.ReadTimeout:  # Kibana is there but slow: asking again only adds load
+                raise KibanaUnreachable(self._say(f"Kibana at {self.config.display_url} did not answer {method} "
+                                                  f"{api_path} within {min(self.config.timeout, left):g} s")) from None
+            except (requests.exceptions.ConnectionError, requests.exceptions.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
+                pause = self.config.backoff * 2**attempt
+                if attempt + 1 < attempts and time.monotonic() + pause < until:
+                    self._sleep(pause)
                     continue
                 raise KibanaUnreachable(self._say(f"cannot reach Kibana at {self.config.display_url}: "
                                                   f"{type(exc).__name__}")) from None
@@ -81,17 +115,73 @@ class KibanaClient:
                 raise KibanaUnreachable(self._say(f"cannot send {method} {api_path} to {self.config.display_url}: "
                                                   f"{type(exc).__name__}")) from None
             if response.status_code in _RETRY_STATUS and attempt + 1 < attempts:
-                self._sleep(self._retry_after(response, attempt))
-                continue
-            return self._result(response, method, api_path, expect_json)
+                pause = self._retry_after(response, attempt)
+                if time.monotonic() + pause < until:
+                    self._sleep(pause)
+                    continue
+            return self._result(response, content, method, api_path, expect_json)
         raise AssertionError("unreachable")
+
+    def _send(self, method: str, url: str, until: float, **kwargs) -> tuple[requests.Response, bytes]:
+        """One HTTP exchange, its answer read whole, by `until` (time.monotonic()) or _Late. A socket timeout
+        bounds each read, not a server that sends one byte every few seconds: the exchange runs in a daemon
+        thread that is given up (its connection shut) at the deadline."""
+        box: dict[str, Any] = {}
+        done, given_up = threading.Event(), threading.Event()
+
+        def exchange() -> None:
+            try:
+                response = box["response"] = self.session.request(method, url, stream=True, **kwargs)
+                try:
+                    chunks, size = [], 0
+                    for chunk in response.iter_content(_CHUNK):
+                        if given_up.is_set():
+                            return
+                        size += len(chunk)
+                        if size > self.config.max_answer_bytes:
+                            raise _TooLarge(size)
+                        chunks.append(chunk)
+                    box["result"] = (response, b"".join(chunks))
+                finally:
+                    response.close()
+            except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread as it is)
+                box["error"] = exc
+            finally:
+                done.set()
+
+        threading.Thread(target=exchange, name="kibana-request", daemon=True).start()
+        if not done.wait(max(0.0, until - time.monotonic())):
+            given_up.set()
+            _shut(box.get("response"))
+            raise self._too_slow(method, self._api_path_of(url), until)
+        if "error" in box:
+            error = box["error"]
+            if isinstance(error, _TooLarge):
+                raise KibanaUnexpectedAnswer(self._say(
+                    f"{method} {self._api_path_of(url)}: the answer is larger than "
+                    f"{self.config.max_answer_bytes // 2**20} MB; is {self.config.display_url} Kibana?")) from None
+            raise error
+        return box["result"]
+
+    def _api_path_of(self, url: str) -> str:
+        return url[len(self.config.url):] or "/"
+
+    def _too_slow(self, method: str, api_path: str, until: float) -> KibanaUnreachable:
+        whole = until >= self._command_until
+        limit = self.config.deadline if whole else self.config.call_deadline
+        scope = "this command allows for all its calls" if whole else "one call may take"
+        return KibanaUnreachable(self._say(
+            f"Kibana at {self.config.display_url} did not finish {method} {api_path} in time ({limit:g} s, what "
+            f"{scope}, retries included)"))
 
     def _sleep(self, seconds: float) -> None:
         (self._sleep_override or time.sleep)(seconds)
 
     def _retry_after(self, response, attempt: int) -> float:
-        header = response.headers.get("Retry-After", "")
-        return float(header) if header.isdigit() else self.config.backoff * 2**attempt
+        """The server's Retry-After in seconds, capped at max_retry_after; else exponential backoff."""
+        header = response.headers.get("Retry-After", "").strip()
+        wanted = float(header) if header.isdigit() else self.config.backoff * 2**attempt
+        return min(wanted, self.config.max_retry_after)
 
     def _say(self, text: str) -> str:
         return self.config.redact(text)
@@ -104,9 +194,9 @@ class KibanaClient:
                 content = content.replace(form.encode("utf-8"), b"***")
         return content
 
-    def _result(self, response, method: str, api_path: str, expect_json: bool):
+    def _result(self, response, content: bytes, method: str, api_path: str, expect_json: bool):
         status = response.status_code
-        raw = self._redacted(response.content)
+        raw = self._redacted(content)
         try:
             body = json.loads(raw) if expect_json or status >= 400 else raw.decode("utf-8", "replace")
         except ValueError:
@@ -150,21 +240,38 @@ class KibanaClient:
         return self.request("GET", "/api/detection_engine/privileges")
 
     def find_rules(self, filter: str | None = None, per_page: int = FIND_PAGE) -> Iterator[dict]:
-        """Every rule matching the filter, page by page."""
+        """Every rule matching the filter, page by page, up to the total the first page gave."""
+        where = f"GET {RULES}/_find"
+        pages = None
         page = 1
-        while True:
+        while pages is None or page <= pages:
             params = {"page": page, "per_page": per_page, "sort_field": "name", "sort_order": "asc"}
             if filter:
                 params["filter"] = filter
             body = self.request("GET", f"{RULES}/_find", params=params)
-            data = self.expect_list(body, "data", f"GET {RULES}/_find")
-            total = body.get("total")
-            if not isinstance(total, int) or not all(isinstance(r, dict) and "rule_id" in r for r in data):
-                raise KibanaUnexpectedAnswer(self._say(f"GET {RULES}/_find: the answer is not a page of rules"))
-            yield from data
-            if page * per_page >= total or not data:
+            data = self.expect_list(body, "data", where)
+            if not all(isinstance(r, dict) and isinstance(r.get("rule_id"), str) and isinstance(r.get("id"), str)
+                       for r in data):
+                raise KibanaUnexpectedAnswer(self._say(f"{where}: the answer is not a page of rules (a rule without "
+                                                       "a rule_id or id)"))
+            if pages is None:
+                pages = self._page_count(body, per_page, where, "rules")
+            yield from data[:per_page]
+            if len(data) < per_page:
                 return
             page += 1
+
+    def _page_count(self, body: dict, per_page: int, where: str, what: str) -> int:
+        """How many pages the first page's total means, inside Kibana's result window (page * per_page may
+        not pass 10,000): an answer claiming more fails here, before a command acts on part of the space."""
+        total = body.get("total")
+        if isinstance(total, bool) or not isinstance(total, int) or total < 0:
+            raise KibanaUnexpectedAnswer(self._say(f"{where}: the answer has no total count"))
+        if total > FIND_WINDOW:
+            raise KibanaUnexpectedAnswer(self._say(
+                f"{where}: Kibana reports {total:,} {what}; a search returns at most {FIND_WINDOW:,}, so "
+                f"elastic-pack cannot see them all"))
+        return max(1, -(-total // per_page))
 
     def expect_list(self, body, key: str, where: str) -> list:
         """body[key] when the answer has the documented shape; KibanaUnexpectedAnswer otherwise."""
@@ -213,16 +320,26 @@ class KibanaClient:
     def create_exception_list(self, body: dict) -> dict:
         return self.request("POST", "/api/exception_lists", json_body=body)
 
-    def find_exception_items(self, list_id: str) -> list[dict]:
-        items, page = [], 1
-        while True:
+    def find_exception_items(self, list_id: str, per_page: int = 100) -> list[dict]:
+        where = "GET /api/exception_lists/items/_find"
+        items: list[dict] = []
+        pages = None
+        page = 1
+        while pages is None or page <= pages:
             body = self.request("GET", "/api/exception_lists/items/_find",
-                                params={"list_id": list_id, "namespace_type": "single", "page": page, "per_page": 100})
-            data = self.expect_list(body, "data", "GET /api/exception_lists/items/_find")
-            items += data
-            if page * 100 >= int(body.get("total") or 0) or not data:
-                return items
+                                params={"list_id": list_id, "namespace_type": "single", "page": page,
+                                        "per_page": per_page})
+            data = self.expect_list(body, "data", where)
+            if not all(isinstance(i, dict) and isinstance(i.get("item_id"), str) for i in data):
+                raise KibanaUnexpectedAnswer(self._say(f"{where}: the answer is not a page of exception items "
+                                                       "(an item without an item_id)"))
+            if pages is None:
+                pages = self._page_count(body, per_page, where, f"items in list {list_id}")
+            items += data[:per_page]
+            if len(data) < per_page:
+                break
             page += 1
+        return items
 
     def create_exception_item(self, body: dict) -> dict:
         return self.request("POST", "/api/exception_lists/items", json_body=body)

@@ -27,9 +27,13 @@ class KibanaConfig:
     password: str | None = field(default=None, repr=False)
     ca_cert: str | None = None
     verify_tls: bool = True
-    timeout: float = 30.0
-    retries: int = 3
+    timeout: float = 30.0  # seconds for each connect and each read of a socket
+    retries: int = 3  # more attempts for idempotent calls on a lost connection, 429 or 5xx (not a read timeout)
     backoff: float = 0.5
+    max_retry_after: float = 5.0  # a server's Retry-After is honoured up to this many seconds
+    call_deadline: float = 60.0  # one call: its attempts, pauses and whole answer, however slowly it trickles
+    deadline: float = 900.0  # every call of one client (one command) together
+    max_answer_bytes: int = 512 * 2**20  # an answer larger than this is not Kibana's
 
     @classmethod
     def from_env(cls, url: str | None = None, space: str | None = None, api_key: str | None = None,

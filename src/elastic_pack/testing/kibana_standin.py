@@ -12,6 +12,7 @@ Mounted on a requests.Session (like httpx's MockTransport), it
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
 import time
@@ -497,10 +498,10 @@ class _Adapter(BaseAdapter):
         response = requests.Response()
         response.status_code = status
         if isinstance(body, RawAnswer):
-            response._content = body.encode()
+            response.raw = io.BytesIO(body.encode())  # read as a socket would be, streamed or not
             response.headers["Content-Type"] = "text/html; charset=utf-8"
         else:
-            response._content = json.dumps(body).encode()
+            response.raw = io.BytesIO(json.dumps(body).encode())
             response.headers["Content-Type"] = "application/json"
         response.url = request.url
         response.request = request
