@@ -22,11 +22,15 @@ from .parallel import default_jobs
 
 
 def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[str] | None = None,
-            strict: bool = False, jobs: int | None = None) -> tuple[list[Alert], ReadReport]:
+            strict: bool = False, jobs: int | None = None,
+            warm_up: float | None = None) -> tuple[list[Alert], ReadReport]:
     """Alerts the pack's rules raise on the events in `paths`.
 
-    Rules are run in groups by the time field they window on (see _run_group).
+    Rules are run in groups by the time field they window on (see _run_group). `warm_up`: how long new
+    terms rules treat the input as history only (None: their history window; see scenario_run.with_warm_up).
     """
+    from .scenario_run import with_warm_up
+
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
         raise ContentError(findings)
@@ -40,7 +44,7 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
     sources: dict[int, RuleFile] = {}
     for rule in selected:  # a rule named with --rule must run; from a whole tree, refused ones are named
         try:
-            compiled.append(compile_rule(rule, exceptions.get(rule.rule_id)))
+            compiled.append(with_warm_up([compile_rule(rule, exceptions.get(rule.rule_id))], warm_up)[0])
         except NotRunnable as exc:
             if rule_ids:
                 raise
@@ -58,7 +62,7 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
                          "events to a file first")
 
     def fresh(rules: list[CompiledRule]) -> list[CompiledRule]:  # after a partial run, rules hold state
-        return [compile_rule(sources[id(r)], exceptions.get(r.rule_id)) for r in rules]
+        return with_warm_up([compile_rule(sources[id(r)], exceptions.get(r.rule_id)) for r in rules], warm_up)
 
     alerts: list[Alert] = []
     for index, ((window_field, fallback_disabled), group) in enumerate(groups.items()):

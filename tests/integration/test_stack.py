@@ -18,15 +18,14 @@ from typer.testing import CliRunner
 
 from elastic_pack.cli import app
 from elastic_pack.content.queries import KqlQuery, parse_rule_query
-from elastic_pack.engine import compile_rule, event_from_document, run_rules
-from elastic_pack.engine.rules import NewTermsRule
+from elastic_pack.engine import compile_rule, event_from_document
 from elastic_pack.esql import parse_esql
 from elastic_pack.exceptions_model import exception_predicates
 from elastic_pack.kql import compile_kql
 from elastic_pack.kql.to_dsl import to_dsl
 from elastic_pack.lab import preview_request, schedule_for, seed, shifted_documents, stream_for
 from elastic_pack.operations import pack_objects
-from elastic_pack.scenario_run import load_pack_and_scenarios, rule_key
+from elastic_pack.scenario_run import documents_alerts, load_pack_and_scenarios, rule_key
 
 from .stack_support import alert_run_time, local_group, plan_chunks, stack_group
 
@@ -67,12 +66,8 @@ def test_deploy_then_diff_shows_no_changes(stack_env, space, tmp_path):
 
 def _local_alerts(documents):
     """The local engine with Kibana preview's settings: new terms rules alert on the first sighting in a
-    fresh data stream (no warm-up; the local engine's default holds back one history window)."""
-    rules = [compile_rule(r, exception_predicates(PACK).get(r.rule_id)) for r in PACK.rules]
-    for rule in rules:
-        if isinstance(rule, NewTermsRule):
-            rule.warm_up = 0.0
-    return run_rules(rules, [event_from_document(d) for d in documents])
+    fresh data stream (`--warm-up 0`; the local engine's default holds back one history window)."""
+    return documents_alerts(PACK, documents, exception_predicates(PACK), warm_up=0.0)
 
 
 def _in_namespace(patterns, namespace=NAMESPACE):

@@ -14,12 +14,30 @@ from .options import ContentOption, JsonOption, console, marked
 from .pack_commands import exit_on_invalid_pack
 
 
+_WARM_UP_HELP = ("How much of the input new terms rules treat as history only, e.g. 3d, or 0 to alert on the "
+                 "first sighting as Kibana's rule preview does on a fresh index (default: their history window, "
+                 "as a rule deployed on a full index).")
+
+
+def _warm_up_seconds(value: Optional[str], err) -> Optional[float]:
+    """--warm-up as seconds (None: the rules' own history window); exit 2 on a value that is not a span."""
+    from ..durations import parse_span
+
+    try:
+        return None if value is None else (0.0 if value.strip() == "0" else parse_span(value).total_seconds())
+    except ValueError as exc:
+        err.print(marked("[red]error:[/] ", f"--warm-up: {exc}"))
+        raise typer.Exit(2)
+
+
 @app.command("test")
 def test_scenarios(
     names: Annotated[Optional[list[str]], typer.Argument(help="Scenario names to run (default: all).")] = None,
     content: ContentOption = None,
     junit: Annotated[Optional[Path], typer.Option("--junit", help="Also write JUnit XML here, for CI.")] = None,
     as_json: JsonOption = False,
+    warm_up: Annotated[Optional[str], typer.Option("--warm-up", help=_WARM_UP_HELP + " The scenarios' "
+                                                   "expectations assume the default.")] = None,
 ) -> None:
     """Run every scenario on the local engine; print pass/fail per scenario. Exit 1 on any failure."""
     from rich.table import Table
@@ -28,9 +46,10 @@ def test_scenarios(
     from ..scenario_run import run_scenarios
 
     err = console(stderr=True)
+    warm = _warm_up_seconds(warm_up, err)
     try:
         with exit_on_invalid_pack():
-            results = run_scenarios(content, names)
+            results = run_scenarios(content, names, warm_up=warm)
     except (NotRunnable, LookupError) as exc:
         err.print(marked("[red]error:[/] ", exc))
         raise typer.Exit(2 if isinstance(exc, LookupError) else 1)
@@ -68,15 +87,17 @@ def preview(
     strict: Annotated[bool, typer.Option("--strict", help="Fail on the first bad line instead of skipping it.")] = False,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes decoding large inputs "
                                                 "(default: one per CPU; 1 reads in this process).")] = None,
+    warm_up: Annotated[Optional[str], typer.Option("--warm-up", help=_WARM_UP_HELP)] = None,
 ) -> None:
     """Run the rules over ECS events from files and print the alerts they would raise in Kibana."""
     from ..errors import InputError
     from ..preview import preview as run_preview
 
     err = console(stderr=True)
+    warm = _warm_up_seconds(warm_up, err)
     try:
         with exit_on_invalid_pack():
-            alerts, report = run_preview(events, content, rule, strict, jobs)
+            alerts, report = run_preview(events, content, rule, strict, jobs, warm_up=warm)
     except (InputError, ValueError) as exc:
         err.print(marked("[red]error:[/] ", exc))
         raise typer.Exit(1)
@@ -145,9 +166,7 @@ def backtest(
     window_on: Annotated[str, typer.Option("--window-on", help="The time rule windows read: 'event' (eventTime; "
                                            "the default) or 'delivery' (the time in each S3 object's name, a close "
                                            "stand-in for the event.ingested Kibana's rules read).")] = "event",
-    warm_up: Annotated[Optional[str], typer.Option("--warm-up", help="How much of the input new terms rules "
-                                                   "treat as history only, e.g. 3d or 0 (default: their "
-                                                   "history window, as a rule deployed on a full index).")] = None,
+    warm_up: Annotated[Optional[str], typer.Option("--warm-up", help=_WARM_UP_HELP)] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes decoding files "
                                                 "(default: one per CPU).")] = None,
 ) -> None:
@@ -156,7 +175,6 @@ def backtest(
     import sys
 
     from ..backtest import backtest as run_backtest
-    from ..durations import parse_span
     from ..engine.events import parse_time
 
     err = console(stderr=True)
@@ -169,11 +187,7 @@ def backtest(
     if start is not None and end is not None and start >= end:
         err.print(marked("[red]error:[/] --from must be before --to"))
         raise typer.Exit(2)
-    try:
-        warm = None if warm_up is None else (0.0 if warm_up.strip() == "0" else parse_span(warm_up).total_seconds())
-    except ValueError as exc:
-        err.print(marked("[red]error:[/] ", f"--warm-up: {exc}"))
-        raise typer.Exit(2)
+    warm = _warm_up_seconds(warm_up, err)
     if window_on not in ("event", "delivery"):
         err.print(marked("[red]error:[/] --window-on takes 'event' or 'delivery'"))
         raise typer.Exit(2)
