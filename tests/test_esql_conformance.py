@@ -470,3 +470,40 @@ def test_top_in_either_case_with_a_filter_and_mv_sort_of_one_value():
     assert values('FROM l | STATS v = TOP(x, 2, "ASC") WHERE l > 1 BY g', docs) == [[3, 4]]
     assert values('FROM l | STATS v = TOP(x, 1, "DESC") WHERE l > 1 BY g', docs) == [4]
     assert values("FROM l | STATS v = MV_SORT(VALUES(g))", docs) == ["a"]
+
+
+def test_rename_new_equals_old_and_columns_keep_their_place():
+    row = {"a": 1, "b": 2, "c": 3}
+    assert list(table("FROM l | RENAME x = b", [row])[0].items()) == [("a", 1), ("x", 2), ("c", 3)]
+    assert list(table("FROM l | RENAME b AS x", [row])[0].items()) == [("a", 1), ("x", 2), ("c", 3)]
+    assert list(table("FROM l | RENAME a AS c", [row])[0].items()) == [("c", 1), ("b", 2)]  # c replaced
+    assert list(table("FROM l | EVAL a = 9", [row])[0]) == ["b", "c", "a"]  # assigned again: last
+
+
+def test_sort_and_limit_before_stats_run_on_the_whole_table():
+    docs = [{"u": "a", "t": 3}, {"u": "b", "t": 1}, {"u": "a", "t": 2}, {"u": "c", "t": 4}]
+    compiled = CompiledEsql(parse_esql("FROM l | SORT t DESC | LIMIT 3 | STATS n = COUNT(*) BY u | SORT u"))
+    assert compiled.table_mode
+    assert compiled.run_table([r for d in docs for r in compiled.rows(d)]) == [{"n": 2, "u": "a"},
+                                                                            {"n": 1, "u": "c"}]
+    plain = CompiledEsql(parse_esql("FROM l | WHERE t > 1 | SORT t | LIMIT 2 | KEEP u"))
+    assert plain.run_table([r for d in docs for r in plain.rows(d)]) == [{"u": "a"}, {"u": "a"}]
+
+
+def test_a_rule_with_sort_and_limit_before_stats_answers_per_run_window():
+    from pathlib import Path
+
+    from elastic_pack.content.model import RuleFile
+    from elastic_pack.engine import compile_rule, run_rules
+    from elastic_pack.engine.events import Event
+
+    query = "FROM logs-* | SORT @timestamp DESC | LIMIT 2 | STATS n = COUNT(*) BY user.name"
+    rule = RuleFile(Path("s.toml"), "", {"rule": {"rule_id": "s", "name": "s", "type": "esql", "language": "esql",
+                                                  "query": query, "interval": "5m", "from": "now-5m"}})
+    t0 = 1_767_225_600.0
+    events = [Event({"user.name": name, "@timestamp": t0 + 10 * i}, t0 + 10 * i, t0 + 10 * i)
+              for i, name in enumerate(["v", "u", "v", "v"])]
+    alerts = run_rules([compile_rule(rule)], events)
+    # the first run (at the first event) sees one v; the next sees all four, and its two latest are v's: u is
+    # cut by the LIMIT in every run
+    assert [a.group["user.name"] for a in alerts] == ["v", "v"]

@@ -45,12 +45,21 @@ def _drop(names: tuple) -> Callable[[Row], Row]:
 
 
 def _rename(pairs: tuple) -> Callable[[Row], Row]:
+    """Each pair in turn: the column takes the new name in its place; a column that had the new name goes."""
     def rename(row: Row) -> Row:
-        out = dict(row)
         for old, new in pairs:
-            if old in out:
-                out[new] = out.pop(old)
-        return out
+            if old == new:
+                continue
+            out = {}
+            for column, value in row.items():
+                if column == old:
+                    out[new] = value
+                elif column != new:
+                    out[column] = value
+            if old not in row:  # a field this document does not have: null under the new name
+                out[new] = None
+            row = out
+        return row
 
     return rename
 
@@ -67,16 +76,17 @@ class CompiledEsql:
         self.after_steps: list = []
         self.row_after: list = []
         self.table_after: list = []
-        inline = next((i for i, c in enumerate(commands) if isinstance(c, InlineStats)), None)
+        table = next((i for i, c in enumerate(commands) if isinstance(c, (InlineStats, Sort, Limit))), None)
         split = next((i for i, c in enumerate(commands) if isinstance(c, Stats)), len(commands))
-        # INLINE STATS needs every row of a run's window: from it on, the query runs on the whole table
-        self.table_mode = inline is not None and inline < split
+        # INLINE STATS, and SORT or LIMIT before STATS, need every row of a run's window: from there on, the
+        # query runs on the whole table of the run
+        self.table_mode = table is not None and table < split
         if self.table_mode:
-            assert inline is not None
-            self.table_steps = [self._table_step(c) for c in commands[inline:]]
+            assert table is not None
+            self.table_steps = [self._table_step(c) for c in commands[table:]]
             self.aggregating = split < len(commands)
             self.final_by = tuple(name for name, _ in commands[split].by) if self.aggregating else ()
-            split = inline
+            split = table
         self.before = [self._row_step(c) for c in commands[:split]]
         self.expands = any(isinstance(c, MvExpand) for c in commands[:split])
         if self.table_mode:
@@ -104,7 +114,9 @@ class CompiledEsql:
             def evaluate(row: Row) -> Row:
                 row = dict(row)
                 for name, expr in assignments:
-                    row[name] = expr(row)
+                    value = expr(row)
+                    row.pop(name, None)  # a column assigned again moves last, as a new one comes
+                    row[name] = value
                 return row
 
             return evaluate
@@ -154,8 +166,6 @@ class CompiledEsql:
                 return out
 
             return extract
-        if isinstance(command, (Sort, Limit)):
-            raise ValueError(f"the local engine runs {type(command).__name__.upper()} only after STATS")
         raise TypeError(command)
 
     def run_table(self, rows: list[Row]) -> list[Row]:

@@ -166,9 +166,14 @@ class _Parser:
         return commands
 
     def rename_pair(self) -> tuple[str, str]:
-        old = self.name()
-        self.take("as")
-        new = self.name()
+        if self.peek(1).text == "=":  # RENAME new = old
+            new = self.name()
+            self.take("op", "=")
+            old = self.name()
+        else:
+            old = self.name()
+            self.take("as")
+            new = self.name()
         self.defined.add(new)
         return old, new
 
