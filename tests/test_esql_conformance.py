@@ -162,7 +162,7 @@ def test_sort_nulls_first_and_last():
 @pytest.mark.parametrize("query, named", [
     ("FROM l | LOOKUP JOIN hosts ON host.name", "LOOKUP JOIN"),
     ('FROM l | COMPLETION r = p WITH { "inference_id": "x" }', "COMPLETION"),
-    ("FROM l | STATS f = PERCENTILE(x, 95)", "PERCENTILE()"),
+    ("FROM l | STATS f = ST_CENTROID_AGG(x)", "ST_CENTROID_AGG()"),
     ('FROM l | WHERE MATCH(message, "x", {"fuzziness": 1})', "MATCH() with options"),
 ])
 def test_what_the_engine_does_not_run_is_refused_by_name(query, named):
@@ -507,3 +507,28 @@ def test_a_rule_with_sort_and_limit_before_stats_answers_per_run_window():
     # the first run (at the first event) sees one v; the next sees all four, and its two latest are v's: u is
     # cut by the LIMIT in every run
     assert [a.group["user.name"] for a in alerts] == ["v", "v"]
+
+
+def test_percentile_median_and_deviations():
+    # t-digest while it holds every value: low + weight * (high - low) between the nearest two, a double
+    docs = [{"x": v, "w": w} for v, w in ((1, 1), (2, 1), (3, 2), (4, 0), (10, 1))]
+    row = table("FROM l | STATS m = MEDIAN(x), p = PERCENTILE(x, 25 * 2), p99 = PERCENTILE(x, 99), "
+                "p0 = PERCENTILE(x, 0), bad = PERCENTILE(x, 110), mad = MEDIAN_ABSOLUTE_DEVIATION(x), "
+                "sd = STD_DEV(x), var = VARIANCE(x), wa = WEIGHTED_AVG(x, w)", docs)[0]
+    assert row == {"m": 3.0, "p": 3.0, "p99": pytest.approx(9.76), "p0": 1.0, "bad": None, "mad": 1.0,
+                   "sd": pytest.approx(10 ** 0.5), "var": 10.0, "wa": 3.8}
+    assert type(row["m"]) is float
+    assert values("FROM l | STATS v = MEDIAN(x)", [{"x": 1}, {"x": 2}, {"x": 3}, {"x": 4}]) == [2.5]
+    assert values("FROM l | STATS v = STD_DEV(x)", [{"y": 1}]) == [None]
+    # the sliding window the engine keeps between runs answers the same
+    from elastic_pack.esql.window import SlidingStats
+
+    compiled = CompiledEsql(parse_esql("FROM l | STATS m = MEDIAN(x), p = PERCENTILE(x, 90), v = VARIANCE(x), "
+                                       "w = WEIGHTED_AVG(x, w), d = MEDIAN_ABSOLUTE_DEVIATION(x)"))
+    window = SlidingStats(compiled.stats.aggregates)
+    for document in docs:
+        for key, aggregated in compiled.compact(document):
+            window.add(key, aggregated)
+    names = [name for name, _, _ in compiled.stats.aggregates]
+    assert window.row((), [], names) == pytest.approx(compiled.aggregate(
+        [pair for d in docs for pair in compiled.compact(d)])[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from .ast import Stats
@@ -67,8 +68,58 @@ def values_of(distinct: Any) -> Any:
     return ordered[0] if len(ordered) == 1 else ordered
 
 
+def percentile(values: list, func: str) -> Any:
+    """PERCENTILE(field, p) and MEDIAN: between the two nearest values, linearly (t-digest's answer while it
+    holds every value); a double; null for no value or p outside 0..100."""
+    wanted = float(func.split(":", 1)[1]) if ":" in func else 50.0
+    numbers = sorted(_numbers(values))
+    if not numbers or not 0 <= wanted <= 100:
+        return None
+    return _quantile(numbers, wanted / 100)
+
+
+def _quantile(ordered: list, q: float) -> float:
+    """Elasticsearch's t-digest (Dist.quantile) on sorted values: low + weight * (high - low)."""
+    index = q * (len(ordered) - 1)
+    low = math.floor(index)
+    if index <= 0 or index >= len(ordered) - 1:
+        return float(ordered[0] if index <= 0 else ordered[-1])
+    low_value, high_value = float(ordered[low]), float(ordered[low + 1])
+    return low_value + (index - low) * (high_value - low_value)
+
+
+def _median_absolute_deviation(values: list) -> Any:
+    numbers = sorted(_numbers(values))
+    if not numbers:
+        return None
+    median = _quantile(numbers, 0.5)
+    return _quantile(sorted(abs(v - median) for v in numbers), 0.5)
+
+
+def _variance(values: list) -> Any:
+    """Population variance, by Welford's algorithm as Elasticsearch computes it."""
+    count, mean, m2 = 0, 0.0, 0.0
+    for value in _numbers(values):
+        count += 1
+        delta = value - mean
+        mean += delta / count
+        m2 += delta * (value - mean)
+    return m2 / count if count else None
+
+
+def _weighted_avg(pairs: list) -> Any:
+    """WEIGHTED_AVG(number, weight) over (number, weight) pairs; null when the weights sum to 0."""
+    kept = [(v, w) for v, w in pairs if _numbers([v, w]) == [v, w]]
+    total = sum(w for _, w in kept)
+    return sum(v * w for v, w in kept) / total if kept and total else None
+
+
 def aggregate_values(func: str, values: list) -> Any:
-    return top(values, func) if func.startswith("TOP:") else _AGGREGATES[func](values)
+    if func.startswith("TOP:"):
+        return top(values, func)
+    if func.startswith("PERCENTILE:") or func == "MEDIAN":
+        return percentile(values, func)
+    return _AGGREGATES[func](values)
 
 
 _AGGREGATES = {
@@ -81,4 +132,8 @@ _AGGREGATES = {
     "VALUES": lambda vs: values_of(set(vs)),
     "FIRST": lambda vs: min(vs, key=lambda pair: order_key(pair[1]))[0] if vs else None,
     "LAST": lambda vs: max(vs, key=lambda pair: order_key(pair[1]))[0] if vs else None,
+    "MEDIAN_ABSOLUTE_DEVIATION": _median_absolute_deviation,
+    "VARIANCE": _variance,
+    "STD_DEV": lambda vs: None if (variance := _variance(vs)) is None else math.sqrt(variance),
+    "WEIGHTED_AVG": _weighted_avg,
 }

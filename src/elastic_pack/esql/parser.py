@@ -10,7 +10,8 @@ from .text_commands import dissect_keys, grok_names
 
 __all__ = ["EsqlQuery", "EsqlSyntaxError", "parse_esql"]
 
-AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES", "FIRST", "LAST", "TOP")
+AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES", "FIRST", "LAST", "TOP", "MEDIAN",
+              "PERCENTILE", "MEDIAN_ABSOLUTE_DEVIATION", "STD_DEV", "VARIANCE", "WEIGHTED_AVG")
 PAIR = "\0PAIR"  # FIRST(value, sort) and LAST(value, sort) aggregate (value, sort) pairs
 # time span units of duration literals (`1 hour`), in milliseconds
 _UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "sec": 1000, "s": 1000,
@@ -256,9 +257,16 @@ class _Parser:
             field = call.args[0] if condition is None else Call("CASE", (condition, call.args[0]))
             return f"TOP:{limit.value}:{str(order.value).lower()}", field
         star = not call.args or (len(call.args) == 1 and call.args[0] == Col("*"))
-        if call.name in ("FIRST", "LAST"):
+        if call.name == "PERCENTILE":  # PERCENTILE(field, p) is the function "PERCENTILE:p"
+            percentile = _fold(call.args[1]) if len(call.args) == 2 else None
+            if not isinstance(percentile, (int, float)) or isinstance(percentile, bool):
+                raise self.error("PERCENTILE() takes a field and a constant percentile")
+            field = call.args[0] if condition is None else Call("CASE", (condition, call.args[0]))
+            return f"PERCENTILE:{float(percentile)!r}", field
+        if call.name in ("FIRST", "LAST", "WEIGHTED_AVG"):
             if len(call.args) != 2:
-                raise self.error(f"{call.name}() takes a value and the field it is ordered by")
+                raise self.error(f"{call.name}() takes a value and the field it is ordered by" if call.name != "WEIGHTED_AVG"
+                                 else "WEIGHTED_AVG() takes a number and its weight")
             arg: object = Call(PAIR, call.args)
         elif len(call.args) > 1:
             raise self.error(f"the local engine runs {call.name}() with one argument")
@@ -425,6 +433,22 @@ class _Parser:
                 self.read.add(name)
             return Col(name)
         raise self.error("expected a value, a field or a function")
+
+
+def _fold(node: object) -> object:
+    """A constant expression's value (`25 * 2`, `-(50 - 1) + 99`), or None when it is not one."""
+    if isinstance(node, Lit):
+        return node.value
+    if isinstance(node, BinOp) and node.op in ("+", "-", "*", "/"):
+        left, right = _fold(node.left), _fold(node.right)
+        if not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (left, right)):
+            return None
+        assert isinstance(left, (int, float)) and isinstance(right, (int, float))
+        if node.op == "/":
+            return None if not right else int(left / right) if isinstance(left, int) and isinstance(right, int) \
+                else left / right
+        return left + right if node.op == "+" else left - right if node.op == "-" else left * right
+    return None
 
 
 def parse_esql(text: str) -> EsqlQuery:

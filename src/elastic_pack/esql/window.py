@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .aggregates import order_key, top, values_of
+from .aggregates import aggregate_values, order_key, top, values_of
 from .functions import in_long
 
 _INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
+# computed from every value the window holds (a Counter of them)
+_FROM_VALUES = {"MEDIAN", "MEDIAN_ABSOLUTE_DEVIATION", "VARIANCE", "STD_DEV", "WEIGHTED_AVG"}
 
 
 class SlidingStats:
@@ -90,6 +92,8 @@ def _finish(func: str, slot):
         return len(slot)
     if func.startswith("TOP:"):
         return top(list(slot.elements()), func)
+    if func.startswith("PERCENTILE:") or func in _FROM_VALUES:
+        return aggregate_values(func, list(slot.elements()))
     if func in ("FIRST", "LAST"):  # (value, sort) pairs: the value of the earliest / latest sort
         if not slot:
             return None
