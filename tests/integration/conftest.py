@@ -113,9 +113,12 @@ def _healthy(url: str, path: str, auth) -> bool:
 
     try:
         response = requests.get(url + path, auth=auth, timeout=5)
-    except requests.RequestException:
+        body = response.json() if response.status_code == 200 else {}
+    except (requests.RequestException, ValueError):
         return False
-    return response.status_code == 200 and ("available" in response.text or path != "/api/status")
+    if path == "/api/status":  # Kibana's overall level, not any plugin's
+        return body.get("status", {}).get("overall", {}).get("level") == "available"
+    return body.get("status") in ("yellow", "green")
 
 
 @pytest.fixture(scope="session")
