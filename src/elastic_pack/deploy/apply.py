@@ -17,6 +17,7 @@ from typing import Any
 from ..kibana import KibanaClient, KibanaError
 from ..kibana.client import dumps_ndjson
 from .backup import clear_journal, read_journal, write_backup, write_journal
+from .confirm import delete_confirmed, import_confirmed
 from .exception_lists import sync_exception_lists
 from .normalize import as_backup, merged_for_update
 from .plan import Plan, RuleAction
@@ -73,10 +74,6 @@ def _linked(rule: dict, list_ids: dict[str, str]) -> dict:
     return {**rule, "exceptions_list": [{**ref, "id": list_ids.get(ref["list_id"], ref["id"])} for ref in refs]}
 
 
-def _import_errors(response: dict) -> dict[str, str]:
-    return {e.get("rule_id"): (e.get("error") or {}).get("message", "failed") for e in response.get("errors", [])}
-
-
 def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], backup_dir: Path,
                prune: bool = False, enable_new: bool = False, stop: Callable[[], bool] | None = None,
                progress: Callable[[str], None] | None = None) -> ApplyResult:
@@ -94,14 +91,14 @@ def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], 
         result.failed["exception lists"] = str(exc)
         return result  # rules would reference lists that do not exist: stop before touching them
 
-    lines = []
+    lines, bodies = [], {}
     for action in plan.of("create"):
         before = interrupted_before.get(action.rule_id)
         body = merged_for_update(action.pack_rule, before) if before else {**action.pack_rule, "enabled": enable_new}
-        lines.append((action.rule_id, dumps_ndjson([_linked(body, list_ids)])))
+        bodies[action.rule_id] = _linked(body, list_ids)
     for action in plan.of("update"):
-        lines.append((action.rule_id, dumps_ndjson([_linked(merged_for_update(action.pack_rule, action.kibana_rule),
-                                                            list_ids)])))
+        bodies[action.rule_id] = _linked(merged_for_update(action.pack_rule, action.kibana_rule), list_ids)
+    lines = [(rule_id, dumps_ndjson([body])) for rule_id, body in bodies.items()]
     created = {a.rule_id for a in plan.of("create")}
     chunks = list(_chunks(lines))
     for number, chunk in enumerate(chunks, 1):
@@ -111,10 +108,7 @@ def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], 
             result.not_applied += ids
             continue
         say(f"importing rules: chunk {number} of {len(chunks)} ({len(ids)} rules)")
-        try:
-            errors = _import_errors(client.import_rules("".join(line for _, line in chunk), overwrite=True))
-        except KibanaError as exc:
-            errors = {rule_id: str(exc) for rule_id in ids}
+        errors = import_confirmed(client, [bodies[rule_id] for rule_id in ids])
         for rule_id in ids:
             if rule_id in errors:
                 result.failed[rule_id] = errors[rule_id]
@@ -151,17 +145,11 @@ def _replace(client: KibanaClient, action: RuleAction, list_ids: dict[str, str],
     if action.rule_id in result.failed:
         return  # not deleted: the old rule is intact
     body = _linked(merged_for_update(action.pack_rule, action.kibana_rule), list_ids)
-    try:
-        errors = _import_errors(client.import_rules(dumps_ndjson([body]), overwrite=True))
-    except KibanaError as exc:
-        errors = {action.rule_id: str(exc)}
+    errors = import_confirmed(client, [body])
     if action.rule_id not in errors:
         result.replaced.append(action.rule_id)
         return
-    try:
-        back = _import_errors(client.import_rules(dumps_ndjson([as_backup(action.kibana_rule)]), overwrite=True))
-    except KibanaError as exc:
-        back = {action.rule_id: str(exc)}
+    back = import_confirmed(client, [as_backup(action.kibana_rule)])
     if action.rule_id in back:
         result.failed[action.rule_id] = (f"{errors[action.rule_id]}; putting the old rule back failed too "
                                          f"({back[action.rule_id]}): run the same deploy again, or restore the backup")
@@ -173,17 +161,8 @@ def _bulk_delete(client: KibanaClient, actions: Any, result: ApplyResult, record
     by_object_id = {a.remote["id"]: a.rule_id for a in actions}
     ids = list(by_object_id)
     for start in range(0, len(ids), MAX_IDS_PER_BULK):
-        chunk = ids[start:start + MAX_IDS_PER_BULK]
-        try:
-            response = client.bulk_action({"action": "delete", "ids": chunk})
-        except KibanaError as exc:
-            for object_id in chunk:
-                result.failed[by_object_id[object_id]] = str(exc)
-            continue
-        failed_ids = set()
-        for error in response.get("attributes", {}).get("errors", []):
-            for rule in error.get("rules", []):
-                failed_ids.add(rule.get("id"))
-                result.failed[by_object_id.get(rule.get("id"), rule.get("id"))] = error.get("message", "failed")
+        chunk = {i: by_object_id[i] for i in ids[start:start + MAX_IDS_PER_BULK]}
+        failed = delete_confirmed(client, chunk)
+        result.failed.update(failed)
         if record:
-            result.deleted += [by_object_id[i] for i in chunk if i not in failed_ids]
+            result.deleted += [rule_id for rule_id in chunk.values() if rule_id not in failed]

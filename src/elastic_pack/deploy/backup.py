@@ -19,6 +19,7 @@ from typing import Any
 
 from ..kibana import KibanaClient
 from ..kibana.client import dumps_ndjson
+from .confirm import delete_confirmed, import_confirmed
 from .normalize import as_backup
 from .plan import Plan, find_by_rule_id
 
@@ -107,18 +108,20 @@ def restore_backup(client: KibanaClient, path: Path, remove_created: bool = True
     if retyped:
         client.bulk_action({"action": "delete", "ids": retyped})
     if rules:
-        result.update(client.import_rules(text, overwrite=True))
-    created = read_backup_meta(path).get("created") or []
+        failed = import_confirmed(client, rules)
+        result.update(success=not failed, success_count=len(rules) - len(failed), rules_count=len(rules),
+                      errors=[{"rule_id": rule_id, "error": {"message": why}} for rule_id, why in failed.items()])
+    created = read_backup_meta(path).get("created")
+    created = [r for r in created if isinstance(r, str)] if isinstance(created, list) else []
     if remove_created and created:
         found = find_by_rule_id(client, created)
         if found:
-            response = client.bulk_action({"action": "delete", "ids": [r["id"] for r in found]})
-            failed = {r.get("id") for e in response.get("attributes", {}).get("errors", []) for r in e.get("rules", [])}
-            result["removed"] = [r["rule_id"] for r in found if r["id"] not in failed]
-            if failed:
+            not_deleted = delete_confirmed(client, {r["id"]: r["rule_id"] for r in found})
+            result["removed"] = [r["rule_id"] for r in found if r["rule_id"] not in not_deleted]
+            if not_deleted:
                 result["success"] = False
-                result["errors"] = list(result.get("errors") or []) + [
-                    {"rule_id": r["rule_id"], "error": {"message": "could not delete the rule deploy created"}}
-                    for r in found if r["id"] in failed]
+                result["errors"] = list(result["errors"]) + [
+                    {"rule_id": rule_id, "error": {"message": f"could not delete the rule deploy created: {why}"}}
+                    for rule_id, why in not_deleted.items()]
     return result
 

@@ -21,13 +21,18 @@ def _version(text: str) -> tuple[int, ...]:
     return tuple(int(p) for p in text.split("-")[0].split(".")[:2] if p.isdigit())
 
 
+def _field(body: object, key: str) -> object:
+    return body.get(key) if isinstance(body, dict) else None
+
+
 def diagnose(client: KibanaClient, uses_runs: bool = True) -> list[Check]:
     checks = []
     try:
         status = client.status()
     except KibanaError as exc:
         return [Check("reach Kibana and log in", False, str(exc))]
-    version = status.get("version", {}).get("number", "unknown")
+    number = _field(_field(status, "version"), "number")
+    version = number if isinstance(number, str) and number else "unknown"
     checks.append(Check("reach Kibana and log in", True, f"{client.config.display_url}, Kibana {version}"))
     if uses_runs:
         new_enough = _version(version) >= MIN_VERSION_FOR_RUNS
@@ -41,8 +46,12 @@ def diagnose(client: KibanaClient, uses_runs: bool = True) -> list[Check]:
         return checks
     try:
         privileges = client.privileges()
-        authenticated = privileges.get("is_authenticated", False)
-        key = privileges.get("has_encryption_key", False)
+        if not isinstance(privileges, dict):
+            checks.append(Check("detection engine privileges", False, "Kibana's answer is not the privileges "
+                                f"object its API documents (a JSON {type(privileges).__name__})"))
+            return checks
+        authenticated = privileges.get("is_authenticated") is True
+        key = privileges.get("has_encryption_key") is True
         checks.append(Check("detection engine privileges", authenticated,
                             "ok" if authenticated else "the user cannot use the detection engine"))
         checks.append(Check("saved-object encryption key", key,

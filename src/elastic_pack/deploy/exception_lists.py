@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..kibana import KibanaClient
+from ..kibana import KibanaClient, KibanaUnexpectedAnswer
 
 _LIST_CREATE_FIELDS = ("list_id", "name", "description", "type", "namespace_type", "os_types", "tags")
 
@@ -23,6 +23,8 @@ def sync_exception_lists(client: KibanaClient, objects: list[dict], result: Any)
         if current is None:
             current = client.create_exception_list({k: lst[k] for k in _LIST_CREATE_FIELDS if k in lst})
             result.lists_created.append(lst["list_id"])
+        if not isinstance(current, dict) or not isinstance(current.get("id"), str):
+            raise KibanaUnexpectedAnswer(f"exception list {lst['list_id']}: Kibana's answer gives the list no id")
         ids[lst["list_id"]] = current["id"]
     remote_items = {}
     for list_id in sorted({i["list_id"] for i in items}):

@@ -36,8 +36,8 @@ def normalise(rule: dict, fields: set[str]) -> dict:
             value = normalise_query(value)
         if key == "threshold" and isinstance(value, dict) and isinstance(value.get("field"), str):
             value = {**value, "field": [value["field"]]}
-        if key == "required_fields" and isinstance(value, list):
-            value = sorted(({"name": f.get("name"), "type": f.get("type")} for f in value), key=lambda f: f["name"])
+        if key == "required_fields" and isinstance(value, list) and all(isinstance(f, dict) for f in value):
+            value = sorted(({"name": f.get("name"), "type": f.get("type")} for f in value), key=lambda f: str(f["name"]))
         out[key] = value
     return out
 
@@ -51,11 +51,17 @@ def field_changes(desired: dict, remote: dict) -> list[tuple[str, object, object
     fields = managed_fields(desired)
     want, have = normalise(desired, fields), normalise(remote, fields)
     changes = [(k, have[k], want[k]) for k in sorted(fields) if have[k] != want[k]]
-    remote_lists = {ref.get("list_id") for ref in remote.get("exceptions_list") or []}
+    remote_lists = {ref.get("list_id") for ref in _refs(remote)}
     for ref in desired.get("exceptions_list") or []:
         if ref["list_id"] not in remote_lists:
             changes.append(("exceptions_list", sorted(remote_lists), f"+ {ref['list_id']}"))
     return changes
+
+
+def _refs(remote: dict) -> list[dict]:
+    """The exception list references of a rule read from Kibana, whatever shape the answer gave them."""
+    refs = remote.get("exceptions_list")
+    return [ref for ref in refs if isinstance(ref, dict)] if isinstance(refs, list) else []
 
 
 def merged_for_update(desired: dict, remote: dict, enabled: bool | None = None) -> dict:
@@ -67,7 +73,7 @@ def merged_for_update(desired: dict, remote: dict, enabled: bool | None = None) 
         if remote.get(key):
             body[key] = remote[key]
     ours = {ref["list_id"] for ref in desired.get("exceptions_list") or []}
-    theirs = [ref for ref in remote.get("exceptions_list") or [] if ref.get("list_id") not in ours]
+    theirs = [ref for ref in _refs(remote) if ref.get("list_id") not in ours]
     if theirs or desired.get("exceptions_list"):
         body["exceptions_list"] = list(desired.get("exceptions_list") or []) + theirs
     return body
@@ -76,6 +82,7 @@ def merged_for_update(desired: dict, remote: dict, enabled: bool | None = None) 
 def as_backup(remote: dict) -> dict:
     """A rule read from Kibana, as a line that Kibana's import takes back."""
     rule = {k: v for k, v in remote.items() if k not in SERVER_FIELDS}
-    if "required_fields" in rule:
-        rule["required_fields"] = [{"name": f["name"], "type": f["type"]} for f in rule["required_fields"]]
+    if isinstance(rule.get("required_fields"), list):
+        rule["required_fields"] = [{"name": f.get("name"), "type": f.get("type")} for f in rule["required_fields"]
+                                   if isinstance(f, dict)]
     return rule

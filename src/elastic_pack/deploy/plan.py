@@ -99,6 +99,17 @@ def remote_rules(client: KibanaClient, rule_ids: list[str]) -> list[dict]:
     return list(found.values())
 
 
+def _name(rule: dict) -> str:
+    """A rule's name as Kibana gave it; its rule_id when the answer has no name (it says which rule)."""
+    name = rule.get("name")
+    return name if isinstance(name, str) and name else f"(no name) {rule['rule_id']}"
+
+
+def _tags(rule: dict) -> list:
+    tags = rule.get("tags")
+    return tags if isinstance(tags, list) else []
+
+
 def fingerprint(rules: list[dict]) -> str:
     """Identifies the state of the space's relevant rules (their ids and revisions)."""
     state = sorted((r["rule_id"], r.get("id"), r.get("revision")) for r in rules)
@@ -119,9 +130,9 @@ def make_plan(desired_rules: list[dict], remote: list[dict], space: str) -> Plan
             kind = "replace" if current.get("type") != desired.get("type") else "update"
         actions.append(RuleAction(kind, desired["rule_id"], desired["name"], desired, current, changes))
     wanted = {r["rule_id"] for r in desired_rules}
-    for current in sorted(remote, key=lambda r: r["name"]):
-        if current["rule_id"] not in wanted and MARKER_TAG in (current.get("tags") or []):
-            actions.append(RuleAction("orphan", current["rule_id"], current["name"], remote=current))
+    for current in sorted(remote, key=_name):
+        if current["rule_id"] not in wanted and MARKER_TAG in _tags(current):
+            actions.append(RuleAction("orphan", current["rule_id"], _name(current), remote=current))
     return Plan(space, actions, fingerprint(remote))
 
 
