@@ -3,12 +3,10 @@ HTTP endpoint on 127.0.0.1 and stub programs on PATH that log their arguments.""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import socket
 import subprocess
-import sys
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -167,21 +165,20 @@ class SilentListener:
 
 
 def stub_programs(directory: Path, exits: dict[str, int]) -> Path:
-    """Scripts named after each program that append their argv as a JSON line to directory/calls.jsonl and
-    exit with the given code. Returns the log's path."""
-    log = directory / "calls.jsonl"
+    """Shell scripts named after each program that append their argv (unit-separated, one call a line) to
+    directory/calls.log and exit with the given code. Returns the log's path."""
+    log = directory / "calls.log"
     for name, code in exits.items():
         script = directory / name
-        script.write_text(f"#!{sys.executable}\nimport json, sys\n"
-                          f"with open({str(log)!r}, 'a') as f:\n"
-                          f"    f.write(json.dumps([{name!r}] + sys.argv[1:]) + '\\n')\n"
-                          f"sys.exit({code})\n")
+        script.write_text(f"#!/bin/sh\nprintf '%s\\037' {name} \"$@\" >> '{log}'\necho >> '{log}'\nexit {code}\n")
         script.chmod(0o755)
     return log
 
 
 def stub_calls(log: Path) -> list[list[str]]:
-    return [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    if not log.exists():
+        return []
+    return [line.rstrip("\x1f").split("\x1f") for line in log.read_text().splitlines()]
 
 
 def run(argv: list[str], env: dict[str, str], path_first: Path | None = None, timeout: float = 60):
