@@ -532,3 +532,33 @@ def test_percentile_median_and_deviations():
     names = [name for name, _, _ in compiled.stats.aggregates]
     assert window.row((), [], names) == pytest.approx(compiled.aggregate(
         [pair for d in docs for pair in compiled.compact(d)])[0])
+
+
+def test_ip_fields_compare_and_sort_as_ips():
+    docs = [{"source.ip": "10.0.0.9", "n": 1}, {"source.ip": "10.0.0.10", "n": 2}, {"source.ip": "::1", "n": 3},
+            {"source.ip": "not an ip", "n": 4}]
+    # by the bytes of the address (IPv4 as ::ffff:a.b.c.d): ::1 comes before every IPv4 address
+    assert values('FROM l | WHERE source.ip > "10.0.0.9" | EVAL v = n', docs) == [2]
+    assert values('FROM l | WHERE source.ip < "10.0.0.9" | EVAL v = n', docs) == [3]
+    assert values('FROM l | WHERE source.ip == "0:0::1" | EVAL v = n', docs) == [3]
+    assert values('FROM l | WHERE source.ip IN ("0::1", "10.0.0.9") | EVAL v = n', docs) == [1, 3]
+    assert values('FROM l | WHERE TO_IP("10.0.0.10") > source.ip | EVAL v = n', docs) == [1, 3]
+    compiled = CompiledEsql(parse_esql("FROM l | INLINE STATS c = COUNT(*) | SORT source.ip DESC | KEEP n"))
+    assert [r["n"] for r in compiled.run_table([r for d in docs for r in compiled.rows(d)])] == [4, 2, 1, 3]
+
+
+def test_a_rule_casting_a_string_literal_is_not_gated_on_the_literals_text():
+    from pathlib import Path
+
+    from elastic_pack.content.model import RuleFile
+    from elastic_pack.engine import compile_rule, run_rules
+    from elastic_pack.engine.events import Event
+
+    t0 = 1_767_225_600.0
+    for where in ('still_hired == "true"', 'd == "2025-01-01"', 'source.ip == "0::1"', 'event.category == "process"'):
+        rule = RuleFile(Path("g.toml"), "", {"rule": {"rule_id": "g", "name": "g", "type": "esql", "language": "esql",
+                                                      "query": f"FROM logs-* | WHERE {where}", "interval": "5m",
+                                                      "from": "now-5m"}})
+        event = Event({"still_hired": True, "d": "2025-01-01T00:00:00Z", "source.ip": "::1",
+                       "event.category": ["process"]}, t0, t0)
+        assert len(run_rules([compile_rule(rule)], [event])) == 1, where

@@ -5,13 +5,14 @@ cost one dictionary lookup per rule instead of a query evaluation."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast as eql_ast
 
 from ..eql_query import EqlQuery, field_name
-from ..fields import field_type
+from ..fields import NUMBER_TYPES, field_type
 from ..esql import parser as esql
 from ..kql import ast as kql
 
@@ -111,16 +112,29 @@ def sequence_gate(query: EqlQuery, insensitive: set[int]) -> Gate | None:
 
 
 # ES|QL: the WHERE commands before the first EVAL or STATS
+_ESQL_CAST = frozenset({"ip", "date", "date_nanos", "boolean", "version"}) | NUMBER_TYPES
+_DATE_OR_BOOLEAN = re.compile(r"^(?:\d{4}-\d{2}-\d{2}|true$|false$)", re.IGNORECASE)
+
+
+def _esql_same_text(field: str, literal: str) -> bool:
+    """Whether the field equals the literal only as the same text: ES|QL casts a string literal to an ip,
+    date, boolean or version field's type (`still_hired == "true"`, `d == "2025-01-01"`), which no exact
+    string gate can hold."""
+    return field_type(field) not in _ESQL_CAST and not _DATE_OR_BOOLEAN.match(literal)
+
+
 def esql_expr_gate(node: Any) -> Gate | None:
     if isinstance(node, esql.BinOp) and node.op == "and":
         return _pick([g for g in (esql_expr_gate(node.left), esql_expr_gate(node.right)) if g])
     if isinstance(node, esql.BinOp) and node.op == "or":
         return _union([esql_expr_gate(node.left), esql_expr_gate(node.right)])
     if isinstance(node, esql.BinOp) and node.op == "==" and isinstance(node.left, esql.Col) \
-            and isinstance(node.right, esql.Lit) and isinstance(node.right.value, str):
+            and isinstance(node.right, esql.Lit) and isinstance(node.right.value, str) \
+            and _esql_same_text(node.left.name, node.right.value):
         return node.left.name, frozenset((node.right.value,))
     if isinstance(node, esql.InList) and not node.negated and isinstance(node.term, esql.Col) \
-            and all(isinstance(i, esql.Lit) and isinstance(i.value, str) for i in node.items):
+            and all(isinstance(i, esql.Lit) and isinstance(i.value, str) and _esql_same_text(node.term.name, i.value)
+                    for i in node.items):
         return node.term.name, frozenset(i.value for i in node.items)
     return None
 

@@ -10,8 +10,16 @@ from .aggregates import aggregate_rows, group_keys, order_key
 from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort, Stats,
                   Where)
 from ..glob import glob
-from .expressions import Clock, Compiler, Row, _flat, all_values
+from ..fields import field_type
+from .expressions import Clock, Compiler, Row, _flat, all_values, ip_key
 from .text_commands import dissect, dissect_keys, grok, grok_names
+
+def _ip_keys(value: Any) -> Any:
+    if value.__class__ is list:
+        keys = [k for k in map(ip_key, value) if k is not None]
+        return keys if len(keys) > 1 else (keys[0] if keys else None)
+    return ip_key(value) if value is not None else None
+
 
 def _text(value: Any) -> str:
     return ("true" if value else "false") if isinstance(value, bool) else str(value)
@@ -270,6 +278,8 @@ class CompiledEsql:
                     # a multi-valued key sorts by its smallest value ascending, its largest descending
                     pick = max if descending else min
                     keyed = [(r, all_values(r.get(name))) for r in rows]
+                    if field_type(name) == "ip":  # ips sort as ips, not as text
+                        keyed = [(r, _ip_keys(v)) for r, v in keyed]
                     present = [r for r, _ in sorted(
                         ((r, v) for r, v in keyed if v is not None),
                         key=lambda pair: order_key(pick(pair[1], key=order_key) if pair[1].__class__ is list

@@ -4,6 +4,7 @@ their values), dates compare and move as epoch milliseconds, three-valued AND/OR
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import re
@@ -94,6 +95,23 @@ def _against_literal(value: Any, text: str) -> tuple[Any, Any]:
                 return a, b
         return value, text
     return _date_aware(value, text)
+
+
+def ip_key(value: Any) -> int | None:
+    """An ip as Elasticsearch orders ip values (IPv4 as IPv4-mapped IPv6, by bytes), or None for text that is
+    not an ip; `::1` and `0:0::1` are one value."""
+    if value.__class__ is not str:
+        return None
+    try:
+        address = ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+    return (0xFFFF << 32) | int(address) if address.version == 4 else int(address)
+
+
+def _ip_typed(node: Any) -> bool:
+    """An expression whose values are ips: a field mapped as ip, or TO_IP()."""
+    return (isinstance(node, Col) and field_type(node.name) == "ip") or (isinstance(node, Call) and node.name == "TO_IP")
 
 
 def _arith(op: str, a: Any, b: Any) -> Any:
@@ -188,6 +206,18 @@ class Compiler:
         return lambda row: predicate(row)
 
     def _in_list(self, node: InList) -> Expr:
+        if _ip_typed(node.term) and all(isinstance(i, Lit) for i in node.items):
+            inner, negated = self.expr(node.term), node.negated
+            keys = frozenset(ip_key(i.value) for i in node.items) - {None}
+            unknown = any(i.value is None for i in node.items)
+
+            def in_ips(row: Row) -> Any:
+                key = ip_key(_scalar(inner(row)))
+                if key is None:
+                    return None
+                return (not negated) if key in keys else None if unknown else negated
+
+            return in_ips
         if isinstance(node.term, Col) and all(isinstance(i, Lit) for i in node.items):
             # the common case: a field against literal values, as a set lookup
             name, negated = node.term.name, node.negated
@@ -249,6 +279,8 @@ class Compiler:
         return like
 
     def _binop(self, node: BinOp) -> Expr:
+        if node.op in _COMPARE and (_ip_typed(node.left) or _ip_typed(node.right)):
+            return self._ip_compare(node)
         if node.op in ("==", "!=") and isinstance(node.left, Col) and isinstance(node.right, Lit) \
                 and isinstance(node.right.value, str):
             name, value, equal = node.left.name, node.right.value, node.op == "=="
@@ -331,6 +363,16 @@ class Compiler:
                 return None
 
         return binary
+
+    def _ip_compare(self, node: BinOp) -> Expr:
+        """ips compare as ips (a string literal is cast to one), not as text: 10.0.0.10 > 10.0.0.9."""
+        left, right, compare = self.expr(node.left), self.expr(node.right), _COMPARE[node.op]
+
+        def ip_compare(row: Row) -> Any:
+            a, b = ip_key(_scalar(left(row))), ip_key(_scalar(right(row)))
+            return None if a is None or b is None else compare(a, b)
+
+        return ip_compare
 
     def _call(self, node: Call) -> Expr:
         name = node.name
