@@ -188,6 +188,13 @@ def run(argv: list[str], env: dict[str, str], path_first: Path | None = None, ti
     return subprocess.run(argv, env=full, capture_output=True, text=True, timeout=timeout)
 
 
+def start(argv: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """As run, without waiting: stdout and stderr as text pipes."""
+    full = dict(env)
+    full["PATH"] = os.environ.get("PATH", "/usr/bin:/bin")
+    return subprocess.Popen(argv, env=full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 def option_value(argv: list[str], option: str) -> str | None:
     for i, arg in enumerate(argv):
         if arg == option and i + 1 < len(argv):
