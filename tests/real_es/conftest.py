@@ -46,3 +46,21 @@ def es(es_node):
     client = Elasticsearch(es_node.url, request_timeout=120)
     yield client
     client.close()
+
+
+@pytest.fixture(scope="session")
+def seeded(es):
+    """(pack, [Seeded]): the lab's templates installed and every scenario's events seeded."""
+    from .seeding import install_templates, seed_scenarios
+
+    install_templates(es)
+    return seed_scenarios(es)
+
+
+def pytest_terminal_summary(terminalreporter):
+    from .agreement import lines
+
+    if lines():
+        terminalreporter.section("local engine vs real Elasticsearch")
+        for line in lines():
+            terminalreporter.write_line(line)
