@@ -147,9 +147,13 @@ def test_dissect_and_grok():
 
 
 def test_multi_value_functions_see_every_value():
-    doc = [{"f": ["b", "a", "b"]}]
-    assert values("FROM l | EVAL v = MV_COUNT(f)", doc) == [3]
-    assert values('FROM l | EVAL v = MV_CONCAT(MV_DEDUPE(f), ",")', doc) == ["b,a"]
+    doc = [{"f": ["b", "a", "b"], "n": [3, 1, 3], "message": ["b", "a", "b"]}]
+    # as doc values hold them: keyword values sorted once each, numbers sorted with repeats, text as written
+    assert values("FROM l | EVAL v = MV_COUNT(f)", doc) == [2]
+    assert values('FROM l | EVAL v = MV_CONCAT(f, ",")', doc) == ["a,b"]
+    assert values("FROM l | EVAL v = n", doc) == [[1, 3, 3]]
+    assert values("FROM l | EVAL v = MV_FIRST(n)", doc) == [1]
+    assert values('FROM l | EVAL v = MV_CONCAT(MV_DEDUPE(message), ",")', doc) == ["b,a"]
     assert values("FROM l | EVAL v = TO_UPPER(f)", doc) == [None]  # a single-value function: null
 
 
@@ -311,7 +315,7 @@ def test_a_one_element_array_is_one_value():
     assert values('FROM l | WHERE event.category IN ("process", "x") | EVAL v = n', docs) == [1, 3]
     assert values('FROM l | WHERE event.category LIKE "proc*" | EVAL v = n', docs) == [1, 3]
     assert values("FROM l | EVAL v = LENGTH(event.category)", docs) == [7, None, 7, None]
-    assert values("FROM l | EVAL v = event.category", docs) == ["process", ["process", "network"], "process", None]
+    assert values("FROM l | EVAL v = event.category", docs) == ["process", ["network", "process"], "process", None]
     assert values("FROM l | EVAL v = MV_COUNT(event.category)", docs) == [1, 2, 1, None]
     assert table('FROM l | STATS v = COUNT(*) BY event.category | SORT event.category',
                  docs) == [{"v": 1, "event.category": "network"}, {"v": 3, "event.category": "process"},
@@ -324,9 +328,10 @@ def test_multi_valued_fields_are_kept_where_elasticsearch_keeps_them():
     assert len(table("FROM l | WHERE f IS NULL", docs)) == 1
     assert values("FROM l | EVAL v = CASE(f IS NOT NULL, f, \"none\")", docs) == [["a", "b"], "none"]
     assert values("FROM l | EVAL v = COALESCE(f, \"none\")", docs) == [["a", "b"], "none"]
-    # type conversions convert each value (docs: ROW a=[10, 9, 8] | EVAL j = TO_STRING(a))
-    assert values("FROM l | EVAL v = TO_STRING(x)", docs) == [["10", "9", "8"], None]
-    assert values('FROM l | EVAL v = x::double', docs) == [[10.0, 9.0, 8.0], None]
+    # type conversions convert each value (docs: ROW a=[10, 9, 8] | EVAL j = TO_STRING(a)); an indexed
+    # field's values come sorted
+    assert values("FROM l | EVAL v = TO_STRING(x)", docs) == [["8", "9", "10"], None]
+    assert values('FROM l | EVAL v = x::double', docs) == [[8.0, 9.0, 10.0], None]
     assert values('FROM l | EVAL v = TO_INTEGER(["1", "x", "3"])'.replace('["1", "x", "3"]', "y"),
                   [{"y": ["1", "x", "3"]}]) == [[1, 3]]  # a value that does not convert is left out
     # single-value contexts still read a multi-valued one as null

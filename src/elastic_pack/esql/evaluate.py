@@ -10,7 +10,7 @@ from .aggregates import aggregate_rows, group_keys, order_key
 from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort, Stats,
                   Where)
 from ..glob import glob
-from ..fields import field_type
+from ..fields import OBJECT_SHAPED_TYPES, field_type
 from .expressions import Clock, Compiler, Row, _flat, all_values, ip_key
 from .text_commands import dissect, dissect_keys, grok, grok_names
 
@@ -19,6 +19,24 @@ def _ip_keys(value: Any) -> Any:
         keys = [k for k in map(ip_key, value) if k is not None]
         return keys if len(keys) > 1 else (keys[0] if keys else None)
     return ip_key(value) if value is not None else None
+
+
+def _doc_value(values: list, kind: str | None) -> Any:
+    """A multi-valued field's values as doc values hold them (see CompiledEsql._doc_values)."""
+    flat = _flat(values)
+    if kind in ("text", "match_only_text"):
+        return all_values(flat)
+    if kind == "ip":
+        flat = sorted(dict.fromkeys(flat), key=lambda v: (k if (k := ip_key(v)) is not None else -1, str(v)))
+    elif all(isinstance(v, str) for v in flat) and kind not in _DUPLICATES_KEPT:
+        flat = sorted(dict.fromkeys(flat))  # keyword: a sorted set
+    else:
+        flat = sorted(flat, key=order_key)  # numbers, booleans, dates: sorted, repeats kept
+    return all_values(flat)
+
+
+_DUPLICATES_KEPT = {"date", "date_nanos", "long", "integer", "short", "byte", "double", "float", "half_float",
+                    "scaled_float", "unsigned_long", "boolean"}
 
 
 def _text(value: Any) -> str:
@@ -78,6 +96,8 @@ class CompiledEsql:
     def __init__(self, query: Any, clock: Clock | None = None):
         self.query = query
         self.compiler = Compiler(clock)
+        self.multi_fields = [(name, kind) for name in sorted(query.fields)
+                             if (kind := field_type(name)) not in OBJECT_SHAPED_TYPES]
         commands = query.commands
         self.stats: Stats | None = None
         self.after: list = []
@@ -182,13 +202,26 @@ class CompiledEsql:
             rows = step(rows)
         return rows
 
+    def _doc_values(self, fields: dict) -> dict:
+        """The event's multi-valued fields (of those the query reads) as Elasticsearch's doc values give them
+        to ES|QL: ascending, keyword and ip values once each, a one-element array as its value; text fields
+        (read from _source) as written."""
+        changed = None
+        for name, kind in self.multi_fields:
+            value = fields.get(name)
+            if value.__class__ is list:
+                if changed is None:
+                    changed = dict(fields)
+                changed[name] = _doc_value(value, kind)
+        return fields if changed is None else changed
+
     def rows(self, fields: dict) -> list[Row]:
         """The rows an event gives after the row-local commands (none when a WHERE drops it; several after
         MV_EXPAND of a multi-valued field)."""
         if not self.expands:
             row = self.row(fields)
             return [] if row is None else [row]
-        current: list[Row] = [fields]
+        current: list[Row] = [self._doc_values(fields)]
         for step in self.before:
             following: list[Row] = []
             for row in current:
@@ -202,7 +235,7 @@ class CompiledEsql:
 
     def row(self, fields: dict) -> Row | None:
         """The event after the row-local commands, or None when a WHERE drops it (queries without MV_EXPAND)."""
-        row = fields
+        row = self._doc_values(fields)
         for step in self.before:
             row = step(row)
             if row is None:
