@@ -577,3 +577,24 @@ def test_an_aborted_or_failing_preview_fails_the_test(fake, match):
     with cs.FakeEndpoint(fake, headers={"X-Elastic-Product": "Elasticsearch"}) as server:
         with pytest.raises(AssertionError, match=match):
             tier._preview_alerts(Stack(server.url, server.url), "sp", payload, rule, documents)
+
+
+def test_live_scenarios_fit_one_run_of_each_rule_they_expect_and_cover_the_rules():
+    from elastic_pack.scenario_run import rule_key
+
+    pack, scenarios = load_pack_and_scenarios(CONTENT)
+    chosen = ss.live_scenarios(pack.rules, scenarios)
+    by_key = {rule_key(r.path): r for r in pack.rules}
+    covered = set()
+    now = datetime(2026, 11, 22, 12, 0, tzinfo=timezone.utc).timestamp()
+    for scenario in chosen:
+        documents = ss.live_documents(scenario, now)
+        stamps = sorted(ss._epoch(d["@timestamp"]) for d in documents)
+        assert stamps[-1] == pytest.approx(now - 120, abs=0.001)
+        expected = {k for k, v in scenario.expect.items() if v}
+        # a first run up to 5 minutes after now still sees every event of the scenario
+        assert all(now + 300 - by_key[k].spec.lookback <= stamps[0] for k in expected), scenario.name
+        covered |= expected
+    # every AWS rule some scenario expects, except the first-seen rules (a fresh stream makes everything new)
+    # and those whose scenarios span more than a look-back
+    assert len(chosen) <= 8 and len(covered) >= 9, (len(chosen), sorted(covered))

@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +54,7 @@ class Stack:
     es_url: str
     username: str = "elastic"
     password: str = PASSWORD
+    external: bool = False  # the user's cluster (--stack-*-url), not the tier's own Docker stack
 
 
 def docker_unavailable_reason() -> str | None:
@@ -126,7 +128,7 @@ def stack(request) -> Stack:
     kibana = request.config.getoption("--stack-kibana-url") or os.environ.get("ELASTIC_PACK_STACK_KIBANA_URL")
     es = request.config.getoption("--stack-es-url") or os.environ.get("ELASTIC_PACK_STACK_ES_URL")
     if kibana and es:
-        return Stack(kibana.rstrip("/"), es.rstrip("/"))
+        return Stack(kibana.rstrip("/"), es.rstrip("/"), external=True)
     reason = docker_unavailable_reason()
     if reason:
         no_stack(f"integration tier needs Docker or --stack-kibana-url/--stack-es-url: {reason}")
@@ -147,9 +149,9 @@ def stack(request) -> Stack:
     return Stack(kibana_url, es_url)
 
 
-@pytest.fixture(scope="module")
-def space(stack):
-    """A fresh Kibana space for the module, deleted afterwards."""
+@contextmanager
+def kibana_space(stack: Stack):
+    """A fresh Kibana space, deleted afterwards (with the rules in it)."""
     import requests
 
     space_id = "ep-" + uuid.uuid4().hex[:10]
@@ -158,8 +160,17 @@ def space(stack):
     response = requests.post(f"{stack.kibana_url}/api/spaces/space", json={"id": space_id, "name": space_id},
                              auth=auth, headers=headers, timeout=30)
     response.raise_for_status()
-    yield space_id
-    requests.delete(f"{stack.kibana_url}/api/spaces/space/{space_id}", auth=auth, headers=headers, timeout=30)
+    try:
+        yield space_id
+    finally:
+        requests.delete(f"{stack.kibana_url}/api/spaces/space/{space_id}", auth=auth, headers=headers, timeout=30)
+
+
+@pytest.fixture(scope="module")
+def space(stack):
+    """A fresh Kibana space for the module, deleted afterwards."""
+    with kibana_space(stack) as space_id:
+        yield space_id
 
 
 @pytest.fixture

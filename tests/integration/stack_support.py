@@ -111,3 +111,41 @@ def _hashable(value):
     if isinstance(value, list):
         return tuple(_hashable(v) for v in value) if len(value) != 1 else _hashable(value[0])
     return value
+
+
+def live_scenarios(rules, scenarios, margin: float = 600.0, tags=("attack", "evasion")) -> list:
+    """Scenarios that one run of each rule they expect to alert sees whole (their span plus `margin` within the
+    rule's look-back), a set that together covers every rule some such scenario expects: what the tier seeds
+    just before deploying the rules enabled, so that the rules' first real runs read them."""
+    from elastic_pack.scenario_run import rule_key
+
+    by_key = {rule_key(r.path): r for r in rules}
+    chosen, covered = [], set()
+    for scenario in scenarios:
+        if scenario.exception_values or not set(tags) & set(scenario.tags):
+            continue
+        stamps = [_epoch(d["@timestamp"]) for d in scenario.documents()]
+        expected = {k for k, v in scenario.expect.items() if v}
+        span = max(stamps) - min(stamps)
+        if expected and all(by_key[k].spec.lookback >= span + margin for k in expected) and expected - covered:
+            chosen.append(scenario)
+            covered |= expected
+    return chosen
+
+
+def live_documents(scenario, now: float, before: float = 120.0) -> list[dict]:
+    """The scenario's events moved so that the last one lies `before` seconds before now (whole ms)."""
+    from datetime import timedelta
+
+    from elastic_pack.content.scenarios import shift
+
+    docs = scenario.documents()
+    last = max(_epoch(d["@timestamp"]) for d in docs)
+    delta = math.floor((now - before - last) * 1000) / 1000
+    return shift(docs, timedelta(seconds=delta))
+
+
+def _epoch(stamp: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()

@@ -8,6 +8,8 @@ touched, and scenarios run one after the other."""
 
 from __future__ import annotations
 
+import os
+import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
@@ -27,7 +29,8 @@ from elastic_pack.lab import preview_request, schedule_for, seed, shifted_docume
 from elastic_pack.operations import pack_objects
 from elastic_pack.scenario_run import documents_alerts, load_pack_and_scenarios, rule_key
 
-from .stack_support import alert_run_time, local_group, plan_chunks, stack_group
+from .conftest import kibana_space
+from .stack_support import alert_run_time, live_documents, live_scenarios, local_group, plan_chunks, stack_group
 
 runner = CliRunner()
 PACK, SCENARIOS = load_pack_and_scenarios(None)
@@ -203,3 +206,67 @@ def _query_tier(es, documents):
             local_sequences = [seq for e in events for seq in matcher.feed(e)]
             result = es.eql.search(index=indices, query=rule.query, size=100, ignore_unavailable=True)
             assert len(result["hits"].get("sequences", [])) == len(local_sequences), rule.name
+
+
+LIVE_SCENARIOS = live_scenarios(PACK.rules, STACK_SCENARIOS)
+FINISHED = ("succeeded", "partial failure", "failed")  # a rule's last execution status once a run ended
+
+
+def _rules_in_space(stack, space):
+    found = _kibana(stack, space, "GET", "/api/detection_engine/rules/_find", params={"per_page": 500})
+    return {r["rule_id"]: r for r in found["data"]}
+
+
+@pytest.mark.parametrize("scenario", LIVE_SCENARIOS, ids=lambda s: s.name)
+def test_deployed_enabled_rules_write_alerts_into_the_alerts_index(stack_env, scenario, tmp_path):
+    """As a SOC runs them: the scenario's events seeded just before now, the pack deployed enabled with
+    `elastic-pack deploy --enable` into a fresh space, each rule's first real run awaited, and the space's
+    alerts index (.alerts-security.alerts-<space>) read: every rule the scenario expects has run without
+    failing and raised alerts, for the identities the scenario names."""
+    stack = stack_env
+    if stack.external and os.environ.get("ELASTIC_PACK_STACK_ENABLE_RULES") != "1":
+        pytest.skip("external stack: enabled rules would also run on your own logs-* data; "
+                    "set ELASTIC_PACK_STACK_ENABLE_RULES=1 to allow it")
+    keys = {r.rule_id: rule_key(r.path) for r in PACK.rules}
+    expected = {k for k, v in scenario.expect.items() if v}
+    expected_ids = {rid for rid, key in keys.items() if key in expected}
+    es = _es(stack)
+    documents = live_documents(scenario, time.time())
+    with _seeded(es, documents), kibana_space(stack) as space:
+        deployed = runner.invoke(app, ["deploy", "--space", space, "--yes", "--enable",
+                                       "--backup-dir", str(tmp_path)])
+        assert deployed.exit_code == 0, deployed.output
+        deadline = time.monotonic() + float(os.environ.get("ELASTIC_PACK_FIRST_RUN_TIMEOUT", "180"))
+        while True:
+            rules = _rules_in_space(stack, space)
+            runs = {rid: (rules[rid].get("execution_summary") or {}).get("last_execution") for rid in expected_ids}
+            done = all(run and run.get("status") in FINISHED for run in runs.values())
+            if done or time.monotonic() > deadline:
+                break
+            time.sleep(5)
+        assert all(r["enabled"] for r in rules.values())
+        assert done, {keys[rid]: run for rid, run in runs.items()}  # each finished its first run in time
+        failed = {keys[rid]: run["message"] for rid, run in runs.items() if run["status"] == "failed"}
+        assert not failed, failed
+        index = f".alerts-security.alerts-{space}"
+        es.indices.refresh(index=index, ignore_unavailable=True)
+        hits = es.search(index=index, size=1000, ignore_unavailable=True, query={"bool": {
+            "filter": [{"terms": {"kibana.alert.rule.rule_id": sorted(keys)}}],
+            "must_not": [{"term": {"kibana.alert.building_block_type": "default"}}]}})
+        alerts = [h["_source"] for h in hits["hits"]["hits"]]
+    fired = Counter(keys[_field(a, "kibana.alert.rule.rule_id")] for a in alerts)
+    assert expected <= set(fired), {"expected": sorted(expected), "fired": dict(fired)}
+    for key, identities in scenario.expect_groups.items():
+        rule = next(r for r in PACK.rules if rule_key(r.path) == key)
+        fields = list(rule.spec.grouping_fields)
+        seen = {str(v) for a in alerts if keys[_field(a, "kibana.alert.rule.rule_id")] == key
+                for v in (stack_group(a, rule.type, fields) or ())}
+        if fields:  # rules whose alerts carry their group values
+            assert set(identities) <= seen, (key, sorted(identities), sorted(seen))
+
+
+def _field(source, name):
+    from .stack_support import field_value
+
+    value = field_value(source, name)
+    return value[0] if isinstance(value, list) and len(value) == 1 else value
