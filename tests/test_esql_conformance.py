@@ -567,3 +567,17 @@ def test_a_rule_casting_a_string_literal_is_not_gated_on_the_literals_text():
         event = Event({"still_hired": True, "d": "2025-01-01T00:00:00Z", "source.ip": "::1",
                        "event.category": ["process"]}, t0, t0)
         assert len(run_rules([compile_rule(rule)], [event])) == 1, where
+
+
+def test_stats_by_alone_and_names_given_twice_as_elasticsearch_resolves_them():
+    docs = [{"a": 1, "b": 1, "c": 2}, {"a": 5, "b": 2, "c": 2}]
+    # RemoveStatsOverride: the last declaration wins, a group over an aggregate
+    assert table("FROM l | STATS x = COUNT(*), x = MIN(a) BY x = b + 1, x = c + 10", docs) == [{"x": 12}]
+    rows = table("FROM l | STATS x = ROUND(AVG(a)), y = COUNT(*), x = MAX(a) BY c", docs)
+    assert rows == [{"y": 2, "x": 5, "c": 2}] and list(rows[0]) == ["y", "x", "c"]
+    assert table("FROM l | STATS x = MAX(a), y = COUNT(*), x = ROUND(AVG(a)) BY c", docs) == [{"y": 2, "x": 3.0,
+                                                                                           "c": 2}]
+    assert table("FROM l | STATS b = COUNT(*) BY b", docs) == [{"b": 1}, {"b": 2}]
+    assert table("FROM l | STATS BY c, b", docs) == [{"c": 2, "b": 1}, {"c": 2, "b": 2}]
+    with pytest.raises(EsqlSyntaxError):
+        parse_esql("FROM l | STATS")

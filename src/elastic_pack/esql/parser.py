@@ -144,20 +144,33 @@ class _Parser:
         aggregates are computed under hidden names, the expressions over them afterwards."""
         aggregates: list[tuple[str, str, object]] = []
         derived: list[tuple[str, object]] = []
-        written = [self.aggregate(aggregates, derived)]
-        while self.accept("op", ","):
+        written: list[tuple[str, bool]] = []  # (name, whether an expression over aggregates)
+        if self.peek().kind != "by":  # `STATS BY x`: the groups alone
             written.append(self.aggregate(aggregates, derived))
+            while self.accept("op", ","):
+                written.append(self.aggregate(aggregates, derived))
         by = []
         if self.accept("by"):
             by.append(self.group())
             while self.accept("op", ","):
                 by.append(self.group())
+        if not written and not by:
+            raise self.error("STATS needs an aggregate or BY")
+        # a name given twice: the last one wins, a group over an aggregate (Elasticsearch's RemoveStatsOverride)
+        by = [b for index, b in enumerate(by) if b[0] not in (n for n, _ in by[index + 1:])]
+        grouped = {name for name, _ in by}
+        names = [name for name, _ in written]
+        winners = {index for index, name in enumerate(names) if name not in grouped and name not in names[index + 1:]}
+        plain = iter(index for index, (_, is_derived) in enumerate(written) if not is_derived)
+        aggregates = [a for a in aggregates if a[0].startswith("\0") or next(plain) in winners]
+        expressions = iter(index for index, (_, is_derived) in enumerate(written) if is_derived)
+        derived = [d for d in derived if next(expressions) in winners]
         self.defined |= {a[0] for a in aggregates} | {b[0] for b in by} | {d[0] for d in derived}
         commands: list = [Stats(tuple(aggregates), tuple(by))]
         if derived:
             commands.append(Eval(tuple(derived)))
         # the columns: aggregates as written, BY last; a name given twice is the last one's, in its place
-        names = written + [name for name, _ in by]
+        names += [name for name, _ in by]
         output = tuple(name for index, name in enumerate(names) if name not in names[index + 1:])
         if inline:  # INLINE STATS keeps every column of the row: only the hidden ones go
             if derived:
@@ -204,7 +217,7 @@ class _Parser:
         self.defined.add(name)
         return name, expr
 
-    def aggregate(self, aggregates: list, derived: list) -> str:
+    def aggregate(self, aggregates: list, derived: list) -> tuple[str, bool]:
         start = self.peek().offset
         if self.peek(1).text == "=":
             name: str | None = self.name()
@@ -217,12 +230,12 @@ class _Parser:
             name = self.text[start:self.toks[self.i - 1].offset + len(self.toks[self.i - 1].text)].strip()
         if isinstance(expr, Call) and expr.name in AGGREGATES and condition is None:
             aggregates.append((name, *self._aggregate_call(expr, None)))
-            return name
+            return name, False
         hidden: list = []
 
         def lift(node: object) -> object:  # aggregate calls -> columns computed by STATS
             if isinstance(node, Call) and node.name in AGGREGATES:
-                column = f"\0{name}#{len(hidden)}"
+                column = f"\0{name}#{len(aggregates) + len(hidden)}"
                 hidden.append((column, *self._aggregate_call(node, condition)))
                 return Col(column)
             if isinstance(node, Call):
@@ -242,7 +255,7 @@ class _Parser:
                                   self.text, start)
         aggregates += hidden
         derived.append((name, rewritten))
-        return name
+        return name, True
 
     def _aggregate_call(self, call: Call, condition: object) -> tuple[str, object]:
         """(function, argument or None for *), the argument filtered by a STATS ... WHERE condition.
