@@ -450,12 +450,27 @@ def test_require_stack_turns_the_no_stack_skip_into_a_failure(tmp_path, require,
 class _FakeCluster:
     """Enough of Elasticsearch for the tier's seeding: HEAD index, _bulk creates, DELETE _data_stream."""
 
-    def __init__(self, existing=()):
+    def __init__(self, existing=(), templates=()):
         self.streams = set(existing)
+        self.templates = {name: None for name in templates}
         self.created: set[str] = set()
 
     def __call__(self, r):
         path = r.path.split("?")[0]
+        if path.startswith("/_index_template/"):
+            name = path.rsplit("/", 1)[1]
+            if r.method == "HEAD":
+                return (200 if name in self.templates else 404), b""
+            if r.method == "PUT":
+                if name in self.templates and "create=true" in r.path:
+                    return 400, b'{"error":{"type":"illegal_argument_exception"},"status":400}'
+                self.templates[name] = json.loads(r.body)
+                return 200, b'{"acknowledged":true}'
+            if r.method == "DELETE":
+                if any(self._matches(s, name) for s in self.streams):
+                    return 400, b'{"error":"template in use by a data stream"}'
+                self.templates.pop(name)
+                return 200, b'{"acknowledged":true}'
         if r.method == "HEAD":
             return (200 if path.strip("/") in self.streams else 404), b""
         if path == "/_bulk":
@@ -475,6 +490,10 @@ class _FakeCluster:
             return 200, b'{"acknowledged":true}'
         return 400, b'{"error":"unexpected"}'
 
+    def _matches(self, stream, template):
+        body = self.templates.get(template)
+        return bool(body) and stream in body["index_patterns"]
+
 
 def test_the_tier_writes_only_into_its_own_data_streams_and_deletes_them():
     elasticsearch = pytest.importorskip("elasticsearch")
@@ -482,13 +501,19 @@ def test_the_tier_writes_only_into_its_own_data_streams_and_deletes_them():
 
     scenario = next(s for s in tier.STACK_SCENARIOS if s.name == "edge_sequence_just_inside_6h")
     documents = shifted_documents(scenario, tier.PACK.rules)
-    cluster = _FakeCluster(existing={"logs-aws.cloudtrail-default"})
+    cluster = _FakeCluster(existing={"logs-aws.cloudtrail-default"}, templates={"fleet-aws"})
     with cs.FakeEndpoint(cluster, headers={"X-Elastic-Product": "Elasticsearch"}) as fake:
         es = elasticsearch.Elasticsearch(fake.url, request_timeout=10)
         with tier._seeded(es, documents) as streams:
             assert streams == ["logs-aws.cloudtrail-elasticpacktest"]
             assert cluster.created == {"logs-aws.cloudtrail-elasticpacktest"}
+            template = cluster.templates["elastic-pack-test-logs-aws.cloudtrail"]
+            assert template["index_patterns"] == ["logs-aws.cloudtrail-elasticpacktest"]  # that stream only
+            assert "pipeline" not in json.dumps(template)  # no integration pipeline rewrites the events
+            assert template["data_stream"] == {} and template["_meta"]["managed_by"].startswith("elastic-pack")
+            assert set(cluster.templates) == {"fleet-aws", "elastic-pack-test-logs-aws.cloudtrail"}
         assert cluster.streams == {"logs-aws.cloudtrail-default"}  # what it wrote is gone, the rest untouched
+        assert set(cluster.templates) == {"fleet-aws"}
         bulk = [r for r in fake.requests if r.path.startswith("/_bulk")]
         assert len(bulk) == 1 and "refresh=wait_for" in bulk[0].path
         assert sum(1 for line in bulk[0].body.decode().splitlines() if line.strip()) == 2 * len(documents)
@@ -508,6 +533,13 @@ def test_the_tier_refuses_to_write_into_a_data_stream_it_did_not_create():
                 pass
         assert not [r for r in fake.requests if r.method != "HEAD"]
         assert cluster.streams == {"logs-aws.cloudtrail-elasticpacktest"}
+    cluster = _FakeCluster(templates={"elastic-pack-test-logs-aws.cloudtrail"})  # a template it did not create
+    with cs.FakeEndpoint(cluster, headers={"X-Elastic-Product": "Elasticsearch"}) as fake:
+        es = elasticsearch.Elasticsearch(fake.url, request_timeout=10)
+        with pytest.raises(pytest.fail.Exception, match="elastic-pack-test-logs-aws.cloudtrail already exist"):
+            with tier._seeded(es, documents):
+                pass
+        assert not [r for r in fake.requests if r.method != "HEAD"]
 
 
 class _FakePreviewStack:

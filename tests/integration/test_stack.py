@@ -8,11 +8,14 @@ touched, and scenarios run one after the other."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections import Counter
 from contextlib import contextmanager
 from datetime import datetime
+from fnmatch import fnmatch
+from pathlib import Path
 
 import pytest
 import requests
@@ -100,17 +103,43 @@ def _stamps(documents):
     return [datetime.fromisoformat(d["@timestamp"].replace("Z", "+00:00")).timestamp() for d in documents]
 
 
+TEMPLATES = Path(__file__).resolve().parents[2] / "docker" / "index-templates"
+TEMPLATE_PRIORITY = 600  # above docker/'s (500) and Fleet's integration templates (200)
+
+
+def _namespace_templates(streams) -> dict[str, dict]:
+    """An index template per stream, for exactly that stream, with docker/'s mappings for its dataset and no
+    ingest pipeline: on a cluster with the AWS integration installed, its pipeline would reject or rewrite
+    the seeded events (a `message` it expects, event.ingested set to the time of seeding)."""
+    templates = {}
+    for path in sorted(TEMPLATES.glob("*.json")):
+        source = json.loads(path.read_text())
+        for stream in streams:
+            if any(fnmatch(stream, pattern) for pattern in source["index_patterns"]):
+                templates[f"elastic-pack-test-{path.stem}"] = {
+                    "index_patterns": [stream], "data_stream": {}, "priority": TEMPLATE_PRIORITY,
+                    "template": source["template"], "_meta": {"managed_by": "elastic-pack integration tier"}}
+    return templates
+
+
 @contextmanager
 def _seeded(es, documents):
-    """The documents in the tier's own data streams, created here and deleted afterwards."""
+    """The documents in the tier's own data streams and index templates, created here and deleted afterwards;
+    neither may exist before (the tier never writes into what it did not create)."""
     from elasticsearch import NotFoundError
 
     streams = sorted({stream_for(d, NAMESPACE) for d in documents})
+    templates = _namespace_templates(streams)
     present = [s for s in streams if es.indices.exists(index=s)]
+    present += [name for name in templates if es.indices.exists_index_template(name=name)]
     if present:
-        pytest.fail(f"{', '.join(present)} already exist: the tier writes only into data streams it creates; "
-                    "delete them (a previous run that was killed) and run again", pytrace=False)
+        pytest.fail(f"{', '.join(present)} already exist: the tier writes only into data streams and templates "
+                    "it creates; delete them (left by a run that was killed) and run again", pytrace=False)
+    created: list[str] = []
     try:
+        for name, body in templates.items():
+            es.indices.put_index_template(name=name, create=True, **body)
+            created.append(name)
         _, count = seed(es, documents, NAMESPACE)
         assert count == len(documents)
         yield streams
@@ -120,6 +149,8 @@ def _seeded(es, documents):
                 es.indices.delete_data_stream(name=stream)
             except NotFoundError:
                 pass
+        for name in created:
+            es.indices.delete_index_template(name=name)
 
 
 def _preview_alerts(stack, space, rule_payload, rule_file, documents):
