@@ -45,6 +45,7 @@ BEDROCK_FILE = "aws_bedrock_high_frequency_model_invocation.toml"
 
 
 API_KEY = "s3cr3t-api-key-0123456789"
+PACK_TAG = "Managed: elastic-pack/cloud-resource-hijacking"  # content/pack.toml's id: rules this pack deployed
 
 
 @pytest.fixture

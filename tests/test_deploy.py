@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from elastic_pack.build import MARKER_TAG
 from elastic_pack.cli import app
 
-from .conftest import API_KEY, REPO, SES_FILE, edit_rule
+from .conftest import API_KEY, PACK_TAG, REPO, SES_FILE, edit_rule
 
 runner = CliRunner()
 RULES = len(list((REPO / "content" / "rules").glob("*.toml")))
@@ -121,7 +121,7 @@ def _foreign_rule(kibana, rule_id, tags):
 
 def test_prune_deletes_only_the_packs_orphans(kibana, tmp_path):
     deploy(tmp_path)
-    _foreign_rule(kibana, "old-pack-rule", [MARKER_TAG])
+    _foreign_rule(kibana, "old-pack-rule", [MARKER_TAG, PACK_TAG])
     _foreign_rule(kibana, "analyst-rule", ["Domain: Cloud"])
     plan = plan_json()
     assert [r["rule_id"] for r in plan["rules"] if r["action"] == "orphan"] == ["old-pack-rule"]
@@ -339,7 +339,7 @@ def test_credentials_in_the_url_never_show(kibana, monkeypatch):
 
 def test_prune_then_restore_brings_the_deleted_rule_back(kibana, tmp_path):
     deploy(tmp_path)
-    _foreign_rule(kibana, "old-pack-rule", [MARKER_TAG])
+    _foreign_rule(kibana, "old-pack-rule", [MARKER_TAG, PACK_TAG])
     assert deploy(tmp_path, "--prune").exit_code == 0
     assert kibana.rule("old-pack-rule", "soc") is None
     backup = latest_backup(tmp_path)

@@ -14,7 +14,7 @@ from elastic_pack.build import MARKER_TAG
 from elastic_pack.cli import app
 
 from . import cloudtrail_gen as gen
-from .conftest import SES_FILE, edit_rule
+from .conftest import PACK_TAG, SES_FILE, edit_rule
 
 runner = CliRunner()
 EVIL = "arn:aws:iam::1:user/[/evil]"
@@ -94,7 +94,7 @@ def test_seed_hint_keeps_its_brackets(monkeypatch):
 def _pack_rule_in_kibana(kibana, rule_id, name):
     from elastic_pack.testing.kibana_standin import DEFAULTS
 
-    body = {**DEFAULTS, "rule_id": rule_id, "id": rule_id + "-obj", "name": name, "tags": [MARKER_TAG],
+    body = {**DEFAULTS, "rule_id": rule_id, "id": rule_id + "-obj", "name": name, "tags": [MARKER_TAG, PACK_TAG],
             "type": "query", "query": "event.action: x", "description": "d", "risk_score": 1, "severity": "low",
             "revision": 0, "created_at": "2026-01-01T00:00:00Z", "updated_at": "2026-01-01T00:00:00Z",
             "created_by": "x", "updated_by": "x", "immutable": False, "rule_source": {"type": "internal"}}

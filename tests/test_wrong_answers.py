@@ -10,7 +10,7 @@ from typer.testing import CliRunner
 from elastic_pack.build import MARKER_TAG
 from elastic_pack.cli import app
 
-from .conftest import REPO
+from .conftest import PACK_TAG, REPO
 
 runner = CliRunner()
 RULES = len(list((REPO / "content" / "rules").glob("*.toml")))
@@ -73,7 +73,7 @@ def test_a_prune_whose_delete_answer_proves_nothing_reports_the_rule_as_failed(k
     from .test_deploy import _foreign_rule
 
     assert deploy(tmp_path).exit_code == 0
-    _foreign_rule(kibana, "old-pack-rule", [MARKER_TAG])
+    _foreign_rule(kibana, "old-pack-rule", [MARKER_TAG, PACK_TAG])
     kibana.fail("POST", "_bulk_action", status=200, body=["deleted, trust me"], times=99)
     result = deploy(tmp_path, "--prune")
     _one_line(result)

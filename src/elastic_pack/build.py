@@ -10,8 +10,21 @@ from .fields import field_type
 from .lock import VersionLock
 
 _PROSE_KEYS = ("description", "note", "setup")
-# Set on every rule the pack builds: how deploy knows a rule in Kibana is the pack's (never by name).
+# Set on every rule the pack builds: how deploy and export know a rule in Kibana came from elastic-pack
+# (never by name). Which pack: pack_tag, from the pack's pack.toml id; --prune deletes only rules carrying it.
 MARKER_TAG = "Managed: elastic-pack"
+PACK_TAG_PREFIX = "Managed: elastic-pack/"
+
+
+def pack_tag(pack_id: str) -> str:
+    """The tag that says a rule in Kibana belongs to the pack with this id."""
+    return PACK_TAG_PREFIX + pack_id
+
+
+def pack_tags_of(rule: dict) -> set[str]:
+    """The pack tags a rule (built or read from Kibana) carries."""
+    tags = rule.get("tags")
+    return {t for t in tags if isinstance(t, str) and t.startswith(PACK_TAG_PREFIX)} if isinstance(tags, list) else set()
 BUNDLE_NAME = "elastic-pack-rules.ndjson"
 
 
@@ -59,6 +72,8 @@ def rule_payload(rule: RuleFile, version: int = 1, pack: Pack | None = None) -> 
             payload["exceptions_list"] = attached
     if MARKER_TAG not in payload.get("tags", []):
         payload["tags"] = [*payload.get("tags", []), MARKER_TAG]
+    if pack is not None and pack.id and pack_tag(pack.id) not in payload["tags"]:
+        payload["tags"] = [*payload["tags"], pack_tag(pack.id)]
     payload.setdefault("enabled", False)
     payload["required_fields"] = required_fields(rule)
     payload["version"] = version

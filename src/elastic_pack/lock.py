@@ -9,8 +9,13 @@ from pathlib import Path
 
 
 def content_hash(payload: dict) -> str:
-    """Hash of what Kibana receives, less the version itself."""
+    """Hash of what Kibana receives, less the version itself and the pack's id tag (which pack deploys a rule
+    is not a change of the rule)."""
+    from .build import PACK_TAG_PREFIX
+
     body = {k: v for k, v in payload.items() if k != "version"}
+    if isinstance(body.get("tags"), list):
+        body["tags"] = [t for t in body["tags"] if not (isinstance(t, str) and t.startswith(PACK_TAG_PREFIX))]
     return hashlib.sha256(json.dumps(body, sort_keys=True, ensure_ascii=False).encode()).hexdigest()
 
 

@@ -50,7 +50,7 @@ def _plan_or_exit(client, content):
         _fail(str(exc))
 
 
-def show_plan(plan, prune: bool = False) -> None:
+def show_plan(plan, prune: bool = False, prune_legacy: bool = False) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -61,8 +61,13 @@ def show_plan(plan, prune: bool = False) -> None:
     for column in ("action", "rule", "rule_id", "fields"):
         table.add_column(column)
     style = {"create": "green", "update": "yellow", "replace": "magenta", "unchanged": "dim", "orphan": "red"}
+    pruned = {a.rule_id for a in plan.to_prune(prune_legacy)} if prune or prune_legacy else set()
     for action in plan.actions:
-        kind = action.kind if action.kind != "orphan" else ("delete" if prune else "orphan (kept; --prune deletes)")
+        kind = action.kind
+        if action.kind == "orphan":
+            kind = ("delete" if action.rule_id in pruned else
+                    "orphan, old marker (kept; --prune-legacy deletes)" if action.legacy else
+                    "orphan (kept; --prune deletes)")
         table.add_row(Text(kind, style=style[action.kind]), action.name, action.rule_id,
                       ", ".join(f for f, _, _ in action.changes))
     out.print(table)
@@ -115,7 +120,13 @@ def deploy(
     yes: Annotated[bool, typer.Option("--yes", help="Apply without asking (for CI).")] = False,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show the plan and stop.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Delete rules this pack deployed earlier and no longer "
-                                                        "has (only those: by the pack's marker tag).")] = False,
+                                                        "has (only those: by the pack's tag, from pack.toml's "
+                                                        "id).")] = False,
+    prune_legacy: Annotated[bool, typer.Option("--prune-legacy", help="With --prune, also delete rules marked "
+                                               "only 'Managed: elastic-pack' (deployed before packs had ids, or "
+                                               "by a pack without pack.toml) that the pack does not have. Another "
+                                               "pack's such rules look the same: use it when this is the space's "
+                                               "only pack.")] = False,
     force: Annotated[bool, typer.Option("--force", help="Let --prune delete more than half of the space's pack "
                                                         "rules.")] = False,
     allow_downgrade: Annotated[bool, typer.Option("--allow-downgrade", help="Deploy rules whose version is "
@@ -142,14 +153,15 @@ def deploy(
     plan, exception_objects = _plan_or_exit(client, content)
     if saved_plan is not None:
         _check_saved_plan(saved_plan, plan)
+    prune = prune or prune_legacy
     if not as_json:
-        show_plan(plan, prune)
+        show_plan(plan, prune, prune_legacy)
     if plan.downgrades and not allow_downgrade:
         _fail(f"{len(plan.downgrades)} rule(s) would go back to an older version than the space has; deploy "
               "the newer pack, or pass --allow-downgrade")
     if prune:
-        _check_prune(plan, force)
-    if not plan.has_changes(prune):
+        _check_prune(plan, force, prune_legacy)
+    if not plan.has_changes(prune, prune_legacy):
         if as_json:
             typer.echo(json.dumps({"plan": plan.to_json(), "result": None}, indent=2, default=str))
         else:
@@ -169,16 +181,16 @@ def deploy(
     try:
         with deferred_interrupt() as stop:
             result = apply_plan(client, plan, exception_objects, backup_dir, prune=prune, enable_new=enable,
-                                stop=stop, progress=progress)
+                                stop=stop, progress=progress, prune_legacy=prune_legacy)
     except (KibanaError, ValueError, OSError) as exc:
         _fail(str(exc))
     _report(result, as_json, plan)
     raise typer.Exit(130 if result.interrupted else 0 if result.ok else 1)
 
 
-def _check_prune(plan, force: bool) -> None:
+def _check_prune(plan, force: bool, legacy: bool = False) -> None:
     """--prune never empties a space by accident: not from an empty pack, not most of it without --force."""
-    orphans = plan.of("orphan")
+    orphans = plan.to_prune(legacy)
     if not [a for a in plan.actions if a.kind != "orphan"]:
         _fail("the pack has no rules: --prune would delete every pack rule in the space; nothing was sent")
     deployed = len(orphans) + len([a for a in plan.actions if a.remote is not None and a.kind != "orphan"])

@@ -95,6 +95,7 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
             continue  # kept away from every consumer: one finding per problem, no follow-on noise
         pack.rules.append(RuleFile(path=path, text=text, data=detection_rules_form(data)))
     findings += _attach_settings(pack)
+    findings += _read_manifest(pack)
     from ..exceptions_model import load_exception_lists
     from ..guides import load_guides
 
@@ -106,6 +107,30 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
         findings.append(Finding("EP015", f"invalid guide: {exc}", path=root / "guides"))
     findings += _load_scenarios(pack)
     return pack, findings
+
+
+PACK_ID = re.compile(r"[a-z0-9][a-z0-9._-]{0,62}")
+
+
+def _read_manifest(pack: Pack) -> list[Finding]:
+    """pack.toml: `id`, the pack's identity in a Kibana space (deploy --prune deletes only rules carrying it).
+    A pack without the file has none: its rules carry only the global marker."""
+    path = pack.manifest_path
+    if not path.exists():
+        return []
+    try:
+        text = path.read_bytes().decode("utf-8")
+        data = tomllib.loads(text)
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        position = _TOML_POSITION.search(str(exc))
+        line = int(position.group(1)) if position else None
+        return [Finding("EP001", f"invalid pack.toml: {_TOML_POSITION.sub('', str(exc)).strip()}", path=path, line=line)]
+    pack_id = data.get("id")
+    if not isinstance(pack_id, str) or not PACK_ID.fullmatch(pack_id):
+        return [Finding("EP002", "pack.toml: `id` must be 1 to 63 of a-z, 0-9, '.', '_', '-' (starting with a letter "
+                        f"or digit), not {pack_id!r}", path=path, line=key_line(text, "", "id") if "id" in data else None)]
+    pack.id = pack_id
+    return []
 
 
 def _attach_settings(pack: Pack) -> list[Finding]:

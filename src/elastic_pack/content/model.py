@@ -79,6 +79,7 @@ class RuleFile:
 class Pack:
     root: Path
     rules: list[RuleFile] = field(default_factory=list)
+    id: str | None = None  # pack.toml's id: which rules in a Kibana space are this pack's (build.pack_tag)
     guides: dict = field(default_factory=dict)  # technique id -> guides.Guide
     exception_lists: list = field(default_factory=list)  # exceptions_model.ExceptionList
     scenarios: list = field(default_factory=list)  # content.scenarios.Scenario
@@ -86,6 +87,10 @@ class Pack:
     @property
     def settings_path(self) -> Path:
         return self.root / "rule_settings.toml"
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "pack.toml"
 
     @property
     def lock_path(self) -> Path:

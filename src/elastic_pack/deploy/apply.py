@@ -76,12 +76,15 @@ def _linked(rule: dict, list_ids: dict[str, str]) -> dict:
 
 def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], backup_dir: Path,
                prune: bool = False, enable_new: bool = False, stop: Callable[[], bool] | None = None,
-               progress: Callable[[str], None] | None = None) -> ApplyResult:
+               progress: Callable[[str], None] | None = None, prune_legacy: bool = False) -> ApplyResult:
+    """Apply the plan. With prune, delete the pack's orphans (plan.to_prune); with prune_legacy too, also those
+    marked only by the old global tag."""
     stop = stop or (lambda: False)
     say = progress or (lambda text: None)
     result = ApplyResult(space=plan.space)
     interrupted_before = read_journal(backup_dir, plan.space)  # rules a dead deploy deleted and did not import
-    result.backup = write_backup(plan, backup_dir, prune)
+    pruned = plan.to_prune(prune_legacy) if prune or prune_legacy else []
+    result.backup = write_backup(plan, backup_dir, bool(pruned), pruned)
     replacing = {**interrupted_before, **{a.rule_id: as_backup(a.kibana_rule) for a in plan.of("replace")}}
     if replacing:
         write_journal(backup_dir, plan.space, result.backup, replacing)
@@ -123,8 +126,8 @@ def apply_plan(client: KibanaClient, plan: Plan, exception_objects: list[dict], 
         say(f"replacing {action.rule_id} (its type changed)")
         _replace(client, action, list_ids, result)
 
-    if prune:
-        orphans = plan.of("orphan")
+    if pruned:
+        orphans = pruned
         if stop():
             result.interrupted = True
             result.not_applied += [a.rule_id for a in orphans]

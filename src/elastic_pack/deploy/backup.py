@@ -24,9 +24,10 @@ from .normalize import as_backup
 from .plan import Plan, find_by_rule_id
 
 
-def write_backup(plan: Plan, folder: Path, prune: bool) -> Path | None:
-    """The rules the apply will change or delete, and the record of what it will create."""
-    touched = plan.of("update", "replace") + (plan.of("orphan") if prune else [])
+def write_backup(plan: Plan, folder: Path, prune: bool, pruned: list | None = None) -> Path | None:
+    """The rules the apply will change or delete (pruned: the orphans it deletes, by default every orphan of
+    the pack when prune), and the record of what it will create."""
+    touched = plan.of("update", "replace") + ((plan.to_prune() if pruned is None else pruned) if prune else [])
     created = [a.rule_id for a in plan.of("create")]
     if not touched and not created:
         return None

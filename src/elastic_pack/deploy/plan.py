@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass, field
 
 from ..kibana import KibanaClient
-from ..build import MARKER_TAG
+from ..build import MARKER_TAG, pack_tags_of
 from .exception_lists import exception_drift
 from .normalize import field_changes
 
@@ -20,6 +20,8 @@ class RuleAction:
     desired: dict | None = None
     remote: dict | None = None
     changes: list[tuple[str, object, object]] = field(default_factory=list)
+    # an orphan marked only "Managed: elastic-pack", deployed before packs had ids: whose it is cannot be told
+    legacy: bool = False
 
     @property
     def kibana_rule(self) -> dict:
@@ -46,6 +48,8 @@ class RuleAction:
     def to_json(self) -> dict:
         out: dict[str, object] = {"action": self.kind, "rule_id": self.rule_id, "name": self.name,
                "changes": [{"field": f, "kibana": before, "pack": after} for f, before, after in self.changes]}
+        if self.legacy:
+            out["legacy"] = True
         if self.downgrade:
             out["downgrade"] = {"kibana": self.kibana_rule.get("version"), "pack": self.pack_rule.get("version")}
         return out
@@ -61,9 +65,13 @@ class Plan:
     def of(self, *kinds: str) -> list[RuleAction]:
         return [a for a in self.actions if a.kind in kinds]
 
-    def has_changes(self, prune: bool = False) -> bool:
-        kinds = ("create", "update", "replace") + (("orphan",) if prune else ())
-        return bool(self.of(*kinds)) or bool(self.exception_changes)
+    def has_changes(self, prune: bool = False, prune_legacy: bool = False) -> bool:
+        return bool(self.of("create", "update", "replace") or self.exception_changes
+                    or (prune and self.to_prune(prune_legacy)))
+
+    def to_prune(self, legacy: bool = False) -> list[RuleAction]:
+        """The orphans --prune deletes: this pack's, and with `legacy` those marked only by the old global tag."""
+        return [a for a in self.of("orphan") if legacy or not a.legacy]
 
     @property
     def downgrades(self) -> list[RuleAction]:
@@ -117,6 +125,9 @@ def fingerprint(rules: list[dict]) -> str:
 
 
 def make_plan(desired_rules: list[dict], remote: list[dict], space: str) -> Plan:
+    """What deploying desired_rules over the space's rules (remote) would do. An orphan is a rule the pack
+    does not have that carries the pack's tag (build.pack_tag, which the desired rules carry), or, as
+    `legacy`, only the global marker; another pack's rules are never this pack's orphans."""
     by_id = {r["rule_id"]: r for r in remote}
     actions = []
     for desired in sorted(desired_rules, key=lambda r: r["name"]):
@@ -130,9 +141,14 @@ def make_plan(desired_rules: list[dict], remote: list[dict], space: str) -> Plan
             kind = "replace" if current.get("type") != desired.get("type") else "update"
         actions.append(RuleAction(kind, desired["rule_id"], desired["name"], desired, current, changes))
     wanted = {r["rule_id"] for r in desired_rules}
+    ours = set().union(*(pack_tags_of(r) for r in desired_rules))
     for current in sorted(remote, key=_name):
-        if current["rule_id"] not in wanted and MARKER_TAG in _tags(current):
-            actions.append(RuleAction("orphan", current["rule_id"], _name(current), remote=current))
+        if current["rule_id"] in wanted or MARKER_TAG not in _tags(current):
+            continue
+        packs = pack_tags_of(current)
+        if packs & ours or not packs:
+            actions.append(RuleAction("orphan", current["rule_id"], _name(current), remote=current,
+                                      legacy=not packs))
     return Plan(space, actions, fingerprint(remote))
 
 
