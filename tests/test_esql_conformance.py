@@ -581,3 +581,10 @@ def test_stats_by_alone_and_names_given_twice_as_elasticsearch_resolves_them():
     assert table("FROM l | STATS BY c, b", docs) == [{"c": 2, "b": 1}, {"c": 2, "b": 2}]
     with pytest.raises(EsqlSyntaxError):
         parse_esql("FROM l | STATS")
+
+
+def test_two_date_fields_compare_as_instants_however_written():
+    docs = [{"a": "2025-01-01T00:00:00Z", "b": "2025-01-01T00:00:00.000Z"},
+            {"a": "2025-01-01T01:00:00+02:00", "b": "2025-01-01T00:00:00Z"}]
+    assert values("FROM l | EVAL v = a == b", docs) == [True, False]
+    assert values("FROM l | EVAL v = a < b", docs) == [False, True]  # 01:00+02:00 is 23:00 the day before

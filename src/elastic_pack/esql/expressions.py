@@ -78,6 +78,11 @@ def _date_aware(a: Any, b: Any) -> tuple[Any, Any]:
         return to_millis(a), b
     if b.__class__ is str and isinstance(a, (int, float)) and not isinstance(a, bool) and _DATE.match(b):
         return a, to_millis(b)
+    if a.__class__ is str and b.__class__ is str and a != b and _DATE.match(a) and _DATE.match(b):
+        # two dates written differently (`...Z`, `....000Z`, `+00:00`) are one instant
+        ma, mb = to_millis(a), to_millis(b)
+        if ma is not None and mb is not None:
+            return ma, mb
     return a, b
 
 
