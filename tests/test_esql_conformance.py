@@ -588,3 +588,11 @@ def test_two_date_fields_compare_as_instants_however_written():
             {"a": "2025-01-01T01:00:00+02:00", "b": "2025-01-01T00:00:00Z"}]
     assert values("FROM l | EVAL v = a == b", docs) == [True, False]
     assert values("FROM l | EVAL v = a < b", docs) == [False, True]  # 01:00+02:00 is 23:00 the day before
+
+
+def test_keep_places_a_column_by_its_most_precise_name():
+    row = [{"first_name": "a", "last_name": "b", "emp_no": 1, "height": 2.0}]
+    # a whole name before a partial wildcard before `*`; among equals the rightmost
+    assert list(table("FROM l | KEEP *, first_name", row)[0]) == ["last_name", "emp_no", "height", "first_name"]
+    assert list(table("FROM l | KEEP first_name*, *name, emp_no", row)[0]) == ["first_name", "last_name", "emp_no"]
+    assert list(table("FROM l | KEEP h*, emp_no, first_name", row)[0]) == ["height", "emp_no", "first_name"]

@@ -52,15 +52,29 @@ def _matcher(pattern: str) -> Callable[[str], bool]:
 
 
 def _keep(names: tuple) -> Callable[[Row], Row]:
+    """Columns in the order KEEP names them; a column several names match goes where the one of highest
+    precedence is (a whole name, then a partial wildcard, then `*`; the rightmost among equals)."""
     matchers = [_matcher(p) for p in names]
+    precedence = [0 if "*" not in p else 2 if p == "*" else 1 for p in names]
+    layouts: dict[tuple, list[str]] = {}
+
+    def layout(columns: tuple) -> list[str]:
+        placed = []
+        for position, column in enumerate(columns):
+            matched = [i for i, matches in enumerate(matchers) if matches(column)]
+            if matched:
+                best = min(matched, key=lambda i: (precedence[i], -i))
+                placed.append((best, position, column))
+        return [column for _, _, column in sorted(placed)]
 
     def keep(row: Row) -> Row:
-        out = {}
-        for matches in matchers:  # columns in the order KEEP names them
-            for column, value in row.items():
-                if column not in out and matches(column):
-                    out[column] = value
-        return out
+        columns = tuple(row)
+        order = layouts.get(columns)
+        if order is None:
+            if len(layouts) > 1024:
+                layouts.clear()
+            order = layouts[columns] = layout(columns)
+        return {column: row[column] for column in order}
 
     return keep
 
