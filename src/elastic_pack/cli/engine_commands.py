@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ContentOption, JsonOption, console, marked
+from .options import ContentOption, JsonOption, check_output, console, marked, write_output
 from .pack_commands import exit_on_invalid_pack
 
 
@@ -47,6 +47,7 @@ def test_scenarios(
 
     err = console(stderr=True)
     warm = _warm_up_seconds(warm_up, err)
+    check_output(junit, "--junit")
     try:
         with exit_on_invalid_pack():
             results = run_scenarios(content, names, warm_up=warm)
@@ -57,7 +58,7 @@ def test_scenarios(
     if junit:
         from ..junit import write_junit
 
-        write_junit(results, junit)
+        write_output(junit, lambda path: write_junit(results, path), "--junit")
     if as_json:
         typer.echo(json.dumps([{"scenario": r.scenario.name, "passed": r.passed, "problems": r.problems,
                                 "alerts": [a.to_json() for a in r.alerts]} for r in results], indent=2))
@@ -178,6 +179,7 @@ def backtest(
     from ..engine.events import parse_time
 
     err = console(stderr=True)
+    check_output(html, "--html")
     try:
         start = parse_time(from_) if from_ else None
         end = parse_time(to) if to else None
@@ -213,7 +215,8 @@ def backtest(
     if html:
         from ..backtest.html import render_html
 
-        html.write_text(render_html(result), encoding="utf-8")
+        page = render_html(result)
+        write_output(html, lambda path: path.write_text(page, encoding="utf-8"), "--html")
         err.print(f"wrote {html}")
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))

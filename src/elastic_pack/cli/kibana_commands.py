@@ -20,7 +20,7 @@ from .kibana_options import (
     UserOption,
     make_client,
 )
-from .options import ContentOption, JsonOption, console, marked
+from .options import ContentOption, JsonOption, check_output, console, marked, write_output
 from .pack_commands import exit_on_invalid_pack
 
 
@@ -99,10 +99,12 @@ def diff(
 
     With --exit-code: 0 no changes, 2 changes, 1 error (for drift detection in CI).
     """
+    check_output(out, "--out")
     client = _client_or_exit(kibana_url, space, api_key, username, password, ca_cert, insecure)
     plan, _ = _plan_or_exit(client, content)
     if out:
-        out.write_text(json.dumps(plan.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
+        text = json.dumps(plan.to_json(), indent=2, default=str) + "\n"
+        write_output(out, lambda path: path.write_text(text, encoding="utf-8"), "--out")
     if as_json:
         typer.echo(json.dumps(plan.to_json(), indent=2, default=str))
     else:
@@ -291,6 +293,7 @@ def export_rules(
     from ..deploy.export import export_space
     from ..kibana import KibanaError
 
+    check_output(out, "--out", folder=True)
     client = _client_or_exit(kibana_url, space, api_key, username, password, ca_cert, insecure)
     try:
         written, skipped = export_space(client, out, include_managed)

@@ -45,3 +45,45 @@ def pack_location(content: Path | None) -> str:
     from ..content.loader import default_content_dir
 
     return str(content if content is not None else default_content_dir())
+
+
+def output_problem(path: Path, folder: bool = False) -> str | None:
+    """Why `path` cannot take a command's output (a file, or with `folder` a folder), or None.
+
+    One rule for every command, checked before the work starts: missing parent folders are created when the
+    output is written; a file where a folder has to be (`README.md/x`), a folder where the file has to be, or
+    a place this user may not write is refused."""
+    import os
+
+    if folder and path.exists() and not path.is_dir():
+        return f"{path} is a file, not a folder"
+    if not folder and path.is_dir():
+        return f"{path} is a folder; give a file name"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"{path} is not writable"
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                return f"{parent} is a file, not a folder"
+            if not os.access(parent, os.W_OK | os.X_OK):
+                return f"cannot write into {parent}"
+            break
+    return None
+
+
+def check_output(path: Path | None, option: str, folder: bool = False) -> None:
+    """Exit 2 with one line when `path` (given with `option`) cannot take the output (see output_problem)."""
+    problem = None if path is None else output_problem(path, folder)
+    if problem is not None:
+        console(stderr=True).print(marked("[red]error:[/] ", f"{option}: {problem}"))
+        raise typer.Exit(2)
+
+
+def write_output(path: Path, write, option: str) -> None:
+    """write(path) after creating its parent folders; an OSError (a full disk, a race) is one line, exit 1."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write(path)
+    except OSError as exc:
+        console(stderr=True).print(marked("[red]error:[/] ", f"{option}: cannot write {path}: {exc.strerror or exc}"))
+        raise typer.Exit(1)

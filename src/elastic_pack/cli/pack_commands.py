@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ContentOption, JsonOption, console, marked
+from .options import ContentOption, JsonOption, check_output, console, marked
 
 
 @contextmanager
@@ -79,13 +79,18 @@ def build(
     as_json: JsonOption = False,
 ) -> None:
     """Validate, then write the Kibana import bundle (ndjson) to --out. Refuses when validation fails."""
+    from ..build import BUNDLE_NAME
     from ..operations import build_pack
 
-    if out.exists() and not out.is_dir():
-        console(stderr=True).print(marked("[red]error:[/] ", f"--out {out} is a file; give a folder for the bundle"))
-        raise typer.Exit(2)
+    check_output(out, "--out", folder=True)
+    check_output(out / BUNDLE_NAME, "--out")
     with exit_on_invalid_pack(marked("[red]build refused: the pack does not validate"), as_json):
-        path = build_pack(content, out)
+        try:
+            path = build_pack(content, out)
+        except OSError as exc:
+            console(stderr=True).print(marked("[red]error:[/] ", f"--out: cannot write into {out}: "
+                                              f"{exc.strerror or exc}"))
+            raise typer.Exit(1)
     if as_json:
         objects = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         typer.echo(json.dumps({
@@ -134,6 +139,7 @@ def docs(
     """Generate the responder playbooks (one per technique) from the guides in content/guides."""
     from ..operations import render_playbooks, stale_playbooks
 
+    check_output(out, "--out", folder=True)
     if check:
         with exit_on_invalid_pack(as_json=as_json):
             stale = stale_playbooks(content, out)
@@ -144,9 +150,15 @@ def docs(
         raise typer.Exit(1 if stale else 0)
     with exit_on_invalid_pack(as_json=as_json):
         playbooks = render_playbooks(content)
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in playbooks.items():
-        (out / name).write_text(text, encoding="utf-8")
+    for name in playbooks:
+        check_output(out / name, "--out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        for name, text in playbooks.items():
+            (out / name).write_text(text, encoding="utf-8")
+    except OSError as exc:
+        console(stderr=True).print(marked("[red]error:[/] ", f"--out: cannot write into {out}: {exc.strerror or exc}"))
+        raise typer.Exit(1)
     if as_json:
         typer.echo(json.dumps({"written": [str(out / name) for name in playbooks]}, indent=2))
         return
