@@ -596,3 +596,17 @@ def test_keep_places_a_column_by_its_most_precise_name():
     assert list(table("FROM l | KEEP *, first_name", row)[0]) == ["last_name", "emp_no", "height", "first_name"]
     assert list(table("FROM l | KEEP first_name*, *name, emp_no", row)[0]) == ["first_name", "last_name", "emp_no"]
     assert list(table("FROM l | KEEP h*, emp_no, first_name", row)[0]) == ["height", "emp_no", "first_name"]
+
+
+def test_floor_ceil_keep_doubles_and_counts_and_calendar_date_diffs():
+    assert values("FROM l | EVAL v = FLOOR(7.5) / 2", [{}]) == [3.5]
+    assert values("FROM l | EVAL v = CEIL(7) / 2", [{}]) == [3]
+    assert values('FROM l | EVAL v = REPEAT("a", -1)', [{}]) == [None]
+    assert values("FROM l | EVAL v = SPACE(-1)", [{}]) == [None]
+    dates = [{"a": "2024-01-31T10:00:00Z", "b": "2024-03-31T09:00:00Z"}]
+    assert values('FROM l | EVAL v = DATE_DIFF("month", a, b)', dates) == [1]  # a day's hour short of two
+    assert values('FROM l | EVAL v = DATE_DIFF("months", b, a)', dates) == [-1]
+    assert values('FROM l | EVAL v = DATE_DIFF("year", a, "2026-01-31T10:00:00Z")', dates) == [2]
+    assert values('FROM l | EVAL v = DATE_DIFF("quarter", a, "2024-07-31T10:00:00Z")', dates) == [2]
+    with pytest.raises(ValueError, match="DATE_DIFF"):
+        table('FROM l | EVAL v = DATE_DIFF("nanoseconds", a, b)', dates)

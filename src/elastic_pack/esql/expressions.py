@@ -17,7 +17,7 @@ from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not
-from .functions import MULTI, SCALAR, in_long, to_millis
+from .functions import DATE_DIFF_UNITS, MULTI, SCALAR, in_long, to_millis
 from .geo import geo_point
 from .parser import PAIR
 
@@ -414,6 +414,9 @@ class Compiler:
         function = SCALAR.get(name)
         if function is None:
             raise ValueError(f"the local engine does not run the ES|QL function {name}()")
+        if name == "DATE_DIFF" and node.args and isinstance(node.args[0], Lit) \
+                and str(node.args[0].value).lower() not in DATE_DIFF_UNITS:
+            raise ValueError(f"the local engine does not run DATE_DIFF() in {node.args[0].value!r}")
         if name in _CONVERSIONS and len(args) == 1:
             return self._conversion(function, args[0])
         if name in _REDUCED:  # GREATEST and LEAST read each argument's largest or smallest value

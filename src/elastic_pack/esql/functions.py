@@ -11,6 +11,7 @@ import json
 import math
 import re
 from collections.abc import Callable
+from datetime import datetime, timezone
 from urllib.parse import quote_plus, unquote_plus
 from typing import Any
 
@@ -160,15 +161,40 @@ def _trunc(span: Any, date: Any) -> int | None:
 _DIFF_UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "ss": 1000, "s": 1000,
                "minute": 60_000, "minutes": 60_000, "mi": 60_000, "n": 60_000, "hour": 3_600_000, "hours": 3_600_000,
                "hh": 3_600_000, "day": 86_400_000, "days": 86_400_000, "dd": 86_400_000, "d": 86_400_000,
-               "week": 604_800_000, "weeks": 604_800_000, "wk": 604_800_000, "ww": 604_800_000}
+               "week": 604_800_000, "weeks": 604_800_000, "wk": 604_800_000, "ww": 604_800_000,
+               "dayofyear": 86_400_000, "dy": 86_400_000, "y": 86_400_000, "weekday": 86_400_000,
+               "weekdays": 86_400_000, "dw": 86_400_000}
+_DIFF_MONTHS = {"month": 1, "months": 1, "mm": 1, "m": 1, "quarter": 3, "quarters": 3, "qq": 3, "q": 3,
+                "year": 12, "years": 12, "yy": 12, "yyyy": 12}
+
+
+DATE_DIFF_UNITS = frozenset(_DIFF_UNITS) | frozenset(_DIFF_MONTHS)
 
 
 def _date_diff(unit: Any, start: Any, end: Any) -> int | None:
-    size = _DIFF_UNITS.get(str(unit).lower())
+    """Whole units from start to end, towards zero (Java's ChronoUnit.between in UTC); months, quarters
+    and years by the calendar."""
+    name = str(unit).lower()
     first, last = to_millis(start), to_millis(end)
-    if size is None or first is None or last is None:
+    if first is None or last is None:
         return None
+    if name in _DIFF_MONTHS:
+        return _months_between(first, last) // _DIFF_MONTHS[name] if last >= first else \
+            -(_months_between(last, first) // _DIFF_MONTHS[name])
+    size = _DIFF_UNITS.get(name)
+    if size is None:
+        raise ValueError(f"DATE_DIFF: unknown unit {unit!r}")
     return int((last - first) / size)  # whole units, towards zero
+
+
+def _months_between(first: int, last: int) -> int:
+    """Whole calendar months from first to last (last >= first), as ChronoUnit.MONTHS.between counts them."""
+    a = datetime.fromtimestamp(first / 1000, timezone.utc)
+    b = datetime.fromtimestamp(last / 1000, timezone.utc)
+    months = (b.year - a.year) * 12 + b.month - a.month
+    if months > 0 and (b.day, b.time()) < (a.day, a.time()):
+        months -= 1
+    return months
 
 
 def _json_extract(text: Any, path: Any) -> Any:
@@ -191,6 +217,18 @@ def in_long(number: Any) -> Any:
     if number.__class__ is int and not _LONG[0] <= number <= _LONG[1]:
         return None
     return number
+
+
+def _count(number: Any) -> int:
+    """REPEAT's and SPACE's count: a negative one is an error (null)."""
+    if int(number) < 0:
+        raise ValueError("a negative count")
+    return int(number)
+
+
+def _same_type(value: Any, result: int) -> Any:
+    """FLOOR and CEIL of a double are a double (FLOOR(7.5) / 2 is 3.5)."""
+    return float(result) if isinstance(value, float) else result
 
 
 def _one_or_many(values: list) -> Any:
@@ -217,8 +255,8 @@ SCALAR: dict[str, Fn] = {
     "LENGTH": lambda s: len(_string(s)), "TRIM": lambda s: _string(s).strip(),
     "LTRIM": lambda s: _string(s).lstrip(), "RTRIM": lambda s: _string(s).rstrip(),
     "REVERSE": lambda s: _string(s)[::-1], "LEFT": lambda s, n: _string(s)[:max(int(n), 0)],
-    "RIGHT": lambda s, n: _string(s)[-int(n):] if int(n) > 0 else "", "REPEAT": lambda s, n: _string(s) * int(n),
-    "SPACE": lambda n: " " * int(n), "SUBSTRING": _substring, "LOCATE": _locate, "REPLACE": _replace,
+    "RIGHT": lambda s, n: _string(s)[-int(n):] if int(n) > 0 else "", "REPEAT": lambda s, n: _string(s) * _count(n),
+    "SPACE": lambda n: " " * _count(n), "SUBSTRING": _substring, "LOCATE": _locate, "REPLACE": _replace,
     "STARTS_WITH": lambda s, p: _string(s).startswith(_string(p)),
     "ENDS_WITH": lambda s, p: _string(s).endswith(_string(p)),
     "CONTAINS": lambda s, p: _string(p) in _string(s),
@@ -228,7 +266,8 @@ SCALAR: dict[str, Fn] = {
     "CONCAT": lambda *parts: "".join(_string(p) for p in parts),
     "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_long, "TO_UNSIGNED_LONG": lambda v: _whole(v, (0, 2**64 - 1)),
     "TO_DOUBLE": _to_double, "TO_BOOLEAN": _to_boolean, "TO_IP": _to_ip, "TO_VERSION": _string,
-    "TO_DATETIME": to_millis, "ABS": abs, "ROUND": _round, "FLOOR": math.floor, "CEIL": math.ceil,
+    "TO_DATETIME": to_millis, "ABS": abs, "ROUND": _round, "FLOOR": lambda a: _same_type(a, math.floor(a)),
+    "CEIL": lambda a: _same_type(a, math.ceil(a)),
     "POW": lambda a, b: float(a) ** float(b), "SQRT": lambda a: math.sqrt(a) if a >= 0 else None,
     "LOG10": lambda a: math.log10(a) if a > 0 else None, "SIGNUM": lambda a: float((a > 0) - (a < 0)),
     "GREATEST": max, "LEAST": min, "CIDR_MATCH": _cidr_match, "DATE_TRUNC": _trunc,
