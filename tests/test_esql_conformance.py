@@ -154,7 +154,9 @@ def test_multi_value_functions_see_every_value():
     assert values("FROM l | EVAL v = n", doc) == [[1, 3, 3]]
     assert values("FROM l | EVAL v = MV_FIRST(n)", doc) == [1]
     assert values('FROM l | EVAL v = MV_CONCAT(MV_DEDUPE(message), ",")', doc) == ["b,a"]
-    assert values("FROM l | EVAL v = TO_UPPER(f)", doc) == [None]  # a single-value function: null
+    assert values("FROM l | EVAL v = LENGTH(f)", doc) == [None]  # a single-value function: null
+    # TO_LOWER and TO_UPPER take each value (the docs' `ROW v = TO_LOWER(["Some", "Text"])`)
+    assert values("FROM l | EVAL v = TO_UPPER(f)", doc) == [["A", "B"]]
 
 
 def test_sort_nulls_first_and_last():
@@ -610,3 +612,11 @@ def test_floor_ceil_keep_doubles_and_counts_and_calendar_date_diffs():
     assert values('FROM l | EVAL v = DATE_DIFF("quarter", a, "2024-07-31T10:00:00Z")', dates) == [2]
     with pytest.raises(ValueError, match="DATE_DIFF"):
         table('FROM l | EVAL v = DATE_DIFF("nanoseconds", a, b)', dates)
+
+
+def test_numeric_bucket_and_functions_called_with_other_arguments_are_refused():
+    assert values("FROM l | EVAL v = BUCKET(x, 5000.)", [{"x": 27315}, {"x": 4999}]) == [25000.0, 0.0]
+    with pytest.raises(ValueError, match="BUCKET"):  # the auto form: refused by name, never null
+        table('FROM l | EVAL v = BUCKET(@timestamp, 20, "2025-01-01", "2025-02-01")', [{}])
+    with pytest.raises(ValueError, match="LENGTH"):
+        table("FROM l | EVAL v = LENGTH(a, b)", [{}])

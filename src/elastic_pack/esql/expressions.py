@@ -4,6 +4,7 @@ their values), dates compare and move as epoch milliseconds, three-valued AND/OR
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import json
 import math
@@ -414,6 +415,12 @@ class Compiler:
         function = SCALAR.get(name)
         if function is None:
             raise ValueError(f"the local engine does not run the ES|QL function {name}()")
+        try:  # a function called with arguments it does not take is refused, not answered with null
+            inspect.signature(function).bind(*node.args)
+        except TypeError:
+            raise ValueError(f"the local engine does not run {name}() with {len(node.args)} arguments") from None
+        except ValueError:
+            pass  # a builtin without a signature (GREATEST, LEAST): any number
         if name == "DATE_DIFF" and node.args and isinstance(node.args[0], Lit) \
                 and str(node.args[0].value).lower() not in DATE_DIFF_UNITS:
             raise ValueError(f"the local engine does not run DATE_DIFF() in {node.args[0].value!r}")
@@ -482,8 +489,9 @@ class Compiler:
 
 
 _MULTI_ARGUMENTS = {"MV_INTERSECTION"}  # every argument may be multi-valued, not just the first
+# each value of a multi-valued argument in turn: type conversions, and TO_LOWER/TO_UPPER (TO_LOWER_MV)
 _CONVERSIONS = {"TO_STRING", "TO_INTEGER", "TO_LONG", "TO_UNSIGNED_LONG", "TO_DOUBLE", "TO_BOOLEAN", "TO_IP",
-                "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT"}
+                "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT", "TO_LOWER", "TO_UPPER"}
 _REDUCED = {"GREATEST", "LEAST"}
 
 

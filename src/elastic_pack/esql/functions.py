@@ -151,6 +151,16 @@ def _cidr_match(ip: Any, *blocks: Any) -> bool | None:
     return False
 
 
+def _bucket(value: Any, span: Any) -> Any:
+    """BUCKET(field, span): a date down to its span, a number down to a multiple of a numeric span (a double)."""
+    if isinstance(span, Duration):
+        return _trunc(span, value)
+    if isinstance(span, bool) or not isinstance(span, (int, float)) or isinstance(value, bool) \
+            or not isinstance(value, (int, float)) or span <= 0:
+        return None
+    return float(math.floor(value / span) * span)
+
+
 def _trunc(span: Any, date: Any) -> int | None:
     millis = to_millis(date)
     if millis is None or not isinstance(span, Duration) or span.millis <= 0:
@@ -271,7 +281,7 @@ SCALAR: dict[str, Fn] = {
     "POW": lambda a, b: float(a) ** float(b), "SQRT": lambda a: math.sqrt(a) if a >= 0 else None,
     "LOG10": lambda a: math.log10(a) if a > 0 else None, "SIGNUM": lambda a: float((a > 0) - (a < 0)),
     "GREATEST": max, "LEAST": min, "CIDR_MATCH": _cidr_match, "DATE_TRUNC": _trunc,
-    "BUCKET": lambda date, span: _trunc(span, date), "DATE_DIFF": _date_diff,
+    "BUCKET": lambda value, span: _bucket(value, span), "DATE_DIFF": _date_diff,
     "URL_DECODE": lambda s: unquote_plus(_string(s), errors="strict"),
     "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""), "JSON_EXTRACT": _json_extract,
     "FROM_BASE64": _from_base64, "TO_BASE64": lambda s: base64.b64encode(_string(s).encode()).decode(),
