@@ -620,3 +620,11 @@ def test_numeric_bucket_and_functions_called_with_other_arguments_are_refused():
         table('FROM l | EVAL v = BUCKET(@timestamp, 20, "2025-01-01", "2025-02-01")', [{}])
     with pytest.raises(ValueError, match="LENGTH"):
         table("FROM l | EVAL v = LENGTH(a, b)", [{}])
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ('LOCATE("a,b,a", "a")', 1), ('LOCATE("a,b,a", "a", 2)', 5), ('LOCATE("a,b,a", "a", -1)', 5),
+    ('LOCATE("a,b,a", "b", -10)', 3), ('LOCATE("a,b,a", "x")', 0), ('LOCATE("a", "", 0)', 1),
+])
+def test_locate_counts_positions_as_substring_does(expr, expected):
+    assert values(f"FROM l | EVAL v = {expr}", [{}]) == [expected]

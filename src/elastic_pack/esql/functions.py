@@ -107,8 +107,8 @@ def _to_ip(value: Any) -> str | None:
 
 def _substring(text: Any, start: Any, length: Any = None) -> str:
     """Positions from 1 (0 is the first too), negative ones from the end; a negative length is an error."""
-    text, start = _string(text), int(start)
-    begin = start - 1 if start > 0 else max(len(text) + start, 0) if start < 0 else 0
+    text = _string(text)
+    begin = _start(len(text), int(start))
     if length is None:
         return text[begin:]
     if int(length) < 0:
@@ -116,8 +116,15 @@ def _substring(text: Any, start: Any, length: Any = None) -> str:
     return text[begin:begin + int(length)]
 
 
-def _locate(text: Any, part: Any, start: Any = 1) -> int:
-    return str(text).find(str(part), max(int(start) - 1, 0)) + 1
+def _start(length: int, start: int) -> int:
+    """ES|QL's 1-based string position (0 is the first too; negative counts from the end), within the text."""
+    begin = start - 1 if start > 0 else length + start if start < 0 else 0
+    return min(max(begin, 0), length)
+
+
+def _locate(text: Any, part: Any, start: Any = 0) -> int:
+    text = _string(text)
+    return text.find(_string(part), _start(len(text), int(start))) + 1
 
 
 def _java_replacement(replacement: str) -> str:
