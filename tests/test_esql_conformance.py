@@ -628,3 +628,9 @@ def test_numeric_bucket_and_functions_called_with_other_arguments_are_refused():
 ])
 def test_locate_counts_positions_as_substring_does(expr, expected):
     assert values(f"FROM l | EVAL v = {expr}", [{}]) == [expected]
+
+
+@pytest.mark.parametrize("value, text", [(1.0, "1.0"), (1e7, "1.0E7"), (12345678.9, "1.23456789E7"),
+                                         (1.5e-4, "1.5E-4"), (0.001, "0.001"), (-2.5e20, "-2.5E20"), (2.03, "2.03")])
+def test_to_string_of_a_double_is_javas(value, text):
+    assert values("FROM l | EVAL v = TO_STRING(x)", [{"x": value}]) == [text]

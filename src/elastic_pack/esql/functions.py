@@ -12,6 +12,7 @@ import math
 import re
 from collections.abc import Callable
 from datetime import datetime, timezone
+from decimal import Decimal
 from urllib.parse import quote_plus, unquote_plus
 from typing import Any
 
@@ -38,7 +39,26 @@ def to_millis(value: Any) -> int | None:
 def _string(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float):
+        return java_double(value)
     return str(value)
+
+
+def java_double(number: float) -> str:
+    """A double as Java's Double.toString writes it (as ES|QL's TO_STRING does): the shortest digits, plain
+    from 10^-3 to 10^7, else `1.0E7` / `1.5E-4`."""
+    if number != number:
+        return "NaN"
+    if number in (math.inf, -math.inf):
+        return "Infinity" if number > 0 else "-Infinity"
+    if number == 0 or 1e-3 <= abs(number) < 1e7:
+        return repr(number)  # Python's repr is plain there too, with the same shortest digits
+    digits, exponent = Decimal(repr(number)).as_tuple()[1:]
+    assert isinstance(exponent, int)
+    mantissa = "".join(map(str, digits))
+    power = len(mantissa) + exponent - 1
+    mantissa = mantissa.rstrip("0") or "0"
+    return f"{'-' if number < 0 else ''}{mantissa[0]}.{mantissa[1:] or '0'}E{power}"
 
 
 _INT = (-2**31, 2**31 - 1)
