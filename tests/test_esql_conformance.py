@@ -634,3 +634,11 @@ def test_locate_counts_positions_as_substring_does(expr, expected):
                                          (1.5e-4, "1.5E-4"), (0.001, "0.001"), (-2.5e20, "-2.5E20"), (2.03, "2.03")])
 def test_to_string_of_a_double_is_javas(value, text):
     assert values("FROM l | EVAL v = TO_STRING(x)", [{"x": value}]) == [text]
+
+
+def test_to_string_of_a_date_is_elasticsearchs_iso_text():
+    docs = [{"@timestamp": "2025-01-01T10:00:00Z"}]
+    assert values("FROM l | EVAL v = TO_STRING(@timestamp)", docs) == ["2025-01-01T10:00:00.000Z"]
+    assert values("FROM l | EVAL v = DATE_TRUNC(1 day, @timestamp)::string", docs) == ["2025-01-01T00:00:00.000Z"]
+    assert values('FROM l | EVAL v = TO_STRING(TO_DATETIME("2025-01-01") + 90 minutes)', docs) == [
+        "2025-01-01T01:30:00.000Z"]

@@ -11,6 +11,7 @@ import math
 import re
 import time
 from collections.abc import Callable
+from datetime import datetime, timezone
 from typing import Any
 
 from ..documents import values_under
@@ -424,6 +425,8 @@ class Compiler:
         if name == "DATE_DIFF" and node.args and isinstance(node.args[0], Lit) \
                 and str(node.args[0].value).lower() not in DATE_DIFF_UNITS:
             raise ValueError(f"the local engine does not run DATE_DIFF() in {node.args[0].value!r}")
+        if name == "TO_STRING" and len(args) == 1 and _is_date(node.args[0]):
+            function = _date_text  # a date as Elasticsearch writes it: 2025-01-01T00:00:00.000Z
         if name in _CONVERSIONS and len(args) == 1:
             return self._conversion(function, args[0])
         if name in _REDUCED:  # GREATEST and LEAST read each argument's largest or smallest value
@@ -528,6 +531,32 @@ def _numeric_kind(node: Any) -> str | None:
             kinds = {_numeric_kind(v) for v in _values_of(node)}
             return "double" if "double" in kinds else "whole" if kinds == {"whole"} else None
     return None
+
+
+_DATE_FUNCTIONS = {"TO_DATETIME", "DATE_TRUNC", "NOW"}
+
+
+def _is_date(node: Any) -> bool:
+    """Whether an expression's values are dates where the query alone says it (a date field, TO_DATETIME,
+    DATE_TRUNC, a date plus or minus a span)."""
+    if isinstance(node, Col):
+        return field_type(node.name) in ("date", "date_nanos")
+    if isinstance(node, Call):
+        return node.name in _DATE_FUNCTIONS or (node.name == "BUCKET" and len(node.args) == 2
+                                                and isinstance(node.args[1], Lit)
+                                                and isinstance(node.args[1].value, Duration))
+    if isinstance(node, BinOp) and node.op in ("+", "-"):
+        spans = [isinstance(n, Lit) and isinstance(n.value, Duration) for n in (node.left, node.right)]
+        return (spans[1] and _is_date(node.left)) or (spans[0] and node.op == "+" and _is_date(node.right))
+    return False
+
+
+def _date_text(value: Any) -> str:
+    millis = to_millis(value)
+    if millis is None:
+        raise ValueError("not a date")
+    moment = datetime.fromtimestamp(millis / 1000, timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
 
 
 def _values_of(node: Call) -> list:
