@@ -39,6 +39,27 @@ def field_type(name: str) -> str | None:
     return None
 
 
+# Elastic's integrations add a `caseless` keyword multi-field with a lowercase normalizer to the names and paths
+# rules compare without case (Elastic Defend's process.name.caseless, file.path.caseless, ...).
+CASELESS = "caseless"
+
+
+def multi_field_parent(name: str) -> tuple[str, bool] | None:
+    """(the field a multi-field indexes, whether its normalizer lowercases) when `name` is a multi-field, else
+    None. Elasticsearch fills a multi-field from its parent's value, so a document never holds it itself:
+    ECS's `x.text` of a keyword `x`, and the integrations' lowercase `x.caseless`."""
+    parent, _, leaf = name.rpartition(".")
+    if not parent:
+        return None
+    if leaf == CASELESS:
+        return parent, True
+    fields = catalogue()
+    parent_type = fields.get(parent)
+    if name in fields and parent_type is not None and parent_type not in OBJECT_SHAPED_TYPES:
+        return parent, False
+    return None
+
+
 # Data the catalogue describes completely (from the integration's own field definitions): an unknown field
 # there is a typo. Outside it an unknown field is a warning: integrations add their own fields next to ECS's
 # (Elastic Defend's process.Ext.*, okta.*, azure.*), which the catalogue does not list.

@@ -15,14 +15,14 @@ from elastic_pack.scenario_run import load_pack_and_scenarios
 
 TEMPLATES = sorted((Path(__file__).resolve().parents[2] / "docker" / "index-templates").glob("*.json"))
 
-# Field types of Elasticsearch modules that are not published on Maven Central (mapper-extras, wildcard), so
-# the node lacks them. Each is replaced by the server type that answers the pack's queries the same way:
-# match_only_text is text without positions or norms (the same analysis, so the same matches; only phrase
-# queries run slower and scores differ), constant_keyword is a keyword every document of the index
-# shares, and wildcard answers term, wildcard and regexp queries on the whole
+# Field types of Elasticsearch modules that are not published on Maven Central (mapper-extras, wildcard,
+# constant-keyword), so the node lacks them. Each is replaced by the server type that answers the pack's queries
+# the same way: match_only_text is text (the same analysis, so the same matches; match_only_text runs phrase
+# queries by checking _source instead of positions, and scores every hit alike), constant_keyword is a keyword
+# every document of the index shares, and wildcard answers term, wildcard and regexp queries on the whole
 # value as keyword does.
 STAND_INS = {
-    "match_only_text": {"type": "text", "index_options": "docs", "norms": False},
+    "match_only_text": {"type": "text", "norms": False},
     "wildcard": {"type": "keyword"},
     "constant_keyword": {"type": "keyword"},
     "scaled_float": {"type": "double"},  # ECS's *.usage; no rule of the pack reads one

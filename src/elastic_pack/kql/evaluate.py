@@ -12,11 +12,12 @@ does not know is typed from the document's value, as dynamic mapping would.
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..documents import flatten, values_under
-from ..fields import OBJECT_SHAPED_TYPES, field_type
+from ..fields import OBJECT_SHAPED_TYPES, field_type, multi_field_parent
 from ..glob import STAR, Glob
 from . import typed
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
@@ -66,6 +67,34 @@ class _Compiler:
         self.now = now
 
     def compile(self, node: Node) -> Predicate:
+        field = getattr(node, "field", None)
+        if field is not None and not getattr(node, "field_glob", False):
+            source = multi_field_parent(field)
+            if source is not None:
+                return self._multi_field(node, field, *source)
+        return self._compile(node)
+
+    def _multi_field(self, node: Node, field: str, parent: str, lowercase: bool) -> Predicate:
+        """A query on a multi-field reads its parent's values (lowercased by a `caseless` normalizer, which
+        Elasticsearch applies to the query's value too), as Elasticsearch indexes them."""
+        if lowercase and isinstance(node, (Match, Range)):
+            value = node.value
+            lowered = Wildcard(tuple(p.lower() for p in value.parts)) if isinstance(value, Wildcard) \
+                else Literal(value.text.lower(), value.quoted)
+            node = replace(node, value=lowered)
+        inner = self._compile(node)
+
+        def on_parent(event: Event) -> bool:
+            value = event.get(field)
+            if value is None:
+                value = event.get(parent)
+                if lowercase and value is not None:
+                    value = [v.lower() if isinstance(v, str) else v for v in leaf_values(value)]
+            return inner({field: value} if value is not None else {})
+
+        return on_parent
+
+    def _compile(self, node: Node) -> Predicate:
         method = getattr(self, "_" + type(node).__name__, None)
         if method is None:
             raise TypeError(f"unexpected KQL node {node!r}")
@@ -85,7 +114,8 @@ class _Compiler:
     def _keyword_literal(self, node: Node) -> str | None:
         """The field of a `keyword_field: literal` match (which a set lookup can answer), else None."""
         if isinstance(node, Match) and not node.field_glob and isinstance(node.value, Literal) \
-                and node.value.constant is not None and self.types(node.field) in typed.KEYWORD_TYPES:
+                and node.value.constant is not None and self.types(node.field) in typed.KEYWORD_TYPES \
+                and multi_field_parent(node.field) is None:
             return node.field
         return None
 
