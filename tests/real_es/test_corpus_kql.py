@@ -16,7 +16,7 @@ from elastic_pack.documents import flatten
 
 from ..conftest import SHARED_REFERENCE
 from .agreement import record
-from .generated import documents_for, kind_of, literals, mapping_for
+from .generated import NODE_TYPES, documents_for, kind_of, literals, mapping_for
 
 CORPUS = SHARED_REFERENCE / "detection-rules"
 INDEX = "corpus-kql"
@@ -31,10 +31,10 @@ KNOWN: dict[str, str] = {}
 def corpus_queries():
     if not (CORPUS / "rules").is_dir():
         pytest.skip(f"Elastic's rule corpus is not at {CORPUS} (it lives in ../shared/reference on CI)")
-    from elastic_pack.content.loader import load_pack
-
     import tempfile
     from pathlib import Path
+
+    from elastic_pack.content.loader import load_pack
 
     root = Path(tempfile.mkdtemp(prefix="corpus-"))
     for folder in ("rules", "rules_building_block"):
@@ -57,7 +57,7 @@ def corpus_index(es, corpus_queries):
     documents = []
     for _, tree in corpus_queries:
         read = {f for f in literals(tree) if "*" not in f}
-        fields |= {f for f in read if kind_of(f) in __import__("tests.real_es.generated", fromlist=["NODE_TYPES"]).NODE_TYPES}
+        fields |= {f for f in read if kind_of(f) in NODE_TYPES}
         documents += documents_for(tree, PER_RULE, rng)
     mapping = mapping_for(fields)
     multi = {f for f in fields if f.rpartition(".")[0] in fields or f.endswith(".caseless")}
@@ -87,7 +87,7 @@ def test_corpus_kql_rules_return_the_documents_the_engine_matches(es, corpus_que
             continue
         try:
             predicate = compile_kql(tree)
-        except ValueError as refused:  # KqlTypeError: Elasticsearch would fail the search too
+        except ValueError:  # KqlTypeError: Elasticsearch would fail the search too
             record("KQL (Elastic's rules, generated documents): refused alike", True)
             with pytest.raises(Exception):
                 es.search(index=INDEX, query=to_dsl(tree), size=0)
