@@ -77,10 +77,12 @@ class _Compiler:
     def _multi_field(self, node: Node, field: str, parent: str, lowercase: bool) -> Predicate:
         """A query on a multi-field reads its parent's values (lowercased by a `caseless` normalizer, which
         Elasticsearch applies to the query's value too), as Elasticsearch indexes them."""
-        if lowercase and isinstance(node, (Match, Range)):
+        if lowercase and isinstance(node, Range):
+            node = replace(node, value=Literal(node.value.text.lower(), node.value.quoted))
+        elif lowercase and isinstance(node, Match):
             value = node.value
-            lowered = Wildcard(tuple(p.lower() for p in value.parts)) if isinstance(value, Wildcard) \
-                else Literal(value.text.lower(), value.quoted)
+            lowered: Literal | Wildcard = Wildcard(tuple(p.lower() for p in value.parts)) \
+                if isinstance(value, Wildcard) else Literal(value.text.lower(), value.quoted)
             node = replace(node, value=lowered)
         inner = self._compile(node)
 
