@@ -17,6 +17,7 @@ from pathlib import Path
 from .glob import glob
 from .content.model import Pack
 from .findings import Finding
+from .content.toml_text import parse_toml
 
 ENTRY_TYPES = ("match", "match_any", "wildcard", "exists")
 _NAMESPACE = uuid.UUID("5d0c1c0e-7f0b-4c53-9a8e-0e1496004000")
@@ -98,7 +99,7 @@ def load_exception_lists(root: Path) -> tuple[list[ExceptionList], list[Finding]
     lists, findings = [], []
     for path in sorted((root / "exceptions").glob("*.toml")):
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            data = parse_toml(path.read_text(encoding="utf-8"))
             head = data["list"]
             items = []
             for raw in data.get("items", []):

@@ -7,11 +7,11 @@ content/guides/<technique>.toml; nothing is copied by hand.
 from __future__ import annotations
 
 import json
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
 from .content.model import normalise_prose
+from .content.toml_text import parse_toml
 
 TABLE_ROWS = ("log_sources", "key_indicators", "questions", "escalation", "l1_steps", "t2_actions", "containment")
 
@@ -36,7 +36,7 @@ class Guide:
 def load_guides(root: Path) -> dict[str, Guide]:
     guides = {}
     for path in sorted((root / "guides").glob("*.toml")):
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        data = parse_toml(path.read_text(encoding="utf-8"))
         missing = [row for row in TABLE_ROWS if not data.get("table", {}).get(row)]
         if missing:
             raise ValueError(f"{path}: table rows missing: {', '.join(missing)}")

@@ -12,6 +12,7 @@ from ..findings import Finding, Severity
 from .locate import key_line
 from .model import Pack, RuleFile
 from .shape import shape_problems
+from .toml_text import parse_toml
 
 CONTENT_ENV = "ELASTIC_PACK_CONTENT"
 _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
@@ -79,7 +80,7 @@ def load_pack(root: Path | None = None) -> tuple[Pack, list[Finding]]:
             findings.append(Finding("EP001", f"cannot read: {exc.strerror or exc}", path=path))
             continue
         try:
-            data = tomllib.loads(text)
+            data = parse_toml(text)
         except tomllib.TOMLDecodeError as exc:
             position = _TOML_POSITION.search(str(exc))
             line = int(position.group(1)) if position else None
@@ -120,7 +121,7 @@ def _read_manifest(pack: Pack) -> list[Finding]:
         return []
     try:
         text = path.read_bytes().decode("utf-8")
-        data = tomllib.loads(text)
+        data = parse_toml(text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         position = _TOML_POSITION.search(str(exc))
         line = int(position.group(1)) if position else None
@@ -139,7 +140,7 @@ def _attach_settings(pack: Pack) -> list[Finding]:
     if not path.exists():
         return []
     try:
-        settings = tomllib.loads(path.read_bytes().decode("utf-8"))
+        settings = parse_toml(path.read_bytes().decode("utf-8"))
     except (UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         position = _TOML_POSITION.search(str(exc))
         line = int(position.group(1)) if position else None

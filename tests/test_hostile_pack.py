@@ -1,0 +1,80 @@
+"""Issue 25, pack content: TOML nested 100,000 arrays or 5,000 inline tables deep, and scenario values the
+engine cannot run (`start = 5`, `every = "banana"`, `count = 100000000`, a recording that is /dev/zero ...)
+are one validate finding each, naming the file and line; `test` and `build` refuse without a traceback."""
+
+from __future__ import annotations
+
+import pytest
+from typer.testing import CliRunner
+
+from elastic_pack.cli import app
+
+from .conftest import SES_FILE
+
+runner = CliRunner()
+SCENARIO = "atomic_1_ses_send_10.toml"
+
+
+def _edit(path, old, new):
+    text = path.read_text()
+    assert old in text, old
+    path.write_text(text.replace(old, new, 1))
+
+
+def _findings(result, code=1):
+    assert result.exit_code == code, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "Traceback" not in result.output
+    return [line for line in result.stderr.splitlines() if line.startswith("error ")]
+
+
+@pytest.mark.parametrize("where, old, new, says", [
+    ("rule", "[rule]\n", "[rule]\nnote_x = " + "[" * 100_000 + "]" * 100_000 + "\n", "nested 100000 levels deep"),
+    ("scenario", 'tags = ["atomic"]', 'tags = ["atomic"]\nx = ' + "{a=" * 5000 + "1" + "}" * 5000,
+     "nested 5000 levels deep"),
+], ids=["rule-arrays", "scenario-inline-tables"])
+def test_deep_toml_is_one_finding_for_validate_build_and_test(pack_dir, where, old, new, says):
+    path = pack_dir / "rules" / SES_FILE if where == "rule" else pack_dir / "scenarios" / SCENARIO
+    _edit(path, old, new)
+    (finding,) = [f for f in _findings(runner.invoke(app, ["validate", "--content", str(pack_dir)]))
+                  if path.name in f]
+    assert f"{path}:" in finding and says in finding
+    for command in (["build", "--out", str(pack_dir.parent / "dist")], ["test"]):
+        assert _findings(runner.invoke(app, [*command, "--content", str(pack_dir)]))
+
+
+BAD_VALUES = [
+    ('start = "2026-01-05T09:00:00Z"', "start = 5", 7, "start must be a time with its zone"),
+    ('every = "2s"', 'every = "banana"', 12, "every: not a duration: 'banana'"),
+    ('every = "2s"', 'every = "-5s"', 12, "every: not a duration: '-5s'"),
+    ('every = "2s"', 'every = "99999999999d"', 12, "every is longer than any scenario can run"),
+    ('start = "2026-01-05T09:00:00Z"', 'start = "1970-01-01T00:00:00Z"', 7, "between 2000 and 2099, not in 1970"),
+    ('start = "2026-01-05T09:00:00Z"', 'start = "9999-12-31T00:00:00Z"', 7, "between 2000 and 2099, not in 9999"),
+    ('start = "2026-01-05T09:00:00Z"', 'start = "2026-01-05T09:00:00"', 7, "start needs a zone"),
+    ("count = 10", "count = -5", 11, "count must be a whole number from 0 to 100,000, not -5"),
+    ("count = 10", "count = 100000000", 11, "not 100000000"),
+    ("count = 10", 'count = 10\nfields = {"@timestamp" = "garbage"}', 12, "fields cannot set @timestamp"),
+    ("count = 10", 'count = 10\nfields = {"event.ingested" = "garbage"}', 12, "fields.event.ingested is not a time"),
+    ('tags = ["atomic"]', 'tags = ["atomic"]\nrecordings = ["/dev/zero"]', 9, "'/dev/zero' is not a regular file"),
+    ('tags = ["atomic"]', 'tags = ["atomic"]\nrecordings = ["."]', 9, "'.' is not a regular file"),
+]
+
+
+@pytest.mark.parametrize("old, new, line, says", BAD_VALUES, ids=[b[1].splitlines()[-1][:40] for b in BAD_VALUES])
+def test_scenario_values_the_engine_cannot_run_are_one_finding(pack_dir, old, new, line, says):
+    path = pack_dir / "scenarios" / SCENARIO
+    _edit(path, old, new)
+    (finding,) = _findings(runner.invoke(app, ["validate", "--content", str(pack_dir)]))
+    assert finding.startswith(f"error {path}:{line} EP020: invalid scenario: ") and says in finding
+    assert _findings(runner.invoke(app, ["test", "--content", str(pack_dir)]))
+
+
+def test_duplicate_scenario_names_are_one_finding(pack_dir):
+    _edit(pack_dir / "scenarios" / SCENARIO, 'name = "atomic_1_ses_send_10"', 'name = "atomic_2_sns_sms_burst"')
+    (finding,) = _findings(runner.invoke(app, ["validate", "--content", str(pack_dir)]))
+    assert "scenario name 'atomic_2_sns_sms_burst' is also the name of" in finding
+
+
+def test_a_toml_datetime_start_is_accepted(pack_dir):
+    _edit(pack_dir / "scenarios" / SCENARIO, 'start = "2026-01-05T09:00:00Z"', "start = 2026-01-05T09:00:00Z")
+    assert runner.invoke(app, ["test", "--content", str(pack_dir), "atomic_1_ses_send_10"]).exit_code == 0
