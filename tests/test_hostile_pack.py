@@ -47,7 +47,7 @@ BAD_VALUES = [
     ('start = "2026-01-05T09:00:00Z"', "start = 5", 7, "start must be a time with its zone"),
     ('every = "2s"', 'every = "banana"', 12, "every: not a duration: 'banana'"),
     ('every = "2s"', 'every = "-5s"', 12, "every: not a duration: '-5s'"),
-    ('every = "2s"', 'every = "99999999999d"', 12, "every is longer than any scenario can run"),
+    ('every = "2s"', 'every = "99999999999d"', 12, "every: '99999999999d' is longer than 100 years"),
     ('start = "2026-01-05T09:00:00Z"', 'start = "1970-01-01T00:00:00Z"', 7, "between 2000 and 2099, not in 1970"),
     ('start = "2026-01-05T09:00:00Z"', 'start = "9999-12-31T00:00:00Z"', 7, "between 2000 and 2099, not in 9999"),
     ('start = "2026-01-05T09:00:00Z"', 'start = "2026-01-05T09:00:00"', 7, "start needs a zone"),
@@ -78,3 +78,48 @@ def test_duplicate_scenario_names_are_one_finding(pack_dir):
 def test_a_toml_datetime_start_is_accepted(pack_dir):
     _edit(pack_dir / "scenarios" / SCENARIO, 'start = "2026-01-05T09:00:00Z"', "start = 2026-01-05T09:00:00Z")
     assert runner.invoke(app, ["test", "--content", str(pack_dir), "atomic_1_ses_send_10"]).exit_code == 0
+
+
+SEQUENCE = "aws_service_enablement_then_abuse.toml"
+
+
+@pytest.mark.parametrize("old, new, says", [
+    ('interval = "10m"', 'interval = "100000000000000000000m"', "'100000000000000000000m' is longer than 100 years"),
+    ('from = "now-370m"', 'from = "now-100000000000000000000m"', "is longer than 100 years"),
+    ("with maxspan=6h", "with maxspan=100000000000000000000h", "maxspan=100000000000000000000h is longer than"),
+], ids=["interval", "from", "maxspan"])
+def test_spans_of_10_to_the_20_units_are_findings_and_test_refuses_cleanly(pack_dir, old, new, says):
+    _edit(pack_dir / "rules" / SEQUENCE, old, new)
+    findings = _findings(runner.invoke(app, ["validate", "--content", str(pack_dir)]))
+    assert any(says in f for f in findings) and not any("OverflowError" in f for f in findings)
+    tested = runner.invoke(app, ["test", "--content", str(pack_dir)])
+    assert tested.exit_code == 1 and "Traceback" not in tested.output and "OverflowError" not in tested.output
+    assert tested.exception is None or isinstance(tested.exception, SystemExit), repr(tested.exception)
+
+
+@pytest.mark.parametrize("command", [["test"], ["backtest", "{trail}"], ["preview", "--events", "{trail}"]])
+def test_a_warm_up_of_99999999999_days_is_one_line(tmp_path, command):
+    trail = tmp_path / "t.json"
+    trail.write_text('{"Records": []}')
+    result = runner.invoke(app, [a.format(trail=trail) for a in command] + ["--warm-up", "99999999999d"])
+    assert result.exit_code == 2 and result.stderr.strip() == "error: --warm-up: '99999999999d' is longer than 100 years"
+
+
+@pytest.mark.parametrize("schema", ["{not: [yaml", "components: 5",
+                                    'components:\n  schemas:\n    RuleCreateProps:\n      $ref: "../none.yaml#/x"\n'],
+                         ids=["not-yaml", "wrong-shape", "dangling-ref"])
+def test_a_malformed_kibana_openapi_folder_is_one_finding(tmp_path, schema):
+    folder = tmp_path / "openapi"
+    (folder / "model" / "rule_schema").mkdir(parents=True)
+    (folder / "model" / "rule_schema" / "rule_schemas.schema.yaml").write_text(schema)
+    (finding,) = _findings(runner.invoke(app, ["validate", "--kibana-openapi", str(folder)]))
+    assert finding.startswith(f"error {folder} EP017: the OpenAPI files in {folder} cannot be used: ")
+
+
+def test_an_eventbridge_event_whose_detail_is_a_string_is_skipped_with_its_reason(tmp_path):
+    (tmp_path / "eventbridge.json").write_text('{"detail-type": "AWS API Call via CloudTrail", "detail": "text"}')
+    (tmp_path / "lake.json").write_text('{"eventJson": "[1]"}')
+    result = runner.invoke(app, ["backtest", str(tmp_path)])
+    assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
+    assert "eventbridge.json: an EventBridge event whose detail is not a CloudTrail record" in result.stderr
+    assert "lake.json: a CloudTrail Lake row whose eventJson is not a JSON object" in result.stderr

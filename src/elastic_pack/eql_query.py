@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from . import _eql  # noqa: F401  (before eql: its grammar, cached)
+from .durations import MAX_SPAN_DAYS
 import eql
 import eql.parser as eql_parser
 from eql import ast
@@ -60,7 +61,11 @@ class EqlQuery:
         if seq is None or seq.max_span is None:
             return None
         span = seq.max_span
-        return timedelta(seconds=span.quantity * _SPAN_UNITS[span.unit.value if hasattr(span.unit, "value") else str(span.unit)])
+        unit = span.unit.value if hasattr(span.unit, "value") else str(span.unit)
+        seconds = span.quantity * _SPAN_UNITS[unit]
+        if abs(seconds) > MAX_SPAN_DAYS * 86400:  # a ValueError the checks report, not an OverflowError
+            raise ValueError(f"maxspan={span.quantity}{unit} is longer than {MAX_SPAN_DAYS // 365} years")
+        return timedelta(seconds=seconds)
 
     @property
     def join_fields(self) -> list[str]:

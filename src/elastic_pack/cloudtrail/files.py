@@ -46,11 +46,16 @@ def _records(data, source: str) -> list[dict]:
             raise ValueError(f"{len(bad)} of {len(records)} Records are not JSON objects")
         return records
     if isinstance(data, dict) and data.get("detail-type") == "AWS API Call via CloudTrail":
+        if not isinstance(data.get("detail"), dict):
+            raise ValueError("an EventBridge event whose detail is not a CloudTrail record (a JSON object)")
         return [data["detail"]]
     if isinstance(data, dict) and "eventTime" in data and "eventSource" in data:
         return [data]
     if isinstance(data, dict) and isinstance(data.get("eventJson"), str):  # CloudTrail Lake query exports
-        return [json.loads(data["eventJson"])]
+        record = json.loads(data["eventJson"])
+        if not isinstance(record, dict):
+            raise ValueError("a CloudTrail Lake row whose eventJson is not a JSON object")
+        return [record]
     raise ValueError("not CloudTrail: no Records, no EventBridge detail, no eventTime")
 
 
