@@ -87,3 +87,16 @@ def test_an_answer_echoing_the_credentials_is_redacted(kibana, tmp_path):
     deployed = runner.invoke(app, ["deploy", "--space", "soc", "--yes", "--backup-dir", str(tmp_path)])
     assert deployed.exit_code == 1 and f"failed {SES}: ***" in deployed.stderr
     assert API_KEY not in deployed.output
+
+
+def test_seed_never_prints_the_clusters_credentials(monkeypatch):
+    def echoing(url=None):
+        raise RuntimeError(f"cannot use {url} with key {SECRET}-key and password {SECRET}")
+
+    monkeypatch.setattr("elastic_pack.lab.elasticsearch_client", echoing)
+    monkeypatch.setenv("ELASTIC_API_KEY", SECRET + "-key")
+    monkeypatch.setenv("ELASTIC_PASSWORD", SECRET)
+    result = runner.invoke(app, ["seed", "--scenario", "atomic_1_ses_send_10", "--es-url",
+                                 f"elastic:{SECRET}@127.0.0.1:9200"])
+    assert result.exit_code == 1 and "seeding failed: RuntimeError: cannot use 127.0.0.1:9200 with key *** and" in result.stderr
+    _one_clean_line(result, SECRET)

@@ -149,8 +149,17 @@ def seed(
         raise typer.Exit(1)
     try:
         stream, count = seed_events(elasticsearch_client(es_url), shifted_documents(chosen[0], pack.rules), namespace)
-    except Exception as exc:  # the elasticsearch client's errors: report one line, never a traceback
-        console(stderr=True).print(marked("[red]error:[/] ", f"seeding failed: {type(exc).__name__}: {exc}"))
+    except Exception as exc:  # the elasticsearch client's errors: report one line, never a traceback or a secret
+        import os
+
+        from ..kibana.config import KibanaConfig
+
+        url = es_url or os.environ.get("ELASTICSEARCH_URL") or ""
+        secrets = KibanaConfig(url=url, api_key=os.environ.get("ELASTIC_API_KEY"),
+                               username=os.environ.get("ELASTIC_USERNAME"), password=os.environ.get("ELASTIC_PASSWORD"))
+        message = secrets.redact(f"{type(exc).__name__}: {exc}".replace(url, secrets.display_url) if url else
+                                 f"{type(exc).__name__}: {exc}")
+        console(stderr=True).print(marked("[red]error:[/] ", f"seeding failed: {message}"))
         raise typer.Exit(1)
     console().print(f"wrote {count} events to {stream}; expected alerts: "
                     + (", ".join(f"{k} x{v}" for k, v in chosen[0].expect.items()) or "none"))
