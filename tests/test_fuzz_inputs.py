@@ -132,3 +132,99 @@ def test_backtest_survives_any_cloudtrail_file(content):
         path.write_bytes(content)
         _no_traceback(runner.invoke(app, ["backtest", str(path), "--content", str(CONTENT)]))
         _no_traceback(runner.invoke(app, ["backtest", str(path), "--json", "--content", str(CONTENT)]))
+
+
+# -- issue 25: markup in every string, wrong-shaped and hostile Kibana answers, output paths ---------------------
+
+markup = st.one_of(st.sampled_from(["[/evil]", "[b]admin", "[/]", "[link=http://x]y", "[red]", "\\[x]", "[[/a]]"]),
+                   st.text(alphabet="[]/bx=", min_size=1, max_size=8))
+
+
+@SETTINGS
+@given(tail=markup)
+def test_identities_and_file_names_with_markup_print_as_they_are(tail):
+    from datetime import datetime, timezone
+
+    arn = f"arn:aws:iam::1:user/{tail}"
+    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc).timestamp()
+    docs = [{"@timestamp": int((start + 5 * i) * 1000), "event.dataset": "aws.cloudtrail",
+             "event.provider": "ses.amazonaws.com", "event.action": "SendEmail",
+             "aws.cloudtrail.user_identity.arn": arn} for i in range(101)]
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"ev{tail.replace('/', '_')}.ndjson"
+        path.write_text("".join(json.dumps(d) + "\n" for d in docs) + "{broken\n")
+        result = runner.invoke(app, ["preview", "--events", str(path), "--content", str(CONTENT)])
+        _no_traceback(result)
+        assert arn in result.stdout and path.name in result.stderr
+
+
+@st.composite
+def kibana_answers(draw):
+    """One route of the stand-in Kibana answering with any status and any JSON (or none of both)."""
+    route = draw(st.sampled_from([("GET", "/api/status"), ("GET", "/api/spaces/space/"), ("GET", "privileges"),
+                                  ("GET", "rules/_find"), ("GET", "items/_find"), ("GET", "/api/exception_lists"),
+                                  ("POST", "/api/exception_lists"), ("POST", "_import"), ("POST", "_bulk_action")]))
+    status = draw(st.sampled_from([200, 200, 200, 400, 401, 403, 404, 429, 500, 503]))
+    body = draw(st.one_of(json_values, st.fixed_dictionaries({"data": json_values, "total": json_values}),
+                          st.fixed_dictionaries({"success": st.booleans(), "errors": json_values}),
+                          st.fixed_dictionaries({"message": markup})))
+    return route, status, body
+
+
+@settings(SETTINGS, max_examples=EXPLORE or 20)
+@given(answer=kibana_answers(), command=st.sampled_from([["doctor"], ["diff"], ["deploy", "--yes", "--prune"],
+                                                          ["export", "--out"]]))
+def test_any_answer_from_kibana_is_a_report_or_one_line(answer, command):
+    import pytest
+
+    from elastic_pack.cli import kibana_options
+    from elastic_pack.testing import StandInKibana
+
+    (method, path), status, body = answer
+    kibana = StandInKibana(api_key="k")
+    kibana.add_space("soc")
+    kibana.fail(method, path, status=status, body=body or {"message": "empty"}, times=99)
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        patch.setattr(kibana_options, "session_factory", kibana.session)
+        patch.setattr(kibana_options, "client_settings", {"retries": 0})
+        patch.setenv("KIBANA_URL", kibana.url)
+        patch.setenv("ELASTIC_API_KEY", "k")
+        extra = [str(Path(folder) / "x")] if command[-1] == "--out" else []
+        if command[0] == "deploy":
+            extra = ["--backup-dir", str(Path(folder) / "b")]
+        result = runner.invoke(app, [*command, *extra, "--space", "soc"])
+    _no_traceback(result)
+    if result.exit_code == 1 and command[0] in ("diff", "export"):
+        assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+@SETTINGS
+@given(place=st.sampled_from(["folder", "file", "under-file", "new"]),
+       option=st.sampled_from([("diff", "--out", False), ("test", "--junit", False), ("backtest", "--html", False),
+                               ("build", "--out", True), ("docs", "--out", True)]))
+def test_every_output_option_takes_a_path_or_refuses_it_in_one_line(place, option):
+    import pytest
+
+    from elastic_pack.cli import kibana_options
+    from elastic_pack.testing import StandInKibana
+
+    command, flag, wants_folder = option
+    with tempfile.TemporaryDirectory() as folder, pytest.MonkeyPatch.context() as patch:
+        root = Path(folder)
+        (root / "a-folder").mkdir()
+        (root / "README.md").write_text("x")
+        (root / "t.json").write_text('{"Records": []}')
+        target = {"folder": root / "a-folder", "file": root / "README.md", "under-file": root / "README.md" / "x",
+                  "new": root / "new" / "deeper" / "x"}[place]
+        kibana = StandInKibana(api_key="k")
+        patch.setattr(kibana_options, "session_factory", kibana.session)
+        patch.setenv("KIBANA_URL", kibana.url)
+        patch.setenv("ELASTIC_API_KEY", "k")
+        args = {"diff": ["diff"], "test": ["test", "atomic_1_ses_send_10"], "backtest": ["backtest", str(root / "t.json")],
+                "build": ["build"], "docs": ["docs"]}[command]
+        result = runner.invoke(app, [*args, flag, str(target), "--content", str(CONTENT)])
+    _no_traceback(result)
+    refused = place == "under-file" or (place == "folder" and not wants_folder) or (place == "file" and wants_folder)
+    assert (result.exit_code == 2) == refused, result.output
+    if refused:
+        assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
