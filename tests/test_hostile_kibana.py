@@ -204,3 +204,28 @@ def test_commands_end_with_one_line_in_bounded_time(hostile, behaviour, command,
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     failures = [line for line in result.output.splitlines() if line.startswith(("error:", "FAIL"))]
     assert len(failures) == 1, result.output
+
+
+def test_an_answer_nested_thousands_of_levels_deep_is_one_line(hostile):
+    def deep(handler, stop):
+        data = b"[" * 100_000 + b"]" * 100_000
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(data)))
+        handler.end_headers()
+        handler.wfile.write(data)
+
+    server = hostile(deep)
+    client = KibanaClient(KibanaConfig.from_env(url=server.url, env={}))
+    with pytest.raises(KibanaUnexpectedAnswer, match="not JSON"):
+        client.status()
+    result = runner.invoke(app, ["doctor"])
+    assert result.exit_code == 1 and "not JSON" in result.stdout and result.exception is None or \
+        isinstance(result.exception, SystemExit)
+
+
+def test_a_short_password_does_not_break_every_answer(hostile):
+    server = hostile(endless_pages)
+    client = KibanaClient(KibanaConfig.from_env(url=server.url, env={}, username="u", password="a"))
+    assert client.status()["version"]["number"] == "9.2.0"
+    assert client.config.redact("a secret") == "*** secret"  # messages still hide it

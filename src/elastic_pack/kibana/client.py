@@ -42,6 +42,7 @@ RULES = "/api/detection_engine/rules"
 _IDEMPOTENT = {"GET", "PUT", "DELETE", "HEAD"}
 _RETRY_STATUS = {429, 500, 502, 503, 504}
 _CHUNK = 64 * 1024
+_SHORTEST_REDACTED = 6  # secrets this long or longer are taken out of every answer (messages: all of them)
 
 
 class _TooLarge(Exception):
@@ -190,6 +191,8 @@ class KibanaClient:
         """An answer without our secrets in it (a server or proxy echoing the Authorization header), as
         written or JSON-escaped: nothing Kibana sends can carry them into a message, a plan or a backup."""
         for secret in self.config.secrets():
+            if len(secret) < _SHORTEST_REDACTED:  # "a" or "12" in every answer would break its JSON, not hide much
+                continue
             for form in {secret, json.dumps(secret)[1:-1]}:
                 content = content.replace(form.encode("utf-8"), b"***")
         return content
@@ -199,7 +202,7 @@ class KibanaClient:
         raw = self._redacted(content)
         try:
             body = json.loads(raw) if expect_json or status >= 400 else raw.decode("utf-8", "replace")
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: JSON nested thousands of levels deep
             body = raw.decode("utf-8", "replace")
             if status < 400:
                 kind = response.headers.get("Content-Type", "no content type").split(";")[0]
