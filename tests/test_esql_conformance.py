@@ -642,3 +642,34 @@ def test_to_string_of_a_date_is_elasticsearchs_iso_text():
     assert values("FROM l | EVAL v = DATE_TRUNC(1 day, @timestamp)::string", docs) == ["2025-01-01T00:00:00.000Z"]
     assert values('FROM l | EVAL v = TO_STRING(TO_DATETIME("2025-01-01") + 90 minutes)', docs) == [
         "2025-01-01T01:30:00.000Z"]
+
+
+def _iso(text: str) -> int:
+    from elastic_pack.esql.functions import to_millis
+
+    millis = to_millis(text)
+    assert millis is not None
+    return millis
+
+
+@pytest.mark.parametrize("span, expected", [
+    ("1 week", "2024-12-30T00:00:00Z"), ("7 days", "2024-12-30T00:00:00Z"),  # weeks start on Monday
+    ("168 hours", "2024-12-26T00:00:00Z"),  # a fixed interval: multiples from the epoch (a Thursday)
+    ("1 day", "2025-01-01T00:00:00Z"), ("2 days", "2024-12-31T00:00:00Z"),
+    ("1 month", "2025-01-01T00:00:00Z"), ("1 quarter", "2025-01-01T00:00:00Z"), ("1 year", "2025-01-01T00:00:00Z"),
+])
+def test_date_trunc_rounds_as_elasticsearch(span, expected):
+    docs = [{"@timestamp": "2025-01-01T10:00:00Z"}]
+    assert values(f"FROM l | EVAL v = DATE_TRUNC({span}, @timestamp)", docs) == [_iso(expected)]
+    assert values(f"FROM l | EVAL v = BUCKET(@timestamp, {span})", docs) == [_iso(expected)]
+
+
+def test_calendar_spans_move_dates_by_the_calendar():
+    docs = [{"d": "2025-01-31T10:00:00Z"}]
+    assert values("FROM l | EVAL v = d + 1 month", docs) == [_iso("2025-02-28T10:00:00Z")]  # clamped
+    assert values("FROM l | EVAL v = d - 1 year", docs) == [_iso("2024-01-31T10:00:00Z")]
+    assert values("FROM l | EVAL v = d + 1 quarter", docs) == [_iso("2025-04-30T10:00:00Z")]
+    assert values("FROM l | EVAL v = DATE_TRUNC(1 quarter, d + 3 months)", docs) == [_iso("2025-04-01T00:00:00Z")]
+    assert len(table("FROM l | WHERE d > NOW() - 1 year", docs, now=_iso("2025-06-01T00:00:00Z") / 1000)) == 1
+    with pytest.raises(ValueError, match="months"):  # Elasticsearch's multi-month rounding is not reproduced
+        table("FROM l | EVAL v = DATE_TRUNC(2 months, d)", docs)

@@ -13,9 +13,18 @@ class Lit:
 
 @dataclass(frozen=True)
 class Duration:
-    """A time span literal (`1 hour`, `30 seconds`), in milliseconds as ES|QL's date arithmetic uses it."""
+    """A time span literal (`1 hour`, `30 seconds`), in milliseconds as ES|QL's date arithmetic uses it.
+    Written in days or weeks it is a calendar period of `days` days (DATE_TRUNC to 7 days is to Monday)."""
 
     millis: int
+    days: int = 0
+
+
+@dataclass(frozen=True)
+class Period:
+    """A span of calendar months (`1 month`, `1 quarter`, `1 year`): date arithmetic moves by the calendar."""
+
+    months: int
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ from ..documents import values_under
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
-from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not
-from .functions import DATE_DIFF_UNITS, MULTI, SCALAR, in_long, to_millis
+from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
+from .functions import DATE_DIFF_UNITS, MULTI, SCALAR, in_long, plus_months, to_millis
 from .geo import geo_point
 from .parser import PAIR
 
@@ -122,6 +122,15 @@ def _ip_typed(node: Any) -> bool:
 
 
 def _arith(op: str, a: Any, b: Any) -> Any:
+    if isinstance(a, Period) or isinstance(b, Period):  # a date moved by calendar months
+        if isinstance(a, Period) and isinstance(b, Period):
+            return Period(a.months + b.months if op == "+" else a.months - b.months)
+        if op not in ("+", "-") or (isinstance(a, Period) and op == "-"):
+            return None
+        span, date = (a, to_millis(b)) if isinstance(a, Period) else (b, to_millis(a))
+        if date is None or not isinstance(span, Period):
+            return None
+        return plus_months(date, span.months if op == "+" else -span.months)
     if isinstance(a, Duration) or isinstance(b, Duration):
         span_a = a.millis if isinstance(a, Duration) else None
         span_b = b.millis if isinstance(b, Duration) else None
@@ -422,6 +431,9 @@ class Compiler:
             raise ValueError(f"the local engine does not run {name}() with {len(node.args)} arguments") from None
         except ValueError:
             pass  # a builtin without a signature (GREATEST, LEAST): any number
+        span = next((a.value for a in node.args if isinstance(a, Lit) and isinstance(a.value, Period)), None)
+        if name in ("DATE_TRUNC", "BUCKET") and span is not None and span.months not in (1, 3, 12):
+            raise ValueError(f"the local engine does not run {name}() to {span.months} months")
         if name == "DATE_DIFF" and node.args and isinstance(node.args[0], Lit) \
                 and str(node.args[0].value).lower() not in DATE_DIFF_UNITS:
             raise ValueError(f"the local engine does not run DATE_DIFF() in {node.args[0].value!r}")
@@ -544,9 +556,9 @@ def _is_date(node: Any) -> bool:
     if isinstance(node, Call):
         return node.name in _DATE_FUNCTIONS or (node.name == "BUCKET" and len(node.args) == 2
                                                 and isinstance(node.args[1], Lit)
-                                                and isinstance(node.args[1].value, Duration))
+                                                and isinstance(node.args[1].value, (Duration, Period)))
     if isinstance(node, BinOp) and node.op in ("+", "-"):
-        spans = [isinstance(n, Lit) and isinstance(n.value, Duration) for n in (node.left, node.right)]
+        spans = [isinstance(n, Lit) and isinstance(n.value, (Duration, Period)) for n in (node.left, node.right)]
         return (spans[1] and _is_date(node.left)) or (spans[0] and node.op == "+" and _is_date(node.right))
     return False
 

@@ -6,6 +6,7 @@ date arithmetic needs it).
 from __future__ import annotations
 
 import base64
+import calendar
 import ipaddress
 import json
 import math
@@ -18,7 +19,7 @@ from typing import Any
 
 from ..engine.events import parse_time
 from ..safe_regex import compile_pattern
-from .ast import Duration
+from .ast import Duration, Period
 from .geo import point_coordinate, st_distance, to_geopoint
 
 Fn = Callable[..., Any]
@@ -180,7 +181,7 @@ def _cidr_match(ip: Any, *blocks: Any) -> bool | None:
 
 def _bucket(value: Any, span: Any) -> Any:
     """BUCKET(field, span): a date down to its span, a number down to a multiple of a numeric span (a double)."""
-    if isinstance(span, Duration):
+    if isinstance(span, (Duration, Period)):
         return _trunc(span, value)
     if isinstance(span, bool) or not isinstance(span, (int, float)) or isinstance(value, bool) \
             or not isinstance(value, (int, float)) or span <= 0:
@@ -188,11 +189,37 @@ def _bucket(value: Any, span: Any) -> Any:
     return float(math.floor(value / span) * span)
 
 
+_WEEK = 7 * 86_400_000
+_MONDAY = 4 * 86_400_000  # 1970-01-05, the first Monday after the epoch
+
+
 def _trunc(span: Any, date: Any) -> int | None:
+    """DATE_TRUNC as Elasticsearch rounds (in UTC): 7 days (`1 week`) to the Monday, 1 month, 1 quarter and 1 year
+    to the calendar's, any other span to a multiple of it from the epoch."""
     millis = to_millis(date)
-    if millis is None or not isinstance(span, Duration) or span.millis <= 0:
+    if millis is None:
         return None
+    if isinstance(span, Period):
+        moment = datetime.fromtimestamp(millis / 1000, timezone.utc)
+        months = {1: 1, 3: 3, 12: 12}.get(span.months)
+        if months is None:
+            raise ValueError(f"DATE_TRUNC to {span.months} months")  # Elasticsearch's rounding not reproduced
+        month = (moment.month - 1) // months * months + 1
+        return int(datetime(moment.year, month, 1, tzinfo=timezone.utc).timestamp() * 1000)
+    if not isinstance(span, Duration) or span.millis <= 0:
+        return None
+    if span.days == 7:
+        return millis - (millis - _MONDAY) % _WEEK
     return millis - millis % span.millis
+
+
+def plus_months(millis: int, months: int) -> int:
+    """A date moved by calendar months, the day of the month kept or clamped to the month's last (Java's
+    plusMonths)."""
+    day = datetime.fromtimestamp(millis // 1000, timezone.utc).date()
+    year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    moved = day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
+    return millis + (moved - day).days * 86_400_000
 
 
 _DIFF_UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "ss": 1000, "s": 1000,

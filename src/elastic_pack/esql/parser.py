@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, FullText, Grok, InlineStats, InList,
-                  IsNull, Keep, Kql, Like, Limit, Lit, MvExpand, Not, Project, Rename, Sort, Stats, Where)
+                  IsNull, Keep, Kql, Like, Limit, Lit, MvExpand, Not, Period, Project, Rename, Sort, Stats, Where)
 from ..kql.parser import KqlSyntaxError, parse_kql
 from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquote
 from .text_commands import dissect_keys, grok_names
@@ -15,9 +15,14 @@ AGGREGATES = ("COUNT", "SUM", "MIN", "MAX", "AVG", "COUNT_DISTINCT", "VALUES", "
 PAIR = "\0PAIR"  # FIRST(value, sort) and LAST(value, sort) aggregate (value, sort) pairs
 # time span units of duration literals (`1 hour`), in milliseconds
 _UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "seconds": 1000, "sec": 1000, "s": 1000,
-          "minute": 60_000, "minutes": 60_000, "min": 60_000, "m": 60_000, "hour": 3_600_000, "hours": 3_600_000, "h": 3_600_000,
+          "minute": 60_000, "minutes": 60_000, "min": 60_000, "m": 60_000, "hour": 3_600_000, "hours": 3_600_000,
+          "h": 3_600_000,
           "day": 86_400_000, "days": 86_400_000, "d": 86_400_000, "week": 604_800_000, "weeks": 604_800_000,
           "w": 604_800_000}
+_DAY = 86_400_000
+# calendar spans, in months
+_MONTH_UNITS = {"month": 1, "months": 1, "mo": 1, "quarter": 3, "quarters": 3, "q": 3, "year": 12, "years": 12,
+                "yr": 12, "y": 12}
 # `expr::type` is the conversion function of that type
 _CASTS = {"string": "TO_STRING", "keyword": "TO_STRING", "text": "TO_STRING", "integer": "TO_INTEGER",
           "int": "TO_INTEGER", "long": "TO_LONG", "double": "TO_DOUBLE", "float": "TO_DOUBLE", "boolean": "TO_BOOLEAN",
@@ -401,9 +406,13 @@ class _Parser:
         if tok.kind == "number":
             self.i += 1
             unit = self.peek()
+            if unit.kind == "ident" and unit.text.lower() in _MONTH_UNITS and "." not in tok.text:
+                self.i += 1
+                return Lit(Period(int(tok.text) * _MONTH_UNITS[unit.text.lower()]))
             if unit.kind == "ident" and unit.text.lower() in _UNITS and "." not in tok.text:
                 self.i += 1
-                return Lit(Duration(int(tok.text) * _UNITS[unit.text.lower()]))
+                millis = int(tok.text) * _UNITS[unit.text.lower()]
+                return Lit(Duration(millis, millis // _DAY if _UNITS[unit.text.lower()] >= _DAY else 0))
             return Lit(float(tok.text) if any(c in tok.text for c in ".eE") else int(tok.text))
         if tok.kind in ("true", "false"):
             self.i += 1
