@@ -123,3 +123,26 @@ def test_an_eventbridge_event_whose_detail_is_a_string_is_skipped_with_its_reaso
     assert result.exception is None or isinstance(result.exception, SystemExit), repr(result.exception)
     assert "eventbridge.json: an EventBridge event whose detail is not a CloudTrail record" in result.stderr
     assert "lake.json: a CloudTrail Lake row whose eventJson is not a JSON object" in result.stderr
+
+
+@pytest.mark.parametrize("file, old, new", [
+    (SES_FILE, 'event.dataset: "aws.cloudtrail" and event.provider',
+     'event.dataset: "aws.cloudtrail" and ' + "(" * 5000 + "event.provider: x" + ")" * 5000 + " and event.provider"),
+    ("aws_messaging_ai_abuse_by_role.toml", '| WHERE event.dataset == "aws.cloudtrail"',
+     '| WHERE event.dataset == "aws.cloudtrail" AND ' + "(" * 5000 + "TRUE" + ")" * 5000),
+], ids=["kql", "esql"])
+def test_5000_nested_parentheses_are_one_ep003_finding_and_test_refuses_cleanly(pack_dir, file, old, new):
+    _edit(pack_dir / "rules" / file, old, new)
+    findings = _findings(runner.invoke(app, ["validate", "--content", str(pack_dir)]))
+    assert [f for f in findings if "EP003" in f and "nests parentheses 5000 deep; at most 100" in f]
+    assert not [f for f in findings if "RecursionError" in f]
+    tested = runner.invoke(app, ["test", "--content", str(pack_dir)])
+    assert tested.exit_code == 1 and "Traceback" not in tested.output
+    assert tested.exception is None or isinstance(tested.exception, SystemExit), repr(tested.exception)
+
+
+def test_a_query_nested_99_deep_still_runs(pack_dir):
+    _edit(pack_dir / "rules" / SES_FILE, 'event.dataset: "aws.cloudtrail" and event.provider',
+          'event.dataset: "aws.cloudtrail" and ' + "(" * 99 + 'event.provider: "ses.amazonaws.com"' + ")" * 99
+          + " and event.provider")
+    assert runner.invoke(app, ["test", "--content", str(pack_dir), "atomic_1_ses_send_10"]).exit_code == 0

@@ -20,8 +20,44 @@ class KqlQuery:
         self.fields = tree.fields()
 
 
+MAX_NESTING = 100  # parentheses and brackets inside one another; the parsers and the engine recurse on them
+
+
+def nesting(query: str) -> int:
+    """How deep (), [] and {} nest in a query, outside double-quoted strings (\"...\" and \"\"\"...\"\"\")."""
+    depth = deepest = 0
+    i, n = 0, len(query)
+    while i < n:
+        c = query[i]
+        if c == '"':
+            quote = '"""' if query.startswith('"""', i) else '"'
+            j = i + len(quote)
+            while j < n and not query.startswith(quote, j):
+                j += 2 if query[j] == "\\" and quote == '"' else 1
+            i = j + len(quote)
+            continue
+        if c in "([{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif c in ")]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest
+
+
 def parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery | EsqlQuery:
-    """Parse the rule's query; raises EqlQueryError or KqlSyntaxError."""
+    """Parse the rule's query; raises EqlQueryError or KqlSyntaxError, or ValueError for a query nested more
+    than MAX_NESTING deep (which the recursive parsers would meet with a RecursionError)."""
+    depth = nesting(rule.query) if isinstance(rule.query, str) else 0
+    if depth > MAX_NESTING:
+        raise ValueError(f"the query nests parentheses {depth} deep; at most {MAX_NESTING} can be parsed and run")
+    try:
+        return _parse_rule_query(rule)
+    except RecursionError:
+        raise ValueError("the query nests too deeply to be parsed") from None
+
+
+def _parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery | EsqlQuery:
     language = rule.rule.get("language")
     if language == "eql":
         return parse_eql(rule.query)
