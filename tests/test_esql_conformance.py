@@ -673,3 +673,17 @@ def test_calendar_spans_move_dates_by_the_calendar():
     assert len(table("FROM l | WHERE d > NOW() - 1 year", docs, now=_iso("2025-06-01T00:00:00Z") / 1000)) == 1
     with pytest.raises(ValueError, match="months"):  # Elasticsearch's multi-month rounding is not reproduced
         table("FROM l | EVAL v = DATE_TRUNC(2 months, d)", docs)
+
+
+def test_functions_rules_can_use_pi_clamp_mv_zip_mv_append_ip_prefix_to_text():
+    docs = [{"a": ["x", "y", "z"], "b": ["1", "2"], "n": 15, "ip": "10.1.2.3", "ip6": "fe80::cae2:65ff:fece:feb9"}]
+    assert values('FROM l | EVAL v = MV_ZIP(a, b, "-")', docs) == [["x-1", "y-2", "z"]]  # the docs' example
+    assert values("FROM l | EVAL v = MV_ZIP(a, b)", docs) == [["x,1", "y,2", "z"]]
+    assert values("FROM l | EVAL v = MV_ZIP(a, missing)", docs) == [["x", "y", "z"]]
+    assert values("FROM l | EVAL v = MV_APPEND(b, missing)", docs) == [["1", "2"]]
+    assert values("FROM l | EVAL v = MV_APPEND(a, b)", docs) == [["x", "y", "z", "1", "2"]]
+    assert values("FROM l | EVAL v = CLAMP(n, 1, 10), w = CLAMP(n, 20, 30)", docs) == [10]
+    assert values("FROM l | EVAL v = ROUND(PI(), 4) + E() * 0 + TAU() * 0", docs) == [3.1416]
+    assert values("FROM l | EVAL v = IP_PREFIX(ip, 24, 112)", docs) == ["10.1.2.0"]
+    assert values("FROM l | EVAL v = IP_PREFIX(ip6, 24, 112)", docs) == ["fe80::cae2:65ff:fece:0"]
+    assert values("FROM l | EVAL v = TO_TEXT(n)", docs) == ["15"]

@@ -11,6 +11,7 @@ import math
 import re
 import time
 from collections.abc import Callable
+from itertools import zip_longest
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,7 +20,7 @@ from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
-from .functions import DATE_DIFF_UNITS, MULTI, SCALAR, in_long, plus_months, to_millis
+from .functions import DATE_DIFF_UNITS, MULTI, SCALAR, _string, in_long, plus_months, to_millis
 from .geo import geo_point
 from .parser import PAIR
 
@@ -398,6 +399,8 @@ class Compiler:
         if name == "MV_CONTAINS" and len(node.args) == 2:  # null is the empty set here, not unknown
             superset, subset = (self.all_values_of(a) for a in node.args)
             return lambda row: _contains_all(_listed(superset(row)), _listed(subset(row)))
+        if name in ("MV_APPEND", "MV_ZIP") and len(node.args) in ((2,) if name == "MV_APPEND" else (2, 3)):
+            return self._combine(node)
         if name in MULTI:
             return self._multi(node)
         if name == "JSON_EXTRACT" and len(node.args) == 2 and node.args[0] == Col("_source"):
@@ -457,6 +460,25 @@ class Compiler:
 
         return call
 
+    def _combine(self, node: Call) -> Expr:
+        """MV_APPEND(a, b): a's values then b's; MV_ZIP(a, b, delimiter = ","): the values pairwise, joined
+        (one left over alone). A null side gives the other's values."""
+        first, second = self.expr(node.args[0]), self.expr(node.args[1])
+        delimiter = self.expr(node.args[2]) if len(node.args) > 2 else (lambda row: ",")
+        zipping = node.name == "MV_ZIP"
+
+        def combine(row: Row) -> Any:
+            left, right = _listed(first(row)), _listed(second(row))
+            if not zipping:
+                return all_values(left + right)
+            joint = _scalar(delimiter(row))
+            if joint is None:
+                return None
+            pairs = zip_longest(map(_string, left), map(_string, right))
+            return all_values([f"{a}{joint}{b}" if a is not None and b is not None else a or b for a, b in pairs])
+
+        return combine
+
     @staticmethod
     def _conversion(function: Any, arg: Expr) -> Expr:
         """TO_STRING, TO_LONG ... convert each value of a multi-valued argument (one that does not convert
@@ -506,7 +528,7 @@ class Compiler:
 _MULTI_ARGUMENTS = {"MV_INTERSECTION"}  # every argument may be multi-valued, not just the first
 # each value of a multi-valued argument in turn: type conversions, and TO_LOWER/TO_UPPER (TO_LOWER_MV)
 _CONVERSIONS = {"TO_STRING", "TO_INTEGER", "TO_LONG", "TO_UNSIGNED_LONG", "TO_DOUBLE", "TO_BOOLEAN", "TO_IP",
-                "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT", "TO_LOWER", "TO_UPPER"}
+                "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT", "TO_LOWER", "TO_UPPER", "TO_TEXT"}
 _REDUCED = {"GREATEST", "LEAST"}
 
 

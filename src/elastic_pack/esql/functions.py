@@ -339,7 +339,16 @@ SCALAR: dict[str, Fn] = {
     "URL_DECODE": lambda s: unquote_plus(_string(s), errors="strict"),
     "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""), "JSON_EXTRACT": _json_extract,
     "FROM_BASE64": _from_base64, "TO_BASE64": lambda s: base64.b64encode(_string(s).encode()).decode(),
+    "PI": lambda: math.pi, "E": lambda: math.e, "TAU": lambda: math.tau, "TO_TEXT": _string,
+    "CLAMP": lambda value, low, high: min(max(value, low), high), "IP_PREFIX": lambda ip, v4, v6: _ip_prefix(ip, v4, v6),
 }
+
+
+def _ip_prefix(ip: Any, v4: Any, v6: Any) -> str:
+    """IP_PREFIX(ip, prefix length for IPv4, for IPv6): the address with the bits past the prefix zeroed."""
+    address = ipaddress.ip_address(_string(ip))
+    length = int(v4) if address.version == 4 else int(v6)
+    return str(ipaddress.ip_network(f"{address}/{length}", strict=False).network_address)
 
 # multi-value functions: called with the argument as a list (a single value is a list of one)
 MULTI: dict[str, Fn] = {
