@@ -687,3 +687,10 @@ def test_functions_rules_can_use_pi_clamp_mv_zip_mv_append_ip_prefix_to_text():
     assert values("FROM l | EVAL v = IP_PREFIX(ip, 24, 112)", docs) == ["10.1.2.0"]
     assert values("FROM l | EVAL v = IP_PREFIX(ip6, 24, 112)", docs) == ["fe80::cae2:65ff:fece:0"]
     assert values("FROM l | EVAL v = TO_TEXT(n)", docs) == ["15"]
+
+
+def test_arithmetic_that_overflows_is_null_and_long_division_is_exact():
+    assert values("FROM l | EVAL v = x * 10.0", [{"x": 1e308}]) == [None]
+    assert values("FROM l | EVAL v = x / 1e-300", [{"x": 1e300}]) == [None]
+    assert values("FROM l | EVAL v = x / 3", [{"x": 2**62 + 1}]) == [(2**62 + 1) // 3]  # not through a double
+    assert values("FROM l | EVAL v = x / 2", [{"x": -7}]) == [-3]

@@ -145,7 +145,10 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     if op == "/":
         if not b:
             return None
-        return int(a / b) if isinstance(a, int) and isinstance(b, int) else a / b  # integer division truncates
+        if isinstance(a, int) and isinstance(b, int):
+            return in_long(-(-a // b) if (a < 0) != (b < 0) else a // b)  # integer division truncates
+        quotient = a / b
+        return quotient if math.isfinite(quotient) else None
     if op == "%":
         if not b:
             return None
@@ -157,6 +160,8 @@ def _arith(op: str, a: Any, b: Any) -> Any:
         result = a - b
     else:
         result = a * b
+    if result.__class__ is float and not math.isfinite(result):
+        return None  # a double that overflows: null (Elasticsearch warns)
     return in_long(result)
 
 
