@@ -152,8 +152,10 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     if op == "%":
         if not b:
             return None
-        result = math.fmod(a, b)  # Java's %: the sign of the dividend
-        return int(result) if isinstance(a, int) and isinstance(b, int) else result
+        if isinstance(a, int) and isinstance(b, int):  # Java's %: the sign of the dividend, exact
+            remainder = abs(a) % abs(b)
+            return -remainder if a < 0 else remainder
+        return math.fmod(a, b)
     if op == "+":
         result = a + b
     elif op == "-":
