@@ -694,3 +694,13 @@ def test_arithmetic_that_overflows_is_null_and_long_division_is_exact():
     assert values("FROM l | EVAL v = x / 1e-300", [{"x": 1e300}]) == [None]
     assert values("FROM l | EVAL v = x / 3", [{"x": 2**62 + 1}]) == [(2**62 + 1) // 3]  # not through a double
     assert values("FROM l | EVAL v = x / 2", [{"x": -7}]) == [-3]
+
+
+def test_list_literals_are_multi_valued_constants():
+    docs = [{"tags": ["a", "b", "c"]}, {"tags": "a"}]
+    assert values('FROM l | EVAL v = MV_CONTAINS(tags, ["a", "b"])', docs) == [True, False]
+    assert values("FROM l | EVAL v = MV_COUNT([1, 2, -3])", docs[:1]) == [3]
+    assert values('FROM l | EVAL v = ["x"]', docs[:1]) == ["x"]  # one value: a single value
+    assert values("FROM l | EVAL v = [1, 2] + 1", docs[:1]) == [None]  # multi-valued in arithmetic: null
+    with pytest.raises(EsqlSyntaxError, match="constants"):
+        parse_esql("FROM l | EVAL v = [tags, 1]")

@@ -181,7 +181,7 @@ class Compiler:
 
     def expr(self, node: Any) -> Expr:
         if isinstance(node, Lit):
-            value = node.value
+            value = all_values(list(node.value)) if node.value.__class__ is tuple else node.value
             return lambda row: value
         if isinstance(node, Col):
             name = node.name

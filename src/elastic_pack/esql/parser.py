@@ -359,6 +359,15 @@ class _Parser:
                 return Like(left, self.patterns(), negated, regex=kind == "rlike")
         return left
 
+    def _constant(self) -> object:
+        node = self.unary()
+        value = _fold(node)
+        if not isinstance(node, Lit) and value is None:
+            raise self.error("a list holds constants")
+        if isinstance(value, (tuple, Duration, Period)):
+            raise self.error("a list holds strings, numbers, booleans or null")
+        return value
+
     def patterns(self) -> tuple[str, ...]:
         if self.accept("op", "("):
             found = [unquote(self.take("string").text)]
@@ -400,6 +409,12 @@ class _Parser:
             node = self.expr()
             self.take("op", ")")
             return node
+        if self.accept("op", "["):  # a list of constants: a multi-valued literal
+            items = [self._constant()]
+            while self.accept("op", ","):
+                items.append(self._constant())
+            self.take("op", "]")
+            return Lit(tuple(items))
         if tok.kind == "string":
             self.i += 1
             return Lit(unquote(tok.text))
