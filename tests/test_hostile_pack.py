@@ -146,3 +146,19 @@ def test_a_query_nested_99_deep_still_runs(pack_dir):
           'event.dataset: "aws.cloudtrail" and ' + "(" * 99 + 'event.provider: "ses.amazonaws.com"' + ")" * 99
           + " and event.provider")
     assert runner.invoke(app, ["test", "--content", str(pack_dir), "atomic_1_ses_send_10"]).exit_code == 0
+
+
+@pytest.mark.parametrize("command", [["backtest", "/dev/zero"], ["preview", "--events", "/dev/zero"],
+                                     ["backtest", "/dev/null"]])
+def test_a_device_as_input_is_one_line_not_a_memory_error(command):
+    result = runner.invoke(app, command)
+    assert result.exit_code == 1 and "but a device: /dev/" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_backtest_of_a_folder_without_cloudtrail_files_fails(tmp_path):
+    (tmp_path / "notes.txt").write_text("no CloudTrail here")
+    result = runner.invoke(app, ["backtest", str(tmp_path), "--json"])
+    assert result.exit_code == 1 and f"error: no CloudTrail file (.json, .json.gz, .log, .ndjson) in {tmp_path}" \
+        in result.stderr
+    assert result.stdout.startswith("{")  # --json still prints its one document

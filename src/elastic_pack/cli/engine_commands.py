@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ContentOption, JsonOption, check_output, console, marked, write_output
+from .options import ContentOption, JsonOption, check_output, console, devices, marked, write_output
 from .pack_commands import exit_on_invalid_pack
 
 
@@ -96,6 +96,9 @@ def preview(
 
     err = console(stderr=True)
     warm = _warm_up_seconds(warm_up, err)
+    if devices(events):
+        err.print(marked("[red]error:[/] ", f"--events: not a file but a device: {', '.join(map(str, devices(events)))}"))
+        raise typer.Exit(1)
     try:
         with exit_on_invalid_pack():
             alerts, report = run_preview(events, content, rule, strict, jobs, warm_up=warm)
@@ -206,6 +209,9 @@ def backtest(
     if missing:
         err.print(marked("[red]error:[/] ", f"no such file or folder: {', '.join(map(str, missing))}"))
         raise typer.Exit(1)
+    if devices(paths):
+        err.print(marked("[red]error:[/] ", f"not a file or folder but a device: {', '.join(map(str, devices(paths)))}"))
+        raise typer.Exit(1)
     with exit_on_invalid_pack():
         if sys.stderr.isatty() and not as_json:
             from rich.progress import Progress
@@ -229,8 +235,12 @@ def backtest(
         err.print(f"wrote {html}")
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2))
-        return
-    _print_backtest(result)
+    else:
+        _print_backtest(result)
+    if not result.input.files:
+        err.print(marked("[red]error:[/] ", "no CloudTrail file (.json, .json.gz, .log, .ndjson) in "
+                         + ", ".join(map(str, paths))))
+        raise typer.Exit(1)
 
 
 def _print_backtest(result) -> None:

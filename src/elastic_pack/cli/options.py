@@ -87,3 +87,19 @@ def write_output(path: Path, write, option: str) -> None:
     except OSError as exc:
         console(stderr=True).print(marked("[red]error:[/] ", f"{option}: cannot write {path}: {exc.strerror or exc}"))
         raise typer.Exit(1)
+
+
+def devices(paths) -> list[Path]:
+    """The paths that are devices (/dev/zero, /dev/urandom): inputs that never end or are not files. Pipes and
+    process substitution (<(zcat x.gz)) end when their writer does and are read as files."""
+    import stat
+
+    found = []
+    for path in paths:
+        try:
+            mode = Path(path).stat().st_mode
+        except OSError:
+            continue
+        if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+            found.append(Path(path))
+    return found
