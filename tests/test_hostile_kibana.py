@@ -229,3 +229,9 @@ def test_a_short_password_does_not_break_every_answer(hostile):
     client = KibanaClient(KibanaConfig.from_env(url=server.url, env={}, username="u", password="a"))
     assert client.status()["version"]["number"] == "9.2.0"
     assert client.config.redact("a secret") == "*** secret"  # messages still hide it
+
+
+@pytest.mark.parametrize("space", ["x/../default", "Soc", "a b", "", "s?x=1"])
+def test_a_space_that_is_not_a_space_id_is_refused_before_any_request(kibana, space):
+    result = runner.invoke(app, ["diff", "--space", space])
+    assert result.exit_code == 1 and "not a Kibana space id" in result.stderr and kibana.log == []

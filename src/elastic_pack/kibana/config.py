@@ -44,6 +44,9 @@ class KibanaConfig:
         if not resolved:
             raise ValueError("no Kibana URL: pass --kibana-url or set KIBANA_URL")
         check_url(resolved)
+        if space is not None and not _SPACE_ID.fullmatch(space):
+            raise ValueError(f"not a Kibana space id: {space!r} (lowercase letters, digits, '_' and '-', as Kibana "
+                             "makes them; 'x/../default' would reach another space)")
         config = cls(
             url=resolved.strip().rstrip("/"),
             space=space or "default",
@@ -86,6 +89,7 @@ class KibanaConfig:
         return text
 
 
+_SPACE_ID = re.compile(r"[a-z0-9_-]{1,1024}")  # Kibana's rule for space ids
 _API_KEY = re.compile(r"[!-~]+")  # printable ASCII, no spaces: the encoded form (base64) Kibana shows
 _SCHEME = re.compile(r"(?i)https?://")
 
