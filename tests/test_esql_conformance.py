@@ -704,3 +704,11 @@ def test_list_literals_are_multi_valued_constants():
     assert values("FROM l | EVAL v = [1, 2] + 1", docs[:1]) == [None]  # multi-valued in arithmetic: null
     with pytest.raises(EsqlSyntaxError, match="constants"):
         parse_esql("FROM l | EVAL v = [tags, 1]")
+
+
+def test_a_date_converts_to_a_number_as_its_epoch_milliseconds():
+    docs = [{"@timestamp": "2025-01-01T00:00:00.001Z"}]
+    assert values("FROM l | EVAL v = TO_LONG(@timestamp)", docs) == [1_735_689_600_001]
+    assert values("FROM l | EVAL v = @timestamp::double", docs) == [1_735_689_600_001.0]
+    assert values("FROM l | EVAL v = TO_INTEGER(@timestamp)", docs) == [None]  # out of an int's range
+    assert values('FROM l | EVAL v = TO_LONG("2025-01-01")', docs) == [None]  # text that is no number

@@ -449,6 +449,9 @@ class Compiler:
             raise ValueError(f"the local engine does not run DATE_DIFF() in {node.args[0].value!r}")
         if name == "TO_STRING" and len(args) == 1 and _is_date(node.args[0]):
             function = _date_text  # a date as Elasticsearch writes it: 2025-01-01T00:00:00.000Z
+        elif name in _NUMBER_CONVERSIONS and len(args) == 1 and _is_date(node.args[0]):
+            number = function  # a date converts as its epoch milliseconds
+            function = lambda value: None if (millis := to_millis(value)) is None else number(millis)  # noqa: E731
         if name in _CONVERSIONS and len(args) == 1:
             return self._conversion(function, args[0])
         if name in _REDUCED:  # GREATEST and LEAST read each argument's largest or smallest value
@@ -575,6 +578,7 @@ def _numeric_kind(node: Any) -> str | None:
 
 
 _DATE_FUNCTIONS = {"TO_DATETIME", "DATE_TRUNC", "NOW"}
+_NUMBER_CONVERSIONS = {"TO_LONG", "TO_INTEGER", "TO_DOUBLE", "TO_UNSIGNED_LONG"}
 
 
 def _is_date(node: Any) -> bool:
