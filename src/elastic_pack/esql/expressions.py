@@ -248,7 +248,9 @@ class Compiler:
             members = frozenset(i.value for i in node.items if i.value is not None)
             has_null = len(members) < len(node.items)
 
-            texts = [m for m in members if isinstance(m, str)]
+            # string literals take the value's type: booleans ("true", "false"), dates
+            booleans = [t for t in members if isinstance(t, str) and t.lower() in ("true", "false")]
+            dates = [t for t in members if isinstance(t, str) and _DATE.match(t)]
 
             def in_literals(row: Row) -> Any:
                 value = _scalar(row.get(name))
@@ -256,10 +258,10 @@ class Compiler:
                     return None
                 if value in members:
                     return not negated
-                if texts and (value.__class__ is bool or (value.__class__ is not str or _DATE.match(value))):
-                    # string literals take the value's type (booleans, dates)
-                    if any(a == b for a, b in (_against_literal(value, t) for t in texts) if b is not None):
-                        return not negated
+                cast = booleans if value.__class__ is bool else \
+                    dates if dates and (value.__class__ is not str or _DATE.match(value)) else None
+                if cast and any(a == b for a, b in (_against_literal(value, t) for t in cast) if b is not None):
+                    return not negated
                 return None if has_null else negated  # x IN (1, null): unknown unless x is 1
 
             return in_literals
