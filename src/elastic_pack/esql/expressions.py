@@ -1,6 +1,8 @@
-"""ES|QL expressions compiled to functions of a row, with ES|QL's semantics: null propagates through
-comparisons and functions, multi-valued fields are null to single-value functions (MV_ functions see all
-their values), dates compare and move as epoch milliseconds, three-valued AND/OR/NOT and IN."""
+"""ES|QL expressions compiled to functions of a row, with ES|QL's semantics: an expression's value is all its
+values (a list when multi-valued, a one-element array a single value); comparisons, arithmetic and
+single-value functions read a multi-valued one as null, while IS NULL, CASE and COALESCE branches, type
+conversions, MV_ functions and aggregates keep every value. Null propagates, dates compare and move as epoch
+milliseconds, string literals take the compared value's type, three-valued AND/OR/NOT and IN."""
 
 from __future__ import annotations
 
@@ -11,8 +13,8 @@ import math
 import re
 import time
 from collections.abc import Callable
-from itertools import zip_longest
 from datetime import datetime, timezone
+from itertools import zip_longest
 from typing import Any
 
 from ..documents import values_under
