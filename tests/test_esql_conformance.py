@@ -712,3 +712,11 @@ def test_a_date_converts_to_a_number_as_its_epoch_milliseconds():
     assert values("FROM l | EVAL v = @timestamp::double", docs) == [1_735_689_600_001.0]
     assert values("FROM l | EVAL v = TO_INTEGER(@timestamp)", docs) == [None]  # out of an int's range
     assert values('FROM l | EVAL v = TO_LONG("2025-01-01")', docs) == [None]  # text that is no number
+
+
+def test_inline_stats_appends_aggregates_then_groups():
+    docs = [{"languages": 2, "salary": 10, "emp_no": 1}, {"languages": 2, "salary": 30, "emp_no": 2}]
+    compiled = CompiledEsql(parse_esql("FROM l | INLINE STATS max_salary = MAX(salary) BY languages"))
+    rows = compiled.run_table([r for d in docs for r in compiled.rows(d)])
+    assert [list(r) for r in rows] == [["salary", "emp_no", "max_salary", "languages"]] * 2
+    assert rows[0]["max_salary"] == 30

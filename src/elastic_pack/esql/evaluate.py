@@ -298,17 +298,20 @@ class CompiledEsql:
         compact = self._compactor(command)
         stats = Stats(command.aggregates, command.by)
         names = [name for name, _, _ in command.aggregates]
+        by_names = [name for name, _ in command.by]
 
         def inline(rows: list[Row]) -> list[Row]:
             keyed = [(row, compact(row)) for row in rows]
             compacts = [pair for _, pairs in keyed for pair in pairs]
             results = {tuple(r.get(n) for n, _ in command.by): r for r in aggregate_rows(stats, compacts)}
             out = []
+            added = set(names) | set(by_names)
             for row, pairs in keyed:
+                kept = {k: v for k, v in row.items() if k not in added}
                 for key, _ in pairs:  # a multi-valued BY: the row once per value, as STATS would count it
                     found = results.get(key, {})
-                    out.append({**row, **dict(zip((n for n, _ in command.by), key)),
-                                **{name: found.get(name) for name in names}})
+                    # the row's columns, then the aggregates, then the groups (as Elasticsearch appends them)
+                    out.append({**kept, **{name: found.get(name) for name in names}, **dict(zip(by_names, key))})
             return out
 
         return inline
