@@ -720,3 +720,9 @@ def test_inline_stats_appends_aggregates_then_groups():
     rows = compiled.run_table([r for d in docs for r in compiled.rows(d)])
     assert [list(r) for r in rows] == [["salary", "emp_no", "max_salary", "languages"]] * 2
     assert rows[0]["max_salary"] == 30
+
+
+def test_min_max_and_top_of_an_ip_field_order_ips_by_their_bytes():
+    docs = [{"source.ip": ip, "g": "a"} for ip in ("10.0.0.9", "10.0.0.10", "::1")]
+    rows = table('FROM l | STATS lo = MIN(source.ip), hi = MAX(source.ip), t = TOP(source.ip, 2, "desc") BY g', docs)
+    assert rows == [{"lo": "::1", "hi": "10.0.0.10", "t": ["10.0.0.10", "10.0.0.9"], "g": "a"}]

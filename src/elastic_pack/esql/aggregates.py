@@ -47,8 +47,23 @@ def _numbers(values: list) -> list:
     return [v for v in values if isinstance(v, (int, float)) and not isinstance(v, bool)]
 
 
+class IpText(str):
+    """An ip value of an ip-typed column: text as it is, ordered as Elasticsearch orders ips (by their bytes)."""
+
+    __slots__ = ("key",)
+    key: int
+
+
+def ip_text(value: str, key: int) -> IpText:
+    text = IpText(value)
+    text.key = key
+    return text
+
+
 def order_key(value: Any) -> tuple:
     """MIN, MAX, SORT: values of one column are of one type in Elasticsearch; locally, numbers before text."""
+    if value.__class__ is IpText:
+        return (1, value.key, "")
     return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))
 
 

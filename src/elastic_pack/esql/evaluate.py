@@ -6,13 +6,24 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .aggregates import aggregate_rows, group_keys, order_key
+from .aggregates import aggregate_rows, group_keys, ip_text, order_key
 from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort, Stats,
                   Where)
 from ..glob import glob
 from ..fields import OBJECT_SHAPED_TYPES, field_type
-from .expressions import Clock, Compiler, Row, _flat, all_values, ip_key
+from .expressions import Clock, Compiler, Row, _flat, _ip_typed, all_values, ip_key
 from .text_commands import dissect, dissect_keys, grok, grok_names
+
+def _ip_ordered(expr: Callable[[Row], Any]) -> Callable[[Row], Any]:
+    """An ip-typed aggregate argument's values, ordered as ips by MIN, MAX and TOP (their text unchanged)."""
+    def ordered(row: Row) -> Any:
+        value = expr(row)
+        if value.__class__ is list:
+            return [ip_text(v, k) if (k := ip_key(v)) is not None else v for v in value]
+        return ip_text(value, k) if value is not None and (k := ip_key(value)) is not None else value
+
+    return ordered
+
 
 def _ip_keys(value: Any) -> Any:
     if value.__class__ is list:
@@ -260,14 +271,21 @@ class CompiledEsql:
         """What STATS needs of a row: (group key, aggregated values), one per group the row falls in (a
         multi-valued BY puts the row in the group of each of its values)."""
         groups = [self.compiler.all_values_of(e) for _, e in stats.by]
-        values = [self.compiler.all_values_of(a) if a is not None else None for _, _, a in stats.aggregates]
+        values: list[Callable[[Row], Any] | None] = []
+        for _, func, arg in stats.aggregates:
+            if arg is None:
+                values.append(None)
+                continue
+            value = self.compiler.all_values_of(arg)
+            ordered = func in ("MIN", "MAX") or func.startswith("TOP:")
+            values.append(_ip_ordered(value) if ordered and _ip_typed(arg) else value)
         # `BY l = languages`: the aggregates (and their WHERE) see l
         aliases = [(index, name) for index, (name, e) in enumerate(stats.by) if e != Col(name)]
 
         def compact(row: Row) -> list[tuple[tuple, tuple]]:
             parts = [g(row) for g in groups]
             seen = {**row, **{name: parts[index] for index, name in aliases}} if aliases else row
-            aggregated = tuple(v(seen) if v else 1 for v in values)
+            aggregated = tuple(1 if v is None else v(seen) for v in values)
             return [(key, aggregated) for key in group_keys(parts)]
 
         return compact
