@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ContentOption, JsonOption, check_output, console, devices, marked, write_output
+from .options import ContentOption, JsonOption, check_output, console, devices, fail, marked, write_output
 from .pack_commands import exit_on_invalid_pack
 
 
@@ -26,8 +26,7 @@ def _warm_up_seconds(value: Optional[str], err) -> Optional[float]:
     try:
         return None if value is None else (0.0 if value.strip() == "0" else parse_span(value).total_seconds())
     except ValueError as exc:
-        err.print(marked("[red]error:[/] ", f"--warm-up: {exc}"))
-        raise typer.Exit(2)
+        fail(f"--warm-up: {exc}", 2)
 
 
 @app.command("test")
@@ -52,8 +51,7 @@ def test_scenarios(
         with exit_on_invalid_pack():
             results = run_scenarios(content, names, warm_up=warm)
     except (NotRunnable, LookupError) as exc:
-        err.print(marked("[red]error:[/] ", exc))
-        raise typer.Exit(2 if isinstance(exc, LookupError) else 1)
+        fail(exc, 2 if isinstance(exc, LookupError) else 1)
     failed = [r for r in results if not r.passed]
     if junit:
         from ..junit import write_junit
@@ -97,14 +95,12 @@ def preview(
     err = console(stderr=True)
     warm = _warm_up_seconds(warm_up, err)
     if devices(events):
-        err.print(marked("[red]error:[/] ", f"--events: not a file but a device: {', '.join(map(str, devices(events)))}"))
-        raise typer.Exit(1)
+        fail(f"--events: not a file but a device: {', '.join(map(str, devices(events)))}")
     try:
         with exit_on_invalid_pack():
             alerts, report = run_preview(events, content, rule, strict, jobs, warm_up=warm)
     except (InputError, ValueError) as exc:
-        err.print(marked("[red]error:[/] ", exc))
-        raise typer.Exit(1)
+        fail(exc)
     for reason in report.skipped:
         err.print(marked("[yellow]skipped[/] ", reason))
     for reason in report.not_run:
@@ -112,8 +108,7 @@ def preview(
     not_run = f", {len(report.not_run)} rules the local engine does not run" if report.not_run else ""
     err.print(f"{report.read} events read, {report.skipped_count} lines skipped, {len(alerts)} alerts{not_run}")
     if report.read == 0 and report.skipped_count:
-        err.print(marked("[red]error:[/] no event could be read"))
-        raise typer.Exit(1)
+        fail("no event could be read")
     if as_json:
         typer.echo(json.dumps([a.to_json() for a in alerts], indent=2))
         return
@@ -147,9 +142,7 @@ def seed(
         pack, scenarios = load_pack_and_scenarios(content)
     chosen = [s for s in scenarios if scenario in (s.name, s.path.stem)]
     if not chosen:
-        console(stderr=True).print(marked("[red]error:[/] ", f"no scenario {scenario!r}; known: "
-                                          + ", ".join(s.name for s in scenarios)))
-        raise typer.Exit(1)
+        fail(f"no scenario {scenario!r}; known: " + ", ".join(s.name for s in scenarios))
     try:
         stream, count = seed_events(elasticsearch_client(es_url), shifted_documents(chosen[0], pack.rules), namespace)
     except Exception as exc:  # the elasticsearch client's errors: report one line, never a traceback or a secret
@@ -162,8 +155,7 @@ def seed(
                                username=os.environ.get("ELASTIC_USERNAME"), password=os.environ.get("ELASTIC_PASSWORD"))
         message = secrets.redact(f"{type(exc).__name__}: {exc}".replace(url, secrets.display_url) if url else
                                  f"{type(exc).__name__}: {exc}")
-        console(stderr=True).print(marked("[red]error:[/] ", f"seeding failed: {message}"))
-        raise typer.Exit(1)
+        fail(f"seeding failed: {message}")
     console().print(f"wrote {count} events to {stream}; expected alerts: "
                     + (", ".join(f"{k} x{v}" for k, v in chosen[0].expect.items()) or "none"))
 
@@ -196,22 +188,17 @@ def backtest(
         start = parse_time(from_) if from_ else None
         end = parse_time(to) if to else None
     except ValueError as exc:
-        err.print(marked("[red]error:[/] ", f"--from/--to: {exc}"))
-        raise typer.Exit(1)
+        fail(f"--from/--to: {exc}")
     if start is not None and end is not None and start >= end:
-        err.print(marked("[red]error:[/] --from must be before --to"))
-        raise typer.Exit(2)
+        fail("--from must be before --to", 2)
     warm = _warm_up_seconds(warm_up, err)
     if window_on not in ("event", "delivery"):
-        err.print(marked("[red]error:[/] --window-on takes 'event' or 'delivery'"))
-        raise typer.Exit(2)
+        fail("--window-on takes 'event' or 'delivery'", 2)
     missing = [p for p in paths if not p.exists()]
     if missing:
-        err.print(marked("[red]error:[/] ", f"no such file or folder: {', '.join(map(str, missing))}"))
-        raise typer.Exit(1)
+        fail(f"no such file or folder: {', '.join(map(str, missing))}")
     if devices(paths):
-        err.print(marked("[red]error:[/] ", f"not a file or folder but a device: {', '.join(map(str, devices(paths)))}"))
-        raise typer.Exit(1)
+        fail(f"not a file or folder but a device: {', '.join(map(str, devices(paths)))}")
     with exit_on_invalid_pack():
         if sys.stderr.isatty() and not as_json:
             from rich.progress import Progress
@@ -239,7 +226,7 @@ def backtest(
         _print_backtest(result)
     if not result.input.files:
         err.print(marked("[red]error:[/] ", "no CloudTrail file (.json, .json.gz, .log, .ndjson) in "
-                         + ", ".join(map(str, paths))))
+                         + ", ".join(map(str, paths))))  # not fail(): under --json the report is the document
         raise typer.Exit(1)
 
 

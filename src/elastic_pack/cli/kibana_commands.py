@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -20,13 +20,12 @@ from .kibana_options import (
     UserOption,
     make_client,
 )
-from .options import ContentOption, JsonOption, check_output, console, marked, write_output
+from .options import ContentOption, JsonOption, check_output, console, fail, marked, write_output
 from .pack_commands import exit_on_invalid_pack
 
 
-def _fail(message: str) -> None:
-    console(stderr=True).print(marked("[red]error:[/] ", message))
-    raise typer.Exit(1)
+def _fail(message: str) -> NoReturn:
+    fail(message)
 
 
 def _client_or_exit(*args):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, NoReturn, Optional
 
 import typer
 
@@ -75,8 +75,7 @@ def check_output(path: Path | None, option: str, folder: bool = False) -> None:
     """Exit 2 with one line when `path` (given with `option`) cannot take the output (see output_problem)."""
     problem = None if path is None else output_problem(path, folder)
     if problem is not None:
-        console(stderr=True).print(marked("[red]error:[/] ", f"{option}: {problem}"))
-        raise typer.Exit(2)
+        fail(f"{option}: {problem}", 2)
 
 
 def write_output(path: Path, write, option: str) -> None:
@@ -85,8 +84,7 @@ def write_output(path: Path, write, option: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         write(path)
     except OSError as exc:
-        console(stderr=True).print(marked("[red]error:[/] ", f"{option}: cannot write {path}: {exc.strerror or exc}"))
-        raise typer.Exit(1)
+        fail(f"{option}: cannot write {path}: {exc.strerror or exc}")
 
 
 def devices(paths) -> list[Path]:
@@ -103,3 +101,26 @@ def devices(paths) -> list[Path]:
         if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
             found.append(Path(path))
     return found
+
+
+def json_requested() -> bool:
+    """The running command was given --json (it then prints exactly one JSON document on stdout, errors too)."""
+    import importlib
+
+    for name in ("click", "typer._click.globals"):  # typer uses click, or (0.2x) a copy of it of its own
+        try:
+            context = importlib.import_module(name).get_current_context(silent=True)
+        except (ImportError, AttributeError):
+            continue
+        return bool(context is not None and context.params.get("as_json"))
+    return False
+
+
+def fail(message: object, code: int = 1) -> NoReturn:
+    """End the command: one error line on stderr and, under --json, {"error": ...} as the document on stdout."""
+    console(stderr=True).print(marked("[red]error:[/] ", message))
+    if json_requested():
+        import json
+
+        typer.echo(json.dumps({"error": str(message)}))
+    raise typer.Exit(code)

@@ -10,7 +10,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ContentOption, JsonOption, check_output, console, marked
+from .options import ContentOption, JsonOption, check_output, console, fail, marked
 
 
 @contextmanager
@@ -19,7 +19,9 @@ def exit_on_invalid_pack(message: object = None, as_json: bool = False):
     exit 1.
     With as_json the findings go to stdout as the JSON array `validate --json` prints."""
     from ..errors import ContentError
+    from .options import json_requested
 
+    as_json = as_json or json_requested()  # --json: the findings are the one JSON document
     try:
         yield
     except ContentError as exc:
@@ -88,9 +90,7 @@ def build(
         try:
             path = build_pack(content, out)
         except OSError as exc:
-            console(stderr=True).print(marked("[red]error:[/] ", f"--out: cannot write into {out}: "
-                                              f"{exc.strerror or exc}"))
-            raise typer.Exit(1)
+            fail(f"--out: cannot write into {out}: {exc.strerror or exc}")
     if as_json:
         objects = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
         typer.echo(json.dumps({
@@ -116,8 +116,7 @@ def bump(
         with exit_on_invalid_pack(as_json=as_json):
             bumped = bump_versions(content, rule_ids)
     except ValueError as exc:
-        console(stderr=True).print(marked("[red]error:[/] ", exc))
-        raise typer.Exit(1)
+        fail(exc)
     if as_json:
         typer.echo(json.dumps([{"rule_id": rule_id, "name": entry.name, "version": entry.version}
                                for rule_id, entry in bumped.items()], indent=2))
@@ -157,8 +156,7 @@ def docs(
         for name, text in playbooks.items():
             (out / name).write_text(text, encoding="utf-8")
     except OSError as exc:
-        console(stderr=True).print(marked("[red]error:[/] ", f"--out: cannot write into {out}: {exc.strerror or exc}"))
-        raise typer.Exit(1)
+        fail(f"--out: cannot write into {out}: {exc.strerror or exc}")
     if as_json:
         typer.echo(json.dumps({"written": [str(out / name) for name in playbooks]}, indent=2))
         return
