@@ -162,3 +162,14 @@ def test_backtest_of_a_folder_without_cloudtrail_files_fails(tmp_path):
     assert result.exit_code == 1 and f"error: no CloudTrail file (.json, .json.gz, .log, .ndjson) in {tmp_path}" \
         in result.stderr
     assert result.stdout.startswith("{")  # --json still prints its one document
+
+
+@pytest.mark.parametrize("inside", ["rules", "scenarios", "."])
+def test_validate_inside_a_pack_checks_that_pack_as_git_finds_its_repository(pack_dir, monkeypatch, inside):
+    monkeypatch.delenv("ELASTIC_PACK_CONTENT", raising=False)
+    _edit(pack_dir / "rules" / SES_FILE, "risk_score = 47", 'risk_score = "high"')
+    monkeypatch.chdir(pack_dir / inside)
+    result = runner.invoke(app, ["validate"])
+    assert result.exit_code == 1 and f"checked in {pack_dir}," in result.stderr
+    monkeypatch.chdir(pack_dir.parent)  # beside the pack, as in a checkout: ./content
+    assert f"checked in {pack_dir}," in runner.invoke(app, ["validate"]).stderr

@@ -11,7 +11,8 @@ ContentOption = Annotated[
     Optional[Path],
     typer.Option(
         "--content",
-        help="Pack folder (with rules/). Default: $ELASTIC_PACK_CONTENT, else ./content in a pack checkout, "
+        help="Pack folder (with rules/). Default: $ELASTIC_PACK_CONTENT, else the pack this folder is in (or its "
+             "content/), searching upwards, "
              "else the pack shipped with elastic-pack.",
         show_default=False,
     ),

@@ -19,14 +19,19 @@ _TOML_POSITION = re.compile(r"\(at line (\d+), column (\d+)\)")
 
 
 def default_content_dir() -> Path:
-    """The pack to use when none is named: $ELASTIC_PACK_CONTENT, else ./content when the current folder is a
-    pack checkout (it has content/rules), else the pack shipped with elastic-pack."""
+    """The pack to use when none is named: $ELASTIC_PACK_CONTENT, else the pack the current folder is in, found
+    as git finds its repository (the current folder or the nearest one above it that is a pack, with rules/
+    and version.lock.json or pack.toml, or holds one as content/), else the pack shipped with elastic-pack."""
     configured = os.environ.get(CONTENT_ENV)
     if configured:
         return Path(configured)
-    local = Path.cwd() / "content"
-    if (local / "rules").is_dir():
-        return local
+    here = Path.cwd()
+    for folder in (here, *here.parents):
+        if (folder / "content" / "rules").is_dir():
+            return folder / "content"
+        if (folder / "rules").is_dir() and ((folder / "version.lock.json").is_file()
+                                            or (folder / "pack.toml").is_file()):
+            return folder
     return Path(str(resources.files("elastic_pack._content")))
 
 
