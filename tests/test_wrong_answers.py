@@ -113,3 +113,14 @@ def test_a_list_created_without_an_id_stops_before_the_rules(kibana, tmp_path):
     result = deploy(tmp_path)
     assert "gives the list no id" in _one_line(result)
     assert kibana.rules("soc") == []
+
+
+def test_export_of_rules_with_nulls_and_odd_values_writes_toml_or_one_line(kibana, tmp_path):
+    kibana.fail("GET", "rules/_find", status=200, times=99, body={"total": 1, "data": [
+        {"rule_id": "r-1", "id": "o-1", "name": "odd", "tags": [None, "x"], "meta_x": {"a": [1, "b"], "n": None}}]})
+    result = cli("export", "--space", "soc", "--out", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    import tomllib
+
+    (path,) = (tmp_path / "out").glob("*.toml")
+    assert tomllib.loads(path.read_text())["rule"]["tags"] == ["x"]

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import tomli_w
 
-from ..kibana import KibanaClient
+from ..kibana import KibanaClient, KibanaUnexpectedAnswer
 from .normalize import ANALYST_FIELDS, SERVER_FIELDS
 
 _SKIP = SERVER_FIELDS | ANALYST_FIELDS | {"version", "required_fields", "note", "setup"}
@@ -18,8 +19,17 @@ def file_name(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")[:80] + ".toml"
 
 
+def _without_nulls(value: Any) -> Any:
+    """TOML has no null: JSON's nulls inside a rule's values are left out."""
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value if v is not None]
+    return value
+
+
 def rule_to_toml(rule: dict) -> str:
-    body = {k: v for k, v in sorted(rule.items()) if k not in _SKIP and v not in (None, "", [], {})}
+    body = {k: _without_nulls(v) for k, v in sorted(rule.items()) if k not in _SKIP and v not in (None, "", [], {})}
     today = date.today().strftime("%Y/%m/%d")
     document = {"metadata": {"creation_date": today, "updated_date": today, "maturity": "development",
                              "exported_from_kibana": True},
@@ -47,6 +57,11 @@ def export_space(client: KibanaClient, out_dir: Path, include_managed: bool = Fa
         if path.exists():
             skipped.append(path)
             continue
-        path.write_text(rule_to_toml(rule), encoding="utf-8")
+        try:
+            text = rule_to_toml(rule)
+        except (TypeError, ValueError, RecursionError) as exc:
+            raise KibanaUnexpectedAnswer(f"rule {rule['rule_id']}: Kibana's answer cannot be written as TOML: "
+                                         f"{type(exc).__name__}: {str(exc)[:200]}") from None
+        path.write_text(text, encoding="utf-8")
         written.append(path)
     return written, skipped
