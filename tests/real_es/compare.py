@@ -119,7 +119,8 @@ def esql_remote(es, query: str) -> tuple[list[str], list[dict]]:
 
 def _value(value: Any) -> Any:
     if isinstance(value, list):
-        return tuple(_value(v) for v in value) if len(value) != 1 else _value(value[0])
+        # a multi-value's order is not compared: Elasticsearch gives VALUES() in no stated order
+        return tuple(sorted((_value(v) for v in value), key=repr)) if len(value) != 1 else _value(value[0])
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, (int, float)):
@@ -137,8 +138,26 @@ def esql_rows(rows: list[dict], names: list[str]) -> list[tuple]:
     return [tuple(_value(row.get(name)) for name in names) for row in rows]
 
 
-def sorts(query: str) -> bool:
-    """Whether the result's order is defined: a SORT after the last STATS."""
+def sort_columns(query: str) -> list[str]:
+    """The columns the result is ordered by (the last SORT after the last STATS), none when unordered."""
     commands = parse_esql(query).commands
     last_stats = max((i for i, c in enumerate(commands) if isinstance(c, Stats)), default=-1)
-    return any(isinstance(c, Sort) for c in commands[last_stats + 1:])
+    sorts = [c for c in commands[last_stats + 1:] if isinstance(c, Sort)]
+    return [key[0] for key in sorts[-1].keys] if sorts else []
+
+
+def sorts(query: str) -> bool:
+    return bool(sort_columns(query))
+
+
+def same_rows(local: list[dict], remote: list[dict], names: list[str], ordered_by: list[str]) \
+        -> tuple[bool, list[tuple], list[tuple]]:
+    """Whether the engine's rows are the node's: the same multiset of rows, and where the query sorts, the
+    same sequence of sort-key values (rows that tie on the keys may come in any order, as in Elasticsearch)."""
+    local_rows, remote_rows = esql_rows(local, names), esql_rows(remote, names)
+    same = sorted(local_rows, key=repr) == sorted(remote_rows, key=repr) and \
+        all(set(row) <= set(names) for row in local)
+    keys = [names.index(k) for k in ordered_by if k in names]
+    if same and keys:
+        same = [tuple(r[i] for i in keys) for r in local_rows] == [tuple(r[i] for i in keys) for r in remote_rows]
+    return same, local_rows, remote_rows

@@ -41,8 +41,13 @@ def es_node():
 @pytest.fixture(scope="session")
 def es(es_node):
     """The node through the Python client the lab uses (its major version is the node's)."""
+    import http.client
+
     from elasticsearch import Elasticsearch
 
+    # ES|QL answers a Warning header per failed evaluation (up to 20 and a summary each); several such on one
+    # query pass http.client's limit of 100 headers
+    http.client._MAXHEADERS = 1000  # type: ignore[attr-defined]
     client = Elasticsearch(es_node.url, request_timeout=120)
     yield client
     client.close()

@@ -114,20 +114,28 @@ def documents_for(tree, count: int, rng: random.Random) -> list[dict]:
     return docs
 
 
-def mapping_for(fields: set[str]) -> dict:
+def objects_among(fields: set[str]) -> set[str]:
+    """The fields that must be objects in a mapping: a name with other fields under it that the catalogue
+    does not know as a leaf (Elastic's rules KEEP an object like gcp.audit.request and read fields in it)."""
+    return {f for f in fields if field_type(f) is None and any(g.startswith(f + ".") for g in fields)}
+
+
+def mapping_for(fields: set[str], kinds=None) -> dict:
     """An index mapping for these fields with the node's types; a catalogue multi-field (x.text of x) is a
     multi-field of its parent, as ECS maps it."""
+    kind_of_field = (lambda f: kinds(f) or kind_of(f)) if kinds else kind_of
     properties: dict[str, dict] = {}
     fields = fields | {f.rpartition(".")[0] for f in fields if f.endswith(".caseless")}
+    fields = fields - objects_among(fields)
     for field in sorted(fields):
         parent, _, leaf = field.rpartition(".")
         if parent in fields:
             continue
-        properties[field] = dict(NODE_TYPES[kind_of(field)])
+        properties[field] = dict(NODE_TYPES[kind_of_field(field)])
     for field in sorted(fields):
         parent, _, leaf = field.rpartition(".")
         if parent in fields:
-            sub = dict(NODE_TYPES[kind_of(field)])
+            sub = dict(NODE_TYPES[kind_of_field(field)])
             if leaf == "caseless":  # as Elastic's integrations map it
                 sub["normalizer"] = "lowercase"
             properties[parent].setdefault("fields", {})[leaf] = sub

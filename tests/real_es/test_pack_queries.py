@@ -96,10 +96,7 @@ def test_esql_rules_return_the_same_rows(es, seeded, cut):
             query = f"FROM {', '.join(indices)}\n|{rest}"
             names, remote = compare.esql_remote(es, query)
             local = compare.esql_local(text, documents, now=0.0)
-            local_rows, remote_rows = compare.esql_rows(local, names), compare.esql_rows(remote, names)
-            if not compare.sorts(text):
-                local_rows, remote_rows = sorted(local_rows, key=repr), sorted(remote_rows, key=repr)
-            same = local_rows == remote_rows and all(set(r) <= set(names) for r in local)
+            same, local_rows, remote_rows = compare.same_rows(local, remote, names, compare.sort_columns(text))
             record(f"ES|QL (pack, scenario events, {cut})", same)
             assert same, f"{rule.name} on {seeded_scenario.scenario.name}:\nlocal {local_rows[:3]}\nnode  {remote_rows[:3]}" \
                          f"\ncolumns node {names} local {sorted({k for r in local for k in r})}"

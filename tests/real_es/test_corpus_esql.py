@@ -1,0 +1,260 @@
+"""Elastic's own ES|QL rules (../shared/reference/detection-rules) that the engine runs, on the real node:
+documents generated for the fields each query reads (literal values the query compares them with, their
+neighbours, other values of the field's type, arrays, missing), in one index typed as the engine's field
+catalogue types them; `_query` must answer the rows the engine answers (a multiset where the query does not
+sort)."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import re
+import time
+from datetime import datetime, timezone
+
+import pytest
+from elasticsearch import ApiError
+from elasticsearch.helpers import bulk
+
+from elastic_pack.esql import ast as esql_ast
+from elastic_pack.esql import parse_esql
+from elastic_pack.kql.ast import Literal, Wildcard
+
+from ..conftest import SHARED_REFERENCE
+from . import compare
+from .agreement import record
+from elastic_pack.fields import field_type
+
+from .generated import NODE_TYPES, _other, _variants, mapping_for, objects_among
+
+CORPUS = SHARED_REFERENCE / "detection-rules"
+INDEX = "corpus-esql"
+PER_RULE = 24
+# the FROM line (after any // comments): its index patterns are replaced by the test index
+SOURCES = re.compile(r"^\s*FROM\s+(?P<sources>[^|]+?)(?P<metadata>\s+METADATA\s+[^|]+?)?\s*(?=\||\Z)",
+                     re.I | re.M)
+# What the node (Elasticsearch 8.19) refuses in rules Elastic ships for newer versions: rule text -> why.
+NEWER_THAN_THE_NODE = {
+    "INLINE STATS": "INLINE STATS is ES|QL syntax of Elasticsearch 9.x; 8.19 knows no such command",
+}
+# Elasticsearch 8.19's KQL() parser rejects a list of quoted values (`process.args:("-c" or "-lc")`), which
+# Kibana's grammar and newer Elasticsearch accept; Elastic ships such rules for 9.x
+KQL_LIST_OF_QUOTED = re.compile(r"missing '\)' at 'or'")
+# functions of 9.x that 8.19 does not know (ST_CONTAINS is older and not matched: \b needs a non-word before)
+NEWER_FUNCTIONS = re.compile(r"\b(URL_DECODE|JSON_EXTRACT|MV_CONTAINS|CONTAINS|FIRST|LAST)\s*\(", re.I)
+# refusals that come from the generated index, not from either engine: an integration field the catalogue
+# does not know, which Elastic's rules use as different types (so no one type serves them all)
+UNKNOWN_INTEGRATION_TYPE = re.compile(r"so second argument must also be|must be \[|needs to be boolean|"
+                                      r"argument of \[COALESCE|1st argument of \[.* in \(")
+
+# Differences found on the real node and not (yet) fixed in the engine: rule name -> why (also in the README).
+KNOWN: dict[str, str] = {}
+
+
+def _columns(node, out: set[str]) -> None:
+    """Every column name the query reads (fields, and columns the query makes, which the caller removes)."""
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            _columns(item, out)
+    elif isinstance(node, esql_ast.Col):
+        out.add(node.name)
+    elif dataclasses.is_dataclass(node):
+        for f in dataclasses.fields(node):
+            _columns(getattr(node, f.name), out)
+
+
+def _votes(node, out: dict[str, set]) -> None:
+    """For fields the catalogue does not know, what the queries use them as: compared with numbers, with
+    booleans, with strings, aggregated as numbers, or tested as a condition."""
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            _votes(item, out)
+        return
+    if not dataclasses.is_dataclass(node):
+        return
+    if isinstance(node, esql_ast.BinOp) and isinstance(node.left, esql_ast.Col) and isinstance(node.right, esql_ast.Lit):
+        value = node.right.value
+        out.setdefault(node.left.name, set()).add(
+            "boolean" if isinstance(value, bool) else "double" if isinstance(value, (int, float)) else "keyword")
+    elif isinstance(node, esql_ast.InList) and isinstance(node.term, esql_ast.Col):
+        for item in node.items:
+            if isinstance(item, esql_ast.Lit):
+                out.setdefault(node.term.name, set()).add(
+                    "double" if isinstance(item.value, (int, float)) and not isinstance(item.value, bool) else "keyword")
+    elif isinstance(node, esql_ast.Where) and isinstance(node.condition, esql_ast.Col):
+        out.setdefault(node.condition.name, set()).add("boolean")
+    elif isinstance(node, (esql_ast.Stats, esql_ast.InlineStats)):
+        for _, function, argument in node.aggregates:
+            if str(function).upper() in ("AVG", "SUM", "MEDIAN", "PERCENTILE", "STD_DEV") \
+                    and isinstance(argument, esql_ast.Col):
+                out.setdefault(argument.name, set()).add("double")
+    for f in dataclasses.fields(node):
+        _votes(getattr(node, f.name), out)
+
+
+def _kind(field: str, votes: set) -> str:
+    """The field's type: the catalogue's; for a field it does not know, what every query agrees it is, else
+    keyword (the logs-* default)."""
+    return field_type(field) or (next(iter(votes)) if len(votes) == 1 else "keyword")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _literals(node, out: dict[str, list]) -> None:
+    """Per column, the literals the query compares it with (==, !=, <, IN, LIKE patterns)."""
+    if isinstance(node, (list, tuple)):
+        for item in node:
+            _literals(item, out)
+        return
+    if not dataclasses.is_dataclass(node):
+        return
+    if isinstance(node, esql_ast.BinOp) and isinstance(node.left, esql_ast.Col) and isinstance(node.right, esql_ast.Lit):
+        out.setdefault(node.left.name, []).append(Literal(str(node.right.value)))
+    elif isinstance(node, esql_ast.InList) and isinstance(node.term, esql_ast.Col):
+        out.setdefault(node.term.name, []).extend(Literal(str(i.value)) for i in node.items
+                                                  if isinstance(i, esql_ast.Lit))
+    elif isinstance(node, esql_ast.Like) and isinstance(node.term, esql_ast.Col) and not node.regex:
+        out.setdefault(node.term.name, []).extend(Wildcard(tuple(p.split("*"))) for p in node.patterns)
+    for f in dataclasses.fields(node):
+        _literals(getattr(node, f.name), out)
+
+
+@pytest.fixture(scope="module")
+def corpus_esql():
+    if not (CORPUS / "rules").is_dir():
+        pytest.skip(f"Elastic's rule corpus is not at {CORPUS} (it lives in ../shared/reference on CI)")
+    import tempfile
+    from pathlib import Path
+
+    from elastic_pack.content.loader import load_pack
+    from elastic_pack.engine.rules import compile_rule
+    from elastic_pack.errors import NotRunnable
+
+    root = Path(tempfile.mkdtemp(prefix="corpus-"))
+    for folder in ("rules", "rules_building_block"):
+        (root / folder).symlink_to(CORPUS / folder)
+    pack, _ = load_pack(root)
+    rules = []
+    for rule in pack.rules:
+        if rule.type != "esql":
+            continue
+        try:
+            compile_rule(rule)
+        except NotRunnable:
+            continue  # refused by name: not the engine's answer to compare
+        rules.append((rule.name, rule.query, parse_esql(rule.query)))
+    return rules
+
+
+@pytest.fixture(scope="module")
+def esql_index(es, corpus_esql):
+    rng = random.Random(20261203)
+    now = time.time()
+    fields = {"@timestamp"}
+    kinds: dict[str, str] = {"@timestamp": "date"}
+    documents = []
+    plans = []
+    patterns: set[str] = set()
+    votes: dict[str, set] = {}
+    for _, _, query in corpus_esql:  # first every query's fields, so that one field has one type in the index
+        wanted: dict[str, list] = {}
+        named: set[str] = set(query.fields)
+        for command in query.commands:
+            _literals(command, wanted)
+            _columns(command, named)
+            _votes(command, votes)
+            if isinstance(command, (esql_ast.Keep, esql_ast.Drop)):
+                named |= {n for n in command.names if "*" not in n}
+                # a pattern must match some mapped field, or Elasticsearch refuses the query: map one, unset
+                patterns |= {n[:-2] for n in command.names if n.endswith(".*") and "*" not in n[:-2]}
+            elif isinstance(command, esql_ast.Rename):
+                named |= {old for old, _ in command.pairs}
+        read = {f for f in set(query.fields) | (named - query.columns) if "*" not in f and not f.startswith("_")}
+        plans.append((read, wanted))
+    for read, _ in plans:
+        for field in read:
+            kinds[field] = _kind(field, votes.get(field, set()))
+    objects = objects_among({f for read, _ in plans for f in read})
+    for read, wanted in plans:
+        read = {f for f in read if kinds[f] in NODE_TYPES and f not in objects}
+        fields |= read
+        for _ in range(PER_RULE):
+            stamp = datetime.fromtimestamp(now - rng.uniform(60, 3000), timezone.utc)
+            doc: dict = {"@timestamp": stamp.isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+            for field in sorted(read):
+                kind = kinds[field]
+                pool = [v for value in wanted.get(field, []) for v in _variants(kind, value, rng)]
+                roll = rng.random()
+                if roll < 0.1:
+                    continue
+                if roll < 0.25 or not pool:
+                    doc[field] = _other(kind, rng)
+                elif roll < 0.35:
+                    doc[field] = [rng.choice(pool), _other(kind, rng)]
+                else:
+                    doc[field] = rng.choice(pool)
+            documents.append(doc)
+    fields |= {f"{prefix}.unset_by_the_test" for prefix in patterns
+               if not any(f.startswith(prefix + ".") for f in fields) and prefix not in fields}
+    kinds.update({f: "keyword" for f in fields if f not in kinds})
+    multi = {f for f in fields if f.rpartition(".")[0] in fields or f.endswith(".caseless")}
+    for document in documents:
+        for field in multi & document.keys():
+            document.setdefault(field.rpartition(".")[0], document[field])
+            del document[field]
+    es.options(ignore_status=404).indices.delete(index=INDEX)
+    es.indices.create(index=INDEX, mappings=mapping_for(fields, kinds.get), settings={
+        "number_of_shards": 1, "number_of_replicas": 0, "index.mapping.total_fields.limit": 50_000})
+    _, errors = bulk(es, ({"_index": INDEX, "_source": d} for d in documents), refresh="wait_for",
+                     raise_on_error=False, chunk_size=2000)
+    assert not errors, errors[:3]
+    return documents, now
+
+
+def test_corpus_esql_rules_answer_the_rows_the_engine_answers(es, corpus_esql, esql_index):
+    documents, now = esql_index
+    differences, node_errors = [], []
+    compared = rows = 0
+    for name, text, _ in corpus_esql:
+        match = SOURCES.search(text)
+        assert match, name
+        query = text[:match.start("sources")] + INDEX + text[match.end("sources"):]
+        newer = next((why for construct, why in NEWER_THAN_THE_NODE.items() if construct in text.upper()), None) \
+            or (NEWER_FUNCTIONS.search(text) and "a function of Elasticsearch 9.x")
+        if newer:
+            record("ES|QL (Elastic's rules): not compared, newer than the node", True)
+            continue
+        try:
+            names, remote = compare.esql_remote(es, query)
+        except ApiError as error:
+            if KQL_LIST_OF_QUOTED.search(str(error)) and "KQL(" in text.upper():
+                record("ES|QL (Elastic's rules): not compared, newer than the node", True)
+                continue
+            if UNKNOWN_INTEGRATION_TYPE.search(str(error)):
+                record("ES|QL (Elastic's rules): not compared, integration field types unknown", True)
+                continue
+            node_errors.append(f"{name}: {str(error)[:300]}")
+            record("ES|QL (Elastic's rules): the node refuses, the engine runs", name in KNOWN)
+            continue
+        keep = [n for n in names if n not in ("_id", "_index", "_version", "_score")]
+        local = compare.esql_local(text, documents, now=time.time())  # NOW() as the node just read it
+        same, local_rows, remote_rows = compare.same_rows(local, remote, keep, compare.sort_columns(text))
+        record("ES|QL (Elastic's rules, generated documents)", same or name in KNOWN)
+        compared += 1
+        rows += len(remote_rows)
+        if not same and name not in KNOWN:
+            only_local = [r for r in local_rows if r not in remote_rows][:1]
+            only_node = [r for r in remote_rows if r not in local_rows][:1]
+            differences.append(f"{name}: engine {len(local_rows)} rows, node {len(remote_rows)}; "
+                               f"columns {keep}; only engine {only_local}; only node {only_node}")
+    node_errors = [e for e in node_errors if e.split(":")[0] not in KNOWN]
+    assert not node_errors and not differences, f"{compared} compared; " \
+        f"{len(node_errors)} refused by the node:\n" + "\n".join(node_errors[:80]) + \
+        f"\n{len(differences)} differ:\n" + "\n".join(differences[:30])
+    assert compared > 150
