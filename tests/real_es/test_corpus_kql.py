@@ -106,3 +106,57 @@ def test_corpus_kql_rules_return_the_documents_the_engine_matches(es, corpus_que
                                f"e.g. doc {corpus_index[int(example)]} ({'engine' if example in local else 'node'})")
     assert compared > 600 and matched > 1000
     assert not differences, f"{len(differences)} rules differ:\n" + "\n".join(differences[:25])
+
+
+def test_corpus_threshold_counts_per_group_match(es, corpus_index):
+    """Every threshold rule of Elastic's corpus: the counts per group of the aggregation Kibana's threshold
+    executor sends equal the engine's, over the generated documents (no time field: one window holds all)."""
+    from elastic_pack.engine.threshold import ThresholdCounter
+
+    if not (CORPUS / "rules").is_dir():
+        pytest.skip(f"Elastic's rule corpus is not at {CORPUS}")
+    import tempfile
+    from collections import Counter
+    from pathlib import Path
+
+    from elastic_pack.content.loader import load_pack
+
+    root = Path(tempfile.mkdtemp(prefix="corpus-"))
+    for folder in ("rules", "rules_building_block"):
+        (root / folder).symlink_to(CORPUS / folder)
+    pack, _ = load_pack(root)
+    compared = grouped = 0
+    differences = []
+    for rule in pack.rules:
+        if rule.type != "threshold" or rule.rule.get("language", "kuery") != "kuery":
+            continue
+        tree = parse_rule_query(rule).tree
+        fields = rule.rule["threshold"].get("field") or []
+        fields = [fields] if isinstance(fields, str) else list(fields)
+        predicate = compile_kql(tree)
+        counter = ThresholdCounter(fields, 1, 1.0, 10**9)
+        local: Counter = Counter()
+        for document in corpus_index.values():
+            flat = flatten(dict(document))
+            if predicate(flat):
+                for key in (counter.keys_of(flat) if fields else [()]):
+                    local[tuple(v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+                                for v in key)] += 1
+        if fields:
+            sources = [{f"f{i}": {"terms": {"field": f}}} for i, f in enumerate(fields)]
+            result = es.search(index=INDEX, query=to_dsl(tree), size=0,
+                               aggs={"g": {"composite": {"sources": sources, "size": 10_000}}})
+            remote = {tuple(str(b["key"][f"f{i}"]).lower() if isinstance(b["key"][f"f{i}"], bool)
+                            else str(b["key"][f"f{i}"]) for i in range(len(fields))): b["doc_count"]
+                      for b in result["aggregations"]["g"]["buckets"]}
+        else:  # no field: one group, the whole count
+            total = es.count(index=INDEX, query=to_dsl(tree))["count"]
+            remote = {(): total} if total else {}
+        same = dict(local) == remote
+        record("threshold counts (Elastic's rules, generated documents)", same)
+        compared += 1
+        grouped += sum(remote.values())
+        if not same:
+            differences.append(f"{rule.name}: engine {dict(local)} node {remote}")
+    assert compared >= 20 and grouped > 0
+    assert not differences, "\n".join(differences[:10])
