@@ -100,3 +100,25 @@ def test_seed_never_prints_the_clusters_credentials(monkeypatch):
                                  f"elastic:{SECRET}@127.0.0.1:9200"])
     assert result.exit_code == 1 and "seeding failed: RuntimeError: cannot use 127.0.0.1:9200 with key *** and" in result.stderr
     _one_clean_line(result, SECRET)
+
+
+@pytest.mark.parametrize("userinfo", ["анна:пароль-" + SECRET, "%D0%B0%D0%BD%D0%BD%D0%B0:%D0%BF-" + SECRET])
+def test_credentials_in_the_url_beyond_latin_1_log_in_as_utf_8(userinfo, monkeypatch):
+    from urllib.parse import unquote
+
+    from elastic_pack.cli import kibana_options
+    from elastic_pack.testing import StandInKibana
+
+    user, _, password = (unquote(p) for p in userinfo.partition(":"))
+    kibana = StandInKibana(url="http://kibana.test:5601", api_key=None, username=user, password=password)
+    monkeypatch.setattr(kibana_options, "session_factory", kibana.session)
+    monkeypatch.delenv("ELASTIC_API_KEY", raising=False)
+    result = runner.invoke(app, ["doctor", "--kibana-url", f"http://{userinfo}@kibana.test:5601"])
+    assert result.exit_code == 0, result.output
+    assert SECRET not in result.output and "http://kibana.test:5601" in result.stdout
+
+
+def test_an_api_key_wins_over_credentials_in_the_url(kibana, monkeypatch):
+    monkeypatch.setenv("KIBANA_URL", kibana.url.replace("http://", "http://someone:else@"))
+    result = runner.invoke(app, ["doctor", "--space", "soc"])
+    assert result.exit_code == 0, result.output

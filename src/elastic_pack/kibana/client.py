@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import requests
 import requests.auth
@@ -45,6 +46,10 @@ _CHUNK = 64 * 1024
 _SHORTEST_REDACTED = 6  # secrets this long or longer are taken out of every answer (messages: all of them)
 
 
+def _no_auth(request):
+    return request
+
+
 class _TooLarge(Exception):
     pass
 
@@ -66,12 +71,18 @@ class KibanaClient:
         self.session.verify = config.ca_cert or config.verify_tls
         self.session.trust_env = True  # proxies from the environment
         config.check_credentials()
+        userinfo = urlsplit(config.url).netloc.rpartition("@")[0]
+        self._base = config.display_url  # requests go without user:password@, which becomes basic auth below
         if config.api_key:
             self.session.headers["Authorization"] = f"ApiKey {config.api_key}"
-        elif config.username:
+            self.session.auth = _no_auth  # else requests would replace the key with the URL's user:password
+        elif config.username or userinfo:
+            if config.username:
+                user, password = config.username, config.password or ""
+            else:  # user:password@ in the URL, percent-decoded as requests would
+                user, _, password = (unquote(part) for part in userinfo.partition(":"))
             # as bytes: requests would encode str as Latin-1 (and fail beyond it); Kibana decodes UTF-8
-            self.session.auth = requests.auth.HTTPBasicAuth(config.username.encode("utf-8"),
-                                                            (config.password or "").encode("utf-8"))
+            self.session.auth = requests.auth.HTTPBasicAuth(user.encode("utf-8"), password.encode("utf-8"))
         self.session.headers["elastic-api-version"] = API_VERSION
         self._sleep_override = sleep
         self.requests_made = 0
@@ -81,8 +92,8 @@ class KibanaClient:
 
     def path(self, api_path: str, space: bool = True) -> str:
         if space and self.config.space != "default":
-            return f"{self.config.url}/s/{self.config.space}{api_path}"
-        return f"{self.config.url}{api_path}"
+            return f"{self._base}/s/{self.config.space}{api_path}"
+        return f"{self._base}{api_path}"
 
     def request(self, method: str, api_path: str, *, space: bool = True, params=None, json_body=None,
                 files=None, expect_json: bool = True):
@@ -165,7 +176,7 @@ class KibanaClient:
         return box["result"]
 
     def _api_path_of(self, url: str) -> str:
-        return url[len(self.config.url):] or "/"
+        return url[len(self._base):] or "/"
 
     def _too_slow(self, method: str, api_path: str, until: float) -> KibanaUnreachable:
         whole = until >= self._command_until
