@@ -173,3 +173,16 @@ def test_validate_inside_a_pack_checks_that_pack_as_git_finds_its_repository(pac
     assert result.exit_code == 1 and f"checked in {pack_dir}," in result.stderr
     monkeypatch.chdir(pack_dir.parent)  # beside the pack, as in a checkout: ./content
     assert f"checked in {pack_dir}," in runner.invoke(app, ["validate"]).stderr
+
+
+def test_an_unknown_investigation_field_is_an_error_only_under_the_packs_house_rules(pack_dir):
+    """detection-rules ships `aws.cloudtrail.additionalEventData.inputTokens` as an investigation field; its
+    tooling and Kibana take any name there, so only the pack's own format (with a version lock) refuses one."""
+    _edit(pack_dir / "rules" / SES_FILE, "field_names = [\n",
+          'field_names = [\n    "aws.cloudtrail.additionalEventData.inputTokens",\n')
+    own = runner.invoke(app, ["validate", "--content", str(pack_dir)])
+    assert own.exit_code == 1 and "EP005" in own.stderr and "additionalEventData.inputTokens" in own.stderr
+    (pack_dir / "version.lock.json").unlink()  # a tree of rules as detection-rules keeps them
+    foreign = runner.invoke(app, ["validate", "--content", str(pack_dir)])
+    assert "warning" in foreign.stderr and not [line for line in foreign.stderr.splitlines()
+                                                if line.startswith("error") and "inputTokens" in line]
