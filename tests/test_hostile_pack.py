@@ -186,3 +186,10 @@ def test_an_unknown_investigation_field_is_an_error_only_under_the_packs_house_r
     foreign = runner.invoke(app, ["validate", "--content", str(pack_dir)])
     assert "warning" in foreign.stderr and not [line for line in foreign.stderr.splitlines()
                                                 if line.startswith("error") and "inputTokens" in line]
+
+
+def test_a_tree_without_the_packs_settings_file_is_not_told_to_write_one(pack_dir):
+    (pack_dir / "version.lock.json").unlink()
+    (pack_dir / "rule_settings.toml").unlink()
+    result = runner.invoke(app, ["validate", "--content", str(pack_dir)])
+    assert "EP007" not in result.stderr and "rule_settings.toml" not in result.stderr

@@ -93,6 +93,8 @@ class ThresholdIntent(RuleCheck):
         if rule.type != "threshold":
             return
         intent = rule.metadata.get("threshold_intent")
+        if not intent and not pack.own_format and not pack.settings_path.exists():
+            return  # a tree of rules without the pack's settings file (detection-rules): no intent to hold it to
         if not intent:
             yield self.finding(rule, f"threshold rule without a threshold_intent (more_than, window) in "
                                f"rule_settings.toml [{rule.path.stem}.threshold_intent]: its edges cannot be checked",
