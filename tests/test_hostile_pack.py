@@ -193,3 +193,11 @@ def test_a_tree_without_the_packs_settings_file_is_not_told_to_write_one(pack_di
     (pack_dir / "rule_settings.toml").unlink()
     result = runner.invoke(app, ["validate", "--content", str(pack_dir)])
     assert "EP007" not in result.stderr and "rule_settings.toml" not in result.stderr
+
+
+def test_detection_rules_deprecated_copies_are_not_part_of_the_pack(pack_dir):
+    deprecated = pack_dir / "rules" / "_deprecated"
+    deprecated.mkdir()
+    (deprecated / SES_FILE).write_text((pack_dir / "rules" / SES_FILE).read_text())  # same rule_id and name
+    result = runner.invoke(app, ["validate", "--content", str(pack_dir)])
+    assert result.exit_code == 0 and "EP008" not in result.stderr, result.stderr

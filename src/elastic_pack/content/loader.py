@@ -53,11 +53,13 @@ def detection_rules_form(data: dict) -> dict:
 
 
 def rule_paths(root: Path) -> list[Path]:
-    """Rule files: rules/ and, as in elastic/detection-rules, rules_building_block/, nested folders included."""
+    """Rule files: rules/ and, as in elastic/detection-rules, rules_building_block/, nested folders included;
+    not rules/_deprecated/, where detection-rules keeps retired copies that are never deployed."""
     found = []
     for folder in ("rules", "rules_building_block"):
         if (root / folder).is_dir():
-            found += sorted(p for p in (root / folder).rglob("*.toml") if p.is_file())
+            found += sorted(p for p in (root / folder).rglob("*.toml")
+                            if p.is_file() and "_deprecated" not in p.relative_to(root / folder).parts[:-1])
     return found
 
 
