@@ -201,3 +201,10 @@ def test_detection_rules_deprecated_copies_are_not_part_of_the_pack(pack_dir):
     (deprecated / SES_FILE).write_text((pack_dir / "rules" / SES_FILE).read_text())  # same rule_id and name
     result = runner.invoke(app, ["validate", "--content", str(pack_dir)])
     assert result.exit_code == 0 and "EP008" not in result.stderr, result.stderr
+
+
+def test_a_lucene_rule_kibana_accepts_is_a_warning_not_an_ep003_error(pack_dir):
+    _edit(pack_dir / "rules" / SES_FILE, 'language = "kuery"', 'language = "lucene"')
+    result = runner.invoke(app, ["validate", "--content", str(pack_dir)])
+    assert "EP003" in result.stderr and not [line for line in result.stderr.splitlines()
+                                             if line.startswith("error") and "EP003" in line]
