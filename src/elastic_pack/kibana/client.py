@@ -135,9 +135,9 @@ class KibanaClient:
         raise AssertionError("unreachable")
 
     def _send(self, method: str, url: str, until: float, **kwargs) -> tuple[requests.Response, bytes]:
-        """One HTTP exchange, its answer read whole, by `until` (time.monotonic()) or _Late. A socket timeout
-        bounds each read, not a server that sends one byte every few seconds: the exchange runs in a daemon
-        thread that is given up (its connection shut) at the deadline."""
+        """One HTTP exchange, its answer read whole, by `until` (time.monotonic()), else KibanaUnreachable. A
+        socket timeout bounds each read, not a server that sends one byte every few seconds: the exchange runs
+        in a daemon thread that is given up (its connection shut) at the deadline."""
         box: dict[str, Any] = {}
         done, given_up = threading.Event(), threading.Event()
 
