@@ -228,3 +228,33 @@ def test_every_output_option_takes_a_path_or_refuses_it_in_one_line(place, optio
     assert (result.exit_code == 2) == refused, result.output
     if refused:
         assert len(result.stderr.strip().splitlines()) == 1 and result.stderr.startswith("error: ")
+
+
+scenario_values = {
+    "start": st.one_of(st.sampled_from(['"2026-01-05T09:00:00Z"', "5", '"1970-01-01T00:00:00Z"', '"9999-12-31T00:00:00Z"',
+                                        '"2026-01-05T09:00:00"', "2026-01-05T09:00:00Z", '"garbage"', "[1]"]),
+                       st.text(max_size=12).map(json.dumps)),
+    "every": st.one_of(st.sampled_from(['"2s"', '"banana"', '"-5s"', '"0s"', '"99999999999d"', "5", '"1h30m"']),
+                       st.text(max_size=8).map(json.dumps)),
+    "count": st.sampled_from(["10", "-5", "0", "100000001", '"ten"', "2.5", "true", "[10]"]),
+    "offset": st.sampled_from(['"0s"', '"-5m"', '"16d"', '"x"', "{}", '"36500d"']),
+    "fields": st.sampled_from(["{}", '{"@timestamp" = "garbage"}', '{"event.ingested" = 5}', '"not a table"',
+                               '{"x" = ' + "[" * 40 + "]" * 40 + "}"]),
+}
+
+
+@settings(SETTINGS, max_examples=EXPLORE or 20)
+@given(values=st.fixed_dictionaries(scenario_values))
+def test_any_scenario_values_are_a_finding_or_run(values):
+    with tempfile.TemporaryDirectory() as folder:
+        pack = Path(folder) / "content"
+        shutil.copytree(CONTENT, pack, ignore=shutil.ignore_patterns("__pycache__"))
+        for path in (pack / "scenarios").glob("*.toml"):
+            path.unlink()
+        (pack / "scenarios" / "fuzz.toml").write_text(
+            f'name = "fuzz"\nstart = {values["start"]}\n\n[[events]]\ncount = {values["count"]}\n'
+            f'every = {values["every"]}\noffset = {values["offset"]}\naction = "SendEmail"\n'
+            f'provider = "ses.amazonaws.com"\nfields = {values["fields"]}\n\n[expect]\n')
+        for command in (["validate"], ["test", "--json"]):
+            result = runner.invoke(app, [*command, "--content", str(pack)])
+            _no_traceback(result)
