@@ -138,7 +138,7 @@ def test_retry_after_never_outlasts_the_calls_deadline(hostile):
     started = time.monotonic()
     with pytest.raises(KibanaServerError):
         client.status()
-    assert time.monotonic() - started < 2.5 and len(server.requests) == 2  # the third pause would pass 1.5 s
+    assert time.monotonic() - started < 3.5 and len(server.requests) == 2  # the third pause would pass 1.5 s
 
 
 @pytest.mark.parametrize("behaviour", [trickle_body, trickle_headers], ids=["body", "headers"])
@@ -148,7 +148,7 @@ def test_an_answer_trickling_a_byte_every_5_s_hits_the_calls_deadline(hostile, b
     started = time.monotonic()
     with pytest.raises(KibanaUnreachable, match=r"did not finish GET /api/status in time \(1 s"):
         client.status()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 3  # not the 5 s the next byte would take, let alone 1,000 bytes' worth
 
 
 def test_every_call_of_a_command_shares_one_deadline(hostile):
@@ -159,7 +159,7 @@ def test_every_call_of_a_command_shares_one_deadline(hostile):
         client.status()
     with pytest.raises(KibanaUnreachable, match="this command allows"):
         client.privileges()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 3
 
 
 def test_a_read_timeout_is_not_multiplied_by_the_retries(hostile):
@@ -168,7 +168,7 @@ def test_a_read_timeout_is_not_multiplied_by_the_retries(hostile):
     started = time.monotonic()
     with pytest.raises(KibanaUnreachable, match="did not answer GET /api/status within 0.5 s"):
         client.status()
-    assert time.monotonic() - started < 1.5 and len(server.requests) == 1
+    assert time.monotonic() - started < 2.5 and len(server.requests) == 1
 
 
 def test_paging_stops_at_kibanas_result_window(hostile):
