@@ -18,7 +18,7 @@ from ..conftest import SHARED_REFERENCE
 from .agreement import record
 from .generated import NODE_TYPES, documents_for, kind_of, literals, mapping_for
 
-CORPUS = SHARED_REFERENCE / "detection-rules"
+CORPUS = SHARED_REFERENCE / "detection-rules"  # absent in a user's clone: the pack's rules alone then
 INDEX = "corpus-kql"
 PER_RULE = 16
 
@@ -27,27 +27,38 @@ PER_RULE = 16
 KNOWN: dict[str, str] = {}
 
 
-@pytest.fixture(scope="module")
-def corpus_queries():
-    if not (CORPUS / "rules").is_dir():
-        pytest.skip(f"Elastic's rule corpus is not at {CORPUS} (it lives in ../shared/reference on CI)")
-    import tempfile
-    from pathlib import Path
-
-    from elastic_pack.content.loader import load_pack
-
-    root = Path(tempfile.mkdtemp(prefix="corpus-"))
-    for folder in ("rules", "rules_building_block"):
-        (root / folder).symlink_to(CORPUS / folder)
-    pack, _ = load_pack(root)
-    queries = []
-    for rule in pack.rules:
+def kql_rules(rules) -> list:
+    out = []
+    for rule in rules:
         if rule.type not in ("query", "threshold", "new_terms") or rule.rule.get("language", "kuery") != "kuery":
             continue
         query = parse_rule_query(rule)
         assert isinstance(query, KqlQuery)
-        queries.append((rule.name, query.tree))
-    return queries
+        out.append((rule.name, query.tree))
+    return out
+
+
+@pytest.fixture(scope="module")
+def rule_files():
+    """The pack's rules, and Elastic's corpus's where ../shared/reference holds it."""
+    import tempfile
+    from pathlib import Path
+
+    from elastic_pack.content.loader import load_pack
+    from elastic_pack.scenario_run import load_pack_and_scenarios
+
+    rules = list(load_pack_and_scenarios(None)[0].rules)
+    if (CORPUS / "rules").is_dir():
+        root = Path(tempfile.mkdtemp(prefix="corpus-"))
+        for folder in ("rules", "rules_building_block"):
+            (root / folder).symlink_to(CORPUS / folder)
+        rules += load_pack(root)[0].rules
+    return rules
+
+
+@pytest.fixture(scope="module")
+def corpus_queries(rule_files):
+    return kql_rules(rule_files)
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +99,7 @@ def test_corpus_kql_rules_return_the_documents_the_engine_matches(es, corpus_que
         try:
             predicate = compile_kql(tree)
         except ValueError:  # KqlTypeError: Elasticsearch would fail the search too
-            record("KQL (Elastic's rules, generated documents): refused alike", True)
+            record("KQL (pack and Elastic's rules, generated documents): refused alike", True)
             with pytest.raises(Exception):
                 es.search(index=INDEX, query=to_dsl(tree), size=0)
             continue
@@ -97,37 +108,30 @@ def test_corpus_kql_rules_return_the_documents_the_engine_matches(es, corpus_que
                            track_total_hits=True)
         remote = {h["_id"] for h in result["hits"]["hits"]}
         same = local == remote
-        record("KQL (Elastic's rules, generated documents)", same or name in KNOWN)
+        record("KQL (pack and Elastic's rules, generated documents)", same or name in KNOWN)
         compared += 1
         matched += len(remote)
         if not same and name not in KNOWN:
             example = next(iter((local ^ remote)))
             differences.append(f"{name}: only engine {len(local - remote)}, only node {len(remote - local)}; "
                                f"e.g. doc {corpus_index[int(example)]} ({'engine' if example in local else 'node'})")
-    assert compared > 600 and matched > 1000
+    assert compared >= 10 and matched > 100
+    if (CORPUS / "rules").is_dir():
+        assert compared > 600 and matched > 1000
     assert not differences, f"{len(differences)} rules differ:\n" + "\n".join(differences[:25])
 
 
-def test_corpus_threshold_counts_per_group_match(es, corpus_index):
-    """Every threshold rule of Elastic's corpus: the counts per group of the aggregation Kibana's threshold
-    executor sends equal the engine's, over the generated documents (no time field: one window holds all)."""
+def test_corpus_threshold_counts_per_group_match(es, rule_files, corpus_index):
+    """Every threshold rule of the pack and of Elastic's corpus: the counts per group of the aggregation
+    Kibana's threshold executor sends equal the engine's, over the generated documents (no time field: one
+    window holds all)."""
+    from collections import Counter
+
     from elastic_pack.engine.threshold import ThresholdCounter
 
-    if not (CORPUS / "rules").is_dir():
-        pytest.skip(f"Elastic's rule corpus is not at {CORPUS}")
-    import tempfile
-    from collections import Counter
-    from pathlib import Path
-
-    from elastic_pack.content.loader import load_pack
-
-    root = Path(tempfile.mkdtemp(prefix="corpus-"))
-    for folder in ("rules", "rules_building_block"):
-        (root / folder).symlink_to(CORPUS / folder)
-    pack, _ = load_pack(root)
     compared = grouped = 0
     differences = []
-    for rule in pack.rules:
+    for rule in rule_files:
         if rule.type != "threshold" or rule.rule.get("language", "kuery") != "kuery":
             continue
         tree = parse_rule_query(rule).tree
@@ -153,10 +157,10 @@ def test_corpus_threshold_counts_per_group_match(es, corpus_index):
             total = es.count(index=INDEX, query=to_dsl(tree))["count"]
             remote = {(): total} if total else {}
         same = dict(local) == remote
-        record("threshold counts (Elastic's rules, generated documents)", same)
+        record("threshold counts (pack and Elastic's rules, generated documents)", same)
         compared += 1
         grouped += sum(remote.values())
         if not same:
             differences.append(f"{rule.name}: engine {dict(local)} node {remote}")
-    assert compared >= 20 and grouped > 0
+    assert compared >= 6 and grouped > 0
     assert not differences, "\n".join(differences[:10])
