@@ -41,6 +41,7 @@ EXPRESSIONS = [
     "MV_COUNT([1, 2, 2])", "MV_DEDUPE([1, 2, 2])", 'MV_SORT([3, 1, 2], "DESC")', "MV_FIRST([3, 1])",
     "MV_LAST([3, 1])", "MV_MAX([1, 5])", "MV_MIN([1, 5])", "MV_SUM([1, 2])", "MV_AVG([1, 2])",
     'MV_CONCAT(["a", "b"], "-")', "MV_SLICE([1, 2, 3], 1, 2)", "MV_SLICE([1, 2, 3], -1)", "MV_MEDIAN([1, 2, 3, 4])",
+    "MV_MEDIAN([-1, -2])", "MV_MEDIAN([1.0, 2.0])", "MV_MEDIAN([3, 1, 2])", "MV_MEDIAN(5)",
     "[1, 2] == 1", "TO_STRING([10, 9, 8])", "MV_COUNT(null)",
     # math
     "ROUND(2.5)", "ROUND(-2.5)", "ROUND(1.235, 2)", "ROUND(1234, -2)", "FLOOR(-1.5)", "CEIL(1.2)", "ABS(-3)",
@@ -49,7 +50,10 @@ EXPRESSIONS = [
     # dates
     f"DATE_TRUNC(1 hour, {NOON})", f"DATE_TRUNC(5 minutes, {NOON})", f"DATE_TRUNC(1 week, {NOON})",
     f"DATE_TRUNC(1 month, {NOON})", f"DATE_TRUNC(1 day, {NOON})", f'DATE_EXTRACT("hour_of_day", {NOON})',
-    f'DATE_EXTRACT("day_of_week", {NOON})',
+    f'DATE_EXTRACT("day_of_week", {NOON})', f'DATE_EXTRACT("year", {NOON})', f'DATE_EXTRACT("DAY_OF_YEAR", {NOON})',
+    f'DATE_EXTRACT("milli_of_second", {NOON})', f'DATE_EXTRACT("aligned_week_of_year", {NOON})',
+    f'DATE_EXTRACT("epoch_day", {NOON})', f'DATE_EXTRACT("clock_hour_of_ampm", {NOON})',
+    f'DATE_EXTRACT("second_of_day", {NOON})', f'DATE_EXTRACT("no_such_part", {NOON})',
     'DATE_DIFF("month", TO_DATETIME("2026-01-31T00:00:00Z"), TO_DATETIME("2026-02-28T00:00:00Z"))',
     'DATE_DIFF("day", TO_DATETIME("2026-01-01T00:00:00Z"), TO_DATETIME("2025-12-31T00:00:01Z"))',
     'DATE_DIFF("hour", TO_DATETIME("2026-01-01T00:00:00Z"), TO_DATETIME("2026-01-01T00:59:59Z"))',

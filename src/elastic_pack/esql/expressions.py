@@ -22,7 +22,7 @@ from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
-from .functions import DATE_DIFF_UNITS, MULTI, SCALAR, _string, in_long, plus_months, to_millis
+from .functions import DATE_DIFF_UNITS, DATE_PARTS, MULTI, SCALAR, _string, in_long, plus_months, to_millis
 from .geo import geo_point
 from .parser import PAIR
 
@@ -451,6 +451,10 @@ class Compiler:
         if name == "DATE_DIFF" and node.args and isinstance(node.args[0], Lit) \
                 and str(node.args[0].value).lower() not in DATE_DIFF_UNITS:
             raise ValueError(f"the local engine does not run DATE_DIFF() in {node.args[0].value!r}")
+        if name == "DATE_EXTRACT" and node.args and isinstance(node.args[0], Lit) \
+                and str(node.args[0].value).lower() not in DATE_PARTS:
+            # Elasticsearch refuses the query: invalid date field
+            raise ValueError(f"DATE_EXTRACT(): {node.args[0].value!r} is not a date field Elasticsearch knows")
         if name == "TO_STRING" and len(args) == 1 and _is_date(node.args[0]):
             function = _date_text  # a date as Elasticsearch writes it: 2025-01-01T00:00:00.000Z
         elif name in _NUMBER_CONVERSIONS and len(args) == 1 and _is_date(node.args[0]):

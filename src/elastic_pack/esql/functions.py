@@ -261,6 +261,59 @@ def _months_between(first: int, last: int) -> int:
     return months
 
 
+def _epoch_day(moment: datetime) -> int:
+    return (moment.date() - datetime(1970, 1, 1).date()).days
+
+
+# DATE_EXTRACT's parts: java.time's ChronoField names, in UTC
+_DATE_PARTS: dict[str, Callable[[datetime, int], int]] = {
+    "year": lambda d, ms: d.year, "year_of_era": lambda d, ms: d.year if d.year > 0 else 1 - d.year,
+    "era": lambda d, ms: 1, "month_of_year": lambda d, ms: d.month, "day_of_month": lambda d, ms: d.day,
+    "day_of_year": lambda d, ms: d.timetuple().tm_yday, "day_of_week": lambda d, ms: d.isoweekday(),
+    "hour_of_day": lambda d, ms: d.hour, "clock_hour_of_day": lambda d, ms: d.hour or 24,
+    "hour_of_ampm": lambda d, ms: d.hour % 12, "clock_hour_of_ampm": lambda d, ms: d.hour % 12 or 12,
+    "ampm_of_day": lambda d, ms: d.hour // 12, "minute_of_hour": lambda d, ms: d.minute,
+    "minute_of_day": lambda d, ms: d.hour * 60 + d.minute, "second_of_minute": lambda d, ms: d.second,
+    "second_of_day": lambda d, ms: d.hour * 3600 + d.minute * 60 + d.second,
+    "milli_of_second": lambda d, ms: ms % 1000, "micro_of_second": lambda d, ms: ms % 1000 * 1000,
+    "nano_of_second": lambda d, ms: ms % 1000 * 1_000_000, "milli_of_day": lambda d, ms: ms % 86_400_000,
+    "micro_of_day": lambda d, ms: ms % 86_400_000 * 1000, "nano_of_day": lambda d, ms: ms % 86_400_000 * 1_000_000,
+    "epoch_day": lambda d, ms: _epoch_day(d), "instant_seconds": lambda d, ms: ms // 1000,
+    "proleptic_month": lambda d, ms: d.year * 12 + d.month - 1, "offset_seconds": lambda d, ms: 0,
+    "aligned_week_of_year": lambda d, ms: (d.timetuple().tm_yday - 1) // 7 + 1,
+    "aligned_week_of_month": lambda d, ms: (d.day - 1) // 7 + 1,
+    "aligned_day_of_week_in_year": lambda d, ms: (d.timetuple().tm_yday - 1) % 7 + 1,
+    "aligned_day_of_week_in_month": lambda d, ms: (d.day - 1) % 7 + 1,
+}
+
+
+DATE_PARTS = frozenset(_DATE_PARTS)
+
+
+def _date_extract(part: Any, value: Any) -> int | None:
+    """DATE_EXTRACT(part, date): one field of the date in UTC, by java.time's ChronoField name."""
+    extract = _DATE_PARTS.get(str(part).lower())
+    if extract is None:
+        raise ValueError(f"DATE_EXTRACT: unknown part {part!r}")
+    millis = to_millis(value)
+    if millis is None:
+        return None
+    return extract(datetime.fromtimestamp(millis // 1000, timezone.utc), int(millis))
+
+
+def _mv_median(values: list) -> Any:
+    """The middle value; of an even count the mean of the two middle ones, rounded down unless the values
+    are floating point (Elasticsearch's MV_MEDIAN)."""
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    low, high = ordered[middle - 1], ordered[middle]
+    if any(isinstance(v, float) for v in (low, high)):
+        return (low + high) / 2
+    return (low + high) // 2
+
+
 def _json_extract(text: Any, path: Any) -> Any:
     """JSON_EXTRACT on JSON text: the value at a dotted path (array positions as [n]), text as it is, any
     other value as its JSON text."""
@@ -335,7 +388,7 @@ SCALAR: dict[str, Fn] = {
     "POW": lambda a, b: float(a) ** float(b), "SQRT": lambda a: math.sqrt(a) if a >= 0 else None,
     "LOG10": lambda a: math.log10(a) if a > 0 else None, "SIGNUM": lambda a: float((a > 0) - (a < 0)),
     "GREATEST": max, "LEAST": min, "CIDR_MATCH": _cidr_match, "DATE_TRUNC": _trunc,
-    "BUCKET": lambda value, span: _bucket(value, span), "DATE_DIFF": _date_diff,
+    "BUCKET": lambda value, span: _bucket(value, span), "DATE_DIFF": _date_diff, "DATE_EXTRACT": _date_extract,
     "URL_DECODE": lambda s: unquote_plus(_string(s), errors="strict"),
     "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""), "JSON_EXTRACT": _json_extract,
     "FROM_BASE64": _from_base64, "TO_BASE64": lambda s: base64.b64encode(_string(s).encode()).decode(),
@@ -357,7 +410,7 @@ MULTI: dict[str, Fn] = {
     "MV_DEDUPE": lambda v: _one_or_many(list(dict.fromkeys(v))),
     "MV_CONCAT": lambda v, delimiter: _string(delimiter).join(_string(x) for x in v),
     "MV_SORT": lambda v, order="ASC": sorted(v, reverse=str(order).upper() == "DESC"),
-    "MV_SLICE": _mv_slice,
+    "MV_SLICE": _mv_slice, "MV_MEDIAN": _mv_median,
     "MV_INTERSECTION": lambda v, other: _mv_intersection(v, other),
 }
 
