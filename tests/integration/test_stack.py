@@ -36,6 +36,7 @@ from elastic_pack.lab import preview_request, schedule_for, seed, shifted_docume
 from elastic_pack.operations import pack_objects
 from elastic_pack.scenario_run import documents_alerts, load_pack_and_scenarios, rule_key
 
+from .. import es_compare
 from .conftest import kibana_space
 from .stack_support import alert_run_time, live_documents, live_scenarios, local_group, plan_chunks, stack_group
 
@@ -232,6 +233,11 @@ def _query_tier(es, documents):
         query = parse_rule_query(rule)
         indices = ",".join(_in_namespace(rule.rule.get("index", []), namespace))
         if isinstance(query, KqlQuery):
+            # the documents themselves (one by one), then the counts per group
+            namespaced = _in_namespace(rule.rule.get("index", []), namespace)
+            wanted = [d for d in documents if es_compare.in_indices(d, namespace, namespaced)]
+            assert es_compare.kql_remote(es, namespaced, query.tree) == es_compare.kql_local(query.tree, wanted), \
+                rule.name
             predicate = compile_kql(query.tree)
             group = (rule.rule.get("threshold", {}).get("field") or rule.rule.get("new_terms_fields")
                      or ["event.dataset"])[0]
@@ -243,6 +249,15 @@ def _query_tier(es, documents):
             buckets = result.body.get("aggregations", {}).get("group", {}).get("buckets", [])
             remote = {b["key"]: b["doc_count"] for b in buckets}
             assert remote == dict(local), rule.name
+        elif rule.type == "esql":
+            sources = _in_namespace(list(query.sources), namespace)
+            text = rule.query.partition("\n|")[2]
+            names, remote = es_compare.esql_remote(es, f"FROM {', '.join(sources)}\n|{text}")
+            wanted = [d for d in documents if es_compare.in_indices(d, namespace, sources)]
+            local = es_compare.esql_local(rule.query, wanted, now=time.time())
+            same, local_rows, remote_rows = es_compare.same_rows(local, remote, names,
+                                                                 es_compare.sort_columns(rule.query))
+            assert same, (rule.name, local_rows[:3], remote_rows[:3])
         elif rule.type == "eql":
             matcher = compile_rule(rule).matcher
             local_sequences = [seq for e in events for seq in matcher.feed(e)]

@@ -21,7 +21,7 @@ from elastic_pack.esql import parse_esql
 from elastic_pack.kql.ast import Literal, Wildcard
 
 from ..conftest import SHARED_REFERENCE
-from . import compare
+from .. import es_compare as compare
 from .agreement import record
 from elastic_pack.fields import field_type
 

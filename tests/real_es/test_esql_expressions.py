@@ -10,7 +10,7 @@ from elasticsearch import ApiError
 from elastic_pack.esql import parse_esql
 from elastic_pack.esql.evaluate import CompiledEsql
 
-from . import compare
+from .. import es_compare as compare
 from .agreement import record
 
 NOON = 'TO_DATETIME("2026-01-05T12:34:56.789Z")'

@@ -11,7 +11,7 @@ import pytest
 
 from elastic_pack.content.queries import KqlQuery, parse_rule_query
 
-from . import compare
+from .. import es_compare as compare
 from .agreement import record
 from .seeding import narrowed
 
