@@ -1,0 +1,648 @@
+"""One query over local events, answered as Elasticsearch's search APIs answer it (the library side of
+`elastic-pack query`).
+
+    from elastic_pack.query import run_query, read_documents
+    documents, skipped = read_documents(["events.ndjson"])
+    run_query('process.name: "cmd.exe"', documents)                  # KQL: the body of _search
+    run_query("process where process.name == \\"cmd.exe\\"", documents)   # EQL: the body of _eql/search
+    run_query("FROM logs-* | STATS c = COUNT(*) BY host.name", documents)  # ES|QL: the body of _query
+
+No rule schedule: one search over all the documents (optionally those whose @timestamp is within [start, end],
+both inclusive as a range query's gte/lte). The language is inferred when not given: ES|QL starts with FROM or
+ROW, EQL with `sequence`, `sample` or `<category> where`, anything else is KQL. A query Elasticsearch would
+reject, or one with a construct the local engine does not run, raises QueryError (one line naming it).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Document", "QueryError", "infer_language", "load_mapping", "read_documents", "run_query"]
+
+LANGUAGES = ("kql", "eql", "esql")
+ESQL_DEFAULT_LIMIT = 1000  # Elasticsearch's esql.query.default_limit ...
+ESQL_MAX_LIMIT = 10_000  # ... and esql.query.result_truncation_max_size
+DEFAULT_SIZE = 10  # _search's and _eql/search's default size
+
+
+class QueryError(ValueError):
+    """A query Elasticsearch would reject, or a construct the local engine does not run: one line."""
+
+
+@dataclass
+class Document:
+    """One event: its _id (the document's own `_id`, else where it was read: `file:line` or `file[index]`) and
+    its _source (without `_id`, a metadata field and never part of the source)."""
+
+    id: str
+    source: dict
+
+
+# --- reading ---------------------------------------------------------------------------------------------
+
+def read_documents(paths: Iterable[Path | str]) -> tuple[list[Document], list[str]]:
+    """The documents of ndjson files (plain or .gz), JSON arrays and saved search responses, and the reasons
+    lines were skipped (`file:line: reason`). A file that cannot be opened raises InputError."""
+    from .engine.events import open_events
+    from .engine.json_files import whole_json_records
+    from .errors import InputError
+    from .fastjson import loads
+
+    documents: list[Document] = []
+    skipped: list[str] = []
+
+    def add(where: str, document: Any) -> None:
+        if not isinstance(document, dict):
+            skipped.append(f"{where}: not a JSON object")
+            return
+        source = dict(document)
+        given = source.pop("_id", None)
+        documents.append(Document(str(given) if given is not None else where, source))
+
+    for path in map(Path, paths):
+        try:
+            handle = open_events(path)
+        except OSError as exc:
+            raise InputError(f"{path}: cannot open: {exc.strerror or exc}") from None
+        with handle:
+            records = whole_json_records(path, open_events)
+            if records is not None:
+                for where, document in records:
+                    add(where, document)
+                continue
+            number = 0
+            try:
+                for number, raw in enumerate(handle, start=1):
+                    if not raw.strip():
+                        continue
+                    try:
+                        document = loads(raw)
+                    except (ValueError, RecursionError, UnicodeDecodeError):
+                        skipped.append(f"{path}:{number}: not JSON")
+                        continue
+                    add(f"{path}:{number}", document)
+            except (OSError, EOFError) as exc:
+                skipped.append(f"{path}:{number + 1}: unreadable: {exc}")
+    return documents, skipped
+
+
+def load_mapping(path: Path | str) -> dict[str, str]:
+    """Field name -> Elasticsearch type from a mapping file: a GET _mapping response, an index template, a
+    `{"mappings": ...}` or `{"properties": ...}` body, or a flat `{"field": "type"}` object. Multi-fields
+    (`fields`) are included under their full names (`process.command_line.text`)."""
+    import json
+
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise QueryError(f"--mapping: cannot read {path}: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise QueryError(f"--mapping: {path} is not JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise QueryError(f"--mapping: {path} is not a JSON object")
+    if data and all(isinstance(v, str) for v in data.values()):
+        return dict(data)
+    mappings = _find_properties(data)
+    if mappings is None:
+        raise QueryError(f"--mapping: no `properties` in {path}")
+    out: dict[str, str] = {}
+    _walk_properties(mappings, "", out)
+    return out
+
+
+def _find_properties(data: Any) -> dict | None:
+    if not isinstance(data, dict):
+        return None
+    if isinstance(data.get("properties"), dict):
+        return data["properties"]
+    for key in ("mappings", "template"):
+        if key in data:
+            found = _find_properties(data[key])
+            if found is not None:
+                return found
+    for value in data.values():  # GET index/_mapping: {"index": {"mappings": ...}}
+        if isinstance(value, dict) and ("mappings" in value or "template" in value):
+            found = _find_properties(value)
+            if found is not None:
+                return found
+    return None
+
+
+def _walk_properties(properties: dict, prefix: str, out: dict[str, str]) -> None:
+    for name, spec in properties.items():
+        if not isinstance(spec, dict):
+            continue
+        full = prefix + name
+        if isinstance(spec.get("properties"), dict):
+            _walk_properties(spec["properties"], full + ".", out)
+            continue
+        out[full] = str(spec.get("type", "object"))
+        for sub, sub_spec in (spec.get("fields") or {}).items():
+            if isinstance(sub_spec, dict):
+                out[f"{full}.{sub}"] = str(sub_spec.get("type", "keyword"))
+
+
+# --- the query -------------------------------------------------------------------------------------------
+
+_ESQL_START = re.compile(r"\s*(from|row)\b", re.IGNORECASE)
+_EQL_START = re.compile(r"\s*(sequence|sample)\b|\s*[A-Za-z_][\w.]*\s+where\b", re.IGNORECASE)
+
+
+def infer_language(text: str) -> str:
+    """'esql' for a query starting with FROM or ROW, 'eql' for `sequence`, `sample` or `<category> where`,
+    else 'kql'."""
+    if _ESQL_START.match(text):
+        return "esql"
+    if _EQL_START.match(text):
+        return "eql"
+    return "kql"
+
+
+def _time(value: Any, what: str) -> float | None:
+    from .engine.events import parse_time
+
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.timestamp()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)  # epoch seconds
+    try:
+        return parse_time(str(value))
+    except ValueError as exc:
+        raise QueryError(f"{what}: {exc}") from None
+
+
+def _resolver(field_types: Mapping[str, str] | None) -> Callable[[str], str | None]:
+    from .fields import field_type
+
+    if not field_types:
+        return field_type
+    mapping = dict(field_types)
+    return lambda name: mapping.get(name) or field_type(name)
+
+
+def run_query(text: str, documents: Iterable[Document | dict], language: str | None = None,
+              field_types: Mapping[str, str] | None = None, start: Any = None, end: Any = None,
+              size: int | None = None, now: float | None = None) -> dict:
+    """The response body Elasticsearch gives for this query over `documents` (Document, or dicts whose `_id`
+    names them; else they are named by position): KQL as `_search` (with the DSL Kibana builds), EQL as
+    `_eql/search`, ES|QL as `_query`. `field_types` is the index's mapping (field -> type; other fields take
+    the field catalogue's type); `start`/`end` (ISO 8601, epoch seconds or datetime) keep the documents whose
+    @timestamp is within, both inclusive; `size` is the hits (KQL) or results (EQL) returned (default 10, as
+    Elasticsearch's); `now` is the clock of date math, in epoch seconds."""
+    language = (language or infer_language(text)).lower()
+    if language not in LANGUAGES:
+        raise QueryError(f"unknown query language {language!r} (kql, eql or esql)")
+    docs = [d if isinstance(d, Document) else _document(d, index) for index, d in enumerate(documents)]
+    low, high = _time(start, "--from"), _time(end, "--to")
+    if low is not None and high is not None and low > high:
+        raise QueryError("--from is after --to")
+    if low is not None or high is not None:
+        docs = [d for d in docs if _within(d.source, low, high)]
+    clock_now = time.time() if now is None else now
+    if size is not None and size < 0:
+        raise QueryError("size must be 0 or more")
+    if language == "kql":
+        return _kql(text, docs, field_types, DEFAULT_SIZE if size is None else size, clock_now)
+    if language == "eql":
+        return _eql(text, docs, DEFAULT_SIZE if size is None else size)
+    return _esql(text, docs, field_types, clock_now)
+
+
+def _document(data: dict, index: int) -> Document:
+    source = dict(data)
+    given = source.pop("_id", None)
+    return Document(str(given) if given is not None else f"[{index}]", source)
+
+
+def _timestamp(source: dict) -> float | None:
+    from .documents import MISSING, lookup
+    from .engine.events import parse_time
+
+    value = lookup(source, "@timestamp")
+    if isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    if value is MISSING or value is None or isinstance(value, (list, dict)):
+        return None
+    try:
+        return parse_time(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+def _within(source: dict, low: float | None, high: float | None) -> bool:
+    stamp = _timestamp(source)
+    if stamp is None:
+        return False
+    # Elasticsearch compares dates in milliseconds
+    millis = round(stamp * 1000)
+    return (low is None or millis >= round(low * 1000)) and (high is None or millis <= round(high * 1000))
+
+
+def _hit(document: Document) -> dict:
+    return {"_id": document.id, "_source": document.source}
+
+
+# --- KQL -------------------------------------------------------------------------------------------------
+
+def _kql(text: str, docs: list[Document], field_types: Mapping[str, str] | None, size: int, now: float) -> dict:
+    from .documents import flatten
+    from .kql import KqlSyntaxError, KqlTypeError, compile_kql, parse_kql
+
+    try:
+        predicate = compile_kql(parse_kql(text), _resolver(field_types), lambda: now)
+        matched = [d for d in docs if predicate(flatten(dict(d.source)))]
+    except (KqlSyntaxError, KqlTypeError) as exc:
+        raise QueryError(f"KQL: {exc}") from None
+    return {"hits": {"total": {"value": len(matched), "relation": "eq"}, "hits": [_hit(d) for d in matched[:size]]}}
+
+
+# --- EQL -------------------------------------------------------------------------------------------------
+
+def _eql(text: str, docs: list[Document], size: int) -> dict:
+    from .engine.eql_compile import Compiler, UnsupportedEql, compile_event_query
+    from .engine.eql_rules import _limit
+    from .engine.events import event_from_document
+    from .eql_query import EqlQueryError, field_name, parse_eql
+
+    try:
+        query = parse_eql(text)
+        limit = _limit(query)
+        compiler = Compiler(query)
+    except (EqlQueryError, UnsupportedEql, ValueError) as exc:
+        raise QueryError(f"EQL: {exc}") from None
+    # EQL searches events on their @timestamp, in time order (ties in the order they were read)
+    events = []
+    for position, document in enumerate(docs):
+        try:
+            event = event_from_document(document.source, document.id, "@timestamp")
+        except ValueError:
+            continue  # no (valid) @timestamp: not an event EQL can order
+        events.append((event.timestamp, position, event, document))
+    events.sort(key=lambda item: (item[0], item[1]))
+    by_event = {id(event): document for _, _, event, document in events}
+    kind, count = limit if limit is not None else ("head", size)
+    count = min(count, size)
+
+    def kept(results: list) -> list:
+        return results[:count] if kind == "head" else (results[-count:] if count else [])
+
+    try:
+        if query.sequence is None:
+            from eql import ast
+
+            first = query.tree.first
+            if not isinstance(first, ast.EventQuery):
+                raise UnsupportedEql(f"EQL {type(first).__name__.lower()} queries")
+            predicate = compile_event_query(query, first, compiler)
+            found = [document for _, _, event, document in events if predicate(event.fields)]
+            chosen = kept(found)
+            return {"hits": {"total": {"value": len(chosen), "relation": "eq"}, "events": [_hit(d) for d in chosen]}}
+        return _sequences(query, compiler, events, by_event, kept, field_name)
+    except UnsupportedEql as exc:
+        raise QueryError(f"EQL: the local engine does not run {exc}") from None
+
+
+def _sequences(query: Any, compiler: Any, events: list, by_event: dict, kept: Callable, field_name: Any) -> dict:
+    from .engine.eql_compile import compile_event_query
+    from .engine.sequence import SequenceMatcher, Stage
+
+    sequence = query.sequence
+    compiled: dict[int, Any] = {}
+
+    def stage_of(sub: Any, missing: bool = False) -> Stage:
+        if id(sub.query) not in compiled:
+            compiled[id(sub.query)] = compile_event_query(query, sub.query, compiler)
+        return Stage(compiled[id(sub.query)], [field_name(f) for f in sub.join_values], missing)
+
+    stages = [stage_of(sub, bool(sub.data.get("is_negated"))) for sub in sequence.queries]
+    until = stage_of(sequence.close, True) if sequence.close is not None else None
+    maxspan = query.maxspan.total_seconds() if query.maxspan else None
+    nullable = frozenset(f for keys in query.stage_join_fields for f in keys) & frozenset(query.optional_fields)
+    matcher = SequenceMatcher(stages, maxspan, nullable, until)
+    found: list = []
+    for _, _, event, _ in events:
+        found.extend(matcher.feed(event))
+    found.extend(matcher.finish())
+    found.sort(key=lambda seq: tuple(e.timestamp for e in seq))
+    join_fields = query.join_fields
+    out = []
+    for seq in kept(found):
+        positive = iter(seq)
+        items = []
+        for stage in stages:
+            if stage.missing:
+                items.append({"_index": "", "_id": "", "missing": True})
+            else:
+                items.append(_hit(by_event[id(next(positive))]))
+        keys = []
+        for name in join_fields:
+            value = seq[0].fields.get(name)
+            keys.append(value[0] if isinstance(value, list) and len(value) == 1 else value)
+        out.append({"join_keys": keys, "events": items} if join_fields else {"events": items})
+    return {"hits": {"total": {"value": len(out), "relation": "eq"}, "sequences": out}}
+
+
+# --- ES|QL -----------------------------------------------------------------------------------------------
+
+# field types as ES|QL reports them
+_ESQL_FIELD_TYPES = {"constant_keyword": "keyword", "wildcard": "keyword", "match_only_text": "text",
+                     "short": "integer", "byte": "integer", "float": "double", "half_float": "double",
+                     "scaled_float": "double", "flattened": "unsupported", "nested": "unsupported",
+                     "geo_shape": "geo_shape", "shape": "cartesian_shape", "point": "cartesian_point"}
+_NUMERIC = ("integer", "long", "unsigned_long", "double")
+_RETURNS = {
+    **dict.fromkeys(("CONCAT", "LEFT", "RIGHT", "LTRIM", "RTRIM", "TRIM", "REPLACE", "REVERSE", "REPEAT", "SPACE",
+                     "SUBSTRING", "TO_LOWER", "TO_UPPER", "TO_STRING", "TO_BASE64", "FROM_BASE64", "URL_DECODE",
+                     "URL_ENCODE", "SPLIT", "MV_CONCAT", "DATE_FORMAT", "JSON_EXTRACT", "MD5", "SHA1", "SHA256",
+                     "ST_ASTEXT"), "keyword"),
+    **dict.fromkeys(("LENGTH", "LOCATE", "DATE_DIFF", "MV_COUNT", "TO_INTEGER", "BIT_LENGTH", "BYTE_LENGTH"),
+                    "integer"),
+    **dict.fromkeys(("DATE_EXTRACT", "TO_LONG"), "long"),
+    **dict.fromkeys(("TO_DOUBLE", "SQRT", "LOG10", "LOG", "POW", "PI", "E", "TAU", "SIGNUM", "MV_AVG", "SIN", "COS",
+                     "TAN", "EXP", "CBRT", "ST_X", "ST_Y", "ST_DISTANCE"), "double"),
+    **dict.fromkeys(("TO_DATETIME", "DATE_TRUNC", "DATE_PARSE", "NOW"), "date"),
+    **dict.fromkeys(("TO_BOOLEAN", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CIDR_MATCH"), "boolean"),
+    **dict.fromkeys(("TO_IP", "IP_PREFIX"), "ip"),
+    "TO_VERSION": "version", "TO_TEXT": "text", "TO_UNSIGNED_LONG": "unsigned_long", "TO_GEOPOINT": "geo_point",
+}
+_SAME_AS_FIRST = {"ABS", "CEIL", "FLOOR", "ROUND", "CLAMP", "GREATEST", "LEAST", "COALESCE", "MV_MIN", "MV_MAX",
+                  "MV_FIRST", "MV_LAST", "MV_DEDUPE", "MV_SORT", "MV_SLICE", "MV_MEDIAN", "MV_INTERSECTION",
+                  "MV_APPEND", "MIN", "MAX", "VALUES", "TOP", "FIRST", "LAST", "SAMPLE"}
+_AGGREGATE_TYPES = {"COUNT": "long", "COUNT_DISTINCT": "long", "AVG": "double", "MEDIAN": "double",
+                    "PERCENTILE": "double", "MEDIAN_ABSOLUTE_DEVIATION": "double", "STD_DEV": "double",
+                    "VARIANCE": "double", "WEIGHTED_AVG": "double"}
+
+
+def _esql_type(kind: str | None) -> str | None:
+    if kind is None:
+        return None
+    return _ESQL_FIELD_TYPES.get(kind, kind)
+
+
+def _widest(*kinds: str | None) -> str | None:
+    known = [k for k in kinds if k is not None and k != "null"]
+    if not known:
+        return "null" if kinds and all(k == "null" for k in kinds) else None
+    if all(k in _NUMERIC for k in known):
+        return max(known, key=_NUMERIC.index)
+    return known[0]
+
+
+class _Typer:
+    """The type ES|QL gives an expression's column (None where the engine cannot say: the values decide)."""
+
+    def __init__(self, columns: dict[str, str | None]):
+        self.columns = columns
+
+    def of(self, node: Any) -> str | None:
+        from .esql.ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
+
+        if isinstance(node, Lit):
+            value = node.value
+            if value is None:
+                return "null"
+            if isinstance(value, bool):
+                return "boolean"
+            if isinstance(value, int):
+                return "integer" if -2**31 <= value < 2**31 else "long"
+            if isinstance(value, float):
+                return "double"
+            if isinstance(value, str):
+                return "keyword"
+            return None
+        if isinstance(node, Col):
+            return self.columns.get(node.name)
+        if isinstance(node, (Not, IsNull, InList, Like, FullText, Kql)):
+            return "boolean"
+        if isinstance(node, (Duration, Period)):
+            return None
+        if isinstance(node, BinOp):
+            if node.op in ("and", "or", "==", "!=", "<", "<=", ">", ">=", "=~"):
+                return "boolean"
+            left, right = self.of(node.left), self.of(node.right)
+            if "date" in (left, right):
+                return "date"
+            return _widest(left, right)
+        if isinstance(node, Call):
+            name = node.name.upper()
+            first = self.of(node.args[0]) if node.args else None
+            if name == "CASE":
+                values = [self.of(a) for a in node.args[1::2]] + ([self.of(node.args[-1])] if len(node.args) % 2
+                                                                   else [])
+                return _widest(*values)
+            if name == "BUCKET":
+                return "date" if first in ("date", "date_nanos") else "double"
+            if name in _SAME_AS_FIRST:
+                if name in ("GREATEST", "LEAST", "COALESCE", "MV_APPEND"):
+                    return _widest(*(self.of(a) for a in node.args))
+                if name in ("MV_MEDIAN",) and first == "integer":
+                    return "integer"
+                return "keyword" if first == "text" and name not in ("VALUES", "MIN", "MAX", "TOP") else first
+            return _RETURNS.get(name)
+        return None
+
+    def aggregate(self, function: str, argument: Any) -> str | None:
+        name = function.split(":", 1)[0].upper()
+        if name in _AGGREGATE_TYPES:
+            return _AGGREGATE_TYPES[name]
+        kind = self.of(argument) if argument is not None else None
+        if name == "SUM":
+            return "long" if kind in ("integer", "long") else "double" if kind == "double" else kind
+        return kind
+
+
+def _columns(query: Any, start: dict[str, str | None]) -> dict[str, str | None]:
+    """The result's columns, in Elasticsearch's order, each with its type, following the commands."""
+    from .esql.ast import (Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort,
+                           Stats, Where)
+    from .esql.evaluate import _drop, _keep, _rename
+
+    columns = dict(start)
+    for command in query.commands:
+        typer = _Typer(columns)
+        if isinstance(command, (Where, Sort, Limit, MvExpand)):
+            continue
+        if isinstance(command, Eval):
+            for name, expr in command.assignments:
+                kind = _Typer(columns).of(expr)
+                columns.pop(name, None)
+                columns[name] = kind
+        elif isinstance(command, Stats):
+            out = {name: typer.aggregate(func, arg) for name, func, arg in command.aggregates}
+            for name, expr in command.by:
+                out.pop(name, None)
+                out[name] = typer.of(expr)
+            columns = out
+        elif isinstance(command, InlineStats):
+            added = {name: typer.aggregate(func, arg) for name, func, arg in command.aggregates}
+            groups = {name: typer.of(expr) for name, expr in command.by}
+            columns = {**{k: v for k, v in columns.items() if k not in added and k not in groups}, **added, **groups}
+        elif isinstance(command, Keep):
+            for name in command.names:
+                if "*" not in name and name not in columns:
+                    raise QueryError(f"ES|QL: Unknown column [{name}]")
+            columns = _keep(command.names)(columns)
+        elif isinstance(command, Drop):
+            columns = _drop(command.names)(columns)
+        elif isinstance(command, Rename):
+            for old, _ in command.pairs:
+                if old not in columns:
+                    raise QueryError(f"ES|QL: Unknown column [{old}]")
+            columns = _rename(command.pairs)(columns)
+        elif isinstance(command, Project):
+            columns = {name: columns.get(name) for name in command.names}
+        elif isinstance(command, Dissect):
+            from .esql.text_commands import dissect_keys
+
+            for name in dissect_keys(command.pattern):
+                columns.pop(name, None)
+                columns[name] = "keyword"
+        elif isinstance(command, Grok):
+            from .esql.text_commands import grok_names
+
+            types = dict(re.findall(r"%\{\w+:([\w.@\[\]]+):(int|long|float|double|boolean)\}", command.pattern))
+            for name in grok_names(command.pattern):
+                columns.pop(name, None)
+                columns[name] = {"int": "integer", "float": "double"}.get(types.get(name, ""),
+                                                                         types.get(name) or "keyword")
+    return columns
+
+
+def _value_type(values: list) -> str:
+    """A column's type from its values, where the query does not say (as dynamic mapping would type them)."""
+    for value in values:
+        while isinstance(value, list) and value:
+            value = value[0]
+        if value is None or value == []:
+            continue
+        if isinstance(value, bool):
+            return "boolean"
+        if isinstance(value, int):
+            return "long"
+        if isinstance(value, float):
+            return "double"
+        return "keyword"
+    return "null"
+
+
+def _formatter(kind: str) -> Callable[[Any], Any]:
+    from .esql.functions import to_millis
+    from .engine.events import format_time
+
+    def date(value: Any) -> Any:
+        millis = to_millis(value)
+        return None if millis is None else format_time(millis / 1000)
+
+    def whole(value: Any) -> Any:
+        if isinstance(value, bool):
+            return None
+        if isinstance(value, (int, float)):
+            return int(value)
+        try:
+            return int(str(value))
+        except ValueError:
+            try:
+                return int(float(str(value)))
+            except ValueError:
+                return None
+
+    def double(value: Any) -> Any:
+        if isinstance(value, bool):
+            return None
+        try:
+            return float(value)
+        except (TypeError, ValueError):
+            return None
+
+    def text(value: Any) -> Any:
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        return value if isinstance(value, str) else str(value)
+
+    def boolean(value: Any) -> Any:
+        if isinstance(value, bool):
+            return value
+        return {"true": True, "false": False}.get(str(value).lower())
+
+    one = {"date": date, "date_nanos": date, "integer": whole, "long": whole, "unsigned_long": whole,
+           "double": double, "keyword": text, "text": text, "ip": text, "version": text, "boolean": boolean,
+           "unsupported": lambda value: None, "null": lambda value: None}.get(kind, lambda value: value)
+
+    def format_value(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, list):
+            values = [v for v in (one(v) for v in value if v is not None) if v is not None]
+            return values[0] if len(values) == 1 else (values or None)
+        return one(value)
+
+    return format_value
+
+
+def _source_columns(docs: list[Document], field_types: Mapping[str, str] | None,
+                    flats: list[dict]) -> dict[str, str | None]:
+    """FROM's columns: the mapping's fields (those of the documents typed by the field catalogue, where no
+    mapping is given), by name, as Elasticsearch lists an index's fields; object fields are not columns."""
+    from .fields import field_type
+
+    if field_types:
+        kinds = {name: kind for name, kind in field_types.items() if kind not in ("object", "alias")}
+    else:
+        kinds = {}
+        for flat in flats:
+            for name, value in flat.items():
+                if name not in kinds:
+                    kinds[name] = field_type(name) or _value_type([value])
+    return {name: _esql_type(kinds[name]) for name in sorted(kinds)}
+
+
+def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None, now: float) -> dict:
+    from .documents import flatten
+    from .esql import EsqlSyntaxError, parse_esql
+    from .esql.ast import Limit
+    from .esql.evaluate import CompiledEsql
+
+    try:
+        query = parse_esql(text)
+        compiled = CompiledEsql(query, clock=lambda: now)
+    except EsqlSyntaxError as exc:
+        raise QueryError(f"ES|QL: {exc}") from None
+    except ValueError as exc:
+        raise QueryError(f"ES|QL: {exc}") from None
+    flats = [flatten(dict(d.source)) for d in docs]
+    multi = {name: name.rsplit(".", 1)[0] for name in (field_types or {})
+             if "." in name and name.rsplit(".", 1)[0] in (field_types or {})}
+    if multi:  # a multi-field holds its parent's value
+        flats = [{**flat, **{name: flat[parent] for name, parent in multi.items() if parent in flat}}
+                 for flat in flats]
+    if field_types:  # fields the mapping does not have are not in the index
+        flats = [{k: v for k, v in flat.items() if k in field_types} for flat in flats]
+    start = _source_columns(docs, field_types, flats)
+    columns = _columns(query, start)
+    try:
+        rows = [row for flat in flats for row in compiled.rows(flat)]
+        if compiled.table_mode:
+            rows = compiled.run_table(rows)
+        elif compiled.stats is None:
+            rows = compiled.after_table(rows)
+        else:
+            rows = compiled.aggregate([c for row in rows for c in compiled.compact(row)])
+    except (TypeError, ValueError) as exc:
+        raise QueryError(f"ES|QL: {exc}") from None
+    limited = any(isinstance(c, Limit) for c in query.commands)
+    rows = rows[:ESQL_MAX_LIMIT if limited else ESQL_DEFAULT_LIMIT]
+    described = []
+    formatters = []
+    for name, kind in columns.items():
+        kind = kind or _value_type([row.get(name) for row in rows])
+        described.append({"name": name, "type": kind})
+        formatters.append((name, _formatter(kind)))
+    return {"columns": described, "values": [[f(row.get(name)) for name, f in formatters] for row in rows]}
