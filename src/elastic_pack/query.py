@@ -604,6 +604,29 @@ def _source_columns(docs: list[Document], field_types: Mapping[str, str] | None,
     return {name: _esql_type(kinds[name]) for name in sorted(kinds)}
 
 
+def _narrowing(field_types: Mapping[str, str] | None) -> dict[str, str]:
+    """The float (struct "f") and half_float ("e") fields of the mapping, or of the catalogue without one."""
+    from .fields import catalogue
+
+    kinds = field_types if field_types else catalogue()
+    return {name: "f" if kind == "float" else "e" for name, kind in kinds.items() if kind in ("float", "half_float")}
+
+
+def _narrow(value: Any, width: str) -> Any:
+    """A number as a float or half_float field stores it, widened back to a double as ES|QL gives it."""
+    import struct
+
+    if isinstance(value, list):
+        return [_narrow(v, width) for v in value]
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return value
+    try:
+        number = float(value)
+        return struct.unpack(width, struct.pack(width, number))[0]
+    except (ValueError, OverflowError, struct.error):
+        return value
+
+
 def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None, now: float) -> dict:
     from .documents import flatten
     from .esql import EsqlSyntaxError, parse_esql
@@ -622,6 +645,10 @@ def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None
              if "." in name and name.rsplit(".", 1)[0] in (field_types or {})}
     if multi:  # a multi-field holds its parent's value
         flats = [{**flat, **{name: flat[parent] for name, parent in multi.items() if parent in flat}}
+                 for flat in flats]
+    narrowed = _narrowing(field_types)
+    if narrowed:  # float and half_float fields: ES|QL reads their doc values, as narrow as the type
+        flats = [{**flat, **{name: _narrow(flat[name], width) for name, width in narrowed.items() if name in flat}}
                  for flat in flats]
     if field_types:  # fields the mapping does not have are not in the index
         flats = [{k: v for k, v in flat.items() if k in field_types} for flat in flats]
