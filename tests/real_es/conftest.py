@@ -69,3 +69,22 @@ def pytest_terminal_summary(terminalreporter):
         terminalreporter.section("local engine vs real Elasticsearch")
         for line in lines():
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(scope="session")
+def rule_files(tmp_path_factory):
+    """The pack's rules, and those of Elastic's corpus where ../shared/reference holds it (a user's clone
+    has only the pack's)."""
+    from elastic_pack.content.loader import load_pack
+    from elastic_pack.scenario_run import load_pack_and_scenarios
+
+    from ..conftest import SHARED_REFERENCE
+
+    rules = list(load_pack_and_scenarios(None)[0].rules)
+    corpus = SHARED_REFERENCE / "detection-rules"
+    if (corpus / "rules").is_dir():
+        root = tmp_path_factory.mktemp("corpus")
+        for folder in ("rules", "rules_building_block"):
+            (root / folder).symlink_to(corpus / folder)
+        rules += load_pack(root)[0].rules
+    return rules

@@ -126,24 +126,13 @@ def _literals(node, out: dict[str, list]) -> None:
 
 
 @pytest.fixture(scope="module")
-def corpus_esql():
-    """The pack's ES|QL rules, and those of Elastic's corpus where ../shared/reference holds it."""
-    import tempfile
-    from pathlib import Path
-
-    from elastic_pack.content.loader import load_pack
+def corpus_esql(rule_files):
+    """The ES|QL rules of the pack and Elastic's corpus that the engine runs."""
     from elastic_pack.engine.rules import compile_rule
     from elastic_pack.errors import NotRunnable
-    from elastic_pack.scenario_run import load_pack_and_scenarios
 
-    candidates = list(load_pack_and_scenarios(None)[0].rules)
-    if (CORPUS / "rules").is_dir():
-        root = Path(tempfile.mkdtemp(prefix="corpus-"))
-        for folder in ("rules", "rules_building_block"):
-            (root / folder).symlink_to(CORPUS / folder)
-        candidates += load_pack(root)[0].rules
     rules = []
-    for rule in candidates:
+    for rule in rule_files:
         if rule.type != "esql":
             continue
         try:

@@ -39,24 +39,6 @@ def kql_rules(rules) -> list:
 
 
 @pytest.fixture(scope="module")
-def rule_files():
-    """The pack's rules, and Elastic's corpus's where ../shared/reference holds it."""
-    import tempfile
-    from pathlib import Path
-
-    from elastic_pack.content.loader import load_pack
-    from elastic_pack.scenario_run import load_pack_and_scenarios
-
-    rules = list(load_pack_and_scenarios(None)[0].rules)
-    if (CORPUS / "rules").is_dir():
-        root = Path(tempfile.mkdtemp(prefix="corpus-"))
-        for folder in ("rules", "rules_building_block"):
-            (root / folder).symlink_to(CORPUS / folder)
-        rules += load_pack(root)[0].rules
-    return rules
-
-
-@pytest.fixture(scope="module")
 def corpus_queries(rule_files):
     return kql_rules(rule_files)
 
