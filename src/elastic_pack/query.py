@@ -268,13 +268,13 @@ def _kql(text: str, docs: list[Document], field_types: Mapping[str, str] | None,
 
 def _eql(text: str, docs: list[Document], size: int) -> dict:
     from .engine.eql_compile import Compiler, UnsupportedEql, compile_event_query
-    from .engine.eql_rules import _limit
+    from .engine.eql_rules import _pipes, apply_pipes
     from .engine.events import event_from_document
     from .eql_query import EqlQueryError, field_name, parse_eql
 
     try:
         query = parse_eql(text)
-        limit = _limit(query)
+        pipes = _pipes(query)
         compiler = Compiler(query)
     except (EqlQueryError, UnsupportedEql, ValueError) as exc:
         raise QueryError(f"EQL: {exc}") from None
@@ -288,11 +288,8 @@ def _eql(text: str, docs: list[Document], size: int) -> dict:
         events.append((event.timestamp, position, event, document))
     events.sort(key=lambda item: (item[0], item[1]))
     by_event = {id(event): document for _, _, event, document in events}
-    kind, count = limit if limit is not None else ("head", size)
-    count = min(count, size)
-
     def kept(results: list) -> list:
-        return results[:count] if kind == "head" else (results[-count:] if count else [])
+        return apply_pipes(pipes or [("head", size)], results, size)
 
     try:
         if query.sequence is None:
@@ -331,7 +328,9 @@ def _sequences(query: Any, compiler: Any, events: list, by_event: dict, kept: Ca
     for _, _, event, _ in events:
         found.extend(matcher.feed(event))
     found.extend(matcher.finish())
-    found.sort(key=lambda seq: tuple(e.timestamp for e in seq))
+    # Elasticsearch's order: by the last event, then the first (ties: the order they were read)
+    order = {id(event): position for position, (_, _, event, _) in enumerate(events)}
+    found.sort(key=lambda seq: (order[id(seq[-1])], order[id(seq[0])]))
     join_fields = query.join_fields
     out = []
     for seq in kept(found):
@@ -417,6 +416,8 @@ class _Typer:
                 return "double"
             if isinstance(value, str):
                 return "keyword"
+            if isinstance(value, (list, tuple)) and value:
+                return self.of(Lit(value[0]))
             return None
         if isinstance(node, Col):
             return self.columns.get(node.name)
@@ -567,13 +568,23 @@ def _formatter(kind: str) -> Callable[[Any], Any]:
             return "true" if value else "false"
         return value if isinstance(value, str) else str(value)
 
+    def ip(value: Any) -> Any:
+        import ipaddress
+
+        try:
+            address = ipaddress.ip_address(str(value))
+        except ValueError:
+            return str(value)
+        mapped = getattr(address, "ipv4_mapped", None)
+        return str(mapped or address)
+
     def boolean(value: Any) -> Any:
         if isinstance(value, bool):
             return value
         return {"true": True, "false": False}.get(str(value).lower())
 
     one = {"date": date, "date_nanos": date, "integer": whole, "long": whole, "unsigned_long": whole,
-           "double": double, "keyword": text, "text": text, "ip": text, "version": text, "boolean": boolean,
+           "double": double, "keyword": text, "text": text, "ip": ip, "version": text, "boolean": boolean,
            "unsupported": lambda value: None, "null": lambda value: None}.get(kind, lambda value: value)
 
     def format_value(value: Any) -> Any:
@@ -604,12 +615,64 @@ def _source_columns(docs: list[Document], field_types: Mapping[str, str] | None,
     return {name: _esql_type(kinds[name]) for name in sorted(kinds)}
 
 
-def _narrowing(field_types: Mapping[str, str] | None) -> dict[str, str]:
-    """The float (struct "f") and half_float ("e") fields of the mapping, or of the catalogue without one."""
-    from .fields import catalogue
+def _row_as_eval(text: str) -> str | None:
+    """`ROW a = 1, b = "x" | ...` as `FROM <row> | EVAL a = 1, b = "x" | ...` (run over one empty row), or None
+    when the query does not start with ROW."""
+    from .esql.lexer import EsqlSyntaxError, tokens
 
-    kinds = field_types if field_types else catalogue()
-    return {name: "f" if kind == "float" else "e" for name, kind in kinds.items() if kind in ("float", "half_float")}
+    match = re.match(r"\s*(?:/\*[\s\S]*?\*/\s*|//[^\n]*\n\s*)*row\b", text, re.IGNORECASE)
+    if not match:
+        return None
+    try:
+        toks = tokens(text, match.end())
+    except EsqlSyntaxError as exc:
+        raise QueryError(f"ES|QL: {exc}") from None
+    bar = next((t.offset for t in toks if t.kind == "op" and t.text == "|"), len(text))
+    assignments = text[match.end():bar].strip()
+    if not assignments:
+        raise QueryError("ES|QL: ROW needs at least one column (line 1)")
+    return f"FROM row | EVAL {assignments} {text[bar:]}"
+
+
+_METADATA = re.compile(r"^\s*(?:/\*[\s\S]*?\*/\s*|//[^\n]*\n\s*)*from\s+[^|]*?\s+metadata\s+([^|]+)",
+                       re.IGNORECASE)
+
+
+def _metadata(text: str, sources: tuple) -> dict[str, tuple[str, Callable[[Document], Any]]]:
+    """The METADATA columns asked for: name -> (type, value of a document). `_id` is the document's id;
+    `_index` only where FROM names one index (events read from files are in no index of their own)."""
+    match = _METADATA.match(text)
+    if not match:
+        return {}
+    out: dict[str, tuple[str, Callable[[Document], Any]]] = {}
+    for name in (n.strip() for n in match.group(1).split(",") if n.strip()):
+        if name == "_id":
+            out[name] = ("keyword", lambda d: d.id)
+        elif name == "_index" and len(sources) == 1 and not any(c in sources[0] for c in "*:"):
+            index = sources[0]
+            out[name] = ("keyword", lambda d: index)
+        else:
+            raise QueryError(f"ES|QL: the local engine does not run METADATA {name} (it runs _id, and _index "
+                             "where FROM names one index)")
+    return out
+
+
+def _doc_value_of(kind: str | None) -> Callable[[Any], Any] | None:
+    """How a field of this mapping type holds a value in its doc values, as ES|QL reads it (None: as written)."""
+    if kind is None:
+        return None
+    if kind in ("float", "half_float"):
+        width = "f" if kind == "float" else "e"
+        double = _formatter("double")
+        return lambda value: _narrow(double(value), width)
+    if kind in ("date", "date_nanos"):
+        date = _formatter("date")
+        return lambda value: value if value.__class__ is str and len(value) == 24 and value[-1] == "Z" \
+            else date(value)
+    esql_kind = _esql_type(kind)
+    if esql_kind in ("keyword", "text", "long", "integer", "double", "boolean", "ip"):
+        return _formatter(esql_kind)
+    return None
 
 
 def _narrow(value: Any, width: str) -> Any:
@@ -618,42 +681,61 @@ def _narrow(value: Any, width: str) -> Any:
 
     if isinstance(value, list):
         return [_narrow(v, width) for v in value]
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+    if not isinstance(value, float):
         return value
     try:
-        number = float(value)
-        return struct.unpack(width, struct.pack(width, number))[0]
-    except (ValueError, OverflowError, struct.error):
+        return struct.unpack(width, struct.pack(width, value))[0]
+    except (OverflowError, struct.error):
         return value
 
 
 def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None, now: float) -> dict:
     from .documents import flatten
     from .esql import EsqlSyntaxError, parse_esql
-    from .esql.ast import Limit
-    from .esql.evaluate import CompiledEsql
+    from .esql.evaluate import CompiledEsql, _doc_value
 
+    row = _row_as_eval(text)
     try:
-        query = parse_esql(text)
+        query = parse_esql(row if row is not None else text)
         compiled = CompiledEsql(query, clock=lambda: now)
     except EsqlSyntaxError as exc:
         raise QueryError(f"ES|QL: {exc}") from None
     except ValueError as exc:
         raise QueryError(f"ES|QL: {exc}") from None
-    flats = [flatten(dict(d.source)) for d in docs]
+    if row is not None:  # ROW: one row of its own, no documents read
+        flats: list[dict] = [{}]
+        columns = _columns(query, {})
+        return _esql_body(compiled, query, flats, columns)
+    metadata = _metadata(text, query.sources)
+    flats = [{**flatten(dict(d.source)), **{name: value(d) for name, (_, value) in metadata.items()}} for d in docs]
     multi = {name: name.rsplit(".", 1)[0] for name in (field_types or {})
              if "." in name and name.rsplit(".", 1)[0] in (field_types or {})}
     if multi:  # a multi-field holds its parent's value
         flats = [{**flat, **{name: flat[parent] for name, parent in multi.items() if parent in flat}}
                  for flat in flats]
-    narrowed = _narrowing(field_types)
-    if narrowed:  # float and half_float fields: ES|QL reads their doc values, as narrow as the type
-        flats = [{**flat, **{name: _narrow(flat[name], width) for name, width in narrowed.items() if name in flat}}
-                 for flat in flats]
+    # each field's values as its doc values hold them (typed, one form of date, floats as narrow as the type)
+    resolve = _resolver(field_types)
+    normalizers: dict[str, tuple[str | None, Callable[[Any], Any] | None]] = {}
+    for flat in flats:
+        for name, value in flat.items():
+            if name not in normalizers:
+                kind = None if name in metadata else resolve(name)
+                normalizers[name] = (kind, _doc_value_of(kind))
+            kind, normalize = normalizers[name]
+            if normalize is not None and value is not None:
+                value = flat[name] = normalize(value)
+            if value.__class__ is list and name not in metadata:  # sorted (keywords and ips once each)
+                flat[name] = _doc_value(value, kind)
     if field_types:  # fields the mapping does not have are not in the index
-        flats = [{k: v for k, v in flat.items() if k in field_types} for flat in flats]
-    start = _source_columns(docs, field_types, flats)
-    columns = _columns(query, start)
+        flats = [{k: v for k, v in flat.items() if k in field_types or k in metadata} for flat in flats]
+    start = _source_columns(docs, field_types, [{k: v for k, v in f.items() if k not in metadata} for f in flats])
+    columns = _columns(query, {**start, **{name: kind for name, (kind, _) in metadata.items()}})
+    return _esql_body(compiled, query, flats, columns)
+
+
+def _esql_body(compiled: Any, query: Any, flats: list[dict], columns: dict[str, str | None]) -> dict:
+    from .esql.ast import Limit
+
     try:
         rows = [row for flat in flats for row in compiled.rows(flat)]
         if compiled.table_mode:

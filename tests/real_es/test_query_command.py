@@ -58,6 +58,15 @@ def _events() -> list[dict]:
         if i % 9 == 0:
             event["event"]["category"] = ["process", "network"]  # a multi-valued field
         events.append(event)
+    # values as logs hold them and the node normalises: another time zone, epoch milliseconds, numbers and
+    # booleans in strings, a number in a keyword, IPv6 forms, unsorted multi-values with repeats
+    events.append({"_id": "x1", "@timestamp": "2026-01-05T15:00:00+02:00", "host": {"name": 42},
+                   "source": {"ip": "0:0:0:0:0:0:0:1", "port": [8443, "443", 443]}, "tls": {"established": "false"},
+                   "custom": {"count": "3"}, "event": {"risk_score": "47.3", "outcome": "failure"},
+                   "message": ["b text", "a text"], "user": {"name": ["root", "alice", "root"]},
+                   "process": {"pid": [3, 1, 3], "name": "sshd"}})
+    events.append({"_id": "x2", "@timestamp": 1767632400000, "source": {"ip": "::ffff:10.0.0.9"},
+                   "event": {"category": "process", "outcome": "success"}, "host": {"name": "h9"}})
     return events
 
 
@@ -133,6 +142,12 @@ ESQL = [
     f"FROM {INDEX} | WHERE source.ip IS NULL OR custom.count >= 3 | EVAL double_risk = event.risk_score * 2, "
     "next = custom.count + 1, big = process.pid * 1000000 | KEEP @timestamp, double_risk, next, big | SORT @timestamp",
     f"FROM {INDEX} | KEEP host.name, event.category, source.*",  # no SORT: compared as a multiset
+    f"FROM {INDEX} METADATA _id | WHERE @timestamp >= \"2026-01-05T12:00:00Z\" | SORT _id",
+    f"FROM {INDEX} | STATS c = COUNT(*), pids = VALUES(process.pid) BY user.name | SORT user.name",
+    f"FROM {INDEX} | MV_EXPAND user.name | STATS c = COUNT(*) BY user.name | SORT user.name",
+    f"FROM {INDEX} | SORT source.ip, @timestamp | KEEP source.ip, @timestamp | LIMIT 12",
+    'ROW a = 1, b = "x", big = 3000000000, f = 1.5, t = true, n = null | EVAL c = a * 2.5, d = CONCAT(b, "y"), '
+    'e = a + big',
 ]
 
 
