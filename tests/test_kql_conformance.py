@@ -83,10 +83,12 @@ def test_keywords_are_case_insensitive_and_bind_and_before_or():
 
 
 # --- fields
-def test_wildcard_field_names_match_any_field_of_the_document():
+def test_wildcard_field_names_expand_where_elasticsearch_expands_them():
+    # Elasticsearch 8.19: `match` on "event.*" finds no field; `query_string` and `exists` expand the pattern
     assert isinstance(parse("event.*: x"), Match) and parse("event.*: x").field_glob
-    assert hit("event.*: x", {"event": {"action": "x"}})
-    assert not hit("event.*: x", {"other": {"action": "x"}})
+    assert not hit("event.*: x", {"event": {"action": "x"}}) and not hit("*: x", {"event": {"action": "x"}})
+    assert hit("event.*: x*", {"event": {"action": "x"}})
+    assert not hit("event.*: x*", {"other": {"action": "x"}})
     assert parse("*:*") == MatchAll()
     assert hit("*:*", {"anything": 1}) and hit("", {})
 
@@ -254,3 +256,41 @@ def test_geo_point_and_flattened_fields_are_objects_in_the_document():
     assert evaluate("params: *", event, types)
     assert evaluate("params: 50", event, types) and evaluate("params: us-*", event, types)
     assert not evaluate("params: 51", event, types) and not evaluate("params: 50", {"x": 1}, types)
+
+
+# --- issue 27: what Elasticsearch 8.19 answers for the DSL Kibana's detection engine sends (checked on a node)
+def test_a_wildcard_field_name_is_expanded_only_where_elasticsearch_expands_it():
+    # the detection engine's data view has `fields: []`, so Kibana sends the pattern itself as the field name:
+    # `match`, `match_phrase` and `range` on "k*" find no field (0 hits); `query_string` fields and `exists`
+    # take patterns, and Elasticsearch expands those over the mapping
+    event = {"k1": "a", "k2": "b", "n1": 7}
+    assert to_dsl("k*: a") == {"bool": {"should": [{"match": {"k*": "a"}}], "minimum_should_match": 1}}
+    assert not evaluate("k*: a", event) and not evaluate('k*: "a"', event)
+    assert not evaluate("n* > 5", event) and not evaluate("n* >= 7", event)
+    assert evaluate("not k*: a", event)
+    assert evaluate("k*: a*", event) and not evaluate("k*: c*", event)  # query_string: expanded
+    assert evaluate("k*: *", event) and not evaluate("z*: *", event)  # exists: expanded
+    assert evaluate("k1: a", event)  # a plain name is untouched
+
+
+def test_a_nested_query_on_a_field_not_mapped_nested_is_an_error():
+    # Elasticsearch: "[nested] failed to find nested object under path [leaf]" for keyword, object alike
+    for kind in ("keyword", "object", "long"):
+        with pytest.raises(KqlTypeError, match="not nested"):
+            evaluate("leaf:{ a: 1 }", {"leaf": "x", "leaf.a": 1}, {"leaf": kind})
+    assert evaluate("leaf:{ a: 1 }", {"leaf": [{"a": 1}]}, {"leaf": "nested"})
+    assert not evaluate("leaf:{ a: 1 }", {"leaf": [{"a": 2}]}, {"leaf": "nested"})
+
+
+def test_invalid_date_math_fails_on_a_date_field_and_matches_nothing_elsewhere():
+    now = datetime(2024, 3, 10, 12, tzinfo=timezone.utc).timestamp()
+    doc = {"t": "2024-03-10T00:00:00Z", "k": "now-1x"}
+    for query in ("t > now-1x", "t < now-1x", "t >= now+1x/d", "t: now-1x", "t > now-1d/x"):
+        with pytest.raises(KqlTypeError):
+            hit(query, doc, now=now)
+    assert hit("t > now-1d", doc, now=now) and not hit("t > now-12h", doc, now=now)  # valid: one over, at
+    assert not hit("t > now-12h", {"t": "2024-03-10T00:00:00.000Z"}, now=now)
+    assert hit("t > now-12h", {"t": "2024-03-10T00:00:00.001Z"}, now=now)
+    # a keyword field compares the text; an unmapped one matches nothing: no error from either
+    assert not hit("k > now-1x", doc, now=now) and hit("k >= now-1x", doc, now=now)
+    assert not evaluate("zz > now-1x", {"x": 1}, {}, now=now)

@@ -183,6 +183,12 @@ class _Compiler:
             raise KqlTypeError(f"{node.field}: null is sent to Elasticsearch as a null match value, which it "
                                "rejects; write `not {0}: *` for a missing field".format(node.field))
         if node.field_glob:
+            if isinstance(value, Literal):
+                # Kibana's detection engine has no field list to expand the pattern over (its data view is
+                # `fields: []`): it sends `match`/`match_phrase` with the pattern as the field name, which no
+                # mapped field has, so Elasticsearch matches nothing. A wildcard value is a `query_string`,
+                # whose `fields` Elasticsearch does expand.
+                return lambda event: False
             pattern = _glob(node.field)
             test_for = self._tests(node.field, value, lenient=True)
             return lambda event: any(pattern.fullmatch(k) and _any(test_for(k, event), _values(event, k))
@@ -207,6 +213,7 @@ class _Compiler:
 
                 return keyword_match
             if self._moves(kind, value):
+                self._test(kind, field, value)  # invalid date math fails the search, as in Elasticsearch
                 return lambda event: any(self._test(kind, field, value)(v) for v in _values(event, field))
             return lambda event: any(test(v) for v in _values(event, field))
         if kind in ("object", "nested"):
@@ -251,14 +258,12 @@ class _Compiler:
     def _Range(self, node: Range) -> Predicate:
         text = node.value.text
         if node.field_glob:
-            pattern = _glob(node.field)
-            return lambda event: any(
-                pattern.fullmatch(k) and any(self._range_test(k, node, v)(v) for v in _values(event, k))
-                for k in list(event))
+            return lambda event: False  # a `range` on the pattern as a field name (see _Match): no field has it
         kind = self.types(node.field)
-        if kind is not None and not self._moves(kind, node.value):
-            test = typed.range_test(kind, node.op, text, node.field, self.now() * 1000.0)
-            return lambda event: any(test(v) for v in _values(event, node.field))
+        if kind is not None:
+            test = typed.range_test(kind, node.op, text, node.field, self.now() * 1000.0)  # invalid: an error
+            if not self._moves(kind, node.value):
+                return lambda event: any(test(v) for v in _values(event, node.field))
         return lambda event: any(self._range_test(node.field, node, v)(v) for v in _values(event, node.field))
 
     def _range_test(self, field: str, node: Range, sample: Any) -> typed.Test:
@@ -266,6 +271,8 @@ class _Compiler:
         try:
             return typed.range_test(kind, node.op, node.value.text, field, self.now() * 1000.0)
         except KqlTypeError:
+            if kind in typed.DATE_TYPES:
+                raise  # a date field (as dynamic mapping types this value) fails the search on it
             return lambda v: False
 
     def _FreeText(self, node: FreeText) -> Predicate:
@@ -277,6 +284,10 @@ class _Compiler:
         return free_text
 
     def _Nested(self, node: Nested) -> Predicate:
+        kind = self.types(node.path)
+        if kind is not None and kind != "nested":
+            raise KqlTypeError(f"{node.path} is a {kind} field, not nested: Elasticsearch fails a nested query on "
+                               f"it ([nested] failed to find nested object under path [{node.path}])")
         inner = self.compile(node.query)
         path, prefix = node.path, node.path + "."
 
