@@ -162,8 +162,11 @@ def test_eql_event_query_is_the_eql_response_in_time_order(tmp_path):
     assert body["hits"]["total"] == {"value": 5, "relation": "eq"}
     tail = _json("process where process.pid >= 101 | tail 2", "--events", str(path))
     assert [e["_source"]["process"]["pid"] for e in tail["hits"]["events"]] == [104, 105]
-    assert len(_json("any where true", "--events", str(_write(tmp_path / "m.ndjson", [_event(i) for i in range(30)]))
-                     )["hits"]["events"]) == 10  # _eql/search's default size
+    many = _write(tmp_path / "m.ndjson", [_event(i) for i in range(30)])
+    recent = _json("any where true", "--events", str(many))["hits"]["events"]  # the 10 most recent, ascending
+    assert [e["_source"]["process"]["pid"] for e in recent] == list(range(120, 130))
+    first = _json("any where true | head 3", "--events", str(many))["hits"]["events"]
+    assert [e["_source"]["process"]["pid"] for e in first] == [100, 101, 102]
 
 
 def test_eql_sequences_carry_join_keys_and_missing_events(tmp_path):

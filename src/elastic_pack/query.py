@@ -288,8 +288,11 @@ def _eql(text: str, docs: list[Document], size: int) -> dict:
         events.append((event.timestamp, position, event, document))
     events.sort(key=lambda item: (item[0], item[1]))
     by_event = {id(event): document for _, _, event, document in events}
+
     def kept(results: list) -> list:
-        return apply_pipes(pipes or [("head", size)], results, size)
+        # without `| head` or `| tail`: the `size` most recent results (the request's result_position, "tail",
+        # by default); with them, each over the `size` results of its side (Elasticsearch's LogicalPlanBuilder)
+        return apply_pipes(pipes or [("tail", size)], results, size)
 
     try:
         if query.sequence is None:
