@@ -28,6 +28,12 @@ EXPRESSIONS = [
     'LOCATE("abcabc", "c")', 'LOCATE("abcabc", "c", 4)', 'LOCATE("abc", "z")', 'LENGTH("héllo")',
     'TO_LOWER("ÄBC")', 'TO_UPPER("straße")', 'CONCAT("a", null)', 'TRIM("  a b ")', 'LEFT("abc", 5)',
     'RIGHT("abc", 2)', 'REPLACE("aaa", "a+", "b")', 'REPLACE("a.b", "\\\\.", "-")', 'SPLIT("a,b,,c", ",")',
+    # no string over 1 MB (UTF-8 bytes): null past it, at it the value
+    'LENGTH(REPEAT("a", 1048576))', 'LENGTH(REPEAT("a", 1048577))', 'LENGTH(REPEAT("é", 524288))',
+    'LENGTH(REPEAT("é", 524289))', 'LENGTH(REPEAT("abcdefgh", 2147483647))', "LENGTH(SPACE(1048576))",
+    'LENGTH(CONCAT(REPEAT("a", 600000), REPEAT("a", 448576)))', 'LENGTH(REPLACE(REPEAT("a", 600000), "a", "bb"))',
+    'LENGTH(REPLACE(REPEAT("a", 500000), "a", "bb"))', 'REPEAT("a", -1)', "LENGTH(SPACE(1048577))",
+    'LENGTH(CONCAT(REPEAT("a", 600000), REPEAT("a", 448577)))',
     'STARTS_WITH("abc", "")', 'ENDS_WITH("abc", "bc")', 'REVERSE("abc")', 'REPEAT("ab", 3)',
     # pattern matching: LIKE and RLIKE match the whole value, case-sensitively
     '"abc" LIKE "a*"', '"abc" LIKE "A*"', '"abc" LIKE "?b?"', '"a*c" LIKE "a\\\\*c"', '"abc" RLIKE "b"',
@@ -75,6 +81,12 @@ KNOWN: dict[str, str] = {
                           "them to double, as the engine does",
     "MV_SLICE([1, 2, 3], -1)": "Elasticsearch 8.19 fails with a null_pointer_exception (500) on MV_SLICE "
                                "without an end; the engine answers the last value, as the docs describe",
+    'REPEAT("a", -1)': "Elasticsearch refuses a negative literal count when it plans the query; the engine "
+                       "answers null, as Elasticsearch does for a negative count read from a field",
+    "LENGTH(SPACE(1048577))": "Elasticsearch refuses the oversized literal when it plans the query; the engine "
+                              "answers null, as Elasticsearch does for a size read from a field",
+    'LENGTH(CONCAT(REPEAT("a", 600000), REPEAT("a", 448577)))': "Elasticsearch refuses the folded constant when "
+                                                                "it plans the query; the engine answers null",
     "DATE_TRUNC(5m, " + NOON + ")": "Elasticsearch 8.19 refuses the unit `m`; Elastic ships a 9.x rule "
                                     "(defense_evasion_audit_policy_disabled_winlog) writing 5m, read as minutes",
 }

@@ -153,8 +153,49 @@ def _java_replacement(replacement: str) -> str:
     return re.sub(r"\$(\d+)|\\", lambda m: f"\\g<{m.group(1)}>" if m.group(1) else "\\\\", replacement)
 
 
+# Elasticsearch builds no string over 1 MB (ScalarFunction's MAX_BYTES_REF_RESULT_SIZE, in UTF-8 bytes): REPEAT,
+# SPACE, CONCAT and REPLACE answer null with a warning past it (measured on a real 8.19 node). Sizes are checked
+# before a value is built, so `REPEAT("abcdefgh", 2147483647)` costs nothing.
+MAX_STRING_BYTES = 1024 * 1024
+
+
+def _utf8_size(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8"))
+
+
+def _bounded(size: int, what: str) -> None:
+    if size > MAX_STRING_BYTES:
+        raise ValueError(f"{what} of more than {MAX_STRING_BYTES} bytes")
+
+
+def _repeat(text: Any, count: Any) -> str:
+    piece, times = _string(text), _count(count)
+    _bounded(_utf8_size(piece) * times, "REPEAT")
+    return piece * times
+
+
+def _space(count: Any) -> str:
+    times = _count(count)
+    _bounded(times, "SPACE")
+    return " " * times
+
+
+def _concat(*parts: Any) -> str:
+    texts = [_string(p) for p in parts]
+    _bounded(sum(_utf8_size(t) for t in texts), "CONCAT")
+    return "".join(texts)
+
+
 def _replace(text: Any, pattern: Any, replacement: Any) -> str:
-    return compile_pattern(str(pattern)).sub(_java_replacement(str(replacement)), str(text))
+    regex, source, replace_with = compile_pattern(str(pattern)), str(text), _java_replacement(str(replacement))
+    inserted = _utf8_size(replace_with)
+    if "\\g<" not in replace_with and (len(source) + 1) * inserted > 64 * MAX_STRING_BYTES:
+        # only a result that could grow past 64 MB is sized before it is built (counting matches is slow)
+        matches = [m.end() - m.start() for m in regex.finditer(source)]
+        _bounded(_utf8_size(source) - sum(matches) + len(matches) * inserted, "REPLACE")
+    result = regex.sub(replace_with, source)
+    _bounded(_utf8_size(result), "REPLACE")
+    return result
 
 
 def _round(value: Any, digits: Any = 0) -> float | int:
@@ -372,15 +413,15 @@ SCALAR: dict[str, Fn] = {
     "LENGTH": lambda s: len(_string(s)), "TRIM": lambda s: _string(s).strip(),
     "LTRIM": lambda s: _string(s).lstrip(), "RTRIM": lambda s: _string(s).rstrip(),
     "REVERSE": lambda s: _string(s)[::-1], "LEFT": lambda s, n: _string(s)[:max(int(n), 0)],
-    "RIGHT": lambda s, n: _string(s)[-int(n):] if int(n) > 0 else "", "REPEAT": lambda s, n: _string(s) * _count(n),
-    "SPACE": lambda n: " " * _count(n), "SUBSTRING": _substring, "LOCATE": _locate, "REPLACE": _replace,
+    "RIGHT": lambda s, n: _string(s)[-int(n):] if int(n) > 0 else "", "REPEAT": _repeat,
+    "SPACE": _space, "SUBSTRING": _substring, "LOCATE": _locate, "REPLACE": _replace,
     "STARTS_WITH": lambda s, p: _string(s).startswith(_string(p)),
     "ENDS_WITH": lambda s, p: _string(s).endswith(_string(p)),
     "CONTAINS": lambda s, p: _string(p) in _string(s),
     "ST_X": lambda point: point_coordinate(point, 0), "ST_Y": lambda point: point_coordinate(point, 1),
     "TO_GEOPOINT": to_geopoint, "ST_DISTANCE": st_distance,
     "SPLIT": lambda s, d: _string(s).split(_string(d)) if _string(d) else list(_string(s)),
-    "CONCAT": lambda *parts: "".join(_string(p) for p in parts),
+    "CONCAT": _concat,
     "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_long, "TO_UNSIGNED_LONG": lambda v: _whole(v, (0, 2**64 - 1)),
     "TO_DOUBLE": _to_double, "TO_BOOLEAN": _to_boolean, "TO_IP": _to_ip, "TO_VERSION": _string,
     "TO_DATETIME": to_millis, "ABS": abs, "ROUND": _round, "FLOOR": lambda a: _same_type(a, math.floor(a)),
