@@ -151,3 +151,107 @@ def test_between_greedy_takes_the_last_right_delimiter():
 def test_functions_elasticsearch_lacks_are_rejected():
     with pytest.raises(EqlQueryError, match="Unknown function"):
         parse_eql('any where arrayContains(p, "x")')
+
+
+# --- issue 27: Elasticsearch's EQL QA specs (x-pack/plugin/eql/qa/common) and its sequence matcher
+def test_at_names_are_fields_anywhere_in_a_query():
+    parsed = parse_eql('process where @timestamp == "2017-08-30T20:47:33Z" and a == "@x" and ?@y.z != 1')
+    assert parsed.fields == {"@timestamp", "a", "@y.z"} and parsed.optional_fields == {"@y.z"}
+    assert where('process where a == "@x \\" @b"', {"event.category": "process", "a": '@x " @b'})
+    assert parse_eql("sequence by @k [process where true] [file where true]").join_fields == ["@k"]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ('@timestamp == "2017-08-30T20:47:33Z"', True),  # the same instant, written without millis
+    ('@timestamp == "2017-08-30T20:47:33.001Z"', False),
+    ('@timestamp == "2017-08-30"', True),  # a term query on a date: the whole day the date rounds to
+    ('@timestamp == "2017-08-31"', False),
+    ('@timestamp != "2017-08-30T20:47:33Z"', False),
+    ('@timestamp < "2017-08-30T20:47:33.001Z"', True),  # one over
+    ('@timestamp < "2017-08-30T20:47:33Z"', False),  # at
+    ('@timestamp <= "2017-08-30T20:47:33Z"', True),
+    ('@timestamp > "2017-08-30T20:47:32.999Z"', True),  # one under
+    ('@timestamp > "2017-08-30"', False),  # gt rounds the partial date up to the day's last millisecond
+    ('@timestamp >= "2017-08-30"', True),
+    ('"2017-08-30T20:47:33Z" <= @timestamp', True),
+    ('@timestamp == 1504126053000', True),  # epoch millis
+])
+def test_date_fields_compare_as_dates(query, expected):
+    event = {"event.category": "process", "@timestamp": "2017-08-30T20:47:33.000Z"}
+    assert where(f"process where {query}", event) is expected
+
+
+def test_a_date_elasticsearch_cannot_parse_is_refused_by_name():
+    with pytest.raises(NotRunnable, match="fails the query"):
+        compile_rule(Rule('process where @timestamp > "yesterday"'))
+
+
+def test_leading_and_trailing_missing_stages_discard_only_together_within_maxspan():
+    # missing-events.data test3: missing 12:00:00.000, normal 12:10:00.001, missing 12:20:00.001, ...
+    noon = 1_651_665_600  # 2022-05-04T12:00:00Z
+    docs = [{"event.category": "test3", "tag": tag, "t": noon + seconds} for seconds, tag in (
+        (0, "missing"), (600.001, "normal"), (1200.001, "missing"), (1260.001, "normal"), (1740.001, "normal"),
+        (1860.001, "normal"))]
+    query = ('sequence with maxspan={} ![test3 where tag == "missing"] [test3 where tag == "normal"] '
+             '![test3 where tag == "missing"]')
+    # leadingAndTrailingExcluded1 / 2: the two missing events are 20m0.001s apart
+    assert sorted(a.ancestors for a in alerts(query.format("19m"), docs)) == [("e1",), ("e3",), ("e4",), ("e5",)]
+    assert sorted(a.ancestors for a in alerts(query.format("21m"), docs)) == [("e3",), ("e4",), ("e5",)]
+    # at the edge: exactly maxspan apart is within it (Elasticsearch rejects only what exceeds it)
+    assert sorted(a.ancestors for a in alerts(query.format("1200001ms"), docs)) == [("e3",), ("e4",), ("e5",)]
+    assert ("e1",) in [a.ancestors for a in alerts(query.format("1200000ms"), docs)]
+    # only a leading stage: found within maxspan before, it discards (leadingSimple)
+    leading = 'sequence with maxspan=3m ![test3 where tag == "missing"] [test3 where tag == "normal"]'
+    assert sorted(a.ancestors for a in alerts(leading, docs)) == [("e1",), ("e4",), ("e5",)]
+
+
+def test_until_blocks_what_comes_after_it_not_its_own_place():
+    # Elasticsearch rejects a step when an until event of the key lies at or after the sequence's last event
+    query = 'sequence by k [process where a == 1] [process where a == 2] until [process where u == 1]'
+    first, second = {"event.category": "process", "k": "x", "a": 1, "t": 0}, {"event.category": "process", "k": "x",
+                                                                               "a": 2, "t": 2}
+    assert len(alerts(query, [first, second])) == 1
+    assert alerts(query, [first, dict(second, a=0, u=1, t=1), second]) == []  # between: ends it
+    assert len(alerts(query, [first, dict(second, u=1)])) == 1  # the last event is an until event: completes
+    assert alerts(query, [dict(first, u=1), second]) == []  # the first event is one: nothing after it
+    # runs=N: the until event taking a run's place still completes the sequence
+    runs = 'sequence by k [process where a == 1] with runs=3 until [process where u == 1]'
+    ones = [{"event.category": "process", "k": "x", "a": 1, "t": t} for t in range(3)]
+    assert len(alerts(runs, ones)) == 1
+    assert len(alerts(runs, ones[:2] + [dict(ones[2], u=1)])) == 1
+    assert alerts(runs, ones[:1] + [dict(ones[1], u=1)] + ones[2:]) == []
+
+
+def test_sequences_are_ordered_by_their_last_event_then_their_first():
+    # sequenceWithMoreThan10Results: [16, 60, 66] comes after [59, 61, 65], before [61, 65, 67]
+    query = "sequence by k [process where true] [network where true]"
+    docs = [{"event.category": "process", "k": "a", "t": 0}, {"event.category": "process", "k": "b", "t": 1},
+            {"event.category": "network", "k": "b", "t": 2}, {"event.category": "network", "k": "a", "t": 3}]
+    assert [a.ancestors for a in alerts(query + " | head 1", docs)] == [("e1", "e2")]
+    assert [a.ancestors for a in alerts(query + " | tail 1", docs)] == [("e0", "e3")]
+    from elastic_pack.query import run_query
+
+    body = run_query(query + " | head 1", [dict(d, **{"@timestamp": 1_700_000_000_000 + d["t"]}) for d in docs],
+                     "eql")
+    assert [[e["_source"]["t"] for e in s["events"]] for s in body["hits"]["sequences"]] == [[1, 2]]
+
+
+def test_head_and_tail_pipes_apply_in_order():
+    # sequencesOnDifferentEventTypes2 (`| head 4 | tail 2`); the first run (at e0's time) sees only e0
+    docs = [{"event.category": "process", "t": i} for i in range(6)]
+    assert sorted(a.ancestors for a in alerts("process where true | head 4 | tail 2", docs, **{"from": "now-1d"})) \
+        == [("e0",), ("e2",), ("e3",)]
+    assert sorted(a.ancestors for a in alerts("process where true | tail 3 | head 1", docs, **{"from": "now-1d"})) \
+        == [("e0",), ("e3",)]  # the first run sees only e0
+
+
+def test_a_run_window_holds_both_its_ends():
+    # Kibana searches [run - look-back, run] inclusive: an event exactly at a later run's lower bound is in
+    # that run, and `| head 1` keeps it there (one millisecond earlier it is not)
+    def kept(at):
+        docs = [{"event.category": "process", "t": 0}, {"event.category": "process", "t": at}]
+        return sorted(a.ancestors for a in alerts("process where true | head 1", docs, interval="5m",
+                                                   **{"from": "now-5m"}))
+    assert kept(300) == [("e0",), ("e1",)]
+    assert kept(299.999) == [("e0",)]
+    assert kept(300.001) == [("e0",), ("e1",)]

@@ -159,6 +159,43 @@ def _reusing(lark_tree, text: str):
         eql_parser.lark_parser.parse = original
 
 
+_AT_NAME = re.compile(r'"""|"|\'|`|(?<![\w@.`])[A-Za-z_@][\w@]*(?:\.[A-Za-z_@][\w@]*)*')
+
+
+def _quote_at_names(text: str) -> str:
+    """Field names with `@` (`@timestamp`, the name Elasticsearch's EQL reads everywhere) written in backquotes,
+    the only way the eql package's grammar takes them; strings and quoted names are left as they are."""
+    if "@" not in text:
+        return text
+    out: list[str] = []
+    position = 0
+    while (match := _AT_NAME.search(text, position)) is not None:
+        token = match.group(0)
+        if token in ('"""', '"', "'", "`"):
+            end = _closing(text, match.end(), token)
+            out.append(text[position:end])
+            position = end
+            continue
+        out.append(text[position:match.start()])
+        out.append(f"`{token}`" if "@" in token else token)
+        position = match.end()
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _closing(text: str, start: int, quote: str) -> int:
+    """The index after the quote that closes a string or quoted name opened just before `start`."""
+    index = start
+    while index < len(text):
+        if quote != '"""' and quote != "`" and text[index] == "\\":
+            index += 2
+            continue
+        if text.startswith(quote, index):
+            return index + len(quote)
+        index += 1
+    return len(text)
+
+
 def _single_address_block(value: str) -> str | None:
     try:
         address = ipaddress.ip_address(value)
@@ -172,8 +209,9 @@ def parse_eql(text: str) -> EqlQuery:
     `![...]`, function names in any case); raise EqlQueryError."""
     if not isinstance(text, str):
         raise EqlQueryError(f"an EQL query is text, not {type(text).__name__}", None, None)
+    optional = set(_OPTIONAL_FIELD.findall(text))
     try:
-        text, lark_tree = _canonical_function_names(text)
+        text, lark_tree = _canonical_function_names(_quote_at_names(text))
         with elasticsearch_syntax, allow_runs, allow_negation, allow_sample, ignore_missing_fields, \
                 skip_optimizations, _reusing(lark_tree, text):
             tree = eql.parse_query(text)
@@ -184,6 +222,6 @@ def parse_eql(text: str) -> EqlQuery:
         raise EqlQueryError(reason, line, column) from None
     fields: set[str] = set()
     _collect_fields(tree, set(), fields)
-    query = EqlQuery(text=text, tree=tree, fields=fields, optional_fields=set(_OPTIONAL_FIELD.findall(text)))
+    query = EqlQuery(text=text, tree=tree, fields=fields, optional_fields=optional)
     query.lark_tree = lark_tree  # the syntax tree the engine reads `~` marks from, when already at hand
     return query

@@ -24,6 +24,7 @@ from ..documents import values_under
 from ..eql_query import EqlQuery, field_name
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
+from ..kql import datemath
 from ..lucene_regex import LuceneRegex
 from . import eql_functions as functions
 
@@ -190,9 +191,45 @@ class Compiler:
             # a field against a constant is a query: must_not of the term query of ==
             equal = self._Comparison(ast.Comparison(node.left, "==", node.right))
             return lambda event: equal(event) is not True
+        dated = self._date_comparison(node)
+        if dated is not None:
+            return dated
         if node.comparator == "==" and isinstance(node.left, ast.Field) and isinstance(node.right, ast.String):
             return self._string_equality(node)
         return self._comparison(node)
+
+    def _date_comparison(self, node: Any) -> Any:
+        """A date field against a constant: Elasticsearch's term or range query on the date field, which parses
+        the constant as a date (`==` covers what a partial date rounds to: "2017-08-30" is that whole day)."""
+        constant = (ast.String, ast.Number)
+        flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
+        if isinstance(node.left, ast.Field) and isinstance(node.right, constant):
+            field, value, op = node.left, node.right.value, node.comparator
+        elif isinstance(node.right, ast.Field) and isinstance(node.left, constant):
+            field, value, op = node.right, node.left.value, flip[node.comparator]
+        else:
+            return None
+        name = field_name(field)
+        if field_type(name) not in ("date", "date_nanos"):
+            return None
+        if isinstance(value, str) and value.strip().startswith("now"):
+            raise UnsupportedEql(f"`{name} {op} {value!r}`: date math relative to now (the local engine has no "
+                                 "one `now` for a whole backtest)")
+        try:
+            low = datemath.resolve(str(value), 0.0, op in (">",))
+            high = datemath.resolve(str(value), 0.0, op in ("==", "<="))
+        except datemath.DateError as exc:
+            raise UnsupportedEql(f"`{name} {op} {value!r}`: Elasticsearch fails the query ({exc})") from None
+        test = {"==": lambda ms: low <= ms <= high, "<": lambda ms: ms < low, "<=": lambda ms: ms <= high,
+                ">": lambda ms: ms > low, ">=": lambda ms: ms >= low}[op]
+
+        def date_comparison(event: Event) -> Any:
+            times = [ms for v in _values(event.get(name)) if (ms := datemath.value_ms(v)) is not None]
+            if not times:
+                return None
+            return any(test(ms) for ms in times)
+
+        return date_comparison
 
     def _string_equality(self, node: Any) -> Any:
         name, text = field_name(node.left), node.right.value

@@ -2,7 +2,9 @@
 
 Kibana's EQL rule parameters are honoured: `event_category_override` names the field `process where`
 reads (default `event.category`), `timestamp_field` the time sequences are measured on (maxspan, missing
-events). `| head N` and `| tail N` keep the first or last N results of each scheduled run.
+events). `| head N` and `| tail N` (one or several, applied in order: `| head 4 | tail 2`) keep the first or
+last N results of each scheduled run, in Elasticsearch's order: events by time, sequences by their last event,
+then their first.
 """
 
 from __future__ import annotations
@@ -26,15 +28,38 @@ from .gates import sequence_gate
 from .sequence import SequenceMatcher, Stage
 
 
+def _pipes(query: EqlQuery) -> list[tuple[str, int]]:
+    """The `| head N` / `| tail N` pipes in order (none: []); other pipes are refused."""
+    out = []
+    for pipe in query.tree.pipes:
+        if not isinstance(pipe, (HeadPipe, TailPipe)):
+            raise UnsupportedEql(f"the pipe `| {pipe}` (the local engine runs `head` and `tail`)")
+        count = pipe.arguments[0].value if pipe.arguments else 50
+        out.append((("head" if isinstance(pipe, HeadPipe) else "tail"), int(count)))
+    return out
+
+
 def _limit(query: EqlQuery) -> tuple[str, int] | None:
-    """The `| head N` / `| tail N` pipe, if any; other pipes are refused."""
-    pipes = query.tree.pipes
-    if not pipes:
-        return None
-    if len(pipes) > 1 or not isinstance(pipes[0], (HeadPipe, TailPipe)):
-        raise UnsupportedEql(f"the pipe `| {pipes[0]}` (the local engine runs `head` and `tail`)")
-    count = pipes[0].arguments[0].value if pipes[0].arguments else 50
-    return ("head" if isinstance(pipes[0], HeadPipe) else "tail"), int(count)
+    """The one `| head N` / `| tail N` pipe, if any (several: UnsupportedEql; see _pipes)."""
+    pipes = _pipes(query)
+    if len(pipes) > 1:
+        raise UnsupportedEql("more than one pipe here (see _pipes)")
+    return pipes[0] if pipes else None
+
+
+def apply_pipes(pipes: list[tuple[str, int]], results: list, cap: int | None = None) -> list:
+    """`| head N` / `| tail N` in order on results in Elasticsearch's order; `cap` (the search's size) bounds
+    each."""
+    for kind, count in pipes:
+        count = count if cap is None else min(count, cap)
+        results = results[:count] if kind == "head" else (results[-count:] if count else [])
+    return results
+
+
+def result_order(first: float, last: float) -> tuple[float, float]:
+    """Elasticsearch's order of EQL results: a sequence's place is its last event's, then its first's (its
+    matcher keeps completed sequences in a set ordered so); an event's is its own."""
+    return last, first
 
 
 class _LimitedRule(CompiledRule):
@@ -43,7 +68,7 @@ class _LimitedRule(CompiledRule):
     the end of the input, when every run's window is known."""
 
     def _setup_limit(self, query: EqlQuery) -> None:
-        self.limit = _limit(query)
+        self.limit = _pipes(query) or None
         self.held: list = []  # (first window time, last window time, alert)
 
     def _emit(self, found: list) -> list:
@@ -55,8 +80,6 @@ class _LimitedRule(CompiledRule):
     def _limited(self) -> list:
         if self.limit is None:
             return []
-        kind, count = self.limit
-        count = min(count, self.max_signals)  # the search asks for max_signals results at most
         runs: dict[float, list] = {}
         for item in self.held:
             first, last, _ = item
@@ -66,8 +89,9 @@ class _LimitedRule(CompiledRule):
                 run += self.interval
         kept: dict[int, object] = {}
         for run in sorted(runs):
-            items = sorted(runs[run], key=lambda i: (i[0], i[1]))
-            for _, _, alert in (items[:count] if kind == "head" else items[-count:] if count else []):
+            items = sorted(runs[run], key=lambda i: result_order(i[0], i[1]))
+            # the search asks for max_signals results at most
+            for _, _, alert in apply_pipes(self.limit, items, self.max_signals):
                 kept.setdefault(id(alert), replace(alert, run_time=run))
         return list(kept.values())
 

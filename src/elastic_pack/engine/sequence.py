@@ -9,10 +9,16 @@ copies of the same stage.
 
 Each stage joins on its own `by` fields (the sequence's `by` fields come first), compared by position. A
 multi-valued join field gives one candidate key per value, and an empty array is null: only optional
-(`?field`) keys join on null. `until [...]` drops the partial sequences of its key. A missing-event stage
-`![...]` holds when no matching event of the same key lies between its neighbours: before the first stage,
-within maxspan before the last event; after the last stage, within maxspan after the first event (such
-sequences are held back until that time has passed, or the input ends).
+(`?field`) keys join on null. `until [...]`: a partial sequence cannot advance past an until event of its key
+that lies at or after its last event (Elasticsearch's `nearestUntil.between(sequence.ordinal(), ordinal)`):
+an event that is both an until event and a stage's event still takes its place in the sequence (and completes
+it at the last stage), and blocks what comes after it. A missing-event stage `![...]` between two stages holds
+when no matching event of the same key lies between its neighbours. Leading and trailing missing stages
+(before the first stage: within maxspan before the last event; after the last stage: within maxspan after the
+first event) discard a sequence as Elasticsearch's missing-event check does: with only one of them, when it
+is found; with both, only when a leading and a trailing event are found within maxspan of each other (the
+whole sequence, its missing events included, must fit in maxspan). Sequences with a trailing missing stage
+are held back until that time has passed, or the input ends.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ class Partial:
     start: float
     events: tuple[Event, ...]
     times: tuple[float, ...]
+    last: int = 0  # the position in the input of its last event (its ordinal)
 
 
 @dataclass
@@ -47,6 +54,7 @@ class _Pending:
     key: tuple
     events: tuple[Event, ...]
     times: tuple[float, ...]
+    leading: float | None = None  # with a leading missing stage too: the time of the leading event found
 
 
 def candidate_keys(fields: dict, names: list[str], nullable: frozenset) -> list[tuple]:
@@ -96,6 +104,7 @@ class SequenceMatcher:
         self.missing_seen: dict[int, dict[tuple, list[float]]] = {id(s): {} for g in self.missing.values() for s in g}
         self.pending: list[_Pending] = []
         self._seen = 0
+        self.until_seen: dict[tuple, tuple[int, float]] = {}  # key -> (ordinal, time) of its latest until event
 
     def state_size(self) -> int:
         partials = sum(len(g) for groups in self.groups for g in groups.values())
@@ -109,6 +118,8 @@ class SequenceMatcher:
         for groups in self.groups:
             for key in [k for k, g in groups.items() if g[-1].start < horizon]:
                 del groups[key]
+        for key in [k for k, (_, t) in self.until_seen.items() if t < horizon]:
+            del self.until_seen[key]  # every partial still alive started after it
         for seen in self.missing_seen.values():
             for key in list(seen):
                 seen[key] = [t for t in seen[key] if t >= horizon - self.maxspan]
@@ -126,10 +137,6 @@ class SequenceMatcher:
         matched = [p(fields) for p in self.unique_predicates]
         if True not in matched:
             return completed or _NONE
-        if self.until is not None and matched[self.slot[id(self.until)]]:
-            for key in candidate_keys(fields, self.until.keys, self.nullable_keys):
-                for groups in self.groups:
-                    groups.pop(key, None)
         for stages in self.missing.values():
             for stage in stages:
                 if matched[self.slot[id(stage)]]:
@@ -154,27 +161,45 @@ class SequenceMatcher:
                     completed.extend(self._complete(key, moved))
                 else:
                     self.groups[index].setdefault(key, []).append(moved)
+        if self.until is not None and matched[self.slot[id(self.until)]]:
+            # after the stages: this event blocks what comes after it, not its own place in a sequence
+            for key in candidate_keys(fields, self.until.keys, self.nullable_keys):
+                self.until_seen[key] = (self._seen, now)
         return completed
 
     def _advance(self, index: int, key: tuple, event: Event, now: float) -> Partial | None:
         if index == 0:
-            return Partial(now, (event,), (now,))
+            return Partial(now, (event,), (now,), self._seen)
         group = self.groups[index - 1].pop(key, None)
         if not group:
             return None
         partial = group[-1]  # newest wins; older ones are dropped with it
         if self.maxspan is not None and now - partial.start > self.maxspan:
             return None
-        return Partial(partial.start, partial.events + (event,), partial.times + (now,))
+        until = self.until_seen.get(key)
+        if until is not None and until[0] >= partial.last:
+            return None  # an until event of the key at or after the sequence's last event
+        return Partial(partial.start, partial.events + (event,), partial.times + (now,), self._seen)
 
     def _complete(self, key: tuple, partial: Partial) -> list[tuple[Event, ...]]:
         if not self._no_missing_between(key, partial.times):
             return []
         if len(self.positive) in self.missing:
+            leading = None
+            if 0 in self.missing:
+                leading = self._latest_in(0, key, partial.times[-1] - (self.maxspan or 0.0), partial.times[0])
+                if leading is None:
+                    return [partial.events]  # no leading event: the missing events cannot all be there
             deadline = partial.start + (self.maxspan or 0.0)
-            self.pending.append(_Pending(deadline, key, partial.events, partial.times))
+            self.pending.append(_Pending(deadline, key, partial.events, partial.times, leading))
             return []
         return [partial.events]
+
+    def _latest_in(self, gap: int, key: tuple, low: float, high: float) -> float | None:
+        """The time of the latest missing-stage event of the gap in [low, high)."""
+        found = [t for stage in self.missing.get(gap, ()) for t in self.missing_seen[id(stage)].get(key, ())
+                 if low <= t < high]
+        return max(found) if found else None
 
     def _seen_in(self, gap: int, key: tuple, low: float, high: float, closed_low: bool, closed_high: bool) -> bool:
         for stage in self.missing.get(gap, ()):
@@ -184,8 +209,9 @@ class SequenceMatcher:
         return False
 
     def _no_missing_between(self, key: tuple, times: tuple[float, ...]) -> bool:
-        if 0 in self.missing and self._seen_in(0, key, times[-1] - (self.maxspan or 0.0), times[0], True, False):
-            return False
+        if 0 in self.missing and len(self.positive) not in self.missing \
+                and self._seen_in(0, key, times[-1] - (self.maxspan or 0.0), times[0], True, False):
+            return False  # (with a trailing missing stage too, both are checked together when released)
         for gap in range(1, len(times)):
             if gap in self.missing and self._seen_in(gap, key, times[gap - 1], times[gap], False, False):
                 return False
@@ -198,8 +224,15 @@ class SequenceMatcher:
             return []
         self.pending = [p for p in self.pending if not (now is None or now > p.deadline)]
         gap = len(self.positive)
-        return [p.events for p in ready
-                if not self._seen_in(gap, p.key, p.times[-1], p.deadline, False, True)]
+        out = []
+        for p in ready:
+            if p.leading is None:
+                if not self._seen_in(gap, p.key, p.times[-1], p.deadline, False, True):
+                    out.append(p.events)
+            elif not self._seen_in(gap, p.key, p.times[-1], min(p.deadline, p.leading + (self.maxspan or 0.0)),
+                                   False, True):
+                out.append(p.events)  # no trailing event within maxspan of the leading one
+        return out
 
     def finish(self) -> list[tuple[Event, ...]]:
         return self._release(None)
