@@ -129,6 +129,16 @@ def test_setup_sets_the_password_and_installs_every_template_against_a_fake_elas
     assert all(r.headers["content-type"] == "application/json" for r in es.requests)
 
 
+@pytest.mark.parametrize("password", ['with "quotes"', "back\\slash\\", 'both \\" and $dollar', "ünïcode"])
+def test_setup_sends_any_kibana_system_password_as_valid_json(password):
+    compose = _compose({"KIBANA_SYSTEM_PASSWORD": password})
+    argv = cs.command_argv(compose["services"]["setup"])
+    with cs.FakeEndpoint(lambda r: (200, b'{"acknowledged":true}')) as es:
+        result = cs.run(argv, _setup_env(compose, es.url))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(es.requests[0].body) == {"password": password}
+
+
 def test_setup_retries_until_the_password_call_succeeds_and_fails_on_a_template_error(tmp_path):
     compose = _compose()
     argv = cs.command_argv(compose["services"]["setup"])
