@@ -90,9 +90,10 @@ def indexed(es, tmp_path_factory):
     es.indices.delete(index=INDEX)
 
 
-def _query(indexed, *args: str) -> dict:
+def _query(indexed, *args: str, mapped: bool = True) -> dict:
     events, mapping = indexed
-    result = CliRunner().invoke(app, ["query", *args, "--events", str(events), "--mapping", str(mapping), "--json"])
+    given = ["--mapping", str(mapping)] if mapped else []  # without: the field catalogue's types
+    result = CliRunner().invoke(app, ["query", *args, "--events", str(events), *given, "--json"])
     assert result.exit_code == 0, result.output
     return json.loads(result.stdout)
 
@@ -107,12 +108,15 @@ KQL = ['event.outcome: failure and host.name: (h1 or h2)', "source.ip: 10.0.0.0/
        '@timestamp >= "2026-01-05T10:00:00" and @timestamp < "2026-01-05T11:00:00.250Z"']
 
 
+@pytest.mark.parametrize("mapped", [True, False], ids=["mapping", "catalogue"])
 @pytest.mark.parametrize("kql", KQL)
-def test_kql_hits_are_the_nodes(es, indexed, kql):
-    mine = _query(indexed, kql, "--size", "1000")
+def test_kql_hits_are_the_nodes(es, indexed, kql, mapped):
+    mine = _query(indexed, kql, "--size", "1000", mapped=mapped)
     theirs = es.search(index=INDEX, query=to_dsl(kql), size=1000, track_total_hits=True)
     assert mine["hits"]["total"] == {"value": theirs["hits"]["total"]["value"], "relation": "eq"}
     assert _hits(mine["hits"]["hits"]) == _hits(theirs["hits"]["hits"])
+    # a filter scores nothing: hits come in index order, the order the events were read
+    assert [h["_id"] for h in mine["hits"]["hits"]] == [h["_id"] for h in theirs["hits"]["hits"]]
     assert mine["hits"]["hits"], "a query that matches nothing proves little"
 
 
@@ -167,3 +171,15 @@ def test_esql_columns_and_rows_are_the_nodes(es, indexed, esql):
         assert sorted(_rows(mine["values"]), key=repr) == sorted(_rows(theirs["values"]), key=repr)
     assert mine["values"]
 
+
+@pytest.mark.parametrize("esql", [q for q in ESQL if "custom." not in q and ("KEEP" in q or "STATS" in q)])
+def test_esql_with_the_catalogues_types_is_the_nodes(es, indexed, esql):
+    """Without --mapping the fields take the catalogue's types (match_only_text as text, wildcard as keyword,
+    float as double): the same columns as the node mapped from the catalogue."""
+    mine = _query(indexed, esql, mapped=False)
+    theirs = es.esql.query(query=esql)
+    assert mine["columns"] == theirs["columns"]
+    if "SORT" in esql:
+        assert _rows(mine["values"]) == _rows(theirs["values"])
+    else:
+        assert sorted(_rows(mine["values"]), key=repr) == sorted(_rows(theirs["values"]), key=repr)
