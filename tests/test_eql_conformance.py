@@ -181,9 +181,18 @@ def test_date_fields_compare_as_dates(query, expected):
     assert where(f"process where {query}", event) is expected
 
 
+def test_a_date_without_milliseconds_covers_its_second():
+    # the term query's upper bound is the value rounded up: 33.999 is in "…:33Z", 34.000 is not
+    query = 'process where @timestamp == "2017-08-30T20:47:33Z"'
+    assert where(query, {"event.category": "process", "@timestamp": "2017-08-30T20:47:33.999Z"}) is True
+    assert where(query, {"event.category": "process", "@timestamp": "2017-08-30T20:47:34.000Z"}) is False
+    assert where(query, {"event.category": "process", "@timestamp": "2017-08-30T20:47:32.999Z"}) is False
+
+
 def test_a_date_elasticsearch_cannot_parse_is_refused_by_name():
-    with pytest.raises(NotRunnable, match="fails the query"):
-        compile_rule(Rule('process where @timestamp > "yesterday"'))
+    for value in ("yesterday", "2017-08-30 20:47:33"):
+        with pytest.raises(NotRunnable, match="fails the query"):
+            compile_rule(Rule(f'process where @timestamp > "{value}"'))
 
 
 def test_leading_and_trailing_missing_stages_discard_only_together_within_maxspan():

@@ -215,6 +215,9 @@ class Compiler:
         if isinstance(value, str) and value.strip().startswith("now"):
             raise UnsupportedEql(f"`{name} {op} {value!r}`: date math relative to now (the local engine has no "
                                  "one `now` for a whole backtest)")
+        if isinstance(value, str) and " " in value.strip():
+            raise UnsupportedEql(f"`{name} {op} {value!r}`: Elasticsearch fails the query (a date field's format, "
+                                 "strict_date_optional_time||epoch_millis, has no space)")
         try:
             low = datemath.resolve(str(value), 0.0, op in (">",))
             high = datemath.resolve(str(value), 0.0, op in ("==", "<="))
