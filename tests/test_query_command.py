@@ -190,6 +190,7 @@ def test_eql_sequences_carry_join_keys_and_missing_events(tmp_path):
     ("FROM x | STATS c = COUNT(*) BY", None, "ES|QL"),
     ("process where", "eql", "EQL"),
     ("process where true | unique host.name", None, "unique"),
+    ("FROM x | EVAL b = BUCKET(@timestamp, 1 hour)", None, "outside of a STATS"),  # as Elasticsearch 8.19
 ])
 def test_a_bad_or_refused_query_is_one_line_and_exit_2(events, query, language, named):
     args = [query, "--events", str(events)] + (["--language", language] if language else [])

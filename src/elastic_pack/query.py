@@ -463,6 +463,21 @@ class _Typer:
         return kind
 
 
+def _calls(node: Any, name: str) -> bool:
+    """Whether the expression (or command) calls the function `name` anywhere."""
+    import dataclasses
+
+    from .esql.ast import Call
+
+    if isinstance(node, Call) and node.name.upper() == name:
+        return True
+    if isinstance(node, (list, tuple)):
+        return any(_calls(item, name) for item in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(_calls(getattr(node, f.name), name) for f in dataclasses.fields(node))
+    return False
+
+
 def _columns(query: Any, start: dict[str, str | None]) -> dict[str, str | None]:
     """The result's columns, in Elasticsearch's order, each with its type, following the commands."""
     from .esql.ast import (Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort,
@@ -472,6 +487,8 @@ def _columns(query: Any, start: dict[str, str | None]) -> dict[str, str | None]:
     columns = dict(start)
     for command in query.commands:
         typer = _Typer(columns)
+        if isinstance(command, (Where, Eval)) and _calls(command, "BUCKET"):
+            raise QueryError("ES|QL: cannot use grouping function BUCKET() outside of a STATS command")
         if isinstance(command, (Where, Sort, Limit, MvExpand)):
             continue
         if isinstance(command, Eval):

@@ -152,6 +152,18 @@ ESQL = [
     f"FROM {INDEX} | SORT source.ip, @timestamp | KEEP source.ip, @timestamp | LIMIT 12",
     'ROW a = 1, b = "x", big = 3000000000, f = 1.5, t = true, n = null | EVAL c = a * 2.5, d = CONCAT(b, "y"), '
     'e = a + big',
+    # the types of what functions answer
+    f"FROM {INDEX} | EVAL b = DATE_TRUNC(1 hour, @timestamp), y = DATE_EXTRACT(\"year\", @timestamp), "
+    "r = ROUND(event.risk_score), lower = TO_LOWER(message), "
+    "mc = MV_COUNT(user.name), ip = TO_IP(\"1.2.3.4\"), cs = CASE(custom.count > 2, \"hi\", \"lo\"), "
+    "g = GREATEST(process.pid, 5), co = COALESCE(process.name, \"none\"), l = LENGTH(message), "
+    "s = SUBSTRING(host.name, 1, 1), half = custom.count / 2, d = TO_DOUBLE(custom.count), "
+    "dd = DATE_DIFF(\"minute\", TO_DATETIME(\"2026-01-05T00:00:00Z\"), @timestamp), st = TO_STRING(@timestamp), "
+    "sw = STARTS_WITH(host.name, \"h\"), cidr = CIDR_MATCH(source.ip, \"10.0.0.0/8\") "
+    "| DROP event.*, process.command_line, tls.*, user.*, source.port | SORT @timestamp | LIMIT 15",
+    f"FROM {INDEX} | STATS n = COUNT(process.pid), med = MEDIAN(process.pid), sd = STD_DEV(custom.count), "
+    "p = PERCENTILE(event.risk_score, 50), top = TOP(process.pid, 2, \"desc\"), mn = MIN(source.ip), "
+    "cd = COUNT_DISTINCT(host.name), s = SUM(event.risk_score) BY b = BUCKET(@timestamp, 2 hours) | SORT b",
 ]
 
 
