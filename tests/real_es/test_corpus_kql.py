@@ -16,7 +16,7 @@ from elastic_pack.documents import flatten
 
 from ..conftest import SHARED_REFERENCE
 from .agreement import record
-from .generated import NODE_TYPES, documents_for, kind_of, literals, mapping_for
+from .generated import NODE_TYPES, _other, documents_for, kind_of, literals, mapping_for
 
 CORPUS = SHARED_REFERENCE / "detection-rules"  # absent in a user's clone: the pack's rules alone then
 INDEX = "corpus-kql"
@@ -44,14 +44,23 @@ def corpus_queries(rule_files):
 
 
 @pytest.fixture(scope="module")
-def corpus_index(es, corpus_queries):
+def corpus_index(es, corpus_queries, rule_files):
     rng = random.Random(20261202)
     fields = set()
     documents = []
-    for _, tree in corpus_queries:
+    # threshold rules group by fields their query may not read: give those a few values each, so groups form
+    grouping = {r.name: _threshold_fields(r) for r in rule_files if r.type == "threshold"}
+    for name, tree in corpus_queries:
         read = {f for f in literals(tree) if "*" not in f}
         fields |= {f for f in read if kind_of(f) in NODE_TYPES}
-        documents += documents_for(tree, PER_RULE, rng)
+        made = documents_for(tree, PER_RULE, rng)
+        extra = [f for f in grouping.get(name, []) if kind_of(f) in NODE_TYPES and f not in read]
+        for document in made:
+            for field in extra:
+                if rng.random() < 0.9:  # and now and then missing: no bucket
+                    document[field] = _other(kind_of(field), rng)
+        fields |= set(extra)
+        documents += made
     mapping = mapping_for(fields)
     multi = {f for f in fields if f.rpartition(".")[0] in fields or f.endswith(".caseless")}
     clean = []
@@ -103,6 +112,14 @@ def test_corpus_kql_rules_return_the_documents_the_engine_matches(es, corpus_que
     assert not differences, f"{len(differences)} rules differ:\n" + "\n".join(differences[:25])
 
 
+def _threshold_fields(rule) -> list[str]:
+    """The fields a threshold rule groups by, and its cardinality field."""
+    threshold = rule.rule.get("threshold", {})
+    fields = threshold.get("field") or []
+    fields = [fields] if isinstance(fields, str) else list(fields)
+    return fields + [c["field"] for c in threshold.get("cardinality", [])]
+
+
 def test_corpus_threshold_counts_per_group_match(es, rule_files, corpus_index):
     """Every threshold rule of the pack and of Elastic's corpus: the counts per group of the aggregation
     Kibana's threshold executor sends equal the engine's, over the generated documents (no time field: one
@@ -120,21 +137,35 @@ def test_corpus_threshold_counts_per_group_match(es, rule_files, corpus_index):
         fields = rule.rule["threshold"].get("field") or []
         fields = [fields] if isinstance(fields, str) else list(fields)
         predicate = compile_kql(tree)
-        counter = ThresholdCounter(fields, 1, 1.0, 10**9)
+        cardinality = tuple((c["field"], int(c["value"])) for c in rule.rule["threshold"].get("cardinality", []))
+        counter = ThresholdCounter(fields, 1, 1.0, 10**9, cardinality)
         local: Counter = Counter()
+        distinct: dict[tuple, set] = {}
         for document in corpus_index.values():
             flat = flatten(dict(document))
             if predicate(flat):
                 for key in (counter.keys_of(flat) if fields else [()]):
-                    local[tuple(v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
-                                for v in key)] += 1
+                    key = tuple(v if isinstance(v, str) else str(v).lower() if isinstance(v, bool) else str(v)
+                                for v in key)
+                    local[key] += 1
+                    distinct.setdefault(key, set()).update(counter.distinct_of(flat))
         if fields:
             sources = [{f"f{i}": {"terms": {"field": f}}} for i, f in enumerate(fields)]
-            result = es.search(index=INDEX, query=to_dsl(tree), size=0,
-                               aggs={"g": {"composite": {"sources": sources, "size": 10_000}}})
-            remote = {tuple(str(b["key"][f"f{i}"]).lower() if isinstance(b["key"][f"f{i}"], bool)
-                            else str(b["key"][f"f{i}"]) for i in range(len(fields))): b["doc_count"]
-                      for b in result["aggregations"]["g"]["buckets"]}
+            composite: dict = {"composite": {"sources": sources, "size": 10_000}}
+            if cardinality:  # exact below its precision threshold (3,000), far above these groups' sizes
+                composite["aggs"] = {"distinct": {"cardinality": {"field": cardinality[0][0]}}}
+            result = es.search(index=INDEX, query=to_dsl(tree), size=0, aggs={"g": composite})
+            buckets = result["aggregations"]["g"]["buckets"]
+            keys = [tuple(str(b["key"][f"f{i}"]).lower() if isinstance(b["key"][f"f{i}"], bool)
+                          else str(b["key"][f"f{i}"]) for i in range(len(fields))) for b in buckets]
+            remote = {key: b["doc_count"] for key, b in zip(keys, buckets)}
+            if cardinality:
+                remote_distinct = {key: b["distinct"]["value"] for key, b in zip(keys, buckets)}
+                local_distinct = {key: len(values) for key, values in distinct.items()}
+                same_distinct = local_distinct == remote_distinct
+                record("threshold cardinality per group (pack and Elastic's rules)", same_distinct)
+                if not same_distinct:
+                    differences.append(f"{rule.name}: distinct engine {local_distinct} node {remote_distinct}")
         else:  # no field: one group, the whole count
             total = es.count(index=INDEX, query=to_dsl(tree))["count"]
             remote = {(): total} if total else {}
