@@ -191,6 +191,7 @@ def test_eql_sequences_carry_join_keys_and_missing_events(tmp_path):
     ("process where", "eql", "EQL"),
     ("process where true | unique host.name", None, "unique"),
     ("FROM x | EVAL b = BUCKET(@timestamp, 1 hour)", None, "outside of a STATS"),  # as Elasticsearch 8.19
+    ("FROM x | STATS first = MIN(@timestamp)", None, "mismatched input 'first'"),
 ])
 def test_a_bad_or_refused_query_is_one_line_and_exit_2(events, query, language, named):
     args = [query, "--events", str(events)] + (["--language", language] if language else [])
@@ -216,6 +217,12 @@ def test_without_json_a_table_shows_values_as_they_are(tmp_path):
     assert f"{path}:2: not JSON" in result.stderr
     table = _run("FROM x | KEEP user.name, process.pid", "--events", str(path))
     assert "[b]root[/b]" in table.stdout and "keyword" in table.stdout and "100" in table.stdout
+
+
+def test_a_keyword_backquoted_is_a_column_name(events):
+    body = _json("FROM x | STATS `first` = MIN(process.pid), `last` = MAX(process.pid)", "--events", str(events))
+    assert body == {"columns": [{"name": "first", "type": "long"}, {"name": "last", "type": "long"}],
+                    "values": [[100, 111]]}
 
 
 def test_the_library_answers_without_files():

@@ -463,6 +463,26 @@ class _Typer:
         return kind
 
 
+_KEYWORDS_NOT_NAMES = {"first", "last", "asc", "desc", "nulls"}
+
+
+def _keywords_as_names(text: str) -> None:
+    """Elasticsearch's ES|QL grammar reads `first`, `last`, `asc`, `desc` and `nulls` as keywords: as a column
+    assigned (`STATS first = MIN(x)`) it refuses them unless backquoted, where the engine's parser accepts them."""
+    from .esql.lexer import EsqlSyntaxError, tokens
+
+    try:
+        toks = tokens(text)
+    except EsqlSyntaxError:
+        return  # the parser reports it
+    for tok, following in zip(toks, toks[1:]):
+        if tok.kind in _KEYWORDS_NOT_NAMES and following.kind == "op" and following.text == "=":
+            line = text.count("\n", 0, tok.offset) + 1
+            column = tok.offset - (text.rfind("\n", 0, tok.offset) + 1) + 1
+            raise QueryError(f"ES|QL: mismatched input '{tok.text}' (line {line}, column {column}): a keyword, "
+                             f"write `{tok.text}` as a column name")
+
+
 def _calls(node: Any, name: str) -> bool:
     """Whether the expression (or command) calls the function `name` anywhere."""
     import dataclasses
@@ -715,6 +735,7 @@ def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None
     from .esql.evaluate import CompiledEsql, _doc_value
 
     row = _row_as_eval(text)
+    _keywords_as_names(text)
     try:
         query = parse_esql(row if row is not None else text)
         compiled = CompiledEsql(query, clock=lambda: now)

@@ -140,6 +140,7 @@ ESQL = [
     f"FROM {INDEX} | SORT @timestamp | LIMIT 5",
     f"FROM {INDEX} | WHERE tls.established == true | EVAL port = TO_STRING(source.port), len = LENGTH(process.name) "
     "| KEEP @timestamp, host.name, port, len, tls.established, custom.count | SORT @timestamp",
+    f"FROM {INDEX} | STATS `first` = MIN(@timestamp), `last` = MAX(@timestamp) BY host.name | SORT host.name",
     f"FROM {INDEX} | STATS earliest = MIN(@timestamp), latest = MAX(@timestamp), ports = VALUES(source.port), "
     "n = SUM(custom.count) BY user.name | SORT user.name",
     f"FROM {INDEX} | WHERE message LIKE \"*rror*\" | STATS c = COUNT(*) BY process.name | SORT process.name",
