@@ -180,7 +180,7 @@ def test_eql_sequences_carry_join_keys_and_missing_events(tmp_path):
                     "![process where process.pid == 999] "
                     "[process where process.pid == 103]", "--events", str(path))
     assert [[e["_id"] for e in s["events"]] for s in missing["hits"]["sequences"]] == [["b", "", "d"]]
-    assert missing["hits"]["sequences"][0]["events"][1] == {"_index": "", "_id": "", "missing": True}
+    assert missing["hits"]["sequences"][0]["events"][1] == {"_index": "", "_id": "", "_source": {}, "missing": True}
 
 
 # --- errors and the table --------------------------------------------------------------------------------

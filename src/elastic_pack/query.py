@@ -341,7 +341,7 @@ def _sequences(query: Any, compiler: Any, events: list, by_event: dict, kept: Ca
         items = []
         for stage in stages:
             if stage.missing:
-                items.append({"_index": "", "_id": "", "missing": True})
+                items.append({"_index": "", "_id": "", "_source": {}, "missing": True})
             else:
                 items.append(_hit(by_event[id(next(positive))]))
         keys = []
