@@ -140,6 +140,17 @@ def test_a_mapping_file_types_the_fields(tmp_path):
         [{"name": "custom.n", "type": "keyword"}]
 
 
+def test_a_flattened_field_is_one_unsupported_column(tmp_path):
+    path = _write(tmp_path / "e.ndjson", [{"@timestamp": "2026-01-05T09:00:00Z", "aws": {"cloudtrail": {"flattened": {
+        "request_parameters": {"bucketName": "b", "acl": {"grant": "read"}}}}}}])
+    body = _json("FROM x", "--events", str(path))
+    assert body["columns"][1] == {"name": "aws.cloudtrail.flattened.request_parameters", "type": "unsupported",
+                                  "original_types": ["flattened"]}
+    assert body["values"] == [["2026-01-05T09:00:00.000Z", None]]
+    kql = _json("aws.cloudtrail.flattened.request_parameters.acl.grant: read", "--events", str(path))
+    assert kql["hits"]["total"]["value"] == 1
+
+
 def test_esql_returns_1000_rows_unless_the_query_limits(tmp_path):
     path = _write(tmp_path / "many.ndjson", [{"n": i} for i in range(1005)])
     assert len(_json("FROM x | KEEP n", "--events", str(path))["values"]) == 1000

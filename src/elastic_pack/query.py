@@ -639,7 +639,7 @@ def _formatter(kind: str) -> Callable[[Any], Any]:
 
 
 def _source_columns(docs: list[Document], field_types: Mapping[str, str] | None,
-                    flats: list[dict]) -> dict[str, str | None]:
+                    flats: list[dict], originals: dict[str, str]) -> dict[str, str | None]:
     """FROM's columns: the mapping's fields (those of the documents typed by the field catalogue, where no
     mapping is given), by name, as Elasticsearch lists an index's fields; object fields are not columns."""
     from .fields import field_type
@@ -652,7 +652,10 @@ def _source_columns(docs: list[Document], field_types: Mapping[str, str] | None,
             for name, value in flat.items():
                 if name not in kinds:
                     kinds[name] = field_type(name) or _value_type([value])
-    return {name: _esql_type(kinds[name]) for name in sorted(kinds)}
+    columns = {name: _esql_type(kinds[name]) for name in sorted(kinds)}
+    # Elasticsearch names the mapping type of a column it cannot read
+    originals.update({name: kinds[name] for name, kind in columns.items() if kind == "unsupported"})
+    return columns
 
 
 def _row_as_eval(text: str) -> str | None:
@@ -694,6 +697,35 @@ def _metadata(text: str, sources: tuple) -> dict[str, tuple[str, Callable[[Docum
         else:
             raise QueryError(f"ES|QL: the local engine does not run METADATA {name} (it runs _id, and _index "
                              "where FROM names one index)")
+    return out
+
+
+def _flattened_as_one(flats: list[dict], field_types: Mapping[str, str] | None) -> list[dict]:
+    """A `flattened` field is one column (of a type ES|QL does not read: unsupported, null), not its keys."""
+    from .fields import catalogue
+
+    kinds = field_types if field_types else catalogue()
+    roots: dict[str, str | None] = {}
+
+    def root_of(name: str) -> str | None:
+        if name not in roots:
+            parts = name.split(".")
+            roots[name] = next((".".join(parts[:end]) for end in range(1, len(parts) + 1)
+                                if kinds.get(".".join(parts[:end])) == "flattened"), None)
+        return roots[name]
+
+    out = []
+    for flat in flats:
+        if any(root_of(name) for name in flat):
+            collapsed: dict = {}
+            for name, value in flat.items():
+                root = root_of(name)
+                if root is None:
+                    collapsed[name] = value
+                else:
+                    collapsed[root] = None
+            flat = collapsed
+        out.append(flat)
     return out
 
 
@@ -767,14 +799,18 @@ def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None
                 value = flat[name] = normalize(value)
             if value.__class__ is list and name not in metadata:  # sorted (keywords and ips once each)
                 flat[name] = _doc_value(value, kind)
+    flats = _flattened_as_one(flats, field_types)
     if field_types:  # fields the mapping does not have are not in the index
         flats = [{k: v for k, v in flat.items() if k in field_types or k in metadata} for flat in flats]
-    start = _source_columns(docs, field_types, [{k: v for k, v in f.items() if k not in metadata} for f in flats])
+    originals: dict[str, str] = {}
+    start = _source_columns(docs, field_types, [{k: v for k, v in f.items() if k not in metadata} for f in flats],
+                            originals)
     columns = _columns(query, {**start, **{name: kind for name, (kind, _) in metadata.items()}})
-    return _esql_body(compiled, query, flats, columns)
+    return _esql_body(compiled, query, flats, columns, originals)
 
 
-def _esql_body(compiled: Any, query: Any, flats: list[dict], columns: dict[str, str | None]) -> dict:
+def _esql_body(compiled: Any, query: Any, flats: list[dict], columns: dict[str, str | None],
+               originals: dict[str, str] | None = None) -> dict:
     from .esql.ast import Limit
 
     try:
@@ -793,6 +829,9 @@ def _esql_body(compiled: Any, query: Any, flats: list[dict], columns: dict[str, 
     formatters = []
     for name, kind in columns.items():
         kind = kind or _value_type([row.get(name) for row in rows])
-        described.append({"name": name, "type": kind})
+        column: dict[str, Any] = {"name": name, "type": kind}
+        if kind == "unsupported" and originals and name in originals:
+            column["original_types"] = [originals[name]]
+        described.append(column)
         formatters.append((name, _formatter(kind)))
     return {"columns": described, "values": [[f(row.get(name)) for name, f in formatters] for row in rows]}

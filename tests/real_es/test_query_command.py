@@ -23,13 +23,14 @@ INDEX = "query-command"
 OWN_TYPES = {"custom.count": "integer"}  # a type the ECS catalogue has no field of
 FIELDS = ["@timestamp", "event.category", "event.action", "event.outcome", "host.name", "user.name", "source.ip",
           "source.port", "process.pid", "process.name", "process.command_line", "message", "event.risk_score",
-          "tls.established", "custom.count"]
+          "tls.established", "custom.count", "aws.cloudtrail.flattened.request_parameters"]
 BASE = "2026-01-05T"
 
 
 def _type(name: str) -> dict:
     """The catalogue's type as this node maps it (no match_only_text or wildcard: text and keyword)."""
-    return dict(NODE_TYPES[OWN_TYPES.get(name) or field_type(name) or "keyword"])
+    kind = OWN_TYPES.get(name) or field_type(name) or "keyword"
+    return dict(NODE_TYPES.get(kind, {"type": kind}))
 
 
 def _events() -> list[dict]:
@@ -57,6 +58,9 @@ def _events() -> list[dict]:
                                "port": 443 if i % 6 else "8443"}  # a number in a string, as logs hold them
         if i % 9 == 0:
             event["event"]["category"] = ["process", "network"]  # a multi-valued field
+        if i % 8 == 1:  # a flattened field: one column in ES|QL, its keys searchable in KQL
+            event["aws"] = {"cloudtrail": {"flattened": {"request_parameters": {
+                "bucketName": f"bucket-{i % 3}", "acl": {"grant": ["read", "write"][i % 2]}}}}}
         events.append(event)
     # values as logs hold them and the node normalises: another time zone, epoch milliseconds, numbers and
     # booleans in strings, a number in a keyword, IPv6 forms, unsorted multi-values with repeats
@@ -105,7 +109,9 @@ def _hits(hits: list[dict]) -> set[tuple[str, str]]:
 KQL = ['event.outcome: failure and host.name: (h1 or h2)', "source.ip: 10.0.0.0/8", "process.pid > 1000 and not "
        "user.name: *", "message: error", "event.risk_score >= 47.3", "process.command_line: *powershell*",
        "tls.established: true", "event.category: network", 'source.port: 8443', "not source.ip: *",
-       '@timestamp >= "2026-01-05T10:00:00" and @timestamp < "2026-01-05T11:00:00.250Z"']
+       '@timestamp >= "2026-01-05T10:00:00" and @timestamp < "2026-01-05T11:00:00.250Z"',
+       "aws.cloudtrail.flattened.request_parameters.bucketName: bucket-1",
+       "aws.cloudtrail.flattened.request_parameters.acl.grant: write"]
 
 
 @pytest.mark.parametrize("mapped", [True, False], ids=["mapping", "catalogue"])
