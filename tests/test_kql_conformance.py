@@ -278,6 +278,10 @@ def test_a_nested_query_on_a_field_not_mapped_nested_is_an_error():
     for kind in ("keyword", "object", "long"):
         with pytest.raises(KqlTypeError, match="not nested"):
             evaluate("leaf:{ a: 1 }", {"leaf": "x", "leaf.a": 1}, {"leaf": kind})
+    with pytest.raises(KqlTypeError, match="object field, not nested"):  # ECS's `host` is an object
+        evaluate("host:{ name: a }", {"host": {"name": "a"}})
+    assert evaluate("threat.enrichments:{ indicator.type: ipv4-addr }",  # ECS maps it nested
+                    {"threat": {"enrichments": [{"indicator": {"type": "ipv4-addr"}}]}})
     assert evaluate("leaf:{ a: 1 }", {"leaf": [{"a": 1}]}, {"leaf": "nested"})
     assert not evaluate("leaf:{ a: 1 }", {"leaf": [{"a": 2}]}, {"leaf": "nested"})
 

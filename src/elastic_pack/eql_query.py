@@ -172,7 +172,8 @@ def _quote_at_names(text: str) -> str:
     while (match := _AT_NAME.search(text, position)) is not None:
         token = match.group(0)
         if token in ('"""', '"', "'", "`"):
-            end = _closing(text, match.end(), token)
+            raw = match.start() > 0 and text[match.start() - 1] == "?"  # ?"...": no escapes
+            end = _closing(text, match.end(), token, raw)
             out.append(text[position:end])
             position = end
             continue
@@ -183,11 +184,11 @@ def _quote_at_names(text: str) -> str:
     return "".join(out)
 
 
-def _closing(text: str, start: int, quote: str) -> int:
+def _closing(text: str, start: int, quote: str, raw: bool = False) -> int:
     """The index after the quote that closes a string or quoted name opened just before `start`."""
     index = start
     while index < len(text):
-        if quote != '"""' and quote != "`" and text[index] == "\\":
+        if not raw and quote != '"""' and quote != "`" and text[index] == "\\":
             index += 2
             continue
         if text.startswith(quote, index):

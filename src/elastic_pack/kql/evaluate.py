@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from functools import lru_cache
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..documents import flatten, values_under
-from ..fields import OBJECT_SHAPED_TYPES, field_type, multi_field_parent
+from ..fields import OBJECT_SHAPED_TYPES, catalogue, field_type, multi_field_parent
 from ..glob import STAR, Glob
 from . import typed
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
@@ -284,7 +285,7 @@ class _Compiler:
         return free_text
 
     def _Nested(self, node: Nested) -> Predicate:
-        kind = self.types(node.path)
+        kind = self.types(node.path) or ("object" if node.path in _catalogue_objects() else None)
         if kind is not None and kind != "nested":
             raise KqlTypeError(f"{node.path} is a {kind} field, not nested: Elasticsearch fails a nested query on "
                                f"it ([nested] failed to find nested object under path [{node.path}])")
@@ -298,6 +299,16 @@ class _Compiler:
             return inner(event)  # a single object: its fields are the event's own
 
         return nested
+
+
+@lru_cache(maxsize=1)
+def _catalogue_objects() -> frozenset[str]:
+    """The object fields of the field catalogue (`host`, `process.parent`): the parents of its fields."""
+    out = set()
+    for name in catalogue():
+        parts = name.split(".")
+        out.update(".".join(parts[:end]) for end in range(1, len(parts)))
+    return frozenset(out - set(catalogue()))
 
 
 def _any(test: typed.Test, values: list) -> bool:
