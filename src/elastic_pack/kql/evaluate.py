@@ -304,7 +304,7 @@ class _Compiler:
 @lru_cache(maxsize=1)
 def _catalogue_objects() -> frozenset[str]:
     """The object fields of the field catalogue (`host`, `process.parent`): the parents of its fields."""
-    out = set()
+    out: set[str] = set()
     for name in catalogue():
         parts = name.split(".")
         out.update(".".join(parts[:end]) for end in range(1, len(parts)))
