@@ -264,3 +264,45 @@ def test_a_run_window_holds_both_its_ends():
     assert kept(300) == [("e0",), ("e1",)]
     assert kept(299.999) == [("e0",)]
     assert kept(300.001) == [("e0",), ("e1",)]
+
+
+@pytest.mark.parametrize("condition, expected", [
+    ('source.ip == "10.0.0.0/8"', True),  # a term query on an ip field takes a CIDR block
+    ('source.ip == "10.1.2.3"', True),
+    ('source.ip == "10.1.2.4"', False),
+    ('source.ip == "11.0.0.0/8"', False),
+    ('source.ip != "10.0.0.0/8"', False),
+    ('destination.ip == "::1"', True),  # any spelling of the address
+    ('destination.ip != "::1"', False),
+    ('source.ip in ("11.0.0.0/8", "10.1.2.3/32")', True),
+    ('source.ip in ("11.0.0.0/8", "10.1.2.4")', False),
+    ('source.ip > "10.1.2.2"', True),  # one under
+    ('source.ip > "10.1.2.3"', False),  # at
+    ('source.ip >= "10.1.2.3"', True),
+    ('source.ip < "10.1.2.4"', True),  # one over
+    ('source.ip < "::1"', False),  # IPv4 sorts after ::1 (as ::ffff:a.b.c.d)
+])
+def test_ip_fields_compare_as_addresses(condition, expected):
+    event = {"event.category": "network", "source.ip": "10.1.2.3", "destination.ip": "0:0:0:0:0:0:0:1"}
+    assert where(f"network where {condition}", event) is expected
+
+
+def test_text_functions_and_bad_addresses_on_ip_fields_are_refused_by_name():
+    for condition in ('source.ip like "10.*"', 'startsWith(source.ip, "10.")', 'source.ip : "10.*"',
+                      'source.ip == "10.1.2"', 'source.ip > "10.0.0.0/8"'):
+        with pytest.raises(NotRunnable, match="ip field|not an IP"):
+            compile_rule(Rule(f"network where {condition}"))
+    assert where('network where cidrMatch(source.ip, "10.0.0.0/8")', {"event.category": "network",
+                                                                       "source.ip": "10.1.2.3"}) is True
+
+
+def test_eql_takes_the_callers_mapping():
+    # `elastic-pack query` (and Compiler) read types from the mapping given, else the field catalogue
+    from elastic_pack.query import run_query
+
+    docs = [{"_id": "a", "@timestamp": "2024-01-01T00:00:00Z", "event.category": "network", "peer": "10.1.2.3"}]
+    query = 'network where peer == "10.0.0.0/8"'
+    assert run_query(query, docs, "eql")["hits"]["total"]["value"] == 0  # unmapped: text
+    assert run_query(query, docs, "eql", field_types={"peer": "ip"})["hits"]["total"]["value"] == 1
+    with pytest.raises(Exception, match="version field"):
+        run_query('network where v > "1.2.3"', docs, "eql", field_types={"v": "version"})

@@ -212,7 +212,7 @@ def run_query(text: str, documents: Iterable[Document | dict], language: str | N
     if language == "kql":
         return _kql(text, docs, field_types, DEFAULT_SIZE if size is None else size, clock_now)
     if language == "eql":
-        return _eql(text, docs, DEFAULT_SIZE if size is None else size)
+        return _eql(text, docs, DEFAULT_SIZE if size is None else size, field_types)
     return _esql(text, docs, field_types, clock_now)
 
 
@@ -266,7 +266,7 @@ def _kql(text: str, docs: list[Document], field_types: Mapping[str, str] | None,
 
 # --- EQL -------------------------------------------------------------------------------------------------
 
-def _eql(text: str, docs: list[Document], size: int) -> dict:
+def _eql(text: str, docs: list[Document], size: int, field_types: Mapping[str, str] | None = None) -> dict:
     from .engine.eql_compile import Compiler, UnsupportedEql, compile_event_query
     from .engine.eql_rules import _pipes, apply_pipes
     from .engine.events import event_from_document
@@ -275,7 +275,7 @@ def _eql(text: str, docs: list[Document], size: int) -> dict:
     try:
         query = parse_eql(text)
         pipes = _pipes(query)
-        compiler = Compiler(query)
+        compiler = Compiler(query, _resolver(field_types))
     except (EqlQueryError, UnsupportedEql, ValueError) as exc:
         raise QueryError(f"EQL: {exc}") from None
     # EQL searches events on their @timestamp, in time order (ties in the order they were read)

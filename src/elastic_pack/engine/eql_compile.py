@@ -12,6 +12,7 @@ The eql package's tree drops the `~` marks, so they are read from its parse tree
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -101,8 +102,9 @@ def _values(value: Any) -> list:
 
 
 class Compiler:
-    def __init__(self, query: EqlQuery):
+    def __init__(self, query: EqlQuery, types: Callable[[str], "str | None"] | None = None):
         self.insensitive = insensitive_nodes(query)
+        self.types = types or field_type  # field -> mapped type (default: the field catalogue)
 
     def predicate(self, node: Any) -> Callable[[Event], bool]:
         expr = self.expr(node)
@@ -180,7 +182,7 @@ class Compiler:
         """`x != null`: an exists query, which a geo_point or flattened field (an object in the document,
         keys under `x.` in the event) passes when one of its keys has a value."""
         inner = self.expr(node)
-        if isinstance(node, ast.Field) and field_type(name := field_name(node)) in OBJECT_SHAPED_TYPES:
+        if isinstance(node, ast.Field) and self.types(name := field_name(node)) in OBJECT_SHAPED_TYPES:
             return lambda event: bool(_values(inner(event))) or any(_values(v) for v in values_under(event, name))
         return lambda event: bool(_values(inner(event)))
 
@@ -210,7 +212,13 @@ class Compiler:
         else:
             return None
         name = field_name(field)
-        if field_type(name) not in ("date", "date_nanos"):
+        kind = self.types(name)
+        if kind == "ip" and isinstance(value, str):
+            return self._ip_comparison(name, value, op)
+        if kind == "version" and op not in ("==", "!="):
+            raise UnsupportedEql(f"`{name} {op} {value!r}`: {name} is a version field, which Elasticsearch orders by "
+                                 "version precedence (the local engine compares text)")
+        if kind not in ("date", "date_nanos"):
             return None
         if isinstance(value, str) and value.strip().startswith("now"):
             raise UnsupportedEql(f"`{name} {op} {value!r}`: date math relative to now (the local engine has no "
@@ -273,9 +281,41 @@ class Compiler:
 
         return comparison
 
+    def _ip_comparison(self, name: str, value: str, op: str) -> Any:
+        """An ip field against a string: Elasticsearch's term query on it takes any spelling of an address and
+        a CIDR block (`source.ip == "10.0.0.0/8"` is the block); a range compares addresses."""
+        try:
+            block = ipaddress.ip_network(value.strip(), strict=False)
+        except ValueError:
+            raise UnsupportedEql(f"`{name} {op} {value!r}`: Elasticsearch fails the query ({value!r} is not an IP "
+                                 "address or CIDR block)") from None
+        if op != "==" and block.num_addresses != 1:
+            raise UnsupportedEql(f"`{name} {op} {value!r}`: a range on an ip field takes an address, not a block")
+        bound = block.network_address
+        test = {"==": lambda a: a in block, "<": lambda a: _ip_key(a) < _ip_key(bound),
+                "<=": lambda a: _ip_key(a) <= _ip_key(bound), ">": lambda a: _ip_key(a) > _ip_key(bound),
+                ">=": lambda a: _ip_key(a) >= _ip_key(bound)}[op]
+
+        def ip_comparison(event: Event) -> Any:
+            addresses = [a for v in _values(event.get(name)) if (a := _address(v)) is not None]
+            if not addresses:
+                return None
+            return any(test(a) for a in addresses)
+
+        return ip_comparison
+
     def _InSet(self, node: Any) -> Any:
         target = self.expr(node.expression)
         insensitive = id(node) in self.insensitive
+        if isinstance(node.expression, ast.Field) and self.types(field_name(node.expression)) == "ip" \
+                and node.container and all(isinstance(c, ast.String) for c in node.container):
+            tests = [self._ip_comparison(field_name(node.expression), c.value, "==") for c in node.container]
+
+            def in_ip_set(event: Event) -> Any:
+                results = [t(event) for t in tests]
+                return True if True in results else (None if None in results else False)
+
+            return in_ip_set
         if not all(isinstance(c, (ast.String, ast.Number, ast.Boolean)) for c in node.container):
             members_of = [self.expr(c) for c in node.container]
 
@@ -334,6 +374,10 @@ class Compiler:
         return lambda event: function(*(a(event) for a in args))
 
     def _string_function(self, node: Any, name: Any, insensitive: Any) -> Any:
+        first = node.arguments[0]
+        if isinstance(first, ast.Field) and self.types(field_name(first)) == "ip":
+            raise UnsupportedEql(f"{name} on the ip field {field_name(first)}: Elasticsearch takes text fields only "
+                                 "(use `==` with an address or CIDR block, or cidrMatch)")
         source = self.expr(node.arguments[0])
         patterns = node.arguments[1:]
         if all(isinstance(p, ast.String) for p in patterns):
@@ -360,6 +404,23 @@ class Compiler:
             return any(test(v) for v in values)
 
         return call
+
+
+def _address(value: Any) -> Any:
+    try:
+        address = ipaddress.ip_address(value.strip()) if isinstance(value, str) else None
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped  # Elasticsearch stores an IPv4 address as its IPv4-mapped IPv6 form
+    return address
+
+
+def _ip_key(address: Any) -> int:
+    """Elasticsearch's order of ip values: every address as IPv6, IPv4 ones IPv4-mapped."""
+    if isinstance(address, ipaddress.IPv4Address):
+        return int(ipaddress.IPv6Address(f"::ffff:{address}"))
+    return int(address)
 
 
 def _string_test(name: str, texts: list[str], insensitive: bool) -> Callable[[str], bool]:
