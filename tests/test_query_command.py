@@ -157,10 +157,23 @@ def test_esql_returns_1000_rows_unless_the_query_limits(tmp_path):
     assert len(_json("FROM x | KEEP n | LIMIT 1003", "--events", str(path))["values"]) == 1003
 
 
-def test_esql_unknown_column_is_one_line_and_exit_2(events):
-    result = _run("FROM x | KEEP no.such.field", "--events", str(events), "--json")
+@pytest.mark.parametrize("query", [
+    "FROM x | KEEP no.such.field", "FROM x | WHERE no.such.field == 1", "FROM x | SORT no.such.field",
+    "FROM x | STATS c = COUNT(*) BY no.such.field", "FROM x | EVAL a = no.such.field + 1",
+    "FROM x | STATS c = COUNT(*) BY host.name | SORT process.pid | LIMIT 1",
+])
+def test_esql_unknown_column_is_one_line_and_exit_2(events, query):
+    result = _run(query, "--events", str(events), "--json")
     assert result.exit_code == 2
-    assert json.loads(result.stdout) == {"error": "ES|QL: Unknown column [no.such.field]"}
+    name = "process.pid" if "SORT process.pid" in query else "no.such.field"
+    assert json.loads(result.stdout) == {"error": f"ES|QL: Unknown column [{name}]"}
+
+
+def test_a_catalogue_field_no_event_has_is_a_null_column(events):
+    """Without --mapping the index is typed by the ECS templates: user.email is mapped, though no event has it."""
+    body = _json("FROM x | WHERE user.email IS NULL | STATS c = COUNT(*) BY user.email", "--events", str(events))
+    assert body == {"columns": [{"name": "c", "type": "long"}, {"name": "user.email", "type": "keyword"}],
+                    "values": [[12, None]]}
 
 
 # --- EQL: _eql/search ------------------------------------------------------------------------------------

@@ -498,21 +498,76 @@ def _calls(node: Any, name: str) -> bool:
     return False
 
 
+def _names_read(node: Any) -> set[str]:
+    """The columns an expression (or command) reads: its fields and full-text matches' fields (not KQL()'s,
+    which Elasticsearch looks up in the mapping itself)."""
+    import dataclasses
+
+    from .esql.ast import Col, FullText, Kql
+
+    if isinstance(node, Col):
+        return {node.name}
+    if isinstance(node, FullText):
+        return {node.field}
+    if isinstance(node, Kql):
+        return set()
+    if isinstance(node, (list, tuple)):
+        return set().union(*(_names_read(item) for item in node)) if node else set()
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return set().union(*(_names_read(getattr(node, f.name)) for f in dataclasses.fields(node)))
+    return set()
+
+
+def _referenced(query: Any) -> set[str]:
+    """Every name the query reads anywhere (some may be columns an earlier command made)."""
+    from .esql.ast import Keep, MvExpand, Project, Rename, Sort
+
+    names: set[str] = set()
+    for command in query.commands:
+        if isinstance(command, Sort):
+            names |= {name for name, _, _ in command.keys}
+        elif isinstance(command, MvExpand):
+            names.add(command.name)
+        elif isinstance(command, Keep):
+            names |= {name for name in command.names if "*" not in name}
+        elif isinstance(command, Rename):
+            names |= {old for old, _ in command.pairs}
+        elif not isinstance(command, Project):
+            names |= _names_read(command)
+    return names
+
+
 def _columns(query: Any, start: dict[str, str | None]) -> dict[str, str | None]:
     """The result's columns, in Elasticsearch's order, each with its type, following the commands."""
     from .esql.ast import (Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort,
                            Stats, Where)
     from .esql.evaluate import _drop, _keep, _rename
 
+    def known(names: Iterable[str], visible: Iterable[str] = ()) -> None:
+        seen = set(columns) | set(visible)
+        for name in names:
+            if name not in seen:
+                raise QueryError(f"ES|QL: Unknown column [{name}]")
+
     columns = dict(start)
     for command in query.commands:
         typer = _Typer(columns)
         if isinstance(command, (Where, Eval)) and _calls(command, "BUCKET"):
             raise QueryError("ES|QL: cannot use grouping function BUCKET() outside of a STATS command")
+        if isinstance(command, (Where, Dissect, Grok)):
+            known(sorted(_names_read(command)))
+        elif isinstance(command, Sort):
+            known(name for name, _, _ in command.keys)
+        elif isinstance(command, MvExpand):
+            known([command.name])
+        elif isinstance(command, (Stats, InlineStats)):
+            known(sorted(_names_read(command.by)))
+            known(sorted(_names_read(command.aggregates)), [name for name, _ in command.by])
         if isinstance(command, (Where, Sort, Limit, MvExpand)):
             continue
         if isinstance(command, Eval):
             for name, expr in command.assignments:
+                known(sorted(_names_read(expr)))
                 kind = _Typer(columns).of(expr)
                 columns.pop(name, None)
                 columns[name] = kind
@@ -805,6 +860,14 @@ def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None
     originals: dict[str, str] = {}
     start = _source_columns(docs, field_types, [{k: v for k, v in f.items() if k not in metadata} for f in flats],
                             originals)
+    if not field_types:  # the catalogue's fields no event has are in an index its templates map, all null
+        from .fields import OBJECT_SHAPED_TYPES, field_type
+
+        extra = {name: kind for name in _referenced(query) - set(start) - set(metadata)
+                 if (kind := field_type(name)) is not None and kind not in OBJECT_SHAPED_TYPES}
+        if extra:
+            start = {name: ({**start, **{n: _esql_type(k) for n, k in extra.items()}})[name]
+                     for name in sorted({*start, *extra})}
     columns = _columns(query, {**start, **{name: kind for name, (kind, _) in metadata.items()}})
     return _esql_body(compiled, query, flats, columns, originals)
 

@@ -208,3 +208,17 @@ def test_esql_with_the_catalogues_types_is_the_nodes(es, indexed, esql):
         assert _rows(mine["values"], esql) == _rows(theirs["values"], esql)
     else:
         assert sorted(_rows(mine["values"], esql), key=repr) == sorted(_rows(theirs["values"], esql), key=repr)
+
+
+@pytest.mark.parametrize("esql", [f"FROM {INDEX} | WHERE no.such.field == 1",
+                                  f"FROM {INDEX} | STATS c = COUNT(*) BY host.name | SORT process.pid"])
+def test_an_unknown_column_is_refused_as_the_node_refuses_it(es, indexed, esql):
+    from elasticsearch import BadRequestError
+
+    events, mapping = indexed
+    result = CliRunner().invoke(app, ["query", esql, "--events", str(events), "--mapping", str(mapping), "--json"])
+    assert result.exit_code == 2
+    with pytest.raises(BadRequestError) as refused:
+        es.esql.query(query=esql)
+    name = json.loads(result.stdout)["error"].split("[", 1)[1].rstrip("]")
+    assert f"Unknown column [{name}]" in str(refused.value)
