@@ -181,6 +181,13 @@ def test_date_fields_compare_as_dates(query, expected):
     assert where(f"process where {query}", event) is expected
 
 
+def test_in_on_a_date_field_is_a_terms_query_of_dates():
+    event = {"event.category": "process", "@timestamp": "2017-08-30T20:47:33.000Z"}
+    assert where('process where @timestamp in ("2017-08-29", "2017-08-30T20:47:33Z")', event) is True
+    assert where('process where @timestamp in ("2017-08-29", "2017-08-31")', event) is False
+    assert where('process where @timestamp in (1504126053000)', event) is True
+
+
 def test_a_date_without_milliseconds_covers_its_second():
     # the term query's upper bound is the value rounded up: 33.999 is in "…:33Z", 34.000 is not
     query = 'process where @timestamp == "2017-08-30T20:47:33Z"'

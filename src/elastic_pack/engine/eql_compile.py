@@ -307,9 +307,13 @@ class Compiler:
     def _InSet(self, node: Any) -> Any:
         target = self.expr(node.expression)
         insensitive = id(node) in self.insensitive
-        if isinstance(node.expression, ast.Field) and self.types(field_name(node.expression)) == "ip" \
-                and node.container and all(isinstance(c, ast.String) for c in node.container):
-            tests = [self._ip_comparison(field_name(node.expression), c.value, "==") for c in node.container]
+        kind = self.types(field_name(node.expression)) if isinstance(node.expression, ast.Field) else None
+        if kind in ("ip", "date", "date_nanos") and node.container \
+                and all(isinstance(c, (ast.String, ast.Number)) for c in node.container):
+            # a terms query on the field: each value as that type parses it (an address or block, a date)
+            tests = [self._date_comparison(ast.Comparison(node.expression, "==", c)) for c in node.container]
+            if any(t is None for t in tests):
+                raise UnsupportedEql(f"`{node}`: a number among the values of the ip field (Elasticsearch fails it)")
 
             def in_ip_set(event: Event) -> Any:
                 results = [t(event) for t in tests]
