@@ -134,6 +134,13 @@ def test_a_mapping_file_types_the_fields(tmp_path):
     assert body["columns"] == [{"name": "@timestamp", "type": "date"}, {"name": "custom.f", "type": "double"},
                                {"name": "custom.n", "type": "integer"}, {"name": "m", "type": "integer"}]
     assert body["values"] == [["2026-01-05T09:00:00.000Z", 0.10000000149011612, 7, 8]]  # a float's doc value
+    # the index has the mapping's fields only (as dynamic: false): others are neither columns nor searchable
+    assert _json("custom.n: 7", "--events", str(path), "--mapping", str(mapping))["hits"]["total"]["value"] == 1
+    other = tmp_path / "other.json"
+    other.write_text(json.dumps({"@timestamp": "date"}))
+    assert _json("custom.n: 7", "--events", str(path), "--mapping", str(other))["hits"]["total"]["value"] == 0
+    assert _json("FROM x", "--events", str(path), "--mapping", str(other))["columns"] == \
+        [{"name": "@timestamp", "type": "date"}]
     flat = tmp_path / "flat.json"
     flat.write_text(json.dumps({"custom.n": "keyword"}))
     assert _json("FROM x | KEEP custom.n", "--events", str(path), "--mapping", str(flat))["columns"] == \

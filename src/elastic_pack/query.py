@@ -250,15 +250,33 @@ def _hit(document: Document) -> dict:
     return {"_id": document.id, "_source": document.source}
 
 
+def _mapped(field_types: Mapping[str, str] | None) -> Callable[[dict], dict]:
+    """A flat document as an index with this mapping holds it: the mapping's fields only (as `dynamic: false`;
+    the keys of a `flattened` field are its); without a mapping, every field."""
+    if not field_types:
+        return lambda flat: flat
+    roots = {name for name, kind in field_types.items() if kind == "flattened"}
+    found: dict[str, bool] = {}
+
+    def mapped(name: str) -> bool:
+        if name not in found:
+            parts = name.split(".")
+            found[name] = name in field_types or any(".".join(parts[:end]) in roots for end in range(1, len(parts)))
+        return found[name]
+
+    return lambda flat: {k: v for k, v in flat.items() if mapped(k)}
+
+
 # --- KQL -------------------------------------------------------------------------------------------------
 
 def _kql(text: str, docs: list[Document], field_types: Mapping[str, str] | None, size: int, now: float) -> dict:
     from .documents import flatten
     from .kql import KqlSyntaxError, KqlTypeError, compile_kql, parse_kql
 
+    mapped = _mapped(field_types)
     try:
         predicate = compile_kql(parse_kql(text), _resolver(field_types), lambda: now)
-        matched = [d for d in docs if predicate(flatten(dict(d.source)))]
+        matched = [d for d in docs if predicate(mapped(flatten(dict(d.source))))]
     except (KqlSyntaxError, KqlTypeError) as exc:
         raise QueryError(f"KQL: {exc}") from None
     return {"hits": {"total": {"value": len(matched), "relation": "eq"}, "hits": [_hit(d) for d in matched[:size]]}}
@@ -856,7 +874,7 @@ def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None
                 flat[name] = _doc_value(value, kind)
     flats = _flattened_as_one(flats, field_types)
     if field_types:  # fields the mapping does not have are not in the index
-        flats = [{k: v for k, v in flat.items() if k in field_types or k in metadata} for flat in flats]
+        flats = [{**_mapped(field_types)(flat), **{k: flat[k] for k in metadata if k in flat}} for flat in flats]
     originals: dict[str, str] = {}
     start = _source_columns(docs, field_types, [{k: v for k, v in f.items() if k not in metadata} for f in flats],
                             originals)

@@ -121,8 +121,7 @@ def test_kql_hits_are_the_nodes(es, indexed, kql, mapped):
     theirs = es.search(index=INDEX, query=to_dsl(kql), size=1000, track_total_hits=True)
     assert mine["hits"]["total"] == {"value": theirs["hits"]["total"]["value"], "relation": "eq"}
     assert _hits(mine["hits"]["hits"]) == _hits(theirs["hits"]["hits"])
-    # a filter scores nothing: hits come in index order, the order the events were read
-    assert [h["_id"] for h in mine["hits"]["hits"]] == [h["_id"] for h in theirs["hits"]["hits"]]
+    # (their order is not compared: a filter scores every hit alike, and the node gives ties in segment order)
     assert mine["hits"]["hits"], "a query that matches nothing proves little"
 
 
