@@ -99,6 +99,21 @@ def test_from_and_to_are_inclusive_as_a_range_query_gte_and_lte(events, tmp_path
     assert _json("host.name: x", "--events", str(timeless), "--from", "2000-01-01")["hits"]["total"]["value"] == 0
 
 
+@pytest.mark.parametrize("low, high, kept", [
+    ("2026-01-05T09:04", "2026-01-05T09:04", ["a", "b"]),  # lte: to the minute's last millisecond
+    ("2026-01-05T09:04:30Z", "2026-01-05T09:04:30Z", ["b"]),  # lte: to the second's last millisecond
+    ("2026-01-05T09:04:30.000Z", "2026-01-05T09:04:30.000Z", []),
+    ("2026-01-05", "2026-01-05", ["a", "b", "c"]),  # the whole day
+    ("2026-01-05T10:04:30+01:00", "2026-01-05T10:04:59.999+01:00", ["b"]),
+])
+def test_from_and_to_fill_what_they_leave_out_as_a_range_query_does(tmp_path, low, high, kept):
+    path = _write(tmp_path / "e.ndjson", [
+        {"_id": "a", "@timestamp": "2026-01-05T09:04:00.000Z"}, {"_id": "b", "@timestamp": "2026-01-05T09:04:30.500Z"},
+        {"_id": "c", "@timestamp": "2026-01-05T23:59:59.999Z"}, {"_id": "d", "@timestamp": "2026-01-06T00:00:00Z"}])
+    body = _json("@timestamp: *", "--events", str(path), "--from", low, "--to", high)
+    assert [h["_id"] for h in body["hits"]["hits"]] == kept
+
+
 def test_from_after_to_is_one_line_and_exit_2(events):
     result = _run("host.name: *", "--events", str(events), "--from", "2026-01-06", "--to", "2026-01-05")
     assert result.exit_code == 2 and result.stderr.strip().count("\n") == 0 and "--from" in result.stderr

@@ -164,7 +164,24 @@ def infer_language(text: str) -> str:
     return "kql"
 
 
-def _time(value: Any, what: str) -> float | None:
+_PARTIAL_DATE = re.compile(r"(\d{4})(?:-(\d{2})(?:-(\d{2})(?:[T ](\d{2})(?::(\d{2})(?::(\d{2})(\.\d+)?)?)?)?)?)?"
+                           r"(Z|[+-]\d{2}(?::?\d{2})?)?")
+
+
+def _filled(text: str, up: bool) -> str:
+    """A date of a range's bound with the components it leaves out filled as Elasticsearch's date math parser
+    fills them: for `gte` the earliest, for `lte` the latest (hour 23, minute 59, second 59, fraction
+    .999999999; month and day 01 both ways)."""
+    match = _PARTIAL_DATE.fullmatch(text.strip())
+    if not match:
+        return text
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    late = ("23", "59", "59", ".999999") if up else ("00", "00", "00", "")
+    return (f"{year}-{month or '01'}-{day or '01'}T{hour or late[0]}:{minute or late[1]}:{second or late[2]}"
+            f"{fraction or late[3]}{zone or 'Z'}")
+
+
+def _time(value: Any, what: str, round_up: bool = False) -> float | None:
     from .engine.events import parse_time
 
     if value is None:
@@ -174,7 +191,7 @@ def _time(value: Any, what: str) -> float | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return float(value)  # epoch seconds
     try:
-        return parse_time(str(value))
+        return parse_time(_filled(str(value), round_up))
     except ValueError as exc:
         raise QueryError(f"{what}: {exc}") from None
 
@@ -201,7 +218,7 @@ def run_query(text: str, documents: Iterable[Document | dict], language: str | N
     if language not in LANGUAGES:
         raise QueryError(f"unknown query language {language!r} (kql, eql or esql)")
     docs = [d if isinstance(d, Document) else _document(d, index) for index, d in enumerate(documents)]
-    low, high = _time(start, "--from"), _time(end, "--to")
+    low, high = _time(start, "--from"), _time(end, "--to", round_up=True)
     if low is not None and high is not None and low > high:
         raise QueryError("--from is after --to")
     if low is not None or high is not None:
@@ -241,9 +258,15 @@ def _within(source: dict, low: float | None, high: float | None) -> bool:
     stamp = _timestamp(source)
     if stamp is None:
         return False
-    # Elasticsearch compares dates in milliseconds
+    # Elasticsearch compares dates in milliseconds (a bound's sub-millisecond digits are cut)
     millis = round(stamp * 1000)
-    return (low is None or millis >= round(low * 1000)) and (high is None or millis <= round(high * 1000))
+    return (low is None or millis >= _millis(low)) and (high is None or millis <= _millis(high))
+
+
+def _millis(epoch: float) -> int:
+    import math
+
+    return math.floor(round(epoch * 1_000_000) / 1000)
 
 
 def _hit(document: Document) -> dict:

@@ -71,6 +71,7 @@ def _events() -> list[dict]:
                    "process": {"pid": [3, 1, 3], "name": "sshd"}})
     events.append({"_id": "x2", "@timestamp": 1767632400000, "source": {"ip": "::ffff:10.0.0.9"},
                    "event": {"category": "process", "outcome": "success"}, "host": {"name": "h9"}})
+    events.append({"_id": "x3", "@timestamp": "2026-01-05T14:00:00Z", "process": {"pid": 7}})  # no text at all
     return events
 
 
@@ -123,6 +124,28 @@ def test_kql_hits_are_the_nodes(es, indexed, kql, mapped):
     assert _hits(mine["hits"]["hits"]) == _hits(theirs["hits"]["hits"])
     # (their order is not compared: a filter scores every hit alike, and the node gives ties in segment order)
     assert mine["hits"]["hits"], "a query that matches nothing proves little"
+
+
+@pytest.mark.parametrize("low, high", [
+    ("2026-01-05T08:14", "2026-01-05T08:14"), ("2026-01-05T08:14:02Z", "2026-01-05T09:03:20Z"),
+    ("2026-01-05T09", "2026-01-05T10"), ("2026-01-05", "2026-01-05"), ("2026-01-05T10:00:00+02:00", "2026-01-05T11:30"),
+])
+def test_partial_from_and_to_are_filled_as_the_nodes_range(es, indexed, low, high):
+    mine = _query(indexed, "host.name: *", "--from", low, "--to", high, "--size", "1000")
+    theirs = es.search(index=INDEX, size=1000, query={"bool": {"filter": [
+        to_dsl("host.name: *"), {"range": {"@timestamp": {"gte": low, "lte": high}}}]}})
+    assert {h["_id"] for h in mine["hits"]["hits"]} == {h["_id"] for h in theirs["hits"]["hits"]}
+    assert theirs["hits"]["hits"]
+
+
+def test_named_difference_a_lone_star_in_kql(es, indexed):
+    """KQL `*` is the query_string `*` Kibana sends, which Elasticsearch answers with every document; the
+    engine's KQL (elastic_pack.kql) matches only documents with a string value, missing x3 (no text at all).
+    Asserted so a fix on either side shows: then `*` and `not *` join KQL above."""
+    mine = _query(indexed, "*", "--size", "1000")
+    theirs = es.search(index=INDEX, query=to_dsl("*"), size=1000, track_total_hits=True)
+    assert theirs["hits"]["total"]["value"] == len(EVENTS)
+    assert {h["_id"] for h in theirs["hits"]["hits"]} - {h["_id"] for h in mine["hits"]["hits"]} == {"x3"}
 
 
 def test_from_and_to_are_the_nodes_range_gte_lte(es, indexed):
