@@ -26,9 +26,11 @@ def query(
                                                     "(default: the field catalogue's ECS and integration "
                                                     "types).", show_default=False)] = None,
     from_: Annotated[Optional[str], typer.Option("--from", help="Only events whose @timestamp is at or after "
-                                                 "this (ISO 8601; a range query's gte).")] = None,
+                                                 "this (ISO 8601; a range query's gte: 2026-01-05 is its "
+                                                 "first millisecond).")] = None,
     to: Annotated[Optional[str], typer.Option("--to", help="Only events whose @timestamp is at or before this "
-                                              "(ISO 8601; a range query's lte).")] = None,
+                                              "(ISO 8601; a range query's lte: 2026-01-05 is its last "
+                                              "millisecond).")] = None,
     size: Annotated[Optional[int], typer.Option("--size", min=0, help="Hits (KQL) or results (EQL) returned, "
                                                 "as the search APIs' size (default 10; ES|QL: its LIMIT, "
                                                 "default 1000).", show_default=False)] = None,
