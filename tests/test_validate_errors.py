@@ -33,7 +33,7 @@ def _line_of(path, needle):
     [
         (SES_FILE, 'severity = "medium"', 'severity = "medium', "EP001", 'severity = "medium', "invalid TOML"),
         (SEQUENCE_FILE, '"PutIdentityPolicy",', '"PutIdentityPolicy",,', "EP003", None, "invalid EQL"),
-        (SES_FILE, 'event.action: ("SendEmail"', 'event.action: ("SendEmail" or', "EP003", None, "invalid KQL"),
+        (SES_FILE, 'event.action: ("SendBulkEmail"', 'event.action: ("SendBulkEmail" or', "EP003", None, "invalid KQL"),
         (SNS_FILE, "event.provider:", "event.providr:", "EP005", "event.providr", "unknown field 'event.providr'"),
         (SEQUENCE_FILE, 'from = "now-370m"', 'from = "now-6h"', "EP006", 'from = "now-6h"', "does not cover maxspan"),
         (SES_FILE, "\nvalue = 101", "\nvalue = 100", "EP007", "value = 100", "value must be 101"),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 from .content.model import Pack, RuleFile, normalise_prose
@@ -86,12 +88,27 @@ def pack_payloads(pack: Pack, lock: VersionLock | None = None) -> list[dict]:
     return sorted(payloads, key=lambda p: str(p.get("rule_id")))
 
 
+@lru_cache(maxsize=1)
+def _ecs_fields() -> dict[str, str]:
+    data = resources.files("elastic_pack").joinpath("data", "ecs_fields.json")
+    return dict(json.loads(data.read_text(encoding="utf-8"))["fields"])
+
+
+def with_ecs(fields: list[dict]) -> list[dict]:
+    """required_fields as Kibana exports them: each with `ecs`, true when ECS defines the field with that
+    type (Kibana computes it on create and update, so those bodies leave it out; its export carries it,
+    and detection-rules' import of a bundle requires it)."""
+    ecs = _ecs_fields()
+    return [{**f, "ecs": ecs.get(str(f.get("name"))) == f.get("type")} for f in fields]
+
+
 def bundle_objects(pack: Pack, lock: VersionLock | None = None) -> list[dict]:
-    """Everything the import bundle holds: the rules, then their exception lists and items (Kibana's
-    export order)."""
+    """Everything the import bundle holds: the rules (required_fields with `ecs`, as Kibana's export
+    writes them), then their exception lists and items (Kibana's export order)."""
     from .exceptions_model import kibana_objects
 
-    return pack_payloads(pack, lock) + kibana_objects(pack.exception_lists)
+    rules = [{**p, "required_fields": with_ecs(p["required_fields"])} for p in pack_payloads(pack, lock)]
+    return rules + kibana_objects(pack.exception_lists)
 
 
 def bundle_text(objects: list[dict]) -> str:
