@@ -655,18 +655,15 @@ def _columns(query: Any, start: dict[str, str | None]) -> dict[str, str | None]:
 
 def _value_type(values: list) -> str:
     """A column's type from its values, where the query does not say (as dynamic mapping would type them)."""
+    from .kql.typed import infer_type
+
     for value in values:
         while isinstance(value, list) and value:
             value = value[0]
         if value is None or value == []:
             continue
-        if isinstance(value, bool):
-            return "boolean"
-        if isinstance(value, int):
-            return "long"
-        if isinstance(value, float):
-            return "double"
-        return "keyword"
+        kind = infer_type(value)  # as KQL types an unmapped value; an object's column is keyword here
+        return "keyword" if kind == "object" else kind
     return "null"
 
 
