@@ -106,7 +106,7 @@ def test_corpus_kql_rules_return_the_documents_the_engine_matches(es, corpus_que
             example = next(iter((local ^ remote)))
             differences.append(f"{name}: only engine {len(local - remote)}, only node {len(remote - local)}; "
                                f"e.g. doc {corpus_index[int(example)]} ({'engine' if example in local else 'node'})")
-    assert compared >= 10 and matched > 100
+    assert compared >= 9 and matched > 20  # the pack alone: 9 KQL rules
     if (CORPUS / "rules").is_dir():
         assert compared > 600 and matched > 1000
     assert not differences, f"{len(differences)} rules differ:\n" + "\n".join(differences[:25])
@@ -175,5 +175,5 @@ def test_corpus_threshold_counts_per_group_match(es, rule_files, corpus_index):
         grouped += sum(remote.values())
         if not same:
             differences.append(f"{rule.name}: engine {dict(local)} node {remote}")
-    assert compared >= 6 and grouped > 0
+    assert compared >= 5 and grouped > 0  # the pack alone: 5 threshold rules
     assert not differences, "\n".join(differences[:10])
