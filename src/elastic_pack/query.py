@@ -61,9 +61,7 @@ def read_documents(paths: Iterable[Path | str]) -> tuple[list[Document], list[st
         if not isinstance(document, dict):
             skipped.append(f"{where}: not a JSON object")
             return
-        source = dict(document)
-        given = source.pop("_id", None)
-        documents.append(Document(str(given) if given is not None else where, source))
+        documents.append(_document(document, where))
 
     for path in map(Path, paths):
         try:
@@ -217,7 +215,7 @@ def run_query(text: str, documents: Iterable[Document | dict], language: str | N
     language = (language or infer_language(text)).lower()
     if language not in LANGUAGES:
         raise QueryError(f"unknown query language {language!r} (kql, eql or esql)")
-    docs = [d if isinstance(d, Document) else _document(d, index) for index, d in enumerate(documents)]
+    docs = [d if isinstance(d, Document) else _document(d, f"[{index}]") for index, d in enumerate(documents)]
     low, high = _time(start, "--from"), _time(end, "--to", round_up=True)
     if low is not None and high is not None and low > high:
         raise QueryError("--from is after --to")
@@ -233,10 +231,11 @@ def run_query(text: str, documents: Iterable[Document | dict], language: str | N
     return _esql(text, docs, field_types, clock_now)
 
 
-def _document(data: dict, index: int) -> Document:
+def _document(data: dict, where: str) -> Document:
+    """The document of `data`: its own `_id`, else named `where`."""
     source = dict(data)
     given = source.pop("_id", None)
-    return Document(str(given) if given is not None else f"[{index}]", source)
+    return Document(str(given) if given is not None else where, source)
 
 
 def _timestamp(source: dict) -> float | None:
