@@ -46,8 +46,9 @@ def query(
     missing = [p for p in events if not p.exists()]
     if missing:
         fail(f"--events: no such file: {', '.join(map(str, missing))}")
-    if devices(events):
-        fail(f"--events: not a file but a device: {', '.join(map(str, devices(events)))}")
+    device_paths = devices(events)
+    if device_paths:
+        fail(f"--events: not a file but a device: {', '.join(map(str, device_paths))}")
     err = console(stderr=True)
     try:
         field_types = load_mapping(mapping) if mapping is not None else None
