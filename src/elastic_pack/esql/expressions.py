@@ -91,6 +91,23 @@ def _date_aware(a: Any, b: Any) -> tuple[Any, Any]:
     return a, b
 
 
+
+def _against_text(side: Expr, text: str, compare: Callable[[Any, Any], Any], literal_first: bool) -> Expr:
+    """A comparison against a string literal, which is read as the other side's type."""
+    def against(row: Row) -> Any:
+        value = _scalar(side(row))
+        if value is None:
+            return None
+        value, literal = _against_literal(value, text)
+        if literal is None:
+            return None
+        try:
+            return compare(literal, value) if literal_first else compare(value, literal)
+        except TypeError:
+            return None
+
+    return against
+
 def _against_literal(value: Any, text: str) -> tuple[Any, Any]:
     """A string literal compared with a value takes the value's type, as ES|QL's implicit casting does: a
     boolean ("true"/"false" in any case, anything else is null), a date (epoch milliseconds; both sides
@@ -349,33 +366,9 @@ class Compiler:
             return disj
         compare = _COMPARE.get(op)
         if compare is not None and isinstance(node.right, Lit) and isinstance(node.right.value, str):
-            text = node.right.value
-
-            def against_right(row: Row) -> Any:
-                a = _scalar(left(row))
-                if a is None:
-                    return None
-                a, b = _against_literal(a, text)
-                try:
-                    return None if b is None else compare(a, b)
-                except TypeError:
-                    return None
-
-            return against_right
+            return _against_text(left, node.right.value, compare, literal_first=False)
         if compare is not None and isinstance(node.left, Lit) and isinstance(node.left.value, str):
-            text = node.left.value
-
-            def against_left(row: Row) -> Any:
-                b = _scalar(right(row))
-                if b is None:
-                    return None
-                b, a = _against_literal(b, text)
-                try:
-                    return None if a is None else compare(a, b)
-                except TypeError:
-                    return None
-
-            return against_left
+            return _against_text(right, node.left.value, compare, literal_first=True)
 
         def binary(row: Row) -> Any:
             a, b = left(row), right(row)
