@@ -730,8 +730,8 @@ def _formatter(kind: str) -> Callable[[Any], Any]:
     return format_value
 
 
-def _source_columns(docs: list[Document], field_types: Mapping[str, str] | None,
-                    flats: list[dict], originals: dict[str, str]) -> dict[str, str | None]:
+def _source_columns(field_types: Mapping[str, str] | None, flats: list[dict],
+                    originals: dict[str, str]) -> dict[str, str | None]:
     """FROM's columns: the mapping's fields (those of the documents typed by the field catalogue, where no
     mapping is given), by name, as Elasticsearch lists an index's fields; object fields are not columns."""
     from .fields import field_type
@@ -855,7 +855,7 @@ def _narrow(value: Any, width: str) -> Any:
 
 def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None, now: float) -> dict:
     from .documents import flatten
-    from .esql import EsqlSyntaxError, parse_esql
+    from .esql import parse_esql
     from .esql.evaluate import CompiledEsql, _doc_value
 
     row = _row_as_eval(text)
@@ -863,9 +863,7 @@ def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None
     try:
         query = parse_esql(row if row is not None else text)
         compiled = CompiledEsql(query, clock=lambda: now)
-    except EsqlSyntaxError as exc:
-        raise QueryError(f"ES|QL: {exc}") from None
-    except ValueError as exc:
+    except ValueError as exc:  # EsqlSyntaxError among them
         raise QueryError(f"ES|QL: {exc}") from None
     if row is not None:  # ROW: one row of its own, no documents read
         flats: list[dict] = [{}]
@@ -893,9 +891,10 @@ def _esql(text: str, docs: list[Document], field_types: Mapping[str, str] | None
                 flat[name] = _doc_value(value, kind)
     flats = _flattened_as_one(flats, field_types)
     if field_types:  # fields the mapping does not have are not in the index
-        flats = [{**_mapped(field_types)(flat), **{k: flat[k] for k in metadata if k in flat}} for flat in flats]
+        mapped = _mapped(field_types)
+        flats = [{**mapped(flat), **{k: flat[k] for k in metadata if k in flat}} for flat in flats]
     originals: dict[str, str] = {}
-    start = _source_columns(docs, field_types, [{k: v for k, v in f.items() if k not in metadata} for f in flats],
+    start = _source_columns(field_types, [{k: v for k, v in f.items() if k not in metadata} for f in flats],
                             originals)
     if not field_types:  # the catalogue's fields no event has are in an index its templates map, all null
         from .fields import OBJECT_SHAPED_TYPES, field_type
