@@ -622,16 +622,12 @@ def _columns(query: Any, start: dict[str, str | None]) -> dict[str, str | None]:
             groups = {name: typer.of(expr) for name, expr in command.by}
             columns = {**{k: v for k, v in columns.items() if k not in added and k not in groups}, **added, **groups}
         elif isinstance(command, Keep):
-            for name in command.names:
-                if "*" not in name and name not in columns:
-                    raise QueryError(f"ES|QL: Unknown column [{name}]")
+            known(name for name in command.names if "*" not in name)
             columns = _keep(command.names)(columns)
         elif isinstance(command, Drop):
             columns = _drop(command.names)(columns)
         elif isinstance(command, Rename):
-            for old, _ in command.pairs:
-                if old not in columns:
-                    raise QueryError(f"ES|QL: Unknown column [{old}]")
+            known(old for old, _ in command.pairs)
             columns = _rename(command.pairs)(columns)
         elif isinstance(command, Project):
             columns = {name: columns.get(name) for name in command.names}
