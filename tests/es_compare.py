@@ -146,10 +146,6 @@ def sort_columns(query: str) -> list[str]:
     return [key[0] for key in sorts[-1].keys] if sorts else []
 
 
-def sorts(query: str) -> bool:
-    return bool(sort_columns(query))
-
-
 def same_rows(local: list[dict], remote: list[dict], names: list[str], ordered_by: list[str]) \
         -> tuple[bool, list[tuple], list[tuple]]:
     """Whether the engine's rows are the node's: the same multiset of rows, and where the query sorts, the

@@ -114,6 +114,17 @@ def documents_for(tree, count: int, rng: random.Random) -> list[dict]:
     return docs
 
 
+def as_indexed(documents: list[dict], fields: set[str]) -> list[dict]:
+    """The documents as an index of these fields takes them: a multi-field's value (x.text, x.caseless) moved
+    to its parent, which Elasticsearch fills the multi-field from."""
+    multi = {f for f in fields if f.rpartition(".")[0] in fields or f.endswith(".caseless")}
+    for document in documents:
+        for field in multi & document.keys():
+            document.setdefault(field.rpartition(".")[0], document[field])
+            del document[field]
+    return documents
+
+
 def objects_among(fields: set[str]) -> set[str]:
     """The fields that must be objects in a mapping: a name with other fields under it that the catalogue
     does not know as a leaf (Elastic's rules KEEP an object like gcp.audit.request and read fields in it)."""

@@ -18,14 +18,13 @@ from elasticsearch.helpers import bulk
 
 from elastic_pack.esql import ast as esql_ast
 from elastic_pack.esql import parse_esql
+from elastic_pack.fields import field_type
 from elastic_pack.kql.ast import Literal, Wildcard
 
 from ..conftest import SHARED_REFERENCE
 from .. import es_compare as compare
 from .agreement import record
-from elastic_pack.fields import field_type
-
-from .generated import NODE_TYPES, _other, _variants, mapping_for, objects_among
+from .generated import NODE_TYPES, _other, _variants, as_indexed, mapping_for, objects_among
 
 CORPUS = SHARED_REFERENCE / "detection-rules"
 INDEX = "corpus-esql"
@@ -51,45 +50,49 @@ UNKNOWN_INTEGRATION_TYPE = re.compile(r"so second argument must also be|must be 
 KNOWN: dict[str, str] = {}
 
 
-def _columns(node, out: set[str]) -> None:
-    """Every column name the query reads (fields, and columns the query makes, which the caller removes)."""
+def _nodes(node):
+    """Every syntax-tree node under `node` (itself included), parents first."""
     if isinstance(node, (list, tuple)):
         for item in node:
-            _columns(item, out)
-    elif isinstance(node, esql_ast.Col):
-        out.add(node.name)
+            yield from _nodes(item)
     elif dataclasses.is_dataclass(node):
+        yield node
         for f in dataclasses.fields(node):
-            _columns(getattr(node, f.name), out)
+            yield from _nodes(getattr(node, f.name))
 
 
-def _votes(node, out: dict[str, set]) -> None:
+def _columns(tree, out: set[str]) -> None:
+    """Every column name the query reads (fields, and columns the query makes, which the caller removes)."""
+    out.update(node.name for node in _nodes(tree) if isinstance(node, esql_ast.Col))
+
+
+def _compared(node) -> tuple[str, list] | None:
+    """(column, the literals it is compared with) for `col op literal` and `col IN (...)`."""
+    if isinstance(node, esql_ast.BinOp) and isinstance(node.left, esql_ast.Col) and isinstance(node.right, esql_ast.Lit):
+        return node.left.name, [node.right.value]
+    if isinstance(node, esql_ast.InList) and isinstance(node.term, esql_ast.Col):
+        return node.term.name, [i.value for i in node.items if isinstance(i, esql_ast.Lit)]
+    return None
+
+
+def _votes(tree, out: dict[str, set]) -> None:
     """For fields the catalogue does not know, what the queries use them as: compared with numbers, with
     booleans, with strings, aggregated as numbers, or tested as a condition."""
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            _votes(item, out)
-        return
-    if not dataclasses.is_dataclass(node):
-        return
-    if isinstance(node, esql_ast.BinOp) and isinstance(node.left, esql_ast.Col) and isinstance(node.right, esql_ast.Lit):
-        value = node.right.value
-        out.setdefault(node.left.name, set()).add(
-            "boolean" if isinstance(value, bool) else "double" if isinstance(value, (int, float)) else "keyword")
-    elif isinstance(node, esql_ast.InList) and isinstance(node.term, esql_ast.Col):
-        for item in node.items:
-            if isinstance(item, esql_ast.Lit):
-                out.setdefault(node.term.name, set()).add(
-                    "double" if isinstance(item.value, (int, float)) and not isinstance(item.value, bool) else "keyword")
-    elif isinstance(node, esql_ast.Where) and isinstance(node.condition, esql_ast.Col):
-        out.setdefault(node.condition.name, set()).add("boolean")
-    elif isinstance(node, (esql_ast.Stats, esql_ast.InlineStats)):
-        for _, function, argument in node.aggregates:
-            if str(function).upper() in ("AVG", "SUM", "MEDIAN", "PERCENTILE", "STD_DEV") \
-                    and isinstance(argument, esql_ast.Col):
-                out.setdefault(argument.name, set()).add("double")
-    for f in dataclasses.fields(node):
-        _votes(getattr(node, f.name), out)
+    for node in _nodes(tree):
+        compared = _compared(node)
+        if compared:
+            name, values = compared
+            out.setdefault(name, set()).update(
+                "boolean" if isinstance(v, bool) and isinstance(node, esql_ast.BinOp) else
+                "double" if isinstance(v, (int, float)) and not isinstance(v, bool) else "keyword"
+                for v in values)
+        elif isinstance(node, esql_ast.Where) and isinstance(node.condition, esql_ast.Col):
+            out.setdefault(node.condition.name, set()).add("boolean")
+        elif isinstance(node, (esql_ast.Stats, esql_ast.InlineStats)):
+            for _, function, argument in node.aggregates:
+                if str(function).upper() in ("AVG", "SUM", "MEDIAN", "PERCENTILE", "STD_DEV") \
+                        and isinstance(argument, esql_ast.Col):
+                    out.setdefault(argument.name, set()).add("double")
 
 
 def _kind(field: str, votes: set) -> str:
@@ -98,31 +101,14 @@ def _kind(field: str, votes: set) -> str:
     return field_type(field) or (next(iter(votes)) if len(votes) == 1 else "keyword")
 
 
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
-
-
-def _literals(node, out: dict[str, list]) -> None:
+def _literals(tree, out: dict[str, list]) -> None:
     """Per column, the literals the query compares it with (==, !=, <, IN, LIKE patterns)."""
-    if isinstance(node, (list, tuple)):
-        for item in node:
-            _literals(item, out)
-        return
-    if not dataclasses.is_dataclass(node):
-        return
-    if isinstance(node, esql_ast.BinOp) and isinstance(node.left, esql_ast.Col) and isinstance(node.right, esql_ast.Lit):
-        out.setdefault(node.left.name, []).append(Literal(str(node.right.value)))
-    elif isinstance(node, esql_ast.InList) and isinstance(node.term, esql_ast.Col):
-        out.setdefault(node.term.name, []).extend(Literal(str(i.value)) for i in node.items
-                                                  if isinstance(i, esql_ast.Lit))
-    elif isinstance(node, esql_ast.Like) and isinstance(node.term, esql_ast.Col) and not node.regex:
-        out.setdefault(node.term.name, []).extend(Wildcard(tuple(p.split("*"))) for p in node.patterns)
-    for f in dataclasses.fields(node):
-        _literals(getattr(node, f.name), out)
+    for node in _nodes(tree):
+        compared = _compared(node)
+        if compared:
+            out.setdefault(compared[0], []).extend(Literal(str(v)) for v in compared[1])
+        elif isinstance(node, esql_ast.Like) and isinstance(node.term, esql_ast.Col) and not node.regex:
+            out.setdefault(node.term.name, []).extend(Wildcard(tuple(p.split("*"))) for p in node.patterns)
 
 
 @pytest.fixture(scope="module")
@@ -194,11 +180,7 @@ def esql_index(es, corpus_esql):
     fields |= {f"{prefix}.unset_by_the_test" for prefix in patterns
                if not any(f.startswith(prefix + ".") for f in fields) and prefix not in fields}
     kinds.update({f: "keyword" for f in fields if f not in kinds})
-    multi = {f for f in fields if f.rpartition(".")[0] in fields or f.endswith(".caseless")}
-    for document in documents:
-        for field in multi & document.keys():
-            document.setdefault(field.rpartition(".")[0], document[field])
-            del document[field]
+    documents = as_indexed(documents, fields)
     es.options(ignore_status=404).indices.delete(index=INDEX)
     es.indices.create(index=INDEX, mappings=mapping_for(fields, kinds.get), settings={
         "number_of_shards": 1, "number_of_replicas": 0, "index.mapping.total_fields.limit": 50_000})

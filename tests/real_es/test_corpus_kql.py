@@ -16,7 +16,7 @@ from elastic_pack.documents import flatten
 
 from ..conftest import SHARED_REFERENCE
 from .agreement import record
-from .generated import NODE_TYPES, _other, documents_for, kind_of, literals, mapping_for
+from .generated import NODE_TYPES, _other, as_indexed, documents_for, kind_of, literals, mapping_for
 
 CORPUS = SHARED_REFERENCE / "detection-rules"  # absent in a user's clone: the pack's rules alone then
 INDEX = "corpus-kql"
@@ -62,13 +62,7 @@ def corpus_index(es, corpus_queries, rule_files):
         fields |= set(extra)
         documents += made
     mapping = mapping_for(fields)
-    multi = {f for f in fields if f.rpartition(".")[0] in fields or f.endswith(".caseless")}
-    clean = []
-    for document in documents:
-        for field in multi & document.keys():  # a multi-field's value comes from its parent
-            document.setdefault(field.rpartition(".")[0], document[field])
-            del document[field]
-        clean.append(document)
+    clean = as_indexed(documents, fields)
     es.options(ignore_status=404).indices.delete(index=INDEX)
     es.indices.create(index=INDEX, mappings=mapping, settings={
         "number_of_shards": 1, "number_of_replicas": 0, "index.mapping.total_fields.limit": 50_000,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 from .node import version
 
@@ -33,7 +34,7 @@ def test_a_missing_node_fails_when_required(tmp_path):
             pass
     """))
     (tmp_path / "conftest.py").write_text("from tests.real_es.conftest import es_node, required  # noqa: F401\n")
-    env_base = {"PATH": "/nonexistent", "PYTHONPATH": str(__import__("pathlib").Path(__file__).parents[2])}
+    env_base = {"PATH": "/nonexistent", "PYTHONPATH": str(Path(__file__).parents[2])}
     command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-rs", str(test)]
     skipped = subprocess.run(command, capture_output=True, text=True, env=env_base, cwd=tmp_path, timeout=120)
     assert skipped.returncode == 0, skipped.stdout + skipped.stderr
