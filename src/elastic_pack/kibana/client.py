@@ -16,7 +16,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -255,21 +255,25 @@ class KibanaClient:
 
     def find_rules(self, filter: str | None = None, per_page: int = FIND_PAGE) -> Iterator[dict]:
         """Every rule matching the filter, page by page, up to the total the first page gave."""
-        where = f"GET {RULES}/_find"
+        params = {"sort_field": "name", "sort_order": "asc", **({"filter": filter} if filter else {})}
+        return self._find(f"{RULES}/_find", params, per_page, "rules",
+                          lambda r: isinstance(r.get("rule_id"), str) and isinstance(r.get("id"), str),
+                          "a page of rules (a rule without a rule_id or id)")
+
+    def _find(self, api_path: str, params: dict, per_page: int, what: str,
+              valid: Callable[[dict], bool], not_a_page: str) -> Iterator[dict]:
+        """Every object a _find API gives, page by page, up to the total the first page gave; each checked by
+        `valid` (else KibanaUnexpectedAnswer: the answer is not `not_a_page`)."""
+        where = f"GET {api_path}"
         pages = None
         page = 1
         while pages is None or page <= pages:
-            params = {"page": page, "per_page": per_page, "sort_field": "name", "sort_order": "asc"}
-            if filter:
-                params["filter"] = filter
-            body = self.request("GET", f"{RULES}/_find", params=params)
+            body = self.request("GET", api_path, params={**params, "page": page, "per_page": per_page})
             data = self.expect_list(body, "data", where)
-            if not all(isinstance(r, dict) and isinstance(r.get("rule_id"), str) and isinstance(r.get("id"), str)
-                       for r in data):
-                raise KibanaUnexpectedAnswer(self._say(f"{where}: the answer is not a page of rules (a rule without "
-                                                       "a rule_id or id)"))
+            if not all(isinstance(d, dict) and valid(d) for d in data):
+                raise KibanaUnexpectedAnswer(self._say(f"{where}: the answer is not {not_a_page}"))
             if pages is None:
-                pages = self._page_count(body, per_page, where, "rules")
+                pages = self._page_count(body, per_page, where, what)
             yield from data[:per_page]
             if len(data) < per_page:
                 return
@@ -335,25 +339,10 @@ class KibanaClient:
         return self.request("POST", "/api/exception_lists", json_body=body)
 
     def find_exception_items(self, list_id: str, per_page: int = 100) -> list[dict]:
-        where = "GET /api/exception_lists/items/_find"
-        items: list[dict] = []
-        pages = None
-        page = 1
-        while pages is None or page <= pages:
-            body = self.request("GET", "/api/exception_lists/items/_find",
-                                params={"list_id": list_id, "namespace_type": "single", "page": page,
-                                        "per_page": per_page})
-            data = self.expect_list(body, "data", where)
-            if not all(isinstance(i, dict) and isinstance(i.get("item_id"), str) for i in data):
-                raise KibanaUnexpectedAnswer(self._say(f"{where}: the answer is not a page of exception items "
-                                                       "(an item without an item_id)"))
-            if pages is None:
-                pages = self._page_count(body, per_page, where, f"items in list {list_id}")
-            items += data[:per_page]
-            if len(data) < per_page:
-                break
-            page += 1
-        return items
+        return list(self._find("/api/exception_lists/items/_find", {"list_id": list_id, "namespace_type": "single"},
+                               per_page, f"items in list {list_id}",
+                               lambda i: isinstance(i.get("item_id"), str),
+                               "a page of exception items (an item without an item_id)"))
 
     def create_exception_item(self, body: dict) -> dict:
         return self.request("POST", "/api/exception_lists/items", json_body=body)
