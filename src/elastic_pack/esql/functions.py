@@ -242,8 +242,8 @@ def _trunc(span: Any, date: Any) -> int | None:
         return None
     if isinstance(span, Period):
         moment = datetime.fromtimestamp(millis / 1000, timezone.utc)
-        months = {1: 1, 3: 3, 12: 12}.get(span.months)
-        if months is None:
+        months = span.months
+        if months not in (1, 3, 12):
             raise ValueError(f"DATE_TRUNC to {span.months} months")  # Elasticsearch's rounding not reproduced
         month = (moment.month - 1) // months * months + 1
         return int(datetime(moment.year, month, 1, tzinfo=timezone.utc).timestamp() * 1000)
@@ -389,6 +389,13 @@ def _same_type(value: Any, result: int) -> Any:
     return float(result) if isinstance(value, float) else result
 
 
+def _ip_prefix(ip: Any, v4: Any, v6: Any) -> str:
+    """IP_PREFIX(ip, prefix length for IPv4, for IPv6): the address with the bits past the prefix zeroed."""
+    address = ipaddress.ip_address(_string(ip))
+    length = int(v4) if address.version == 4 else int(v6)
+    return str(ipaddress.ip_network(f"{address}/{length}", strict=False).network_address)
+
+
 def _one_or_many(values: list) -> Any:
     if not values:
         return None
@@ -429,20 +436,14 @@ SCALAR: dict[str, Fn] = {
     "POW": lambda a, b: float(a) ** float(b), "SQRT": lambda a: math.sqrt(a) if a >= 0 else None,
     "LOG10": lambda a: math.log10(a) if a > 0 else None, "SIGNUM": lambda a: float((a > 0) - (a < 0)),
     "GREATEST": max, "LEAST": min, "CIDR_MATCH": _cidr_match, "DATE_TRUNC": _trunc,
-    "BUCKET": lambda value, span: _bucket(value, span), "DATE_DIFF": _date_diff, "DATE_EXTRACT": _date_extract,
+    "BUCKET": _bucket, "DATE_DIFF": _date_diff, "DATE_EXTRACT": _date_extract,
     "URL_DECODE": lambda s: unquote_plus(_string(s), errors="strict"),
     "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""), "JSON_EXTRACT": _json_extract,
     "FROM_BASE64": _from_base64, "TO_BASE64": lambda s: base64.b64encode(_string(s).encode()).decode(),
     "PI": lambda: math.pi, "E": lambda: math.e, "TAU": lambda: math.tau, "TO_TEXT": _string,
-    "CLAMP": lambda value, low, high: min(max(value, low), high), "IP_PREFIX": lambda ip, v4, v6: _ip_prefix(ip, v4, v6),
+    "CLAMP": lambda value, low, high: min(max(value, low), high), "IP_PREFIX": _ip_prefix,
 }
 
-
-def _ip_prefix(ip: Any, v4: Any, v6: Any) -> str:
-    """IP_PREFIX(ip, prefix length for IPv4, for IPv6): the address with the bits past the prefix zeroed."""
-    address = ipaddress.ip_address(_string(ip))
-    length = int(v4) if address.version == 4 else int(v6)
-    return str(ipaddress.ip_network(f"{address}/{length}", strict=False).network_address)
 
 # multi-value functions: called with the argument as a list (a single value is a list of one)
 MULTI: dict[str, Fn] = {
