@@ -18,18 +18,21 @@ def _ip_ordered(expr: Callable[[Row], Any]) -> Callable[[Row], Any]:
     """An ip-typed aggregate argument's values, ordered as ips by MIN, MAX and TOP (their text unchanged)."""
     def ordered(row: Row) -> Any:
         value = expr(row)
-        if value.__class__ is list:
-            return [ip_text(v, k) if (k := ip_key(v)) is not None else v for v in value]
-        return ip_text(value, k) if value is not None and (k := ip_key(value)) is not None else value
+        return [_as_ip(v) for v in value] if value.__class__ is list else _as_ip(value)
 
     return ordered
+
+
+def _as_ip(value: Any) -> Any:
+    key = ip_key(value)  # None for anything but an ip's text, null included
+    return value if key is None else ip_text(value, key)
 
 
 def _ip_keys(value: Any) -> Any:
     if value.__class__ is list:
         keys = [k for k in map(ip_key, value) if k is not None]
         return keys if len(keys) > 1 else (keys[0] if keys else None)
-    return ip_key(value) if value is not None else None
+    return ip_key(value)
 
 
 def _doc_value(values: list, kind: str | None) -> Any:
