@@ -8,9 +8,9 @@ import pytest
 
 from elastic_pack.engine import compile_rule, run_rules
 from elastic_pack.content.model import RuleFile
-from elastic_pack.engine.eql_compile import compile_event_query
+from elastic_pack.eql.compile import compile_event_query
 from elastic_pack.engine.events import Event
-from elastic_pack.eql_query import EqlQueryError, parse_eql
+from elastic_pack.eql.parser import EqlQueryError, parse_eql
 from elastic_pack.errors import NotRunnable
 
 

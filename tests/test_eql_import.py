@@ -1,4 +1,5 @@
-"""_eql: the eql grammar is cached in the user's own cache folder, and a damaged cache is rebuilt, never fatal."""
+"""The eql grammar (elastic_pack.eql.cached_grammar) is cached in the user's own cache folder; a damaged cache is
+rebuilt, never fatal."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import os
 import subprocess
 import sys
 
-PROBE = ("import elastic_pack._eql, eql; "
+PROBE = ("import elastic_pack.eql.cached_grammar, eql; "
          "print(eql.parse_query('sequence by a [process where x == 1] [process where y == 2]').__class__.__name__)")
 
 

@@ -8,10 +8,10 @@ import eql
 import pytest
 from eql.parser import allow_runs, elasticsearch_syntax, ignore_missing_fields
 
-from elastic_pack.engine.eql_compile import compile_event_query
+from elastic_pack.eql.compile import compile_event_query
 from elastic_pack.engine.events import Event
-from elastic_pack.engine.sequence import SequenceMatcher, Stage
-from elastic_pack.eql_query import parse_eql
+from elastic_pack.eql.sequence import SequenceMatcher, Stage
+from elastic_pack.eql.parser import parse_eql
 
 
 def ours(query: str, fields: dict) -> bool:

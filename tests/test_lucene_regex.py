@@ -56,7 +56,7 @@ def test_case_insensitive_and_literals():
 
 
 def test_eql_regex_runs_on_the_same_engine():
-    from elastic_pack.engine.eql_compile import UnsupportedEql, _string_test
+    from elastic_pack.eql.compile import UnsupportedEql, _string_test
 
     test = _string_test("match", ["(a+)+b"], False)
     assert test("a" * 30 + "b") and not test("a" * 5000)  # at once: an automaton, no backtracking

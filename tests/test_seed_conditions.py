@@ -9,7 +9,7 @@ from eql import ast as eql_ast
 
 from elastic_pack.build import pack_payloads
 from elastic_pack.content import load_pack
-from elastic_pack.eql_query import field_name, parse_eql
+from elastic_pack.eql.parser import field_name, parse_eql
 from elastic_pack.kql import parse_kql
 from elastic_pack.kql import ast as kql
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import random
 
 from elastic_pack.engine.events import Event
-from elastic_pack.engine.sequence import SequenceMatcher, Stage
+from elastic_pack.eql.sequence import SequenceMatcher, Stage
 
 
 def reference(events, stage_tests, maxspan):

@@ -307,89 +307,14 @@ def _kql(text: str, docs: list[Document], field_types: Mapping[str, str] | None,
 # --- EQL -------------------------------------------------------------------------------------------------
 
 def _eql(text: str, docs: list[Document], size: int, field_types: Mapping[str, str] | None = None) -> dict:
-    from .engine.eql_compile import Compiler, UnsupportedEql, compile_event_query
-    from .engine.eql_rules import _pipes, apply_pipes
-    from .engine.events import event_from_document
-    from .eql_query import EqlQueryError, field_name, parse_eql
+    from .eql import EqlQueryError, UnsupportedEql, search
 
     try:
-        query = parse_eql(text)
-        pipes = _pipes(query)
-        compiler = Compiler(query, _resolver(field_types))
-    except (EqlQueryError, UnsupportedEql, ValueError) as exc:
+        return search(text, docs, field_types, size)
+    except EqlQueryError as exc:
         raise QueryError(f"EQL: {exc}") from None
-    # EQL searches events on their @timestamp, in time order (ties in the order they were read)
-    events = []
-    for position, document in enumerate(docs):
-        try:
-            event = event_from_document(document.source, document.id, "@timestamp")
-        except ValueError:
-            continue  # no (valid) @timestamp: not an event EQL can order
-        events.append((event.timestamp, position, event, document))
-    events.sort(key=lambda item: (item[0], item[1]))
-    by_event = {id(event): document for _, _, event, document in events}
-
-    def kept(results: list) -> list:
-        # without `| head` or `| tail`: the `size` most recent results (the request's result_position, "tail",
-        # by default); with them, each over the `size` results of its side (Elasticsearch's LogicalPlanBuilder)
-        return apply_pipes(pipes or [("tail", size)], results, size)
-
-    try:
-        if query.sequence is None:
-            from eql import ast
-
-            first = query.tree.first
-            if not isinstance(first, ast.EventQuery):
-                raise UnsupportedEql(f"EQL {type(first).__name__.lower()} queries")
-            predicate = compile_event_query(query, first, compiler)
-            found = [document for _, _, event, document in events if predicate(event.fields)]
-            chosen = kept(found)
-            return {"hits": {"total": {"value": len(chosen), "relation": "eq"}, "events": [_hit(d) for d in chosen]}}
-        return _sequences(query, compiler, events, by_event, kept, field_name)
     except UnsupportedEql as exc:
         raise QueryError(f"EQL: the local engine does not run {exc}") from None
-
-
-def _sequences(query: Any, compiler: Any, events: list, by_event: dict, kept: Callable, field_name: Any) -> dict:
-    from .engine.eql_compile import compile_event_query
-    from .engine.sequence import SequenceMatcher, Stage
-
-    sequence = query.sequence
-    compiled: dict[int, Any] = {}
-
-    def stage_of(sub: Any, missing: bool = False) -> Stage:
-        if id(sub.query) not in compiled:
-            compiled[id(sub.query)] = compile_event_query(query, sub.query, compiler)
-        return Stage(compiled[id(sub.query)], [field_name(f) for f in sub.join_values], missing)
-
-    stages = [stage_of(sub, bool(sub.data.get("is_negated"))) for sub in sequence.queries]
-    until = stage_of(sequence.close, True) if sequence.close is not None else None
-    maxspan = query.maxspan.total_seconds() if query.maxspan else None
-    nullable = frozenset(f for keys in query.stage_join_fields for f in keys) & frozenset(query.optional_fields)
-    matcher = SequenceMatcher(stages, maxspan, nullable, until)
-    found: list = []
-    for _, _, event, _ in events:
-        found.extend(matcher.feed(event))
-    found.extend(matcher.finish())
-    # Elasticsearch's order: by the last event, then the first (ties: the order they were read)
-    order = {id(event): position for position, (_, _, event, _) in enumerate(events)}
-    found.sort(key=lambda seq: (order[id(seq[-1])], order[id(seq[0])]))
-    join_fields = query.join_fields
-    out = []
-    for seq in kept(found):
-        positive = iter(seq)
-        items = []
-        for stage in stages:
-            if stage.missing:
-                items.append({"_index": "", "_id": "", "_source": {}, "missing": True})
-            else:
-                items.append(_hit(by_event[id(next(positive))]))
-        keys = []
-        for name in join_fields:
-            value = seq[0].fields.get(name)
-            keys.append(value[0] if isinstance(value, list) and len(value) == 1 else value)
-        out.append({"join_keys": keys, "events": items} if join_fields else {"events": items})
-    return {"hits": {"total": {"value": len(out), "relation": "eq"}, "sequences": out}}
 
 
 # --- ES|QL -----------------------------------------------------------------------------------------------

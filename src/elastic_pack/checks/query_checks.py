@@ -7,7 +7,7 @@ import re
 from ..content.model import RuleFile
 from ..content.queries import checked_query, parsed_query
 from ..content.spec import threshold_fields
-from ..eql_query import EqlQueryError
+from ..eql.parser import EqlQueryError
 from ..esql import EsqlSyntaxError
 from ..fields import covered_namespace, field_type
 from ..kql import KqlSyntaxError

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
+from ..eql import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast as eql_ast
 
 from ..content.queries import KqlQuery
-from ..eql_query import EqlQuery, field_name
+from ..eql.parser import EqlQuery, field_name
 from ..fields import NUMBER_TYPES, STRING_TYPES, field_type
 from ..kql import KqlTypeError, compile_kql
 from ..kql import ast as kql_ast

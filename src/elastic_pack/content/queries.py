@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..eql_query import EqlQuery, parse_eql
+from ..eql.parser import EqlQuery, parse_eql
 from ..kql import parse_kql
 from ..kql.ast import Node
 from .model import RuleFile

@@ -13,48 +13,19 @@ from dataclasses import replace
 from collections.abc import Sequence
 from typing import Any
 
-from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
+from ..eql import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast
-from eql.pipes import HeadPipe, TailPipe
 
 from ..content.model import RuleFile
 from ..content.spec import EqlSpec
-from ..eql_query import EqlQuery, field_name
+from ..eql.compile import Compiler, UnsupportedEql, compile_event_query
+from ..eql.parser import EqlQuery, field_name
+from ..eql.pipes import apply_pipes, pipes_of
+from ..eql.sequence import SequenceMatcher, Stage
 from .alerts import Alert
 from .base import CompiledRule, Predicate
-from .eql_compile import Compiler, UnsupportedEql, compile_event_query
 from .events import Event, parse_time
 from .gates import sequence_gate
-from .sequence import SequenceMatcher, Stage
-
-
-def _pipes(query: EqlQuery) -> list[tuple[str, int]]:
-    """The `| head N` / `| tail N` pipes in order (none: []); other pipes are refused."""
-    out = []
-    for pipe in query.tree.pipes:
-        if not isinstance(pipe, (HeadPipe, TailPipe)):
-            raise UnsupportedEql(f"the pipe `| {pipe}` (the local engine runs `head` and `tail`)")
-        count = pipe.arguments[0].value if pipe.arguments else 50
-        out.append((("head" if isinstance(pipe, HeadPipe) else "tail"), int(count)))
-    return out
-
-
-def _limit(query: EqlQuery) -> tuple[str, int] | None:
-    """The one `| head N` / `| tail N` pipe, if any (several: UnsupportedEql; see _pipes)."""
-    pipes = _pipes(query)
-    if len(pipes) > 1:
-        raise UnsupportedEql("more than one pipe here (see _pipes)")
-    return pipes[0] if pipes else None
-
-
-def apply_pipes(pipes: list[tuple[str, int]], results: list, cap: int | None = None) -> list:
-    """`| head N` / `| tail N` in order on results in Elasticsearch's order; `cap` (the search's size) bounds
-    each."""
-    for kind, count in pipes:
-        count = count if cap is None else min(count, cap)
-        results = results[:count] if kind == "head" else (results[-count:] if count else [])
-    return results
-
 
 def result_order(first: float, last: float) -> tuple[float, float]:
     """Elasticsearch's order of EQL results: a sequence's place is its last event's, then its first's (its
@@ -68,7 +39,7 @@ class _LimitedRule(CompiledRule):
     the end of the input, when every run's window is known."""
 
     def _setup_limit(self, query: EqlQuery) -> None:
-        self.limit = _pipes(query) or None
+        self.limit = pipes_of(query) or None
         self.held: list = []  # (first window time, last window time, alert)
 
     def _emit(self, found: list) -> list:

@@ -8,10 +8,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
+from ..eql import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast as eql_ast
 
-from ..eql_query import EqlQuery, field_name
+from ..eql.parser import EqlQuery, field_name
 from ..fields import NUMBER_TYPES, field_type
 from ..esql import parser as esql
 from ..kql import ast as kql

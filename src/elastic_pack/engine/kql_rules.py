@@ -12,7 +12,7 @@ from .alerts import Alert
 from .base import _NONE, CompiledRule, Predicate, WindowedRule
 from .events import Event
 from .gates import kql_gate
-from .sequence import candidate_keys
+from ..eql.sequence import candidate_keys
 from .threshold import ThresholdCounter
 
 

@@ -8,7 +8,7 @@ from ..content.model import RuleFile
 from ..content.queries import checked_query
 from ..errors import NotRunnable
 from .base import CompiledRule, Predicate, WindowedRule
-from .eql_compile import UnsupportedEql
+from ..eql.compile import UnsupportedEql
 from .eql_rules import EqlEventRule, EqlSequenceRule
 from .esql_rule import EsqlRule
 from .kql_rules import NewTermsRule, QueryRule, ThresholdRule

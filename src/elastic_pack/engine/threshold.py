@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 
-from .sequence import candidate_keys
+from ..eql.sequence import candidate_keys
 
 
 class ThresholdCounter:

@@ -16,18 +16,18 @@ import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from .. import _eql  # noqa: F401  (before eql: its grammar, cached)
+from . import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast
 from eql.parser import lark_parser
 from lark import Token
 
 from ..documents import values_under
-from ..eql_query import EqlQuery, field_name
+from .parser import EqlQuery, field_name
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..kql import datemath
 from ..lucene_regex import LuceneRegex
-from . import eql_functions as functions
+from . import functions
 
 Event = Mapping[str, Any]
 Expr = Callable[[Event], Any]

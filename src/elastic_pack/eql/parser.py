@@ -8,8 +8,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from . import _eql  # noqa: F401  (before eql: its grammar, cached)
-from .durations import MAX_SPAN_DAYS
+from . import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
+from ..durations import MAX_SPAN_DAYS
 import eql
 import eql.parser as eql_parser
 from eql import ast

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
 
-from .events import Event
+from ..engine.events import Event
 
 _SWEEP_EVERY = 4096
 _NONE: tuple = ()

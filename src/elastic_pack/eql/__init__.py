@@ -1,0 +1,47 @@
+"""EQL, answered as Elasticsearch's `_eql/search` answers it.
+
+    from elastic_pack import eql
+    tree = eql.parse('sequence by host.id [process where true] [file where true]')
+    eql.search('process where process.name == "cmd.exe"', documents, mapping={"process.pid": "long"})
+
+`parse(text)` gives the parsed query (Elastic's `eql` syntax tree in `.tree`, Elasticsearch's syntax: `?field`,
+`with runs=N`, missing events `![...]`, `sample`); `search(query, documents, mapping=None, size=10)` gives the
+`_eql/search` response body. A query Elasticsearch rejects raises EqlQueryError (`.line`, `.column`); a
+construct the local engine does not run raises UnsupportedEql, naming it.
+
+The modules: parser (Elasticsearch's syntax over the eql library), compile (conditions as predicates),
+functions, sequence (the sequence matcher), pipes (`head`/`tail`), searching (`_eql/search`). The names below are imported on
+first use, so that importing the package (the sequence matcher's key helper, say) does not load the eql
+library's grammar.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["EqlQuery", "EqlQueryError", "UnsupportedEql", "parse", "search"]
+
+_LAZY = {"EqlQuery": "parser", "EqlQueryError": "parser", "UnsupportedEql": "compile"}
+
+
+def parse(text: str) -> Any:
+    """The query parsed as Elasticsearch parses it (an EqlQuery); EqlQueryError if Elasticsearch rejects it."""
+    from .parser import parse_eql
+
+    return parse_eql(text)
+
+
+def search(query: Any, documents: Any, mapping: Any = None, size: int = 10) -> dict:
+    """The `_eql/search` response body for `query` (text or a parsed query) over `documents` (dicts named by
+    their `_id`, else their position); see elastic_pack.eql.searching.search."""
+    from .searching import search as run
+
+    return run(query, documents, mapping, size)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        from importlib import import_module
+
+        return getattr(import_module(f".{_LAZY[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

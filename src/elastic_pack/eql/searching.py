@@ -1,0 +1,134 @@
+"""One EQL query over local documents, answered as Elasticsearch's `_eql/search` answers it.
+
+Events are searched on their `@timestamp`, in time order (ties in the order the documents were given: the
+local stand-in for Elasticsearch's tiebreaker). Without `| head`/`| tail` the answer holds the `size` most
+recent results (the request's default result_position, "tail"); each pipe keeps the first or last N of the
+results before it, never more than `size` (Elasticsearch's LogicalPlanBuilder caps every limit by the size).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from . import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
+from eql import ast
+
+from ..engine.events import event_from_document
+from .compile import Compiler, UnsupportedEql, compile_event_query
+from .parser import EqlQuery, field_name, parse_eql
+from .pipes import apply_pipes, pipes_of
+from .sequence import SequenceMatcher, Stage
+
+DEFAULT_SIZE = 10  # _eql/search's default size
+
+FieldTypes = Mapping[str, str] | Callable[[str], "str | None"] | None
+
+
+def type_resolver(mapping: FieldTypes) -> Callable[[str], str | None]:
+    """field -> mapped type: a callable mapping as it is, a dict's types first and the field catalogue's for
+    the fields it lacks, none: the field catalogue."""
+    from ..fields import field_type
+
+    if mapping is None:
+        return field_type
+    if callable(mapping):
+        return mapping
+    types = dict(mapping)
+    return lambda name: types.get(name) or field_type(name)
+
+
+def _named(documents: Iterable[Any]) -> list[tuple[str, dict]]:
+    """(id, source) of each document: an object with `.id` and `.source`, or a dict named by its own `_id`
+    (a metadata field, never part of the source), else by its position."""
+    out = []
+    for index, document in enumerate(documents):
+        if hasattr(document, "source") and hasattr(document, "id"):
+            out.append((str(document.id), document.source))
+            continue
+        source = dict(document)
+        given = source.pop("_id", None)
+        out.append((str(given) if given is not None else f"[{index}]", source))
+    return out
+
+
+def search(query: str | EqlQuery, documents: Iterable[Any], mapping: FieldTypes = None,
+           size: int = DEFAULT_SIZE) -> dict:
+    """The body of Elasticsearch's `_eql/search` response for `query` over `documents`: `hits.events` for an
+    event query, `hits.sequences` (with `join_keys`, missing events marked `missing: true`) for a sequence.
+    `mapping` gives the fields' types (a dict field -> type, or a callable). Raises EqlQueryError for a query
+    Elasticsearch rejects and UnsupportedEql for a construct the local engine refuses."""
+    if size < 0:
+        raise UnsupportedEql("a negative size (Elasticsearch rejects it)")
+    parsed = query if isinstance(query, EqlQuery) else parse_eql(query)
+    pipes = pipes_of(parsed)
+    compiler = Compiler(parsed, type_resolver(mapping))
+    events = []
+    for position, (name, source) in enumerate(_named(documents)):
+        try:
+            event = event_from_document(source, name, "@timestamp")
+        except ValueError:
+            continue  # no (valid) @timestamp: not an event EQL can order
+        events.append((event.timestamp, position, event, (name, source)))
+    events.sort(key=lambda item: (item[0], item[1]))
+
+    def kept(results: list) -> list:
+        return apply_pipes(pipes or [("tail", size)], results, size)
+
+    if parsed.sequence is None:
+        first = parsed.tree.first
+        if not isinstance(first, ast.EventQuery):
+            raise UnsupportedEql(f"EQL {type(first).__name__.lower()} queries")
+        predicate = compile_event_query(parsed, first, compiler)
+        chosen = kept([hit for _, _, event, hit in events if predicate(event.fields)])
+        return _response("events", [_hit(hit) for hit in chosen])
+    return _response("sequences", _sequences(parsed, compiler, events, kept))
+
+
+def _response(kind: str, results: list) -> dict:
+    return {"is_partial": False, "is_running": False, "timed_out": False,
+            "hits": {"total": {"value": len(results), "relation": "eq"}, kind: results}}
+
+
+def _hit(hit: tuple[str, dict]) -> dict:
+    return {"_id": hit[0], "_source": hit[1]}
+
+
+def _sequences(query: EqlQuery, compiler: Compiler, events: list, kept: Callable) -> list:
+    sequence = query.sequence
+    assert sequence is not None
+    compiled: dict[int, Any] = {}
+
+    def stage_of(sub: Any, missing: bool = False) -> Stage:
+        if id(sub.query) not in compiled:
+            compiled[id(sub.query)] = compile_event_query(query, sub.query, compiler)
+        return Stage(compiled[id(sub.query)], [field_name(f) for f in sub.join_values], missing)
+
+    stages = [stage_of(sub, bool(sub.data.get("is_negated"))) for sub in sequence.queries]
+    until = stage_of(sequence.close, True) if sequence.close is not None else None
+    maxspan = query.maxspan.total_seconds() if query.maxspan else None
+    nullable = frozenset(f for keys in query.stage_join_fields for f in keys) & frozenset(query.optional_fields)
+    matcher = SequenceMatcher(stages, maxspan, nullable, until)
+    found: list = []
+    for _, _, event, _ in events:
+        found.extend(matcher.feed(event))
+    found.extend(matcher.finish())
+    order = {id(event): position for position, (_, _, event, _) in enumerate(events)}
+    found.sort(key=lambda seq: (order[id(seq[-1])], order[id(seq[0])]))
+    by_event = {id(event): hit for _, _, event, hit in events}
+    join_fields = query.join_fields
+    out = []
+    for seq in kept(found):
+        positive = iter(seq)
+        items = []
+        for stage in stages:
+            if stage.missing:
+                items.append({"_index": "", "_id": "", "_source": {}, "missing": True})
+            else:
+                items.append(_hit(by_event[id(next(positive))]))
+        keys = []
+        for name in join_fields:
+            value = seq[0].fields.get(name)
+            keys.append(value[0] if isinstance(value, list) and len(value) == 1 else value)
+        out.append({"join_keys": keys, "events": items} if join_fields else {"events": items})
+    return out
