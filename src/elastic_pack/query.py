@@ -31,8 +31,8 @@ ESQL_MAX_LIMIT = 10_000  # ... and esql.query.result_truncation_max_size
 DEFAULT_SIZE = 10  # _search's and _eql/search's default size
 
 
-class QueryError(ValueError):
-    """A query Elasticsearch would reject, or a construct the local engine does not run: one line."""
+# the shared base of every query language's errors (elastic_pack.errors), importable here as before
+from .errors import QueryError  # noqa: E402
 
 
 @dataclass
@@ -90,60 +90,16 @@ def read_documents(paths: Iterable[Path | str]) -> tuple[list[Document], list[st
     return documents, skipped
 
 
-def load_mapping(path: Path | str) -> dict[str, str]:
-    """Field name -> Elasticsearch type from a mapping file: a GET _mapping response, an index template, a
-    `{"mappings": ...}` or `{"properties": ...}` body, or a flat `{"field": "type"}` object. Multi-fields
-    (`fields`) are included under their full names (`process.command_line.text`)."""
-    import json
+def load_mapping(path: Path | str):
+    """The elastic_pack.mapping.Mapping of a mapping file (a GET _mapping response, an index, component or
+    composable template, a `{"mappings": ...}` or `{"properties": ...}` body, or a flat `{"field": "type"}`
+    object); QueryError when it cannot be read or used."""
+    from .mapping import Mapping
 
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise QueryError(f"--mapping: cannot read {path}: {exc.strerror or exc}") from None
+        return Mapping.load(path)
     except ValueError as exc:
-        raise QueryError(f"--mapping: {path} is not JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise QueryError(f"--mapping: {path} is not a JSON object")
-    if data and all(isinstance(v, str) for v in data.values()):
-        return dict(data)
-    mappings = _find_properties(data)
-    if mappings is None:
-        raise QueryError(f"--mapping: no `properties` in {path}")
-    out: dict[str, str] = {}
-    _walk_properties(mappings, "", out)
-    return out
-
-
-def _find_properties(data: Any) -> dict | None:
-    if not isinstance(data, dict):
-        return None
-    if isinstance(data.get("properties"), dict):
-        return data["properties"]
-    for key in ("mappings", "template"):
-        if key in data:
-            found = _find_properties(data[key])
-            if found is not None:
-                return found
-    for value in data.values():  # GET index/_mapping: {"index": {"mappings": ...}}
-        if isinstance(value, dict) and ("mappings" in value or "template" in value):
-            found = _find_properties(value)
-            if found is not None:
-                return found
-    return None
-
-
-def _walk_properties(properties: dict, prefix: str, out: dict[str, str]) -> None:
-    for name, spec in properties.items():
-        if not isinstance(spec, dict):
-            continue
-        full = prefix + name
-        if isinstance(spec.get("properties"), dict):
-            _walk_properties(spec["properties"], full + ".", out)
-            continue
-        out[full] = str(spec.get("type", "object"))
-        for sub, sub_spec in (spec.get("fields") or {}).items():
-            if isinstance(sub_spec, dict):
-                out[f"{full}.{sub}"] = str(sub_spec.get("type", "keyword"))
+        raise QueryError(f"--mapping: {exc}") from None
 
 
 # --- the query -------------------------------------------------------------------------------------------
@@ -204,14 +160,21 @@ def _resolver(field_types: Mapping[str, str] | None) -> Callable[[str], str | No
 
 
 def run_query(text: str, documents: Iterable[Document | dict], language: str | None = None,
-              field_types: Mapping[str, str] | None = None, start: Any = None, end: Any = None,
-              size: int | None = None, now: float | None = None) -> dict:
+              field_types: Any = None, start: Any = None, end: Any = None,
+              size: int | None = None, now: float | None = None, *, mapping: Any = None) -> dict:
     """The response body Elasticsearch gives for this query over `documents` (Document, or dicts whose `_id`
     names them; else they are named by position): KQL as `_search` (with the DSL Kibana builds), EQL as
-    `_eql/search`, ES|QL as `_query`. `field_types` is the index's mapping (field -> type; other fields take
-    the field catalogue's type); `start`/`end` (ISO 8601, epoch seconds or datetime) keep the documents whose
-    @timestamp is within, both inclusive; `size` is the hits (KQL) or results (EQL) returned (default 10, as
-    Elasticsearch's); `now` is the clock of date math, in epoch seconds."""
+    `_eql/search`, ES|QL as `_query`. `mapping` (or `field_types`, its older name) is the index's mapping: an
+    elastic_pack.mapping.Mapping or a dict field -> type (other fields take the field catalogue's type);
+    `start`/`end` (ISO 8601, epoch seconds or datetime) keep the documents whose @timestamp is within, both
+    inclusive; `size` is the hits (KQL) or results (EQL) returned (default 10, as Elasticsearch's);
+    `now` is the clock of date math, in epoch seconds."""
+    from .mapping import Mapping as IndexMapping
+
+    if mapping is None:
+        mapping = field_types
+    # EQL and ES|QL read the mapping as a flat field -> type table
+    field_types = mapping.flat() if isinstance(mapping, IndexMapping) else mapping
     language = (language or infer_language(text)).lower()
     if language not in LANGUAGES:
         raise QueryError(f"unknown query language {language!r} (kql, eql or esql)")
@@ -225,7 +188,7 @@ def run_query(text: str, documents: Iterable[Document | dict], language: str | N
     if size is not None and size < 0:
         raise QueryError("size must be 0 or more")
     if language == "kql":
-        return _kql(text, docs, field_types, DEFAULT_SIZE if size is None else size, clock_now)
+        return _kql(text, docs, mapping, DEFAULT_SIZE if size is None else size, clock_now)
     if language == "eql":
         return _eql(text, docs, DEFAULT_SIZE if size is None else size, field_types)
     return _esql(text, docs, field_types, clock_now)
@@ -291,17 +254,13 @@ def _mapped(field_types: Mapping[str, str] | None) -> Callable[[dict], dict]:
 
 # --- KQL -------------------------------------------------------------------------------------------------
 
-def _kql(text: str, docs: list[Document], field_types: Mapping[str, str] | None, size: int, now: float) -> dict:
-    from .documents import flatten
-    from .kql import KqlSyntaxError, KqlTypeError, compile_kql, parse_kql
+def _kql(text: str, docs: list[Document], mapping: Any, size: int, now: float) -> dict:
+    from .kql import search
 
-    mapped = _mapped(field_types)
     try:
-        predicate = compile_kql(parse_kql(text), _resolver(field_types), lambda: now)
-        matched = [d for d in docs if predicate(mapped(flatten(dict(d.source))))]
-    except (KqlSyntaxError, KqlTypeError) as exc:
+        return search(text, docs, mapping=mapping or None, size=size, now=now)
+    except QueryError as exc:
         raise QueryError(f"KQL: {exc}") from None
-    return {"hits": {"total": {"value": len(matched), "relation": "eq"}, "hits": [_hit(d) for d in matched[:size]]}}
 
 
 # --- EQL -------------------------------------------------------------------------------------------------

@@ -5,9 +5,11 @@
     kql.evaluate(tree, {"process": {"name": "cmd.exe"}, "source": {"ip": "10.1.2.3"}})   # True
     kql.evaluate(tree, doc, field_types={"source.ip": "ip"})                           # your mapping
     kql.to_dsl(tree)                                                                   # what Kibana sends
+    kql.search(tree, documents, mapping=Mapping.load("template.json"))                  # _search's body
 
-`parse` raises KqlSyntaxError (with line and column) where Kibana's grammar does; `evaluate` and
-`compile_kql` raise KqlTypeError where Elasticsearch would reject the query for the field's type.
+`parse` raises QuerySyntaxError (KqlSyntaxError, with line and column) where Kibana's grammar does; `evaluate`,
+`search` and `compile_kql` raise QueryTypeError (KqlTypeError) where Elasticsearch would reject the query for
+the field's type. All are elastic_pack.errors.QueryError, shared with elastic_pack.eql and elastic_pack.esql.
 """
 
 from __future__ import annotations
@@ -18,13 +20,16 @@ from typing import Any
 
 from ..documents import flatten
 from ..fields import field_type
+from ..errors import QueryError, QuerySyntaxError, QueryTypeError, UnsupportedQueryError
 from .ast import Node
 from .evaluate import compile_kql
 from .parser import KqlSyntaxError, parse_kql
+from .search import search
 from .to_dsl import to_dsl as _to_dsl
 from .typed import KqlTypeError
 
-__all__ = ["KqlSyntaxError", "KqlTypeError", "Node", "compile_kql", "evaluate", "parse", "parse_kql", "to_dsl"]
+__all__ = ["KqlSyntaxError", "KqlTypeError", "Node", "QueryError", "QuerySyntaxError", "QueryTypeError",
+           "UnsupportedQueryError", "compile_kql", "evaluate", "parse", "parse_kql", "search", "to_dsl"]
 
 FieldTypes = Mapping[str, str] | Callable[[str], "str | None"] | None
 

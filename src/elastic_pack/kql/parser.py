@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import Any, NoReturn
 
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
+from ..errors import QuerySyntaxError
 
 _SPECIAL = set('\\():<>"*{}')
 _SPACE = set(" \t\r\n\u00a0")
@@ -23,13 +24,12 @@ _ESCAPED_WHITESPACE = {"t": "\t", "r": "\r", "n": "\n"}
 _HEX = set("0123456789abcdefABCDEF")
 
 
-class KqlSyntaxError(ValueError):
+class KqlSyntaxError(QuerySyntaxError):
+    """KQL that Kibana's grammar rejects, located by `offset` in the query (and `line`, `column`)."""
+
     def __init__(self, message: str, query: str, offset: int):
         self.offset = offset
-        self.line = query.count("\n", 0, offset) + 1
-        self.column = offset - (query.rfind("\n", 0, offset) + 1) + 1
-        self.reason = message
-        super().__init__(f"{message} (line {self.line}, column {self.column})")
+        super().__init__(message, *QuerySyntaxError.location(query, offset))
 
 
 class _Fail(Exception):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from ..errors import QueryTypeError
 from ..glob import STAR, Glob
 from . import datemath
 
@@ -27,7 +28,7 @@ Test = Callable[[Any], bool]
 _WORD = re.compile(r"\w+(?:[.'\u2019]\w+)*")
 
 
-class KqlTypeError(ValueError):
+class KqlTypeError(QueryTypeError):
     """A query value that the field's type rejects: Elasticsearch would fail the search."""
 
 
