@@ -14,7 +14,7 @@ from typing import Any
 from . import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast
 
-from ..engine.events import event_from_document
+from ..engine.events import Event, parse_time
 from .compile import Compiler, UnsupportedEql, compile_event_query
 from .parser import EqlQuery, field_name, parse_eql
 from .pipes import apply_pipes, pipes_of
@@ -52,6 +52,20 @@ def _named(documents: Iterable[Any]) -> list[tuple[str, dict]]:
     return out
 
 
+def _event(name: str, source: dict) -> Event | None:
+    """The event of a document, timed by its @timestamp (any date a date field holds: a search has no
+    schedule, so none of the rule engine's plausibility limits); None without one, as EQL cannot order it."""
+    event = Event(None, 0.0, 0.0, name, source)
+    stamp = event.get("@timestamp")
+    if isinstance(stamp, list) and len(stamp) == 1:
+        stamp = stamp[0]
+    try:
+        event.timestamp = event.window_time = parse_time(stamp)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return event
+
+
 def search(query: str | EqlQuery, documents: Iterable[Any], mapping: FieldTypes = None,
            size: int = DEFAULT_SIZE) -> dict:
     """The body of Elasticsearch's `_eql/search` response for `query` over `documents`: `hits.events` for an
@@ -65,11 +79,9 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: FieldTypes 
     compiler = Compiler(parsed, type_resolver(mapping))
     events = []
     for position, (name, source) in enumerate(_named(documents)):
-        try:
-            event = event_from_document(source, name, "@timestamp")
-        except ValueError:
-            continue  # no (valid) @timestamp: not an event EQL can order
-        events.append((event.timestamp, position, event, (name, source)))
+        event = _event(name, source)
+        if event is not None:
+            events.append((event.timestamp, position, event, (name, source)))
     events.sort(key=lambda item: (item[0], item[1]))
 
     def kept(results: list) -> list:

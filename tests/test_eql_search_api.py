@@ -1,0 +1,47 @@
+"""elastic_pack.eql's public API: parse() and search() answer as Elasticsearch's _eql/search does."""
+
+import pytest
+
+from elastic_pack import eql
+
+
+def doc(_id, when, category="process", **fields):
+    return {"_id": _id, "@timestamp": when, "event": {"category": category}, **fields}
+
+
+def ids(response):
+    hits = response["hits"]
+    if "events" in hits:
+        return [e["_id"] for e in hits["events"]]
+    return [[e["_id"] for e in s["events"]] for s in hits["sequences"]]
+
+
+def test_response_has_elasticsearchs_shape():
+    response = eql.search("process where true", [doc("a", "2024-01-01T00:00:00Z")])
+    assert response["is_partial"] is False and response["is_running"] is False and response["timed_out"] is False
+    assert response["hits"]["total"] == {"value": 1, "relation": "eq"}
+    assert response["hits"]["events"][0]["_source"]["event"] == {"category": "process"}
+    assert "_id" not in response["hits"]["events"][0]["_source"]  # a metadata field, not part of the source
+
+
+def test_any_date_a_date_field_holds_is_an_event_even_1970():
+    # a search has no rule schedule: the engine's "no log is older than 1990" limit does not apply
+    docs = [doc("epoch", 0), doc("later", "2017-08-30T20:47:33Z")]
+    assert ids(eql.search("process where true", docs)) == ["epoch", "later"]
+
+
+def test_a_document_without_timestamp_is_no_event():
+    assert ids(eql.search("any where true", [{"_id": "x", "a": 1}])) == []
+
+
+def test_documents_without_id_are_named_by_position():
+    response = eql.search("any where true", [{"@timestamp": 1}, {"@timestamp": 2}])
+    assert ids(response) == ["[0]", "[1]"]
+
+
+def test_syntax_error_has_a_position_and_unsupported_pipe_is_refused_by_name():
+    with pytest.raises(eql.EqlQueryError) as caught:
+        eql.parse("process where (")
+    assert (caught.value.line, caught.value.column) == (1, 15)
+    with pytest.raises(eql.UnsupportedEql, match="unique"):
+        eql.search("process where true | unique a", [doc("a", 1)])
