@@ -45,3 +45,21 @@ def test_syntax_error_has_a_position_and_unsupported_pipe_is_refused_by_name():
     assert (caught.value.line, caught.value.column) == (1, 15)
     with pytest.raises(eql.UnsupportedEql, match="unique"):
         eql.search("process where true | unique a", [doc("a", 1)])
+
+
+def test_exceptions_are_the_shared_ones():
+    from elastic_pack import errors
+
+    assert eql.QueryError is errors.QueryError and eql.QuerySyntaxError is errors.QuerySyntaxError
+    assert issubclass(eql.EqlQueryError, errors.QuerySyntaxError)
+    assert issubclass(eql.UnsupportedEql, errors.UnsupportedQueryError)
+    assert issubclass(eql.EqlTypeError, errors.QueryTypeError)
+    assert issubclass(errors.QueryError, errors.ElasticPackError) and issubclass(errors.QueryError, ValueError)
+
+
+def test_elasticsearch_fails_a_date_field_against_text_that_is_no_date():
+    docs = [doc("a", "2024-01-01T00:00:00Z")]
+    with pytest.raises(eql.QueryTypeError):
+        eql.search('process where @timestamp == "yesterday"', docs, mapping={"@timestamp": "date"})
+    with pytest.raises(eql.QueryTypeError):
+        eql.search('process where source.ip == "not-an-address"', docs, mapping={"source.ip": "ip"})

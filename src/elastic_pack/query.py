@@ -265,15 +265,15 @@ def _kql(text: str, docs: list[Document], mapping: Any, size: int, now: float) -
 
 # --- EQL -------------------------------------------------------------------------------------------------
 
-def _eql(text: str, docs: list[Document], size: int, field_types: Mapping[str, str] | None = None) -> dict:
-    from .eql import EqlQueryError, UnsupportedEql, search
+def _eql(text: str, docs: list[Document], size: int, field_types: Any = None) -> dict:
+    from .eql import UnsupportedQueryError, search
 
     try:
-        return search(text, docs, field_types, size)
-    except EqlQueryError as exc:
-        raise QueryError(f"EQL: {exc}") from None
-    except UnsupportedEql as exc:
+        return search(text, docs, field_types or None, size)
+    except UnsupportedQueryError as exc:
         raise QueryError(f"EQL: the local engine does not run {exc}") from None
+    except QueryError as exc:
+        raise QueryError(f"EQL: {exc}") from None
 
 
 # --- ES|QL -----------------------------------------------------------------------------------------------

@@ -6,8 +6,10 @@
 
 `parse(text)` gives the parsed query (Elastic's `eql` syntax tree in `.tree`, Elasticsearch's syntax: `?field`,
 `with runs=N`, missing events `![...]`, `sample`); `search(query, documents, mapping=None, size=10)` gives the
-`_eql/search` response body. A query Elasticsearch rejects raises EqlQueryError (`.line`, `.column`); a
-construct the local engine does not run raises UnsupportedEql, naming it.
+`_eql/search` response body. The exceptions are elastic_pack.errors' own, shared with kql and esql: a query that
+does not parse raises QuerySyntaxError (EqlQueryError, with `.line` and `.column`); one Elasticsearch would fail
+for a field's mapped type QueryTypeError (EqlTypeError); a construct the local engine does not run
+UnsupportedQueryError (UnsupportedEql), naming it. All are QueryError.
 
 The modules: parser (Elasticsearch's syntax over the eql library), compile (conditions as predicates),
 functions, sequence (the sequence matcher), pipes (`head`/`tail`), searching (`_eql/search`). The names below are imported on
@@ -19,13 +21,16 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EqlQuery", "EqlQueryError", "UnsupportedEql", "parse", "search"]
+from ..errors import QueryError, QuerySyntaxError, QueryTypeError, UnsupportedQueryError
 
-_LAZY = {"EqlQuery": "parser", "EqlQueryError": "parser", "UnsupportedEql": "compile"}
+__all__ = ["EqlQuery", "EqlQueryError", "EqlTypeError", "QueryError", "QuerySyntaxError", "QueryTypeError",
+           "UnsupportedEql", "UnsupportedQueryError", "parse", "search"]
+
+_LAZY = {"EqlQuery": "parser", "EqlQueryError": "parser", "EqlTypeError": "compile", "UnsupportedEql": "compile"}
 
 
 def parse(text: str) -> Any:
-    """The query parsed as Elasticsearch parses it (an EqlQuery); EqlQueryError if Elasticsearch rejects it."""
+    """The query parsed as Elasticsearch parses it (an EqlQuery); QuerySyntaxError if Elasticsearch rejects it."""
     from .parser import parse_eql
 
     return parse_eql(text)

@@ -22,6 +22,7 @@ from eql.parser import lark_parser
 from lark import Token
 
 from ..documents import values_under
+from ..errors import QueryTypeError, UnsupportedQueryError
 from .parser import EqlQuery, field_name
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
@@ -33,8 +34,13 @@ Event = Mapping[str, Any]
 Expr = Callable[[Event], Any]
 
 
-class UnsupportedEql(ValueError):
+class UnsupportedEql(UnsupportedQueryError):
     """An EQL construct the local engine does not run (validation passes it; Elasticsearch would run it)."""
+
+
+class EqlTypeError(QueryTypeError):
+    """Elasticsearch would fail the query for a field's mapped type (a date field against text that is no date,
+    an ip field against text that is no address)."""
 
 
 def _case_marks(text: str, tree: Any = None) -> tuple[list[bool], list[bool]]:
@@ -224,13 +230,13 @@ class Compiler:
             raise UnsupportedEql(f"`{name} {op} {value!r}`: date math relative to now (the local engine has no "
                                  "one `now` for a whole backtest)")
         if isinstance(value, str) and " " in value.strip():
-            raise UnsupportedEql(f"`{name} {op} {value!r}`: Elasticsearch fails the query (a date field's format, "
+            raise EqlTypeError(f"`{name} {op} {value!r}`: Elasticsearch fails the query (a date field's format, "
                                  "strict_date_optional_time||epoch_millis, has no space)")
         try:
             low = datemath.resolve(str(value), 0.0, op in (">",))
             high = datemath.resolve(str(value), 0.0, op in ("==", "<="))
         except datemath.DateError as exc:
-            raise UnsupportedEql(f"`{name} {op} {value!r}`: Elasticsearch fails the query ({exc})") from None
+            raise EqlTypeError(f"`{name} {op} {value!r}`: Elasticsearch fails the query ({exc})") from None
         test = {"==": lambda ms: low <= ms <= high, "<": lambda ms: ms < low, "<=": lambda ms: ms <= high,
                 ">": lambda ms: ms > low, ">=": lambda ms: ms >= low}[op]
 
@@ -287,7 +293,7 @@ class Compiler:
         try:
             block = ipaddress.ip_network(value.strip(), strict=False)
         except ValueError:
-            raise UnsupportedEql(f"`{name} {op} {value!r}`: Elasticsearch fails the query ({value!r} is not an IP "
+            raise EqlTypeError(f"`{name} {op} {value!r}`: Elasticsearch fails the query ({value!r} is not an IP "
                                  "address or CIDR block)") from None
         if op != "==" and block.num_addresses != 1:
             raise UnsupportedEql(f"`{name} {op} {value!r}`: a range on an ip field takes an address, not a block")
@@ -313,7 +319,7 @@ class Compiler:
             # a terms query on the field: each value as that type parses it (an address or block, a date)
             tests = [self._date_comparison(ast.Comparison(node.expression, "==", c)) for c in node.container]
             if any(t is None for t in tests):
-                raise UnsupportedEql(f"`{node}`: a number among the values of the ip field (Elasticsearch fails it)")
+                raise EqlTypeError(f"`{node}`: a number among the values of the ip field (Elasticsearch fails it)")
 
             def in_ip_set(event: Event) -> Any:
                 results = [t(event) for t in tests]
@@ -380,7 +386,7 @@ class Compiler:
     def _string_function(self, node: Any, name: Any, insensitive: Any) -> Any:
         first = node.arguments[0]
         if isinstance(first, ast.Field) and self.types(field_name(first)) == "ip":
-            raise UnsupportedEql(f"{name} on the ip field {field_name(first)}: Elasticsearch takes text fields only "
+            raise EqlTypeError(f"{name} on the ip field {field_name(first)}: Elasticsearch takes text fields only "
                                  "(use `==` with an address or CIDR block, or cidrMatch)")
         source = self.expr(node.arguments[0])
         patterns = node.arguments[1:]

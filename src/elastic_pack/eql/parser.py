@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from . import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from ..durations import MAX_SPAN_DAYS
+from ..errors import QuerySyntaxError
 import eql
 import eql.parser as eql_parser
 from eql import ast
@@ -33,14 +34,8 @@ ES_FUNCTIONS = {name.lower(): name for name in (
     "number", "startsWith", "string", "stringContains", "substring", "subtract")}
 
 
-class EqlQueryError(ValueError):
+class EqlQueryError(QuerySyntaxError):
     """An EQL query Elasticsearch would reject; line and column are 1-based within the query."""
-
-    def __init__(self, message: str, line: int | None, column: int | None):
-        self.reason = message
-        self.line = line
-        self.column = column
-        super().__init__(message if line is None else f"{message} (line {line}, column {column})")
 
 
 @dataclass

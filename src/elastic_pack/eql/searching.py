@@ -8,35 +8,20 @@ results before it, never more than `size` (Elasticsearch's LogicalPlanBuilder ca
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from . import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast
 
 from ..engine.events import Event, parse_time
+from ..mapping import MappingLike, as_mapping
 from .compile import Compiler, UnsupportedEql, compile_event_query
 from .parser import EqlQuery, field_name, parse_eql
 from .pipes import apply_pipes, pipes_of
 from .sequence import SequenceMatcher, Stage
 
 DEFAULT_SIZE = 10  # _eql/search's default size
-
-FieldTypes = Mapping[str, str] | Callable[[str], "str | None"] | None
-
-
-def type_resolver(mapping: FieldTypes) -> Callable[[str], str | None]:
-    """field -> mapped type: a callable mapping as it is, a dict's types first and the field catalogue's for
-    the fields it lacks, none: the field catalogue."""
-    from ..fields import field_type
-
-    if mapping is None:
-        return field_type
-    if callable(mapping):
-        return mapping
-    types = dict(mapping)
-    return lambda name: types.get(name) or field_type(name)
-
 
 def _named(documents: Iterable[Any]) -> list[tuple[str, dict]]:
     """(id, source) of each document: an object with `.id` and `.source`, or a dict named by its own `_id`
@@ -66,17 +51,19 @@ def _event(name: str, source: dict) -> Event | None:
     return event
 
 
-def search(query: str | EqlQuery, documents: Iterable[Any], mapping: FieldTypes = None,
+def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike = None,
            size: int = DEFAULT_SIZE) -> dict:
     """The body of Elasticsearch's `_eql/search` response for `query` over `documents`: `hits.events` for an
     event query, `hits.sequences` (with `join_keys`, missing events marked `missing: true`) for a sequence.
-    `mapping` gives the fields' types (a dict field -> type, or a callable). Raises EqlQueryError for a query
-    Elasticsearch rejects and UnsupportedEql for a construct the local engine refuses."""
+    `mapping` is the index's (elastic_pack.mapping.Mapping, a dict field -> type or mapping JSON, or a callable;
+    default: Mapping.default()): comparisons on date, ip and version fields are typed by it. Raises
+    QuerySyntaxError (EqlQueryError) or QueryTypeError (EqlTypeError) where Elasticsearch would fail the search,
+    UnsupportedQueryError (UnsupportedEql) for a construct the local engine refuses."""
     if size < 0:
-        raise UnsupportedEql("a negative size (Elasticsearch rejects it)")
+        raise ValueError("size must be 0 or more")
     parsed = query if isinstance(query, EqlQuery) else parse_eql(query)
     pipes = pipes_of(parsed)
-    compiler = Compiler(parsed, type_resolver(mapping))
+    compiler = Compiler(parsed, as_mapping(mapping))
     events = []
     for position, (name, source) in enumerate(_named(documents)):
         event = _event(name, source)
