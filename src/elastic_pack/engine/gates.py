@@ -107,7 +107,10 @@ def eql_gate(node: Any, insensitive: set[int]) -> Gate | None:
 def sequence_gate(query: EqlQuery, insensitive: set[int]) -> Gate | None:
     sequence = query.sequence
     assert sequence is not None, "a sequence gate of a query without sequence"
-    stages = [sub.query.query for sub in sequence.queries]
+    # the until event must reach the rule too: a gate of the stages alone would hide it, and the sequence
+    # would complete where Elasticsearch ends it
+    closing = [sequence.close] if sequence.close is not None else []
+    stages = [sub.query.query for sub in [*sequence.queries, *closing]]
     return _union([eql_gate(s, insensitive) for s in stages])
 
 
