@@ -36,7 +36,7 @@ def _options(
     """Elastic Security content pack for cloud resource hijacking (T1496): validate, build, test, deploy."""
 
 
-from . import engine_commands, kibana_commands, pack_commands, query_command  # noqa: E402,F401  (registers commands)
+from . import engine_commands, explain_command, kibana_commands, pack_commands, query_command  # noqa: E402,F401,I001  (registers commands)
 
 
 def main() -> None:

@@ -1,0 +1,208 @@
+"""explain: why a rule alerted or did not, checked at the edges each rule type turns on.
+
+Every case runs the same events through the engine (`run_rules`) too: the explanation's alerts must be the
+engine's, and its counts must say why."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from elastic_pack.cli import app
+from elastic_pack.content.model import RuleFile
+from elastic_pack.engine import compile_rule, run_rules
+from elastic_pack.engine.events import Event
+from elastic_pack.explain import explain, explain_events, render_text
+from elastic_pack.scenario_run import with_warm_up
+
+from .conftest import REPO
+
+T0 = 1_767_225_600.0  # 2026-01-01T00:00:00Z
+SAMPLE = REPO / "examples" / "sample-events.ndjson"
+runner = CliRunner()
+
+
+def _rule(kind: str, query: str, language: str = "kuery", **extra) -> RuleFile:
+    return RuleFile(Path("r.toml"), "", {"rule": {
+        "rule_id": "r", "name": "r", "type": kind, "language": language, "query": query,
+        "interval": "5m", "from": "now-60m", **extra}})
+
+
+def _events(*items: tuple[float, dict]) -> list[Event]:
+    return [Event(dict(fields), t, t) for t, fields in items]
+
+
+def _explained(rule: RuleFile, events: list[Event], **options) -> dict:
+    result = explain_events(rule, events, **options)
+    engine = run_rules(with_warm_up([compile_rule(rule, options.get("exceptions"))], options.get("warm_up")), events)
+    if options.get("at") is None:
+        assert [a["run_time"] for a in result["alerts"]] == [a.to_json()["run_time"] for a in engine]
+    render_text(result)  # every explanation renders
+    return result
+
+
+def _threshold(value: int, **extra) -> RuleFile:
+    return _rule("threshold", "event.action: x", threshold={"field": ["user.name"], "value": value, **extra})
+
+
+def _burst(n: int, user: str = "u", **more) -> list[Event]:
+    return _events(*[(T0 + i, {"event.action": "x", "user.name": user, **more}) for i in range(n)])
+
+
+@pytest.mark.parametrize("count,alerts", [(2, 0), (3, 1), (4, 1)])
+def test_threshold_shows_the_groups_count_against_the_value(count, alerts):
+    result = _explained(_threshold(3), _burst(count))
+    assert len(result["alerts"]) == alerts
+    best = result["threshold"]["runs"][0]["groups"][0]
+    assert (best["group"], best["count"], best["alerted"]) == ({"user.name": "u"}, count, bool(alerts))
+    if not alerts:
+        assert result["verdict"] == "no alert: the highest count, 2 for user.name=u, is under the threshold 3"
+
+
+def test_threshold_names_the_group_that_came_closest_beside_the_one_that_alerted():
+    events = sorted(_burst(3, "loud") + _burst(2, "quiet"), key=lambda e: e.window_time)
+    section = _explained(_threshold(3), events)["threshold"]
+    assert section["closest_miss"]["group"] == {"user.name": "quiet"} and section["closest_miss"]["count"] == 2
+
+
+def test_threshold_cardinality_under_its_value_is_the_reason():
+    rule = _threshold(2, cardinality=[{"field": "host.name", "value": 2}])
+    same_host = _explained(rule, _burst(3, **{"host.name": "h1"}))
+    assert same_host["alerts"] == []
+    assert same_host["threshold"]["runs"][0]["groups"][0]["distinct"] == 1
+    assert "1 distinct host.name (needs 2)" in same_host["verdict"]
+    two_hosts = _events((T0, {"event.action": "x", "user.name": "u", "host.name": "h1"}),
+                        (T0 + 1, {"event.action": "x", "user.name": "u", "host.name": "h2"}))
+    assert len(_explained(rule, two_hosts)["alerts"]) == 1
+
+
+def test_threshold_at_a_chosen_run_counts_only_that_runs_window():
+    events = _burst(3) + _burst(0)
+    late = _events((T0 + 7200, {"event.action": "x", "user.name": "u"}))
+    result = _explained(_threshold(3), events + late, at="2026-01-01T02:00:00Z")
+    assert result["at"]["run_time"] == "2026-01-01T02:00:00.000Z"
+    assert result["alerts"] == []  # the burst alerted in an earlier run
+    assert result["threshold"]["runs"][0]["groups"][0]["count"] == 1
+
+
+SEQUENCE = 'sequence by user.name with maxspan=1h [any where event.action == "a"] [any where event.action == "b"]'
+
+
+@pytest.mark.parametrize("gap,alerts", [(3600.0, 1), (3600.001, 0)])
+def test_sequence_just_inside_and_just_outside_maxspan(gap, alerts):
+    rule = _rule("eql", SEQUENCE, language="eql", **{"from": "now-70m"})
+    result = _explained(rule, _events((T0, {"event.action": "a", "user.name": "u"}),
+                                      (T0 + gap, {"event.action": "b", "user.name": "u"})))
+    assert len(result["alerts"]) == alerts
+    key = result["sequence"]["keys"][0]
+    assert key["key"] == {"user.name": "u"}
+    if alerts:
+        assert (key["furthest"], key["completed"], key["ended"]) == (2, 1, [])
+    else:
+        assert key["furthest"] == 1 and key["ended"][0]["why"] == "maxspan" and key["ended"][0]["stage"] == 2
+        assert "past maxspan" in result["verdict"]
+
+
+def test_sequence_says_which_stage_it_waits_for():
+    rule = _rule("eql", SEQUENCE, language="eql")
+    result = _explained(rule, _events((T0, {"event.action": "a", "user.name": "u"}),
+                                      (T0 + 5, {"event.action": "b", "user.name": "other"})))
+    keys = {k["key"]["user.name"]: k for k in result["sequence"]["keys"]}
+    assert keys["u"]["waiting_for"] == 2 and keys["u"]["open"]["deadline"] == "2026-01-01T01:00:00.000Z"
+    assert "other" not in keys  # its b had no a before it: it never started a sequence
+    assert [s["matched"] for s in result["sequence"]["stages"]] == [1, 1]
+
+
+def test_sequence_ended_by_until():
+    rule = _rule("eql", SEQUENCE + ' until [any where event.action == "stop"]', language="eql")
+    result = _explained(rule, _events((T0, {"event.action": "a", "user.name": "u"}),
+                                      (T0 + 1, {"event.action": "stop", "user.name": "u"}),
+                                      (T0 + 2, {"event.action": "b", "user.name": "u"})))
+    assert result["alerts"] == []
+    assert result["sequence"]["keys"][0]["ended"][0]["why"] == "until"
+    assert "until event" in result["verdict"]
+
+
+def _new_terms(history: str = "now-1d") -> RuleFile:
+    return _rule("new_terms", "event.action: x", new_terms_fields=["user.name"], history_window_start=history)
+
+
+@pytest.mark.parametrize("later,verdict", [(86400.0 - 300, "seen"), (86400.0 + 300, "new")])
+def test_new_terms_says_whether_the_term_was_in_the_history_window(later, verdict):
+    events = _events((T0, {"event.action": "x", "user.name": "u"}), (T0 + later, {"event.action": "x", "user.name": "u"}))
+    result = _explained(_new_terms(), events, warm_up=0)
+    term = result["new_terms"]["terms"][0]
+    assert term["term"] == {"user.name": "u"}
+    assert term["verdicts"] == {"new": 1, verdict: 1} if verdict == "seen" else term["verdicts"] == {"new": 2}
+
+
+def test_new_terms_in_the_warm_up_do_not_alert():
+    result = _explained(_new_terms(), _events((T0, {"event.action": "x", "user.name": "u"})))
+    assert result["alerts"] == [] and result["new_terms"]["terms"][0]["first_verdict"] == "warm-up"
+    assert "warm-up" in result["verdict"]
+
+
+def test_esql_rows_before_and_after_each_where():
+    rule = _rule("esql", 'FROM logs-* | WHERE event.action == "x" | STATS c = COUNT(*) BY user.name | WHERE c >= 3',
+                 language="esql")
+    events = _burst(2) + _events((T0 + 3, {"event.action": "y", "user.name": "u"}))
+    result = _explained(rule, events)
+    steps = [(s["command"], s["rows"]) for s in result["esql"]["runs"][0]["steps"]]
+    assert steps == [("FROM logs-*", 3), ('WHERE event.action == "x"', 2), ("STATS c = COUNT(*) BY user.name", 1),
+                     ("WHERE c >= 3", 0)]
+    assert result["esql"]["runs"][0]["stats_rows"] == [{"c": 2, "user.name": "u"}]
+    assert result["verdict"] == "no alert: no row left after `WHERE c >= 3`"
+    assert len(_explained(rule, _burst(3))["alerts"]) == 1
+
+
+def test_exceptions_that_removed_every_match_are_the_reason():
+    result = _explained(_threshold(1), _burst(2), exceptions=[lambda fields: fields.get("user.name") == "u"])
+    assert result["query"] == {"matched": 2, "excepted": 2}
+    assert result["verdict"] == "no alert: exceptions removed all 2 events the query matched"
+
+
+def test_suppression_folds_alerts_and_says_so():
+    # the first run is at the first event: it holds one event, the next run the other two (one alert, one folded)
+    per_run = _explained(_rule("query", "event.action: x", alert_suppression={"group_by": ["user.name"]}), _burst(3))
+    assert len(per_run["alerts"]) == 2 and per_run["suppressed"] == [{"run_time": "2026-01-01T00:05:00.000Z",
+                                                                       "group": ["u"]}]
+    hour = {"group_by": ["user.name"], "duration": {"value": 1, "unit": "h"}}
+    result = _explained(_rule("query", "event.action: x", alert_suppression=hour), _burst(3))
+    assert len(result["alerts"]) == 1 and len(result["suppressed"]) == 2
+    assert result["verdict"] == "1 alert; 2 more folded by alert suppression"
+
+
+def test_no_match_says_the_query_matched_nothing():
+    result = _explained(_threshold(1), _events((T0, {"event.action": "other", "user.name": "u"})))
+    assert result["verdict"] == "no alert: the query matched none of the events"
+
+
+def test_every_rule_explained_on_the_sample_gives_previews_alerts():
+    from elastic_pack.preview import preview
+
+    alerts, _ = preview([SAMPLE], jobs=1)
+    from elastic_pack.content import load_pack
+
+    pack, _ = load_pack(None)
+    for rule in pack.rules:
+        explained = explain(rule.rule_id, [SAMPLE])
+        assert explained["alerts"] == [a.to_json() for a in alerts if a.rule_id == rule.rule_id], rule.name
+
+
+def test_cli_explain_prints_text_and_json():
+    text = runner.invoke(app, ["explain", "aws_ses_high_volume_email_sending", "--events", str(SAMPLE)])
+    assert text.exit_code == 0, text.output
+    assert "100/101" in text.output and "newsletter-sender" in text.output
+    as_json = runner.invoke(app, ["explain", "aws_ses_high_volume_email_sending", "--events", str(SAMPLE),
+                                  "--at", "2026-01-05T12:10:00Z", "--json"])
+    data = json.loads(as_json.stdout)
+    assert data["threshold"]["runs"][0]["groups"][0]["count"] == 100 and data["alerts"] == []
+
+
+@pytest.mark.parametrize("args,code", [(["nope"], 2), (["aws_ses_high_volume_email_sending", "--at", "soon"], 2)])
+def test_cli_explain_refuses_an_unknown_rule_or_time(args, code):
+    result = runner.invoke(app, ["explain", *args, "--events", str(SAMPLE), "--json"])
+    assert result.exit_code == code and "error" in json.loads(result.stdout)
