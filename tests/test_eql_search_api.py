@@ -63,3 +63,22 @@ def test_elasticsearch_fails_a_date_field_against_text_that_is_no_date():
         eql.search('process where @timestamp == "yesterday"', docs, mapping={"@timestamp": "date"})
     with pytest.raises(eql.QueryTypeError):
         eql.search('process where source.ip == "not-an-address"', docs, mapping={"source.ip": "ip"})
+
+
+def test_join_keys_are_the_value_joined_on_not_the_whole_multi_valued_field():
+    # each value of a multi-valued `by` field is a key of its own; the sequence reports the one it matched on
+    docs = [doc("r", 1, "web", tags=["tag1", "tag2"]), doc("e", 2, "web", tags="tag2")]
+    response = eql.search("sequence by tags [web where true] [web where true]", docs)
+    assert [s["join_keys"] for s in response["hits"]["sequences"]] == [["tag2"]]
+    assert ids(response) == [["r", "e"]]
+
+
+def test_an_optional_key_missing_everywhere_joins_on_null_and_reports_it():
+    docs = [doc("a", 1), doc("b", 2)]
+    response = eql.search("sequence by ?x [process where true] [process where true]", docs)
+    assert [s["join_keys"] for s in response["hits"]["sequences"]] == [[None]]
+
+
+def test_a_sequence_without_by_has_no_join_keys():
+    response = eql.search("sequence [process where true] [process where true]", [doc("a", 1), doc("b", 2)])
+    assert "join_keys" not in response["hits"]["sequences"][0]

@@ -115,7 +115,6 @@ def _sequences(query: EqlQuery, compiler: Compiler, events: list, kept: Callable
     order = {id(event): position for position, (_, _, event, _) in enumerate(events)}
     found.sort(key=lambda seq: (order[id(seq[-1])], order[id(seq[0])]))
     by_event = {id(event): hit for _, _, event, hit in events}
-    join_fields = query.join_fields
     out = []
     for seq in kept(found):
         positive = iter(seq)
@@ -125,9 +124,6 @@ def _sequences(query: EqlQuery, compiler: Compiler, events: list, kept: Callable
                 items.append({"_index": "", "_id": "", "_source": {}, "missing": True})
             else:
                 items.append(_hit(by_event[id(next(positive))]))
-        keys = []
-        for name in join_fields:
-            value = seq[0].fields.get(name)
-            keys.append(value[0] if isinstance(value, list) and len(value) == 1 else value)
-        out.append({"join_keys": keys, "events": items} if join_fields else {"events": items})
+        # the key the events joined on (one value of a multi-valued field: each value is a key of its own)
+        out.append({"join_keys": list(seq.key), "events": items} if seq.key else {"events": items})
     return out

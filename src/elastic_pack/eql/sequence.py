@@ -41,6 +41,19 @@ class Partial:
     last: int = 0  # the position in the input of its last event (its ordinal)
 
 
+class Matched(tuple):
+    """A completed sequence: its events, in stage order, and the join key they matched on (`key`: the values of
+    the sequence's and the stage's `by` fields, as `_eql/search` reports them in join_keys)."""
+
+    key: tuple = ()
+
+
+def _matched(events: tuple[Event, ...], key: tuple) -> Matched:
+    found = Matched(events)
+    found.key = key
+    return found
+
+
 @dataclass
 class Stage:
     predicate: Callable[[dict], bool]
@@ -189,11 +202,11 @@ class SequenceMatcher:
             if 0 in self.missing:
                 leading = self._latest_in(0, key, partial.times[-1] - (self.maxspan or 0.0), partial.times[0])
                 if leading is None:
-                    return [partial.events]  # no leading event: the missing events cannot all be there
+                    return [_matched(partial.events, key)]  # no leading event: the missing events cannot all be there
             deadline = partial.start + (self.maxspan or 0.0)
             self.pending.append(_Pending(deadline, key, partial.events, partial.times, leading))
             return []
-        return [partial.events]
+        return [_matched(partial.events, key)]
 
     def _latest_in(self, gap: int, key: tuple, low: float, high: float) -> float | None:
         """The time of the latest missing-stage event of the gap in [low, high)."""
@@ -228,10 +241,10 @@ class SequenceMatcher:
         for p in ready:
             if p.leading is None:
                 if not self._seen_in(gap, p.key, p.times[-1], p.deadline, False, True):
-                    out.append(p.events)
+                    out.append(_matched(p.events, p.key))
             elif not self._seen_in(gap, p.key, p.times[-1], min(p.deadline, p.leading + (self.maxspan or 0.0)),
                                    False, True):
-                out.append(p.events)  # no trailing event within maxspan of the leading one
+                out.append(_matched(p.events, p.key))  # no trailing event within maxspan of the leading one
         return out
 
     def finish(self) -> list[tuple[Event, ...]]:
