@@ -18,7 +18,7 @@ from ..engine.base import CompiledRule
 from ..engine.eql_rules import EqlEventRule, EqlSequenceRule
 from ..engine.esql_rule import EsqlRule
 from ..engine.kql_rules import NewTermsRule, QueryRule, ThresholdRule
-from ..engine.sequence import SequenceMatcher
+from ..eql.sequence import SequenceMatcher
 
 TOP_GROUPS = 5  # groups kept per threshold run: the ones closest to the value
 
