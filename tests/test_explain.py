@@ -126,6 +126,18 @@ def test_sequence_ended_by_until():
     assert "until event" in result["verdict"]
 
 
+@pytest.mark.parametrize("found,alerts", [(True, 0), (False, 1)])
+def test_sequence_discarded_by_a_trailing_missing_event(found, alerts):
+    rule = _rule("eql", 'sequence by user.name with maxspan=1h [any where event.action == "a"] '
+                 '![any where event.action == "c"]', language="eql", **{"from": "now-70m"})
+    events = [(T0, {"event.action": "a", "user.name": "u"})]
+    events += [(T0 + 10, {"event.action": "c" if found else "other", "user.name": "u"})]
+    result = _explained(rule, _events(*events))
+    key = result["sequence"]["keys"][0]
+    assert (len(result["alerts"]), key["completed"]) == (alerts, alerts)
+    assert [e["why"] for e in key["ended"]] == (["missing"] if found else [])
+
+
 def _new_terms(history: str = "now-1d") -> RuleFile:
     return _rule("new_terms", "event.action: x", new_terms_fields=["user.name"], history_window_start=history)
 
@@ -206,3 +218,21 @@ def test_cli_explain_prints_text_and_json():
 def test_cli_explain_refuses_an_unknown_rule_or_time(args, code):
     result = runner.invoke(app, ["explain", *args, "--events", str(SAMPLE), "--json"])
     assert result.exit_code == code and "error" in json.loads(result.stdout)
+
+
+def test_a_failing_expectation_is_explained_under_the_test_table(tmp_path):
+    import shutil
+
+    pack = tmp_path / "pack"
+    shutil.copytree(REPO / "content", pack)
+    scenario = pack / "scenarios" / "edge_ses_exactly_100.toml"
+    scenario.write_text(scenario.read_text().replace("[expect]", "[expect]\naws_ses_high_volume_email_sending = 1"))
+    result = runner.invoke(app, ["test", "edge_ses_exactly_100", "--content", str(pack)])
+    assert result.exit_code == 1
+    assert "edge_ses_exactly_100: aws_ses_high_volume_email_sending, explained:" in result.output
+    assert "100/101 under" in result.output and "is under the threshold 101" in result.output
+    as_json = json.loads(runner.invoke(app, ["test", "edge_ses_exactly_100", "--content", str(pack), "--json"]).stdout)
+    why = as_json[0]["explanations"]["aws_ses_high_volume_email_sending"]
+    assert why["threshold"]["runs"][0]["groups"][0]["count"] == 100
+    passing = runner.invoke(app, ["test", "edge_ses_101", "--content", str(pack)])
+    assert passing.exit_code == 0 and "explained" not in passing.output

@@ -21,6 +21,7 @@ class ScenarioResult:
     scenario: Scenario
     alerts: list[Alert]
     problems: list[str] = field(default_factory=list)
+    failed_rules: list[str] = field(default_factory=list)  # rule file names whose expectation failed
 
     @property
     def passed(self) -> bool:
@@ -66,16 +67,18 @@ def check_scenario(pack: Pack, scenario: Scenario, warm_up: float | None = None)
     keys = {r.rule_id: rule_key(r.path) for r in pack.rules}
     alerts = documents_alerts(pack, scenario.documents(), exceptions, warm_up)
     got = Counter(keys[a.rule_id] for a in alerts)
-    problems = []
+    problems, failed = [], []
     for key in sorted(set(keys.values())):
         wanted, actual = scenario.expect.get(key, 0), got.get(key, 0)
         if wanted != actual:
             problems.append(f"{key}: expected {wanted} alert(s), got {actual}")
+            failed.append(key)
     for key, arns in scenario.expect_groups.items():
         seen = sorted({str(v) for a in alerts if keys[a.rule_id] == key for v in a.group.values()})
         if seen != sorted(arns):
             problems.append(f"{key}: expected alerts for {sorted(arns)}, got {seen}")
-    return ScenarioResult(scenario, alerts, problems)
+            failed.append(key)
+    return ScenarioResult(scenario, alerts, problems, list(dict.fromkeys(failed)))
 
 
 def load_pack_and_scenarios(content_dir: Path | None):

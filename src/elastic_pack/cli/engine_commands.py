@@ -57,9 +57,12 @@ def test_scenarios(
         from ..junit import write_junit
 
         write_output(junit, lambda path: write_junit(results, path), "--junit")
+    explained = _explain_failures(content, failed, warm)
     if as_json:
         typer.echo(json.dumps([{"scenario": r.scenario.name, "passed": r.passed, "problems": r.problems,
-                                "alerts": [a.to_json() for a in r.alerts]} for r in results], indent=2))
+                                "alerts": [a.to_json() for a in r.alerts],
+                                **({"explanations": explained.get(r.scenario.name, {})} if not r.passed else {})}
+                               for r in results], indent=2, default=str))
         raise typer.Exit(1 if failed or not results else 0)
     table = Table(title="Scenarios on the local engine")
     for column in ("scenario", "result", "alerts", "detail"):
@@ -73,8 +76,35 @@ def test_scenarios(
                       "; ".join(result.problems))
     out = console()
     out.print(table)
+    for result in failed:  # under each failing expectation: why the rule alerted or did not
+        from ..explain import render_text
+
+        for key, explanation in explained.get(result.scenario.name, {}).items():
+            out.print(marked("[red]FAIL[/] ", f"{result.scenario.name}: {key}, explained:"))
+            for line in render_text(explanation) if "error" not in explanation else [explanation["error"]]:
+                out.print("    " + line)
     out.print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
     raise typer.Exit(1 if failed or not results else 0)
+
+
+def _explain_failures(content, failed: list, warm_up) -> dict[str, dict[str, dict]]:
+    """scenario -> rule file name -> the explanation of that rule on the scenario's events."""
+    if not failed:
+        return {}
+    from ..errors import NotRunnable
+    from ..explain import explain_scenario
+    from ..scenario_run import load_pack_and_scenarios
+
+    pack, _ = load_pack_and_scenarios(content)
+    out: dict[str, dict[str, dict]] = {}
+    for result in failed:
+        for key in result.failed_rules:
+            try:
+                explanation = explain_scenario(pack, result.scenario, key, warm_up)
+            except (NotRunnable, LookupError) as exc:
+                explanation = {"error": str(exc)}
+            out.setdefault(result.scenario.name, {})[key] = explanation
+    return out
 
 
 @app.command()

@@ -22,7 +22,7 @@ from ..engine.events import Event, format_time
 from .observe import Record, observed
 from .sections import esql_section, new_terms_section, sequence_section, threshold_section, verdict
 
-__all__ = ["explain", "explain_events", "find_rule", "render_text"]
+__all__ = ["explain", "explain_events", "explain_scenario", "find_rule", "render_text"]
 
 
 def find_rule(pack: Any, name: str) -> Any:
@@ -53,6 +53,20 @@ def explain(name: str, paths: list[Path], content_dir: Path | None = None, at: s
     result = explain_events(rule, events, exception_predicates(pack).get(rule.rule_id), warm_up, at)
     result["events"]["skipped"] = report.skipped_count
     return result
+
+
+def explain_scenario(pack: Any, scenario: Any, name: str, warm_up: float | None = None) -> dict:
+    """Explain rule `name` over a scenario's events, with the pack's exceptions filled as the scenario fills
+    them (what `elastic-pack test` ran)."""
+    from ..engine import event_from_document
+    from ..exceptions_model import exception_predicates
+
+    rule = find_rule(pack, name)
+    lists = [lst.with_values(scenario.exception_values) for lst in pack.exception_lists]
+    window_field = rule.spec.timestamp_override or "@timestamp"
+    events = sorted((event_from_document(d, window_field=window_field) for d in scenario.documents()),
+                    key=lambda e: (e.window_time, e.timestamp))
+    return explain_events(rule, events, exception_predicates(pack, lists).get(rule.rule_id), warm_up)
 
 
 def explain_events(rule: Any, events: list[Event], exceptions: list | None = None,

@@ -178,12 +178,12 @@ class _Matcher(SequenceMatcher):
     def _release(self, now):
         waiting = list(self.pending)
         released = super()._release(now)
-        out = {id(events) for events in released}
+        out = {tuple(map(id, events)) for events in released}  # released sequences are new tuples of its events
         still = {id(p) for p in self.pending}
         for p in waiting:
             if id(p) in still:
                 continue
-            if id(p.events) in out:
+            if tuple(map(id, p.events)) in out:
                 self._progress(p.key).completed += 1
             else:
                 self._progress(p.key).ended.append({"why": "missing", "first": p.times[0], "at": p.deadline})
