@@ -313,3 +313,17 @@ def test_eql_takes_the_callers_mapping():
     assert run_query(query, docs, "eql", field_types={"peer": "ip"})["hits"]["total"]["value"] == 1
     with pytest.raises(Exception, match="version field"):
         run_query('network where v > "1.2.3"', docs, "eql", field_types={"v": "version"})
+
+
+def test_sequences_ending_at_the_same_time_are_ordered_by_their_last_events_position_not_their_first():
+    # both sequences end at t=2; Elasticsearch orders by the last event's ordinal (time, then tiebreaker/input
+    # position): (e1, e2) ends first although (e0, e3) started first
+    query = "sequence by k [process where true] [network where true]"
+    docs = [{"event.category": "process", "k": "b", "t": 0}, {"event.category": "process", "k": "a", "t": 1},
+            {"event.category": "network", "k": "a", "t": 2}, {"event.category": "network", "k": "b", "t": 2}]
+    assert [a.ancestors for a in alerts(query + " | head 1", docs)] == [("e1", "e2")]
+    assert [a.ancestors for a in alerts(query + " | tail 1", docs)] == [("e0", "e3")]
+    from elastic_pack import eql
+
+    body = eql.search(query + " | head 1", [dict(d, **{"@timestamp": 1_700_000_000_000 + d["t"]}) for d in docs])
+    assert [[e["_source"]["k"] for e in s["events"]] for s in body["hits"]["sequences"]] == [["a", "a"]]

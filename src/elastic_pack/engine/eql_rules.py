@@ -27,24 +27,20 @@ from .base import CompiledRule, Predicate
 from .events import Event, parse_time
 from .gates import sequence_gate
 
-def result_order(first: float, last: float) -> tuple[float, float]:
-    """Elasticsearch's order of EQL results: a sequence's place is its last event's, then its first's (its
-    matcher keeps completed sequences in a set ordered so); an event's is its own."""
-    return last, first
-
 
 class _LimitedRule(CompiledRule):
-    """`| head N` / `| tail N`: each scheduled run keeps the first or last N results in its window (ordered by
-    their first event), and Kibana alerts once on each result kept by any run. Results are held back until
+    """`| head N` / `| tail N`: each scheduled run keeps the first or last N results in its window (in
+    Elasticsearch's order: by ordinal, the time and then the position in the input, of an event or a sequence's
+    last event, then its first), and Kibana alerts once on each result kept by any run. Results are held back until
     the end of the input, when every run's window is known."""
 
     def _setup_limit(self, query: EqlQuery) -> None:
         self.limit = pipes_of(query) or None
-        self.held: list = []  # (first window time, last window time, alert)
+        self.held: list = []  # (first window time, last window time, alert, order among results)
 
     def _emit(self, found: list) -> list:
         if self.limit is None:
-            return [alert for _, _, alert in found]
+            return [item[2] for item in found]
         self.held.extend(found)
         return []
 
@@ -53,16 +49,17 @@ class _LimitedRule(CompiledRule):
             return []
         runs: dict[float, list] = {}
         for item in self.held:
-            first, last, _ = item
+            first, last = item[0], item[1]
             run = self.schedule.first_run_at_or_after(last)
             while run - self.lookback <= first:
                 runs.setdefault(run, []).append(item)
                 run += self.interval
         kept: dict[int, object] = {}
         for run in sorted(runs):
-            items = sorted(runs[run], key=lambda i: result_order(i[0], i[1]))
+            # Elasticsearch's order of results: an event's or a sequence's ordinal (see Matched.order)
+            items = sorted(runs[run], key=lambda i: i[3])
             # the search asks for max_signals results at most
-            for _, _, alert in apply_pipes(self.limit, items, self.max_signals):
+            for _, _, alert, _ in apply_pipes(self.limit, items, self.max_signals):
                 kept.setdefault(id(alert), replace(alert, run_time=run))
         return list(kept.values())
 
@@ -144,7 +141,7 @@ class EqlSequenceRule(_LimitedRule):
                 self.count_alert(run_time)
             group = {name: events[0].fields.get(name) for name in self.join_fields}
             alert = self.alert(group, len(events), events[0].timestamp, events[-1].timestamp, run_time, events)
-            alerts.append((first_window, last_window, alert))
+            alerts.append((first_window, last_window, alert, events.order))
         return alerts
 
     def feed(self, event: Event) -> Sequence[Alert]:
@@ -169,8 +166,10 @@ class EqlEventRule(_LimitedRule):
             raise UnsupportedEql(f"EQL {type(first).__name__.lower()} queries")
         category = _category_field(rule)
         self.predicate = compile_event_query(query, first, category_field=category)
+        self._fed = 0
 
     def feed(self, event: Event) -> Sequence[Alert]:
+        self._fed += 1  # the event's position in the input: its ordinal after its time
         if self.predicate(event.fields) and not self.excepted(event.fields):
             run_time = self.alerting_run(event.window_time)
             if run_time is None or self.suppressed(event.fields, run_time):
@@ -178,7 +177,7 @@ class EqlEventRule(_LimitedRule):
             if self.limit is None:
                 self.count_alert(run_time)
             alert = self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,))
-            return self._emit([(event.window_time, event.window_time, alert)])
+            return self._emit([(event.window_time, event.window_time, alert, (event.timestamp, self._fed))])
         return []
 
     def finish(self, last_time: float) -> Sequence[Alert]:

@@ -112,8 +112,7 @@ def _sequences(query: EqlQuery, compiler: Compiler, events: list, kept: Callable
     for _, _, event, _ in events:
         found.extend(matcher.feed(event))
     found.extend(matcher.finish())
-    order = {id(event): position for position, (_, _, event, _) in enumerate(events)}
-    found.sort(key=lambda seq: (order[id(seq[-1])], order[id(seq[0])]))
+    found.sort(key=lambda seq: seq.order)
     by_event = {id(event): hit for _, _, event, hit in events}
     out = []
     for seq in kept(found):

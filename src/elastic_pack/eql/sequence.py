@@ -39,18 +39,23 @@ class Partial:
     events: tuple[Event, ...]
     times: tuple[float, ...]
     last: int = 0  # the position in the input of its last event (its ordinal)
+    first: int = 0  # ... and of its first
 
 
 class Matched(tuple):
-    """A completed sequence: its events, in stage order, and the join key they matched on (`key`: the values of
-    the sequence's and the stage's `by` fields, as `_eql/search` reports them in join_keys)."""
+    """A completed sequence: its events, in stage order; the join key they matched on (`key`: the values of
+    the sequence's and the stage's `by` fields, as `_eql/search` reports them in join_keys); and its place
+    among results (`order`): Elasticsearch orders sequences by the ordinal (time, then position in the input)
+    of their last event, then of their first."""
 
     key: tuple = ()
+    order: tuple = ()
 
 
-def _matched(events: tuple[Event, ...], key: tuple) -> Matched:
-    found = Matched(events)
+def _matched(partial: "Partial | _Pending", key: tuple) -> Matched:
+    found = Matched(partial.events)
     found.key = key
+    found.order = (partial.times[-1], partial.last, partial.times[0], partial.first)
     return found
 
 
@@ -67,6 +72,8 @@ class _Pending:
     key: tuple
     events: tuple[Event, ...]
     times: tuple[float, ...]
+    last: int
+    first: int
     leading: float | None = None  # with a leading missing stage too: the time of the leading event found
 
 
@@ -182,7 +189,7 @@ class SequenceMatcher:
 
     def _advance(self, index: int, key: tuple, event: Event, now: float) -> Partial | None:
         if index == 0:
-            return Partial(now, (event,), (now,), self._seen)
+            return Partial(now, (event,), (now,), self._seen, self._seen)
         group = self.groups[index - 1].pop(key, None)
         if not group:
             return None
@@ -192,7 +199,7 @@ class SequenceMatcher:
         until = self.until_seen.get(key)
         if until is not None and until[0] >= partial.last:
             return None  # an until event of the key at or after the sequence's last event
-        return Partial(partial.start, partial.events + (event,), partial.times + (now,), self._seen)
+        return Partial(partial.start, partial.events + (event,), partial.times + (now,), self._seen, partial.first)
 
     def _complete(self, key: tuple, partial: Partial) -> list[tuple[Event, ...]]:
         if not self._no_missing_between(key, partial.times):
@@ -202,11 +209,12 @@ class SequenceMatcher:
             if 0 in self.missing:
                 leading = self._latest_in(0, key, partial.times[-1] - (self.maxspan or 0.0), partial.times[0])
                 if leading is None:
-                    return [_matched(partial.events, key)]  # no leading event: the missing events cannot all be there
+                    return [_matched(partial, key)]  # no leading event: the missing events cannot all be there
             deadline = partial.start + (self.maxspan or 0.0)
-            self.pending.append(_Pending(deadline, key, partial.events, partial.times, leading))
+            self.pending.append(_Pending(deadline, key, partial.events, partial.times, partial.last, partial.first,
+                                         leading))
             return []
-        return [_matched(partial.events, key)]
+        return [_matched(partial, key)]
 
     def _latest_in(self, gap: int, key: tuple, low: float, high: float) -> float | None:
         """The time of the latest missing-stage event of the gap in [low, high)."""
@@ -241,10 +249,10 @@ class SequenceMatcher:
         for p in ready:
             if p.leading is None:
                 if not self._seen_in(gap, p.key, p.times[-1], p.deadline, False, True):
-                    out.append(_matched(p.events, p.key))
+                    out.append(_matched(p, p.key))
             elif not self._seen_in(gap, p.key, p.times[-1], min(p.deadline, p.leading + (self.maxspan or 0.0)),
                                    False, True):
-                out.append(_matched(p.events, p.key))  # no trailing event within maxspan of the leading one
+                out.append(_matched(p, p.key))  # no trailing event within maxspan of the leading one
         return out
 
     def finish(self) -> list[tuple[Event, ...]]:
