@@ -86,11 +86,39 @@ def test_keywords_are_case_insensitive_and_bind_and_before_or():
 def test_wildcard_field_names_expand_where_elasticsearch_expands_them():
     # Elasticsearch 8.19: `match` on "event.*" finds no field; `query_string` and `exists` expand the pattern
     assert isinstance(parse("event.*: x"), Match) and parse("event.*: x").field_glob
-    assert not hit("event.*: x", {"event": {"action": "x"}}) and not hit("*: x", {"event": {"action": "x"}})
-    assert hit("event.*: x*", {"event": {"action": "x"}})
-    assert not hit("event.*: x*", {"other": {"action": "x"}})
+    # without a field list (the detection engine's data view is `fields: []`) Kibana sends the pattern as is
+    engine = {"event": {"action": "x"}}
+    assert not evaluate("event.*: x", engine) and not evaluate("*: x", engine)
+    assert evaluate("event.*: x*", engine) and evaluate("event.*: *", engine)
+    assert not evaluate("event.*: x*", {"other": {"action": "x"}})
+    assert to_dsl("event.*: x") == {"bool": {"should": [{"match": {"event.*": "x"}}], "minimum_should_match": 1}}
     assert parse("*:*") == MatchAll()
     assert hit("*:*", {"anything": 1}) and hit("", {})
+
+
+def test_wildcard_field_names_expand_over_a_given_mappings_fields_as_a_data_view():
+    mapping = {"event.action": "keyword", "event.code": "keyword", "event.count": "long", "user": "keyword"}
+    doc = {"event": {"action": "x", "code": "y"}}
+    assert evaluate("event.a*: x", doc, mapping) and evaluate("event.cod*: y*", doc, mapping)
+    assert not evaluate("event.cod*: x", doc, mapping)
+    assert to_dsl("event.a*: x", mapping) == {"bool": {"should": [{"match": {"event.action": "x"}}],
+                                                       "minimum_should_match": 1}}
+    assert to_dsl("event.*o*: x", mapping)["bool"]["should"] == [{"match": {"event.action": "x"}},
+                                                                 {"match": {"event.code": "x"}},
+                                                                 {"match": {"event.count": "x"}}]
+    with pytest.raises(KqlTypeError):  # match on the long field event.count with "x" fails the search
+        evaluate("event.*: x", doc, mapping)
+    # a pattern no mapped field matches is sent as it is: nothing has that field
+    assert to_dsl("nope*: x", mapping)["bool"]["should"] == [{"match": {"nope*": "x"}}]
+    assert not evaluate("nope*: x", {"nope1": "x"}, mapping)
+
+
+def test_a_lone_wildcard_matches_every_document():
+    # Kibana sends query_string "*", which Elasticsearch answers with every document, empty ones too
+    assert isinstance(parse("*"), FreeText)
+    assert hit("*", {}) and hit("*", {"a": 1})
+    assert hit("not k: * or *", {"k": 1})
+    assert kql.search("*", [{}, {"a": None}])["hits"]["total"]["value"] == 2
 
 
 def test_exists_is_any_non_null_value_and_an_empty_string_counts():
@@ -120,10 +148,16 @@ def test_nested_queries_hold_within_one_object():
     assert isinstance(node, Nested) and node.query.fields() == {"users.first", "users.last"}
     same = {"users": [{"first": "a", "last": "b"}, {"first": "c", "last": "d"}]}
     crossed = {"users": [{"first": "a", "last": "d"}, {"first": "c", "last": "b"}]}
-    assert hit("users:{ first: a and last: b }", same)
-    assert not hit("users:{ first: a and last: b }", crossed)
+    nested = {"users": "nested"}
+    assert evaluate("users:{ first: a and last: b }", same, nested)
+    assert not evaluate("users:{ first: a and last: b }", crossed, nested)
     # without nested, arrays of objects are flattened as Elasticsearch flattens them
     assert hit("users.first: a and users.last: b", crossed)
+    # and a nested query on a path the mapping does not make nested fails the search (dynamic mapping makes
+    # objects, never nested)
+    for mapping in (None, {"users": "object"}, {"users": "keyword"}):
+        with pytest.raises(KqlTypeError, match="failed to find nested object under path \\[users\\]"):
+            evaluate("users:{ first: a }", same, mapping)
 
 
 # --- typed fields

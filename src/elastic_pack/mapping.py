@@ -94,6 +94,11 @@ class Mapping:
         out.update({alias: kind for alias in self.aliases if (kind := self(alias)) is not None})
         return out
 
+    def over(self, base: Callable[[str], "str | None"]) -> Callable[[str], "str | None"]:
+        """This mapping, with `base` answering for the fields it does not map (a partial mapping given for a
+        few fields over the default one)."""
+        return _Layered(self, base)
+
     def merged(self, other: Mapping) -> Mapping:
         """This mapping with `other`'s fields added (other's type wins where both map a field)."""
         return Mapping({**self.types, **other.types}, objects={**self.objects, **other.objects},
@@ -110,8 +115,8 @@ class Mapping:
         Raises ValueError when it is none of these."""
         if not isinstance(data, dict):
             raise ValueError("a mapping is a JSON object")
-        if data and all(isinstance(v, str) for v in data.values()):
-            return cls(data)
+        if all(isinstance(v, str) for v in data.values()):  # {} too: a mapping without fields
+            return _from_flat(data)
         found = list(_mappings_in(data))
         if not found:
             raise ValueError("no `mappings` or `properties` in it")
@@ -156,7 +161,50 @@ def as_mapping(value: MappingLike) -> Callable[[str], str | None]:
     raise TypeError(f"a mapping is a Mapping, a dict or a callable, not {type(value).__name__}")
 
 
+class _Layered:
+    """A mapping over a base: its own answer first, else the base's (types, multi-fields, nested paths)."""
+
+    def __init__(self, top: Mapping, base: Callable[[str], "str | None"]):
+        self.top = top
+        self.base = base
+
+    def __call__(self, name: str) -> str | None:
+        kind = self.top(name)
+        return kind if kind is not None else self.base(name)
+
+    def multi_field_parent(self, name: str) -> str | None:
+        if self.top(name) is not None:
+            return self.top.multi_field_parent(name)
+        return self.base.multi_field_parent(name) if hasattr(self.base, "multi_field_parent") else None
+
+    def nested_path(self, name: str) -> str | None:
+        found = self.top.nested_path(name)
+        if found is None and hasattr(self.base, "nested_path"):
+            found = self.base.nested_path(name)
+        return found
+
+
 # --- reading mapping JSON ------------------------------------------------------------------------------------
+
+def _from_flat(types: dict[str, str]) -> Mapping:
+    """A flat field -> type table: a field under a field of a leaf type can only be one of its multi-fields;
+    the parents of dotted names are objects."""
+    leaf_parents = {name for name, kind in types.items() if kind not in _HOLDS_KEYS}
+    multi = {name: parent for name in types if (parent := name.rpartition(".")[0]) in leaf_parents}
+    objects: dict[str, str] = {name: kind for name, kind in types.items() if kind in OBJECT_TYPES}
+    for name in types:
+        parts = name.split(".")
+        for end in range(1, len(parts)):
+            objects.setdefault(".".join(parts[:end]), "object")
+    leaves = {name: kind for name, kind in types.items() if kind not in OBJECT_TYPES}
+    for name in leaves:
+        objects.pop(name, None)
+    return Mapping(leaves, objects=objects, multi_fields=multi)
+
+
+# types whose documents hold keys below the field (an object's fields, a flattened field's keys, a point's lat/lon)
+_HOLDS_KEYS = frozenset({"object", "nested", "flattened", "geo_point", "geo_shape", "shape", "point"})
+
 
 def _mappings_in(data: dict) -> Iterator[dict]:
     """Every `mappings` object (or bare `properties` holder) in one of the shapes from_json reads."""
@@ -237,7 +285,7 @@ def _default() -> Mapping:
     for name, kind in catalogue().items():
         (objects if kind in OBJECT_TYPES else types)[name] = kind
     multi = {name: parent for name in types if (parent := name.rpartition(".")[0]) in types
-             and types[parent] not in ("flattened", "geo_point", "geo_shape", "shape", "point")}
+             and types[parent] not in _HOLDS_KEYS}
     out = Mapping(types, objects=objects, multi_fields=multi)
     for path in _template_files():
         out = out.merged(Mapping.load(path))

@@ -15,11 +15,12 @@ the field's type. All are elastic_pack.errors.QueryError, shared with elastic_pa
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
+from collections.abc import Mapping as Document
 from typing import Any
 
 from ..documents import flatten
-from ..fields import field_type
+from ..mapping import Mapping
 from ..errors import QueryError, QuerySyntaxError, QueryTypeError, UnsupportedQueryError
 from .ast import Node
 from .evaluate import compile_kql
@@ -31,7 +32,7 @@ from .typed import KqlTypeError
 __all__ = ["KqlSyntaxError", "KqlTypeError", "Node", "QueryError", "QuerySyntaxError", "QueryTypeError",
            "UnsupportedQueryError", "compile_kql", "evaluate", "parse", "parse_kql", "search", "to_dsl"]
 
-FieldTypes = Mapping[str, str] | Callable[[str], "str | None"] | None
+FieldTypes = Mapping | dict | Callable[[str], "str | None"] | None
 
 
 def parse(query: str) -> Node:
@@ -40,15 +41,26 @@ def parse(query: str) -> Node:
 
 
 def _resolver(field_types: FieldTypes) -> Callable[[str], "str | None"]:
+    """The types: a Mapping or callable as given, a dict over the default mapping (fields it leaves out keep
+    the catalogue's type), None the default mapping."""
     if field_types is None:
-        return field_type
+        return Mapping.default()
     if callable(field_types):
         return field_types
-    mapping = dict(field_types)
-    return lambda name: mapping.get(name) or field_type(name)
+    return Mapping.from_json(dict(field_types)).over(Mapping.default())
 
 
-def evaluate(query: str | Node, document: Mapping[str, Any], field_types: FieldTypes = None,
+def _data_view(field_types: FieldTypes) -> list[str] | None:
+    """The field list Kibana expands wildcard field names over: that of a mapping given as a Mapping or dict
+    (as a data view of the index lists its fields); none otherwise, as in the detection engine."""
+    if isinstance(field_types, Mapping):
+        return list(field_types)
+    if isinstance(field_types, dict):
+        return list(Mapping.from_json(dict(field_types)))
+    return None
+
+
+def evaluate(query: str | Node, document: Document[str, Any], field_types: FieldTypes = None,
              now: float | None = None) -> bool:
     """Whether Elasticsearch would return `document` for this KQL query.
 
@@ -57,10 +69,14 @@ def evaluate(query: str | Node, document: Mapping[str, Any], field_types: FieldT
     date math is relative to, in epoch seconds."""
     tree = parse_kql(query) if isinstance(query, str) else query
     clock = (lambda: now) if now is not None else time.time
-    return compile_kql(tree, _resolver(field_types), clock)(flatten(dict(document)))
+    return compile_kql(tree, _resolver(field_types), clock, _data_view(field_types))(flatten(dict(document)))
 
 
 def to_dsl(query: str | Node, field_types: FieldTypes = None) -> dict:
-    """The Elasticsearch query DSL Kibana builds for this KQL (date fields as ranges when types are given)."""
+    """The Elasticsearch query DSL Kibana builds for this KQL: without field types as the detection engine
+    builds it (no field list); with a mapping (Mapping or dict) as Kibana builds it for a data view of that
+    index: date fields as ranges, wildcard field names expanded over the mapping's fields."""
     tree = parse_kql(query) if isinstance(query, str) else query
-    return _to_dsl(tree, _resolver(field_types) if field_types is not None else None)
+    if field_types is None:
+        return _to_dsl(tree)
+    return _to_dsl(tree, _resolver(field_types), _data_view(field_types))

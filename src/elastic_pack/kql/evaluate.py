@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
-from functools import lru_cache
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..documents import flatten, values_under
-from ..fields import OBJECT_SHAPED_TYPES, catalogue, field_type, multi_field_parent
+from ..fields import CASELESS, OBJECT_SHAPED_TYPES, multi_field_parent
 from ..glob import STAR, Glob
 from . import typed
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
@@ -63,17 +62,45 @@ def _glob(pattern: str) -> Glob:
 
 
 class _Compiler:
-    def __init__(self, types: TypeResolver, now: Callable[[], float]):
+    def __init__(self, types: TypeResolver, now: Callable[[], float], fields: Sequence[str] | None = None):
         self.types = types
         self.now = now
+        # the index pattern's fields, which Kibana expands a wildcard field name over (None: the detection
+        # engine's empty field list, which sends the pattern to Elasticsearch as it is)
+        self.fields = fields
+
+    def multi_field_parent(self, field: str) -> tuple[str, bool] | None:
+        """(the field a multi-field indexes, whether its normalizer lowercases), from the mapping when the
+        resolver is one, else from the field catalogue."""
+        parent_of = getattr(self.types, "multi_field_parent", None)
+        if parent_of is None:
+            return multi_field_parent(field)
+        parent = parent_of(field)
+        if parent is None and field.endswith("." + CASELESS):  # the integrations' convention, mapped or not
+            parent = field[:-len(CASELESS) - 1]
+        return (parent, field.endswith("." + CASELESS)) if parent is not None else None
 
     def compile(self, node: Node) -> Predicate:
         field = getattr(node, "field", None)
+        if field is not None and getattr(node, "field_glob", False) and self.fields is not None:
+            expanded = self._expanded(node)
+            if expanded is not None:
+                return expanded
         if field is not None and not getattr(node, "field_glob", False):
-            source = multi_field_parent(field)
+            source = self.multi_field_parent(field)
             if source is not None:
                 return self._multi_field(node, field, *source)
         return self._compile(node)
+
+    def _expanded(self, node: Node) -> Predicate | None:
+        """A wildcard field name as Kibana expands it over the index pattern's fields: one query per field
+        it matches, any of which may match (None when it matches none: Kibana then sends the pattern)."""
+        pattern = _glob(node.field)  # type: ignore[attr-defined]
+        names = [name for name in self.fields or () if pattern.fullmatch(name)]
+        if not names:
+            return None
+        parts = [self.compile(replace(node, field=name, field_glob=False)) for name in names]  # type: ignore
+        return lambda event: any(part(event) for part in parts)
 
     def _multi_field(self, node: Node, field: str, parent: str, lowercase: bool) -> Predicate:
         """A query on a multi-field reads its parent's values (lowercased by a `caseless` normalizer, which
@@ -118,7 +145,7 @@ class _Compiler:
         """The field of a `keyword_field: literal` match (which a set lookup can answer), else None."""
         if isinstance(node, Match) and not node.field_glob and isinstance(node.value, Literal) \
                 and node.value.constant is not None and self.types(node.field) in typed.KEYWORD_TYPES \
-                and multi_field_parent(node.field) is None:
+                and self.multi_field_parent(node.field) is None:
             return node.field
         return None
 
@@ -188,10 +215,12 @@ class _Compiler:
                 # Kibana's detection engine has no field list to expand the pattern over (its data view is
                 # `fields: []`): it sends `match`/`match_phrase` with the pattern as the field name, which no
                 # mapped field has, so Elasticsearch matches nothing. A wildcard value is a `query_string`,
-                # whose `fields` Elasticsearch does expand.
+                # whose `fields` Elasticsearch does expand, and not leniently: a pattern that covers a number,
+                # date or ip field fails the search ("Can only use prefix queries on keyword, text and
+                # wildcard fields"), as Elasticsearch 8.19 answers.
                 return lambda event: False
             pattern = _glob(node.field)
-            test_for = self._tests(node.field, value, lenient=True)
+            test_for = self._tests(node.field, value, lenient=False)
             return lambda event: any(pattern.fullmatch(k) and _any(test_for(k, event), _values(event, k))
                                      for k in list(event))
         return self._field_predicate(node.field, value)
@@ -268,15 +297,16 @@ class _Compiler:
         return lambda event: any(self._range_test(node.field, node, v)(v) for v in _values(event, node.field))
 
     def _range_test(self, field: str, node: Range, sample: Any) -> typed.Test:
+        # the type dynamic mapping gives the value; a bound that type rejects (`now-1x` on a date, `abc` on a
+        # number) fails the search in Elasticsearch, it does not just match nothing
         kind = self.types(field) or typed.infer_type(sample)
-        try:
-            return typed.range_test(kind, node.op, node.value.text, field, self.now() * 1000.0)
-        except KqlTypeError:
-            if kind in typed.DATE_TYPES:
-                raise  # a date field (as dynamic mapping types this value) fails the search on it
-            return lambda v: False
+        return typed.range_test(kind, node.op, node.value.text, field, self.now() * 1000.0)
 
     def _FreeText(self, node: FreeText) -> Predicate:
+        if isinstance(node.value, Wildcard) and not "".join(node.value.parts):
+            # a lone `*`: Kibana sends query_string `*`, which Elasticsearch answers with every document
+            # (those without any field too)
+            return lambda event: True
         test_for = self._tests("", node.value, lenient=True)
 
         def free_text(event: Event) -> bool:
@@ -285,10 +315,11 @@ class _Compiler:
         return free_text
 
     def _Nested(self, node: Nested) -> Predicate:
-        kind = self.types(node.path) or ("object" if node.path in _catalogue_objects() else None)
-        if kind is not None and kind != "nested":
-            raise KqlTypeError(f"{node.path} is a {kind} field, not nested: Elasticsearch fails a nested query on "
-                               f"it ([nested] failed to find nested object under path [{node.path}])")
+        kind = self.types(node.path)
+        if kind != "nested":  # dynamic mapping never makes a nested field: only a mapping can
+            what = f"a {kind} field" if kind is not None else "not mapped"
+            raise KqlTypeError(f"{node.path} is {what}, not nested: Elasticsearch fails a nested query on it "
+                               f"([nested] failed to find nested object under path [{node.path}])")
         inner = self.compile(node.query)
         path, prefix = node.path, node.path + "."
 
@@ -301,16 +332,6 @@ class _Compiler:
         return nested
 
 
-@lru_cache(maxsize=1)
-def _catalogue_objects() -> frozenset[str]:
-    """The object fields of the field catalogue (`host`, `process.parent`): the parents of its fields."""
-    out: set[str] = set()
-    for name in catalogue():
-        parts = name.split(".")
-        out.update(".".join(parts[:end]) for end in range(1, len(parts)))
-    return frozenset(out - set(catalogue()))
-
-
 def _any(test: typed.Test, values: list) -> bool:
     for value in values:
         if test(value):
@@ -318,10 +339,17 @@ def _any(test: typed.Test, values: list) -> bool:
     return False
 
 
-def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[], float] | None = None) -> Predicate:
+def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[], float] | None = None,
+                fields: Sequence[str] | None = None) -> Predicate:
     """A parsed KQL tree as a predicate over flat (dotted-key) documents.
 
-    `types` maps a field name to its Elasticsearch type (default: the field catalogue); `now` gives the
-    time `now` in date math means, in epoch seconds (default: the clock). Raises KqlTypeError for a value
-    the field's type rejects, where Elasticsearch would fail the search."""
-    return _Compiler(types or field_type, now or time.time).compile(node)
+    `types` maps a field name to its Elasticsearch type (default: Mapping.default(), the field catalogue
+    and the lab's templates; a Mapping also gives multi-fields and object paths); `now` gives the time `now` in date math means, in
+    epoch seconds (default: the clock); `fields` is the data view's field list that Kibana expands wildcard
+    field names over (default: none, as the detection engine's). Raises KqlTypeError for a value the
+    field's type rejects, where Elasticsearch would fail the search."""
+    if types is None:
+        from ..mapping import Mapping
+
+        types = Mapping.default()
+    return _Compiler(types, now or time.time, fields).compile(node)

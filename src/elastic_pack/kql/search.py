@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..documents import flatten
-from ..mapping import MappingLike, as_mapping
+from ..mapping import Mapping, MappingLike, as_mapping
 from .ast import Node
 from .evaluate import compile_kql
 from .parser import parse_kql
@@ -30,8 +30,10 @@ def search(query: str | Node, documents: Iterable[Any], mapping: MappingLike = N
         raise ValueError("size must be 0 or more")
     tree = parse_kql(query) if isinstance(query, str) else query
     types = as_mapping(mapping)
+    # a mapping given is the index's, whose fields a data view of it lists: wildcard field names expand over them
+    data_view = list(types) if mapping is not None and isinstance(types, Mapping) else None
     clock = (lambda: now) if now is not None else time.time
-    predicate = compile_kql(tree, types, clock)
+    predicate = compile_kql(tree, types, clock, data_view)
     searchable = _searchable(types) if mapping is not None else (lambda flat: flat)
     total = 0
     hits: list[dict] = []

@@ -9,7 +9,7 @@ Elasticsearch then answers by the mapped type, which is what evaluate.py reprodu
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
 
@@ -21,45 +21,81 @@ def query_string_pattern(value: Wildcard) -> str:
     return "*".join(_RESERVED.sub(lambda m: "\\" + m.group(0), part) for part in value.parts)
 
 
-def _should(query: dict) -> dict:
-    return {"bool": {"should": [query], "minimum_should_match": 1}}
-
-
 def _value(value: Literal) -> object:
     return value.constant
 
 
-def to_dsl(node: Node, types: Callable[[str], "str | None"] | None = None) -> dict:
-    """The query DSL Kibana sends for a parsed KQL tree."""
-    kind_of = types or (lambda name: None)
-    if isinstance(node, And):
-        return {"bool": {"filter": [to_dsl(i, types) for i in node.items]}}
-    if isinstance(node, Or):
-        return {"bool": {"should": [to_dsl(i, types) for i in node.items], "minimum_should_match": 1}}
-    if isinstance(node, Not):
-        return {"bool": {"must_not": to_dsl(node.item, types)}}
-    if isinstance(node, MatchAll):
-        return {"match_all": {}}
-    if isinstance(node, Exists):
-        return _should({"exists": {"field": node.field}})
-    if isinstance(node, Nested):
-        return {"nested": {"path": node.path, "query": to_dsl(node.query, types), "score_mode": "none"}}
-    if isinstance(node, FreeText):
+def to_dsl(node: Node, types: Callable[[str], "str | None"] | None = None,
+           fields: Sequence[str] | None = None) -> dict:
+    """The query DSL Kibana sends for a parsed KQL tree. `types` types the fields (date fields become ranges);
+    `fields` is the data view's field list, over which Kibana expands a wildcard field name (without one,
+    as in the detection engine, the pattern is sent as the field name)."""
+    return _Builder(types or (lambda name: None), fields, getattr(types, "nested_path", None)).build(node)
+
+
+class _Builder:
+    def __init__(self, kind_of: Callable[[str], "str | None"], fields: Sequence[str] | None,
+                 nested_path: Callable[[str], "str | None"] | None):
+        self.kind_of = kind_of
+        self.fields = fields
+        self.nested_path = nested_path
+        self.in_nested = False
+
+    def build(self, node: Node) -> dict:
+        if isinstance(node, And):
+            return {"bool": {"filter": [self.build(i) for i in node.items]}}
+        if isinstance(node, Or):
+            return {"bool": {"should": [self.build(i) for i in node.items], "minimum_should_match": 1}}
+        if isinstance(node, Not):
+            return {"bool": {"must_not": self.build(node.item)}}
+        if isinstance(node, MatchAll):
+            return {"match_all": {}}
+        if isinstance(node, Nested):
+            outer, self.in_nested = self.in_nested, True
+            try:
+                return {"nested": {"path": node.path, "query": self.build(node.query), "score_mode": "none"}}
+            finally:
+                self.in_nested = outer
+        if isinstance(node, FreeText):
+            if isinstance(node.value, Wildcard):
+                return {"query_string": {"query": query_string_pattern(node.value)}}
+            return {"multi_match": {"type": "phrase" if node.value.quoted else "best_fields",
+                                    "query": _value(node.value), "lenient": True}}
+        if isinstance(node, (Exists, Match, Range)):
+            return {"bool": {"should": [self._wrapped(node, name) for name in self._names(node)],
+                             "minimum_should_match": 1}}
+        raise TypeError(f"unexpected KQL node {node!r}")
+
+    def _names(self, node: Exists | Match | Range) -> list[str]:
+        """The fields a field name stands for: a wildcard one, those of the data view it matches, else itself."""
+        if node.field_glob and self.fields is not None:
+            pattern = re.compile(".*".join(map(re.escape, node.field.split("*"))), re.DOTALL)
+            names = [name for name in self.fields if pattern.fullmatch(name)]
+            if names:
+                return names
+        return [node.field]
+
+    def _wrapped(self, node: Exists | Match | Range, name: str) -> dict:
+        """One field's query; a wildcard field name that covers a nested field gets the nested query Kibana
+        adds for it (a field named plainly inside `path:{...}` is already in one)."""
+        query = self._clause(node, name)
+        path = self.nested_path(name) if self.nested_path is not None and node.field_glob else None
+        if path is None or self.in_nested or name == node.field:
+            return query
+        return {"nested": {"path": path, "query": query, "score_mode": "none"}}
+
+    def _clause(self, node: Exists | Match | Range, name: str) -> dict:
+        if isinstance(node, Exists):
+            return {"exists": {"field": name}}
+        dated = self.kind_of(name) in ("date", "date_nanos")
+        if isinstance(node, Range):
+            params: dict = {_RANGE[node.op]: _value(node.value)}
+            if dated:
+                params["time_zone"] = "UTC"
+            return {"range": {name: params}}
         if isinstance(node.value, Wildcard):
-            return {"query_string": {"query": query_string_pattern(node.value)}}
-        return {"multi_match": {"type": "phrase" if node.value.quoted else "best_fields",
-                                "query": _value(node.value), "lenient": True}}
-    if isinstance(node, Match):
-        if isinstance(node.value, Wildcard):
-            return _should({"query_string": {"fields": [node.field], "query": query_string_pattern(node.value)}})
-        if kind_of(node.field) in ("date", "date_nanos"):
+            return {"query_string": {"fields": [name], "query": query_string_pattern(node.value)}}
+        if dated:
             value = _value(node.value)
-            return _should({"range": {node.field: {"gte": value, "lte": value, "time_zone": "UTC"}}})
-        query_type = "match_phrase" if node.value.quoted else "match"
-        return _should({query_type: {node.field: _value(node.value)}})
-    if isinstance(node, Range):
-        params: dict = {_RANGE[node.op]: _value(node.value)}
-        if kind_of(node.field) in ("date", "date_nanos"):
-            params["time_zone"] = "UTC"
-        return _should({"range": {node.field: params}})
-    raise TypeError(f"unexpected KQL node {node!r}")
+            return {"range": {name: {"gte": value, "lte": value, "time_zone": "UTC"}}}
+        return {"match_phrase" if node.value.quoted else "match": {name: _value(node.value)}}
