@@ -82,3 +82,28 @@ def test_an_optional_key_missing_everywhere_joins_on_null_and_reports_it():
 def test_a_sequence_without_by_has_no_join_keys():
     response = eql.search("sequence [process where true] [process where true]", [doc("a", 1), doc("b", 2)])
     assert "join_keys" not in response["hits"]["sequences"][0]
+
+
+@pytest.mark.parametrize("condition, expected", [
+    ('v > "1.5.0"', ["1.11.3", "bad"]),  # numeric parts compare as numbers; no valid version sorts after all
+    ('v >= "1.11.3"', ["1.11.3", "bad"]),  # at the bound
+    ('v < "1.11.3"', ["1.2.4-SNAPSHOT", "1.2.4", "1.5.0"]),  # one under
+    ('v < "1.2.4"', ["1.2.4-SNAPSHOT"]),  # a pre-release sorts before its release
+    ('v <= "1.2.4"', ["1.2.4-SNAPSHOT", "1.2.4"]),
+    ('"1.5.0" < v', ["1.11.3", "bad"]),  # the constant on the left
+    ('v == "1.5.0"', ["1.5.0"]),
+])
+def test_ranges_on_a_version_field_follow_elasticsearchs_version_order(condition, expected):
+    values = ["1.2.4-SNAPSHOT", "1.2.4", "1.5.0", "1.11.3", "bad"]
+    docs = [doc(value, index, "file", v=value) for index, value in enumerate(values)]
+    assert ids(eql.search(f"file where {condition}", docs, mapping={"v": "version"})) == expected
+
+
+def test_a_version_range_from_a_bound_that_is_no_version_is_refused():
+    with pytest.raises(eql.UnsupportedQueryError, match="version"):
+        eql.search('file where v > "bad"', [doc("a", 1, "file", v="1.0")], mapping={"v": "version"})
+
+
+def test_on_a_keyword_field_the_same_range_compares_text():
+    docs = [doc("a", 1, "file", v="1.11.3"), doc("b", 2, "file", v="1.5.1")]
+    assert ids(eql.search('file where v > "1.5.0"', docs, mapping={"v": "keyword"})) == ["b"]

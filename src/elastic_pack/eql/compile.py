@@ -28,6 +28,7 @@ from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..kql import datemath
 from ..lucene_regex import LuceneRegex
+from ..version_order import is_valid_version, version_key
 from . import functions
 
 Event = Mapping[str, Any]
@@ -222,8 +223,7 @@ class Compiler:
         if kind == "ip" and isinstance(value, str):
             return self._ip_comparison(name, value, op)
         if kind == "version" and op not in ("==", "!="):
-            raise UnsupportedEql(f"`{name} {op} {value!r}`: {name} is a version field, which Elasticsearch orders by "
-                                 "version precedence (the local engine compares text)")
+            return self._version_range(name, value, op)
         if kind not in ("date", "date_nanos"):
             return None
         if isinstance(value, str) and value.strip().startswith("now"):
@@ -286,6 +286,23 @@ class Compiler:
                 return None
 
         return comparison
+
+    def _version_range(self, name: str, value: Any, op: str) -> Any:
+        """A range on a version field: Elasticsearch's version order (version_order), not the text's."""
+        if not isinstance(value, str) or not is_valid_version(value):
+            raise UnsupportedEql(f"`{name} {op} {value!r}`: a range on the version field {name} from a bound that is "
+                                 "no valid version (the local engine does not know where Elasticsearch puts it)")
+        bound = version_key(value)
+        test = {"<": lambda k: k < bound, "<=": lambda k: k <= bound, ">": lambda k: k > bound,
+                ">=": lambda k: k >= bound}[op]
+
+        def version_range(event: Event) -> Any:
+            versions = [v for v in _values(event.get(name)) if isinstance(v, str)]
+            if not versions:
+                return None
+            return any(test(version_key(v)) for v in versions)
+
+        return version_range
 
     def _ip_comparison(self, name: str, value: str, op: str) -> Any:
         """An ip field against a string: Elasticsearch's term query on it takes any spelling of an address and
