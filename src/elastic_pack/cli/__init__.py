@@ -36,7 +36,14 @@ def _options(
     """Elastic Security content pack for cloud resource hijacking (T1496): validate, build, test, deploy."""
 
 
-from . import engine_commands, explain_command, kibana_commands, pack_commands, query_command  # noqa: E402,F401,I001  (registers commands)
+from . import (  # noqa: E402,F401  (registers commands)
+    engine_commands,
+    explain_command,
+    kibana_commands,
+    pack_commands,
+    query_command,
+    standin_command,
+)
 
 
 def main() -> None:
