@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from elastic_pack.esql import EsqlSyntaxError, parse_esql
+from elastic_pack.esql import EsqlSyntaxError, UnsupportedEsql, parse_esql
 from elastic_pack.esql.evaluate import CompiledEsql
 
 NOON = 1_767_614_400.0  # 2026-01-05T12:00:00Z
@@ -172,8 +172,12 @@ def test_sort_nulls_first_and_last():
     ('FROM l | WHERE MATCH(message, "x", {"fuzziness": 1})', "MATCH() with options"),
 ])
 def test_what_the_engine_does_not_run_is_refused_by_name(query, named):
-    with pytest.raises(EsqlSyntaxError, match=named.replace("(", r"\(").replace(")", r"\)")):
+    from elastic_pack.esql import QuerySyntaxError, UnsupportedQueryError
+
+    with pytest.raises(UnsupportedQueryError, match=named.replace("(", r"\(").replace(")", r"\)")) as caught:
         parse_esql(query)
+    assert not isinstance(caught.value, QuerySyntaxError)  # valid ES|QL: refused, not called wrong
+    assert caught.value.line == 1 and caught.value.column > 1
 
 
 def test_json_extract_on_text_and_on_the_source_document():
@@ -268,7 +272,7 @@ def test_full_text_match_is_a_match_query():
     assert len(table('FROM l | WHERE MATCH(message, "nothing else")', rows)) == 1  # any word
     assert len(table('FROM l | WHERE NOT message : "char"', rows)) == 2
     assert len(table('FROM l | WHERE user.name : "bob"', [{"user.name": "bob smith"}])) == 0  # keyword: all of it
-    with pytest.raises(EsqlSyntaxError, match="options"):
+    with pytest.raises(UnsupportedEsql, match="options"):
         parse_esql('FROM l | WHERE MATCH(message, "x", {"operator": "AND"})')
 
 

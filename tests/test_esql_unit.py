@@ -77,12 +77,12 @@ FRAGMENTS = st.sampled_from(["FROM logs-*", "|", "WHERE", "EVAL", "STATS", "BY",
 @settings(max_examples=400, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
 @given(st.lists(FRAGMENTS, max_size=25))
 def test_any_text_parses_or_fails_with_a_located_syntax_error(parts):
-    from elastic_pack.esql import EsqlSyntaxError
+    from elastic_pack.esql import QuerySyntaxError, UnsupportedQueryError
 
     text = " ".join(parts)
     try:
         query = parse_esql(text)
-    except EsqlSyntaxError as exc:
+    except (QuerySyntaxError, UnsupportedQueryError) as exc:
         assert exc.line >= 1 and exc.column >= 1
         return
     try:

@@ -8,7 +8,7 @@ from ..content.model import RuleFile
 from ..content.queries import checked_query, parsed_query
 from ..content.spec import threshold_fields
 from ..eql.parser import EqlQueryError
-from ..esql import EsqlSyntaxError
+from ..esql import EsqlSyntaxError, UnsupportedEsql
 from ..fields import covered_namespace, field_type
 from ..kql import KqlSyntaxError
 from ..findings import Severity
@@ -39,9 +39,9 @@ class QuerySyntax(RuleCheck):
             return  # the schema check reports a missing query
         try:
             checked_query(rule)
-        except (EqlQueryError, KqlSyntaxError, EsqlSyntaxError) as exc:
+        except (EqlQueryError, KqlSyntaxError, EsqlSyntaxError, UnsupportedEsql) as exc:
             line, column = _query_position(rule, exc.line, exc.column)
-            kind = {EqlQueryError: "EQL", KqlSyntaxError: "KQL", EsqlSyntaxError: "ES|QL"}[type(exc)]
+            kind = "EQL" if isinstance(exc, EqlQueryError) else "KQL" if isinstance(exc, KqlSyntaxError) else "ES|QL"
             if kind == "ES|QL" and not pack.own_format:
                 # the pack's ES|QL parser reads a subset: outside it, say so rather than call the query wrong
                 yield self.finding(rule, f"ES|QL outside the local parser's subset, not checked here (Elasticsearch "

@@ -19,6 +19,10 @@ class EsqlRule(WindowedRule):
     def __init__(self, rule: RuleFile, query: Any, exceptions: list[Predicate] | None = None) -> None:
         super().__init__(rule, exceptions)
         from ..esql.evaluate import CompiledEsql
+        from ..esql.lexer import UnsupportedEsql
+
+        if query.row:  # Kibana's ES|QL rule searches its index; ROW reads none
+            raise UnsupportedEsql("an ES|QL rule reads an index (FROM); a ROW query has no events to alert on")
 
         self.esql = CompiledEsql(query, clock=self.clock)
         self.table_mode = self.esql.table_mode  # INLINE STATS: every run evaluates its whole window

@@ -172,6 +172,7 @@ class EsqlQuery:
     commands: list
     fields: set[str] = field(default_factory=set)  # source fields read (not the ones EVAL/STATS create)
     columns: set[str] = field(default_factory=set)  # the columns EVAL, STATS, RENAME, DISSECT, GROK create
+    row: bool = False  # ROW: its first command (an EVAL) makes the one row; no index is read
 
     @property
     def stats(self) -> Stats | None:

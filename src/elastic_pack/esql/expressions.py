@@ -18,12 +18,14 @@ from itertools import zip_longest
 from typing import Any
 
 from ..documents import values_under
+from ..errors import QueryError
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
 from .functions import DATE_DIFF_UNITS, DATE_PARTS, MULTI, SCALAR, _string, in_long, plus_months, to_millis
 from .geo import geo_point
+from .lexer import UnsupportedEsql
 from .parser import PAIR
 
 Row = dict
@@ -431,23 +433,23 @@ class Compiler:
             return case
         function = SCALAR.get(name)
         if function is None:
-            raise ValueError(f"the local engine does not run the ES|QL function {name}()")
+            raise UnsupportedEsql(f"the local engine does not run the ES|QL function {name}()")
         try:  # a function called with arguments it does not take is refused, not answered with null
             inspect.signature(function).bind(*node.args)
         except TypeError:
-            raise ValueError(f"the local engine does not run {name}() with {len(node.args)} arguments") from None
+            raise UnsupportedEsql(f"the local engine does not run {name}() with {len(node.args)} arguments") from None
         except ValueError:
             pass  # a builtin without a signature (GREATEST, LEAST): any number
         span = next((a.value for a in node.args if isinstance(a, Lit) and isinstance(a.value, Period)), None)
         if name in ("DATE_TRUNC", "BUCKET") and span is not None and span.months not in (1, 3, 12):
-            raise ValueError(f"the local engine does not run {name}() to {span.months} months")
+            raise UnsupportedEsql(f"the local engine does not run {name}() to {span.months} months")
         if name == "DATE_DIFF" and node.args and isinstance(node.args[0], Lit) \
                 and str(node.args[0].value).lower() not in DATE_DIFF_UNITS:
-            raise ValueError(f"the local engine does not run DATE_DIFF() in {node.args[0].value!r}")
+            raise UnsupportedEsql(f"the local engine does not run DATE_DIFF() in {node.args[0].value!r}")
         if name == "DATE_EXTRACT" and node.args and isinstance(node.args[0], Lit) \
                 and str(node.args[0].value).lower() not in DATE_PARTS:
             # Elasticsearch refuses the query: invalid date field
-            raise ValueError(f"DATE_EXTRACT(): {node.args[0].value!r} is not a date field Elasticsearch knows")
+            raise QueryError(f"DATE_EXTRACT(): {node.args[0].value!r} is not a date field Elasticsearch knows")
         if name == "TO_STRING" and len(args) == 1 and _is_date(node.args[0]):
             function = _date_text  # a date as Elasticsearch writes it: 2025-01-01T00:00:00.000Z
         elif name in _NUMBER_CONVERSIONS and len(args) == 1 and _is_date(node.args[0]):

@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ..errors import QuerySyntaxError, UnsupportedQueryError
+
 KEYWORDS = {"from", "where", "eval", "stats", "by", "keep", "drop", "rename", "sort", "limit", "and", "or", "not",
             "is", "null", "in", "like", "rlike", "true", "false", "asc", "desc", "metadata", "as", "nulls",
             "first", "last", "mv_expand", "dissect", "grok", "append_separator", "inline", "lookup", "join",
@@ -25,12 +27,23 @@ _PATTERN_TOKEN = re.compile(_TOKENS.replace("PART", r"(?:[A-Za-z_@*][\w@*]*|`(?:
 _SOURCE_END = re.compile(r"\|\s*|\s+metadata\b", re.IGNORECASE)
 
 
-class EsqlSyntaxError(ValueError):
+class EsqlSyntaxError(QuerySyntaxError):
+    """Not ES|QL: the message, and the line and column (1-based) where the query stops being ES|QL."""
+
     def __init__(self, message: str, text: str, offset: int):
+        super().__init__(message, *QuerySyntaxError.location(text, offset))
+
+
+class UnsupportedEsql(UnsupportedQueryError):
+    """ES|QL that Elasticsearch runs and the local engine does not: named, located when the parser found it."""
+
+    def __init__(self, message: str, text: str | None = None, offset: int | None = None):
         self.reason = message
-        self.line = text.count("\n", 0, offset) + 1
-        self.column = offset - (text.rfind("\n", 0, offset) + 1) + 1
-        super().__init__(f"{message} (line {self.line}, column {self.column})")
+        self.line: int | None = None
+        self.column: int | None = None
+        if text is not None and offset is not None:
+            self.line, self.column = QuerySyntaxError.location(text, offset)
+        super().__init__(message if self.line is None else f"{message} (line {self.line}, column {self.column})")
 
 
 @dataclass(frozen=True)

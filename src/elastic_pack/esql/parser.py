@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
+
 from .ast import (BinOp, Call, Col, Dissect, Drop, Duration, EsqlQuery, Eval, FullText, Grok, InlineStats, InList,
                   IsNull, Keep, Kql, Like, Limit, Lit, MvExpand, Not, Period, Project, Rename, Sort, Stats, Where)
 from ..kql.parser import KqlSyntaxError, parse_kql
-from .lexer import EsqlSyntaxError, Tok, from_clause, identifier, tokens, unquote
+from .lexer import EsqlSyntaxError, Tok, UnsupportedEsql, from_clause, identifier, tokens, unquote
 from .text_commands import dissect_keys, grok_names
 
 __all__ = ["EsqlQuery", "EsqlSyntaxError", "parse_esql"]
@@ -31,10 +33,15 @@ _CASTS = {"string": "TO_STRING", "keyword": "TO_STRING", "text": "TO_STRING", "i
 _COMMANDS = "WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, MV_EXPAND, DISSECT, GROK, SORT, LIMIT"
 
 
+_ROW = re.compile(r"\s*(?:/\*[\s\S]*?\*/\s*|//[^\n]*\n\s*)*row\b", re.IGNORECASE)
+
+
 class _Parser:
     def __init__(self, text: str):
         self.text = text
-        self.sources, rest = from_clause(text)
+        row = _ROW.match(text)
+        self.row = row is not None
+        self.sources, rest = ((), row.end()) if row else from_clause(text)
         self.toks = tokens(text, rest)
         self.i = 0
         self.defined: set[str] = set()
@@ -62,6 +69,9 @@ class _Parser:
         found = "end of query" if tok.kind == "end" else repr(tok.text)
         return EsqlSyntaxError(f"{message}, found {found}", self.text, tok.offset)
 
+    def unsupported(self, message: str) -> UnsupportedEsql:
+        return UnsupportedEsql(message, self.text, self.peek().offset)
+
     def name(self) -> str:
         tok = self.peek()
         if tok.kind == "ident" or (tok.kind not in ("end", "op", "string", "number") and tok.text.isidentifier()):
@@ -77,25 +87,24 @@ class _Parser:
         return tuple(found)
 
     def parse(self) -> EsqlQuery:
-        if self.accept("metadata"):
-            self.names()
         commands: list = []
+        if self.row:  # ROW a = 1, b = "x": one row of these columns, as an EVAL over one empty row
+            commands.append(self.eval())
+        elif self.accept("metadata"):
+            self.names()
         while self.accept("op", "|"):
             command = self.command()
             commands += command if isinstance(command, list) else [command]
         if self.peek().kind != "end":
             raise self.error("expected '|' or the end of the query")
-        return EsqlQuery(self.text, self.sources, commands, self.read, self.defined)
+        return EsqlQuery(self.text, self.sources, commands, self.read, self.defined, row=self.row)
 
     def command(self) -> object:
         tok = self.peek()
         if self.accept("where"):
             return Where(self.expr())
         if self.accept("eval"):
-            assignments = [self.assignment()]
-            while self.accept("op", ","):
-                assignments.append(self.assignment())
-            return Eval(tuple(assignments))
+            return self.eval()
         if self.accept("stats"):
             return self.stats()
         if tok.kind == "inline" and self.peek(1).kind == "stats":
@@ -141,8 +150,16 @@ class _Parser:
         if self.accept("limit"):
             return Limit(int(self.take("number").text))
         what = f"{tok.text} {self.peek(1).text}" if tok.kind in ("inline", "lookup") else tok.text
-        raise EsqlSyntaxError(f"the local engine does not run the ES|QL command {what.upper()!r} (it runs "
-                              f"{_COMMANDS})", self.text, tok.offset)
+        if tok.kind not in ("op", "number", "string", "end"):  # a command name Elasticsearch may know
+            raise UnsupportedEsql(f"the local engine does not run the ES|QL command {what.upper()!r} (it runs "
+                                  f"{_COMMANDS})", self.text, tok.offset)
+        raise self.error("expected a processing command")
+
+    def eval(self) -> Eval:
+        assignments = [self.assignment()]
+        while self.accept("op", ","):
+            assignments.append(self.assignment())
+        return Eval(tuple(assignments))
 
     def stats(self, inline: bool = False) -> list:
         """STATS, plus an EVAL and a DROP when aggregates sit inside expressions (ROUND(AVG(x), 2)): the
@@ -253,7 +270,7 @@ class _Parser:
 
         rewritten = lift(expr)
         if not hidden and isinstance(expr, Call):
-            raise EsqlSyntaxError(f"the local engine does not run the ES|QL aggregate {expr.name}() (it runs "
+            raise UnsupportedEsql(f"the local engine does not run the ES|QL aggregate {expr.name}() (it runs "
                                   f"{', '.join(AGGREGATES)})", self.text, start)
         if not hidden:
             raise EsqlSyntaxError(f"STATS needs an aggregate function in {name!r} (it runs {', '.join(AGGREGATES)})",
@@ -266,7 +283,7 @@ class _Parser:
         """(function, argument or None for *), the argument filtered by a STATS ... WHERE condition.
         TOP(field, n, order) is the function "TOP:n:order"."""
         if call.name not in AGGREGATES:
-            raise self.error(f"the local engine does not run the ES|QL aggregate {call.name}()")
+            raise self.unsupported(f"the local engine does not run the ES|QL aggregate {call.name}()")
         if call.name == "TOP":
             limit, order = call.args[1:3] if len(call.args) == 3 else (None, None)
             if not (isinstance(limit, Lit) and isinstance(limit.value, int) and limit.value > 0
@@ -287,7 +304,7 @@ class _Parser:
                                  else "WEIGHTED_AVG() takes a number and its weight")
             arg: object = Call(PAIR, call.args)
         elif len(call.args) > 1:
-            raise self.error(f"the local engine runs {call.name}() with one argument")
+            raise self.unsupported(f"the local engine runs {call.name}() with one argument")
         else:
             arg = None if star else call.args[0]
         if condition is not None:  # rows that fail the condition give null, which aggregates skip
@@ -451,7 +468,7 @@ class _Parser:
                 self.take("op", ",")
                 text = self.expr()
                 if self.peek().text == ",":
-                    raise self.error("the local engine does not run MATCH() with options")
+                    raise self.unsupported("the local engine does not run MATCH() with options")
                 self.take("op", ")")
                 return self._full_text(field, text)
             args: list = []
@@ -488,6 +505,24 @@ def _fold(node: object) -> object:
     return None
 
 
+_KEYWORDS_NOT_NAMES = {"first", "last", "asc", "desc", "nulls"}
+
+
+def _keywords_as_names(text: str) -> None:
+    """Elasticsearch's ES|QL grammar reads `first`, `last`, `asc`, `desc` and `nulls` as keywords: as a column
+    assigned (`STATS first = MIN(x)`) it refuses them unless backquoted."""
+    try:
+        toks = tokens(text)
+    except EsqlSyntaxError:
+        return  # the parser reports it
+    for tok, following in zip(toks, toks[1:]):
+        if tok.kind in _KEYWORDS_NOT_NAMES and following.kind == "op" and following.text == "=":
+            raise EsqlSyntaxError(f"mismatched input '{tok.text}': a keyword, write `{tok.text}` as a column name",
+                                  text, tok.offset)
+
+
 def parse_esql(text: str) -> EsqlQuery:
-    """Parse an ES|QL query; EsqlSyntaxError (with line and column) on what is not ES|QL or not run locally."""
+    """Parse an ES|QL query (FROM or ROW, then piped commands); EsqlSyntaxError (with line and column) on what is
+    not ES|QL, UnsupportedEsql on ES|QL the local engine does not run."""
+    _keywords_as_names(text)
     return _Parser(text).parse()

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..safe_regex import compile_pattern
+from .lexer import UnsupportedEsql
 
 _GROK = {
     "WORD": r"\b\w+\b", "NOTSPACE": r"\S+", "SPACE": r"\s*", "DATA": r".*?", "GREEDYDATA": r".*",
@@ -65,7 +66,7 @@ def grok(pattern: str) -> Callable[[str], dict[str, Any] | None]:
     def expand(match: re.Match) -> str:
         kind, name, conversion = match.groups()
         if kind not in _GROK:
-            raise ValueError(f"the local engine does not know the grok pattern %{{{kind}}}")
+            raise UnsupportedEsql(f"the local engine does not know the grok pattern %{{{kind}}}")
         if not name:
             return f"(?:{_GROK[kind]})"
         if conversion and conversion not in ("int", "long", "float", "double", "boolean", "string"):
@@ -80,7 +81,7 @@ def grok(pattern: str) -> Callable[[str], dict[str, Any] | None]:
     try:
         regex = compile_pattern(re.sub(r"\(\?<([A-Za-z_@][\w.@]*)>", named, _REFERENCE.sub(expand, pattern)))
     except re.error as exc:
-        raise ValueError(f"GROK {pattern!r}: the local engine cannot read this pattern ({exc})") from None
+        raise UnsupportedEsql(f"GROK {pattern!r}: the local engine cannot read this pattern ({exc})") from None
 
     def apply(text: str) -> dict[str, Any] | None:
         found = regex.search(text)

@@ -1,0 +1,245 @@
+"""The columns of an ES|QL answer: each one's name, in Elasticsearch's order, and its type, followed through the
+query's commands from the index's fields (FROM) or ROW's values. Where the engine cannot say a type, None: the
+values decide (searching._value_type)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+from ..errors import QueryError
+
+# field types as ES|QL reports them
+_ESQL_FIELD_TYPES = {"constant_keyword": "keyword", "wildcard": "keyword", "match_only_text": "text",
+                     "short": "integer", "byte": "integer", "float": "double", "half_float": "double",
+                     "scaled_float": "double", "flattened": "unsupported", "nested": "unsupported",
+                     "geo_shape": "geo_shape", "shape": "cartesian_shape", "point": "cartesian_point"}
+_NUMERIC = ("integer", "long", "unsigned_long", "double")
+_RETURNS = {
+    **dict.fromkeys(("CONCAT", "LEFT", "RIGHT", "LTRIM", "RTRIM", "TRIM", "REPLACE", "REVERSE", "REPEAT", "SPACE",
+                     "SUBSTRING", "TO_LOWER", "TO_UPPER", "TO_STRING", "TO_BASE64", "FROM_BASE64", "URL_DECODE",
+                     "URL_ENCODE", "SPLIT", "MV_CONCAT", "DATE_FORMAT", "JSON_EXTRACT", "MD5", "SHA1", "SHA256",
+                     "ST_ASTEXT"), "keyword"),
+    **dict.fromkeys(("LENGTH", "LOCATE", "DATE_DIFF", "MV_COUNT", "TO_INTEGER", "BIT_LENGTH", "BYTE_LENGTH"),
+                    "integer"),
+    **dict.fromkeys(("DATE_EXTRACT", "TO_LONG"), "long"),
+    **dict.fromkeys(("TO_DOUBLE", "SQRT", "LOG10", "LOG", "POW", "PI", "E", "TAU", "SIGNUM", "MV_AVG", "SIN", "COS",
+                     "TAN", "EXP", "CBRT", "ST_X", "ST_Y", "ST_DISTANCE"), "double"),
+    **dict.fromkeys(("TO_DATETIME", "DATE_TRUNC", "DATE_PARSE", "NOW"), "date"),
+    **dict.fromkeys(("TO_BOOLEAN", "STARTS_WITH", "ENDS_WITH", "CONTAINS", "CIDR_MATCH"), "boolean"),
+    **dict.fromkeys(("TO_IP", "IP_PREFIX"), "ip"),
+    "TO_VERSION": "version", "TO_TEXT": "text", "TO_UNSIGNED_LONG": "unsigned_long", "TO_GEOPOINT": "geo_point",
+}
+_SAME_AS_FIRST = {"ABS", "CEIL", "FLOOR", "ROUND", "CLAMP", "GREATEST", "LEAST", "COALESCE", "MV_MIN", "MV_MAX",
+                  "MV_FIRST", "MV_LAST", "MV_DEDUPE", "MV_SORT", "MV_SLICE", "MV_MEDIAN", "MV_INTERSECTION",
+                  "MV_APPEND", "MIN", "MAX", "VALUES", "TOP", "FIRST", "LAST", "SAMPLE"}
+_AGGREGATE_TYPES = {"COUNT": "long", "COUNT_DISTINCT": "long", "AVG": "double", "MEDIAN": "double",
+                    "PERCENTILE": "double", "MEDIAN_ABSOLUTE_DEVIATION": "double", "STD_DEV": "double",
+                    "VARIANCE": "double", "WEIGHTED_AVG": "double"}
+
+
+def esql_type(kind: str | None) -> str | None:
+    if kind is None:
+        return None
+    return _ESQL_FIELD_TYPES.get(kind, kind)
+
+
+def _widest(*kinds: str | None) -> str | None:
+    known = [k for k in kinds if k is not None and k != "null"]
+    if not known:
+        return "null" if kinds and all(k == "null" for k in kinds) else None
+    if all(k in _NUMERIC for k in known):
+        return max(known, key=_NUMERIC.index)
+    return known[0]
+
+
+class _Typer:
+    """The type ES|QL gives an expression's column (None where the engine cannot say: the values decide)."""
+
+    def __init__(self, columns: dict[str, str | None]):
+        self.columns = columns
+
+    def of(self, node: Any) -> str | None:
+        from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
+
+        if isinstance(node, Lit):
+            value = node.value
+            if value is None:
+                return "null"
+            if isinstance(value, bool):
+                return "boolean"
+            if isinstance(value, int):
+                return "integer" if -2**31 <= value < 2**31 else "long"
+            if isinstance(value, float):
+                return "double"
+            if isinstance(value, str):
+                return "keyword"
+            if isinstance(value, (list, tuple)) and value:
+                return self.of(Lit(value[0]))
+            return None
+        if isinstance(node, Col):
+            return self.columns.get(node.name)
+        if isinstance(node, (Not, IsNull, InList, Like, FullText, Kql)):
+            return "boolean"
+        if isinstance(node, (Duration, Period)):
+            return None
+        if isinstance(node, BinOp):
+            if node.op in ("and", "or", "==", "!=", "<", "<=", ">", ">=", "=~"):
+                return "boolean"
+            left, right = self.of(node.left), self.of(node.right)
+            if "date" in (left, right):
+                return "date"
+            return _widest(left, right)
+        if isinstance(node, Call):
+            name = node.name.upper()
+            first = self.of(node.args[0]) if node.args else None
+            if name == "CASE":
+                values = [self.of(a) for a in node.args[1::2]] + ([self.of(node.args[-1])] if len(node.args) % 2
+                                                                   else [])
+                return _widest(*values)
+            if name == "BUCKET":
+                return "date" if first in ("date", "date_nanos") else "double"
+            if name in _SAME_AS_FIRST:
+                if name in ("GREATEST", "LEAST", "COALESCE", "MV_APPEND"):
+                    return _widest(*(self.of(a) for a in node.args))
+                if name in ("MV_MEDIAN",) and first == "integer":
+                    return "integer"
+                return "keyword" if first == "text" and name not in ("VALUES", "MIN", "MAX", "TOP") else first
+            return _RETURNS.get(name)
+        return None
+
+    def aggregate(self, function: str, argument: Any) -> str | None:
+        name = function.split(":", 1)[0].upper()
+        if name in _AGGREGATE_TYPES:
+            return _AGGREGATE_TYPES[name]
+        kind = self.of(argument) if argument is not None else None
+        if name == "SUM":
+            return "long" if kind in ("integer", "long") else "double" if kind == "double" else kind
+        return kind
+
+
+def _calls(node: Any, name: str) -> bool:
+    """Whether the expression (or command) calls the function `name` anywhere."""
+    import dataclasses
+
+    from .ast import Call
+
+    if isinstance(node, Call) and node.name.upper() == name:
+        return True
+    if isinstance(node, (list, tuple)):
+        return any(_calls(item, name) for item in node)
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return any(_calls(getattr(node, f.name), name) for f in dataclasses.fields(node))
+    return False
+
+
+def _names_read(node: Any) -> set[str]:
+    """The columns an expression (or command) reads: its fields and full-text matches' fields (not KQL()'s,
+    which Elasticsearch looks up in the mapping itself)."""
+    import dataclasses
+
+    from .ast import Col, FullText, Kql
+
+    if isinstance(node, Col):
+        return {node.name}
+    if isinstance(node, FullText):
+        return {node.field}
+    if isinstance(node, Kql):
+        return set()
+    if isinstance(node, (list, tuple)):
+        return set().union(*(_names_read(item) for item in node)) if node else set()
+    if dataclasses.is_dataclass(node) and not isinstance(node, type):
+        return set().union(*(_names_read(getattr(node, f.name)) for f in dataclasses.fields(node)))
+    return set()
+
+
+def referenced(query: Any) -> set[str]:
+    """Every name the query reads anywhere (some may be columns an earlier command made)."""
+    from .ast import Keep, MvExpand, Project, Rename, Sort
+
+    names: set[str] = set()
+    for command in query.commands:
+        if isinstance(command, Sort):
+            names |= {name for name, _, _ in command.keys}
+        elif isinstance(command, MvExpand):
+            names.add(command.name)
+        elif isinstance(command, Keep):
+            names |= {name for name in command.names if "*" not in name}
+        elif isinstance(command, Rename):
+            names |= {old for old, _ in command.pairs}
+        elif not isinstance(command, Project):
+            names |= _names_read(command)
+    return names
+
+
+def result_columns(query: Any, start: dict[str, str | None]) -> dict[str, str | None]:
+    """The result's columns, in Elasticsearch's order, each with its type, following the commands."""
+    from .ast import (Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort,
+                           Stats, Where)
+    from .evaluate import _drop, _keep, _rename
+
+    def known(names: Iterable[str], visible: Iterable[str] = ()) -> None:
+        seen = set(columns) | set(visible)
+        for name in names:
+            if name not in seen:
+                raise QueryError(f"Unknown column [{name}]")
+
+    columns = dict(start)
+    for command in query.commands:
+        typer = _Typer(columns)
+        if isinstance(command, (Where, Eval)) and _calls(command, "BUCKET"):
+            raise QueryError("cannot use grouping function BUCKET() outside of a STATS command")
+        if isinstance(command, (Where, Dissect, Grok)):
+            known(sorted(_names_read(command)))
+        elif isinstance(command, Sort):
+            known(name for name, _, _ in command.keys)
+        elif isinstance(command, MvExpand):
+            known([command.name])
+        elif isinstance(command, (Stats, InlineStats)):
+            known(sorted(_names_read(command.by)))
+            known(sorted(_names_read(command.aggregates)), [name for name, _ in command.by])
+        if isinstance(command, (Where, Sort, Limit, MvExpand)):
+            continue
+        if isinstance(command, Eval):
+            for name, expr in command.assignments:
+                known(sorted(_names_read(expr)))
+                kind = _Typer(columns).of(expr)
+                columns.pop(name, None)
+                columns[name] = kind
+        elif isinstance(command, Stats):
+            out = {name: typer.aggregate(func, arg) for name, func, arg in command.aggregates}
+            for name, expr in command.by:
+                out.pop(name, None)
+                out[name] = typer.of(expr)
+            columns = out
+        elif isinstance(command, InlineStats):
+            added = {name: typer.aggregate(func, arg) for name, func, arg in command.aggregates}
+            groups = {name: typer.of(expr) for name, expr in command.by}
+            columns = {**{k: v for k, v in columns.items() if k not in added and k not in groups}, **added, **groups}
+        elif isinstance(command, Keep):
+            known(name for name in command.names if "*" not in name)
+            columns = _keep(command.names)(columns)
+        elif isinstance(command, Drop):
+            columns = _drop(command.names)(columns)
+        elif isinstance(command, Rename):
+            known(old for old, _ in command.pairs)
+            columns = _rename(command.pairs)(columns)
+        elif isinstance(command, Project):
+            columns = {name: columns.get(name) for name in command.names}
+        elif isinstance(command, Dissect):
+            from .text_commands import dissect_keys
+
+            for name in dissect_keys(command.pattern):
+                columns.pop(name, None)
+                columns[name] = "keyword"
+        elif isinstance(command, Grok):
+            from .text_commands import grok_names
+
+            types = dict(re.findall(r"%\{\w+:([\w.@\[\]]+):(int|long|float|double|boolean)\}", command.pattern))
+            for name in grok_names(command.pattern):
+                columns.pop(name, None)
+                columns[name] = {"int": "integer", "float": "double"}.get(types.get(name, ""),
+                                                                         types.get(name) or "keyword")
+    return columns
+
