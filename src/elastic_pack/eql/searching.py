@@ -19,6 +19,7 @@ from ..mapping import MappingLike, as_mapping
 from .compile import Compiler, UnsupportedEql, compile_event_query
 from .parser import EqlQuery, field_name, parse_eql
 from .pipes import apply_pipes, pipes_of
+from .sample import run_samples
 from .sequence import SequenceMatcher, Stage
 
 DEFAULT_SIZE = 10  # _eql/search's default size
@@ -54,7 +55,8 @@ def _event(name: str, source: dict) -> Event | None:
 def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike = None,
            size: int = DEFAULT_SIZE) -> dict:
     """The body of Elasticsearch's `_eql/search` response for `query` over `documents`: `hits.events` for an
-    event query, `hits.sequences` (with `join_keys`, missing events marked `missing: true`) for a sequence.
+    event query, `hits.sequences` (with `join_keys`, missing events marked `missing: true`) for a sequence or a
+    sample (eql.sample: documents need no @timestamp there).
     `mapping` is the index's (elastic_pack.mapping.Mapping, a dict field -> type or mapping JSON, or a callable;
     default: Mapping.default()): comparisons on date, ip and version fields are typed by it. Raises
     QuerySyntaxError (EqlQueryError) or QueryTypeError (EqlTypeError) where Elasticsearch would fail the search,
@@ -64,8 +66,13 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     parsed = query if isinstance(query, EqlQuery) else parse_eql(query)
     pipes = pipes_of(parsed)
     compiler = Compiler(parsed, as_mapping(mapping))
+    named = _named(documents)
+    if isinstance(parsed.tree.first, ast.Sample):
+        samples = run_samples(parsed, compiler, named, size)
+        return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
+                                       else {"events": [_hit(hit) for hit in hits]} for key, hits in samples])
     events = []
-    for position, (name, source) in enumerate(_named(documents)):
+    for position, (name, source) in enumerate(named):
         event = _event(name, source)
         if event is not None:
             events.append((event.timestamp, position, event, (name, source)))
