@@ -63,6 +63,8 @@ def test_escaped_keywords_and_specials_are_literal():
     'k: "open',            # unterminated string
     "k:(a or b",           # unbalanced parenthesis
     "k: a:b",              # a second colon
+    "k: not a",            # `not` in a value list only inside parentheses
+    "k: *not this*",       # a value ends where `not ` starts, even inside a word
 ])
 def test_what_kibana_rejects_is_a_syntax_error(query):
     with pytest.raises(KqlSyntaxError):
@@ -73,6 +75,18 @@ def test_syntax_errors_carry_line_and_column():
     with pytest.raises(KqlSyntaxError) as caught:
         parse("k: a and\nnot(k:b)")
     assert (caught.value.line, caught.value.column) == (2, 4)
+    # an unterminated string is reported where the value starts, as Kibana's grammar reports its named rules
+    with pytest.raises(KqlSyntaxError) as caught:
+        parse('foo:"ba ')
+    assert caught.value.column == 5
+    with pytest.raises(KqlSyntaxError) as caught:
+        parse('foo:"ba "r"')  # the string ends at the second quote; `r` is then out of place
+    assert caught.value.column == 10
+
+
+def test_not_in_a_value_list_takes_parentheses():
+    assert hit("k: (not a)", {"k": "b"}) and not hit("k: (not a)", {"k": "a"})
+    assert hit("k: *or something*", {"k": "xor somethingy"})  # `or` needs white space before it
 
 
 def test_keywords_are_case_insensitive_and_bind_and_before_or():

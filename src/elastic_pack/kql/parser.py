@@ -12,6 +12,7 @@ What follows from that grammar and is easy to get wrong:
 
 from __future__ import annotations
 
+import re
 from typing import Any, NoReturn
 
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
@@ -19,6 +20,9 @@ from ..errors import QuerySyntaxError
 
 _SPECIAL = set('\\():<>"*{}')
 _SPACE = set(" \t\r\n\u00a0")
+# a run of characters that are plainly part of an unquoted value: not special, not a backslash, and not where a
+# keyword could start (white space, `n` of `not`)
+_PLAIN = re.compile(r'[^\\():<>"*{}\s\u00a0nN]+')
 _WILD = object()  # the wildcard marker among a value's characters
 _ESCAPED_WHITESPACE = {"t": "\t", "r": "\r", "n": "\n"}
 _HEX = set("0123456789abcdefABCDEF")
@@ -80,8 +84,16 @@ class _Parser:
         return after if after > pos else None
 
     def is_keyword_at(self, pos: int) -> bool:
-        return (self.keyword(pos, "or", True) is not None or self.keyword(pos, "and", True) is not None
-                or self.keyword(pos, "not", False) is not None)
+        """Kibana's Keyword rule at pos: Space 'or' Space / Space 'and' Space / 'not' Space (checked at every
+        character of an unquoted value, so written without backtracking helpers)."""
+        q = self.q
+        ch = q[pos]
+        if ch in _SPACE:
+            word = q[pos + 1:pos + 5].lower()
+            return (word[:2] == "or" and word[2:3] in _SPACE) or (word[:3] == "and" and word[3:4] in _SPACE)
+        if ch == "n" or ch == "N":
+            return q[pos:pos + 3].lower() == "not" and q[pos + 3:pos + 4] in _SPACE
+        return False
 
     # --- grammar
     def start(self) -> Node:
@@ -230,8 +242,8 @@ class _Parser:
         q, chars = self.q, list[str]()
         i = pos + 1
         while True:
-            if i >= self.n:
-                self.fail(i, "'\"'")
+            if i >= self.n:  # Kibana's grammar reports a value (a named rule) where it starts, not inside
+                self.fail(pos, "a value")
             ch = q[i]
             if ch == '"':
                 return Literal("".join(chars), True), i + 1
@@ -262,6 +274,11 @@ class _Parser:
         q, chars = self.q, list[object]()
         i = pos
         while i < self.n:
+            plain = _PLAIN.match(q, i)
+            if plain:
+                chars.extend(plain.group())
+                i = plain.end()
+                continue
             ch = q[i]
             if ch == "\\":
                 nxt = q[i + 1] if i + 1 < self.n else ""
