@@ -86,7 +86,7 @@ def test_syntax_errors_carry_line_and_column():
 
 def test_not_in_a_value_list_takes_parentheses():
     assert hit("k: (not a)", {"k": "b"}) and not hit("k: (not a)", {"k": "a"})
-    assert hit("k: *or something*", {"k": "xor somethingy"})  # `or` needs white space before it
+    assert hit("k: *or", {"k": "xor"}) and hit("k: *and*", {"k": "band1"})  # keywords need white space before
 
 
 def test_keywords_are_case_insensitive_and_bind_and_before_or():
