@@ -103,9 +103,9 @@ def test_event_category_override_and_timestamp_field():
     assert alerts(query, docs, timestamp_field="when") == []  # 30 s apart on the rule's own time field
 
 
-def test_sample_is_refused_by_name():
+def test_pipes_after_sample_are_refused_by_name():
     with pytest.raises(NotRunnable, match="sample"):
-        compile_rule(Rule("sample by host.id [process where true] [network where true]"))
+        compile_rule(Rule("sample by host.id [process where true] [network where true] | head 1"))
 
 
 # --- expressions and functions
@@ -328,3 +328,32 @@ def test_sequences_ending_at_the_same_time_are_ordered_by_their_last_events_posi
 
     body = eql.search(query + " | head 1", [dict(d, **{"@timestamp": 1_700_000_000_000 + d["t"]}) for d in docs])
     assert [[e["_source"]["k"] for e in s["events"]] for s in body["hits"]["sequences"]] == [["a", "a"]]
+
+
+# --- sample rules (three of Elastic's rules use `sample`)
+def test_a_sample_rule_alerts_once_per_sample_in_the_run_whose_window_holds_it():
+    query = "sample by host.id [process where true] [network where true]"
+    docs = [{"event.category": "network", "host.id": "h1", "t": 0}, {"event.category": "process", "host.id": "h1", "t": 60},
+            {"event.category": "process", "host.id": "h2", "t": 61}]
+    found = alerts(query, docs, interval="5m", **{"from": "now-6m"})
+    assert [(a.ancestors, a.group) for a in found] == [(("e1", "e0"), {"host.id": "h1"})]  # filter order, not time
+
+
+def test_a_sample_needs_its_events_within_one_runs_window():
+    query = "sample by host.id [process where true] [network where true]"
+    # runs at 0, 300, 600 s reading the 5 minutes before them, both ends included: the run at 300 holds
+    # events at 0 and 300; one at 300.001 falls to the run at 600, whose window starts after 0
+    for gap, expected in ((300, 1), (300.001, 0)):
+        docs = [{"event.category": "network", "host.id": "h", "t": 0},
+                {"event.category": "process", "host.id": "h", "t": gap}]
+        assert len(alerts(query, docs, interval="5m", **{"from": "now-5m"})) == expected, gap
+
+
+def test_excepted_events_take_part_in_no_sample():
+    from elastic_pack.engine.events import Event as E
+
+    query = "sample by host.id [process where true] [network where true]"
+    rule = compile_rule(Rule(query), exceptions=[lambda f: f.get("user.name") == "svc"])
+    events = [E({"event.category": "process", "host.id": "h", "user.name": "svc", "_id": "p"}, 0.0, 0.0, "f:1"),
+              E({"event.category": "network", "host.id": "h", "_id": "n"}, 1.0, 1.0, "f:2")]
+    assert run_rules([rule], events) == []

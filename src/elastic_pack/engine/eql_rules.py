@@ -1,4 +1,4 @@
-"""Rules whose query is EQL: sequences and single-event queries.
+"""Rules whose query is EQL: sequences, samples and single-event queries.
 
 Kibana's EQL rule parameters are honoured: `event_category_override` names the field `process where`
 reads (default `event.category`), `timestamp_field` the time sequences are measured on (maxspan, missing
@@ -9,8 +9,9 @@ then their first.
 
 from __future__ import annotations
 
-from dataclasses import replace
+from collections import deque
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 from ..eql import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
@@ -21,9 +22,10 @@ from ..content.spec import EqlSpec
 from ..eql.compile import Compiler, UnsupportedEql, compile_event_query
 from ..eql.parser import EqlQuery, field_name
 from ..eql.pipes import apply_pipes, pipes_of
+from ..eql.sample import find_samples, sample_filters
 from ..eql.sequence import SequenceMatcher, Stage
 from .alerts import Alert
-from .base import CompiledRule, Predicate
+from .base import CompiledRule, Predicate, WindowedRule
 from .events import Event, parse_time
 from .gates import sequence_gate
 
@@ -182,3 +184,53 @@ class EqlEventRule(_LimitedRule):
 
     def finish(self, last_time: float) -> Sequence[Alert]:
         return self._limited()
+
+
+class EqlSampleRule(WindowedRule):
+    """A `sample` rule: each scheduled run samples the events in its window (elastic_pack.eql.sample, at most
+    max_signals samples, as Kibana asks for), and alerts once on each sample (the same events again in a later
+    run are the same alert, as Kibana's sequence alerts are). Excepted events take part in no sample."""
+
+    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None) -> None:
+        super().__init__(rule, exceptions)
+        if query.tree.pipes:
+            raise UnsupportedEql("pipes after `sample` (Elasticsearch takes none)")
+        compiler = Compiler(query)
+        self.filters = sample_filters(query, compiler, _category_field(rule))
+        self.types = compiler.types
+        self.nullable = frozenset(query.optional_fields)
+        self.key_fields = [field_name(f) for f in query.tree.first.queries[0].join_values]
+        self.window: deque[Event] = deque()  # events some filter matches, in the order read
+        self.alerted: set[tuple] = set()
+
+    def feed(self, event: Event) -> Sequence[Alert]:
+        self.now = event.window_time
+        alerts = self.catch_up(event.window_time)
+        fields = event.fields
+        if any(predicate(fields) for predicate, _ in self.filters) and not self.excepted(fields):
+            self.window.append(event)
+        return alerts
+
+    def _run(self, run_time: float) -> list[Alert]:
+        while self.window and self.window[0].window_time < run_time - self.lookback:
+            self.window.popleft()
+        events = [e for e in self.window if e.window_time <= run_time]
+        alerts = []
+        for key, picked in find_samples(self.filters, [e.fields for e in events], self.nullable, self.types,
+                                        self.max_signals):
+            sample = tuple(events[index] for index in picked)
+            identity = tuple(id(e) for e in sample)
+            if identity in self.alerted:
+                continue
+            self.alerted.add(identity)
+            if self.suppression is not None and self.suppressed(_shared_fields(sample, self.suppression.group_by),
+                                                                run_time):
+                continue
+            self.count_alert(run_time)
+            stamps = [e.timestamp for e in sample]
+            alerts.append(self.alert(dict(zip(self.key_fields, key)), len(sample), min(stamps), max(stamps),
+                                     run_time, sample))
+        return alerts
+
+    def state_size(self) -> int:
+        return len(self.window)

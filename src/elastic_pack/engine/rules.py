@@ -9,7 +9,7 @@ from ..content.queries import checked_query
 from ..errors import NotRunnable
 from .base import CompiledRule, Predicate, WindowedRule
 from ..eql.compile import UnsupportedEql
-from .eql_rules import EqlEventRule, EqlSequenceRule
+from .eql_rules import EqlEventRule, EqlSampleRule, EqlSequenceRule
 from .esql_rule import EsqlRule
 from .kql_rules import NewTermsRule, QueryRule, ThresholdRule
 
@@ -50,6 +50,8 @@ def _compile(rule: RuleFile, exceptions: list[Predicate] | None) -> CompiledRule
     if rule.type == "eql":
         if query.sequence is not None:
             return EqlSequenceRule(rule, query, exceptions)
+        if query.is_sample:
+            return EqlSampleRule(rule, query, exceptions)
         return EqlEventRule(rule, query, exceptions)
     if rule.type == "query":
         return QueryRule(rule, query, exceptions)

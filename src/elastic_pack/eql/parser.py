@@ -51,6 +51,10 @@ class EqlQuery:
         return self.tree.first if isinstance(self.tree.first, ast.Sequence) else None
 
     @property
+    def is_sample(self) -> bool:
+        return isinstance(self.tree.first, ast.Sample)
+
+    @property
     def maxspan(self) -> timedelta | None:
         seq = self.sequence
         if seq is None or seq.max_span is None:

@@ -25,23 +25,33 @@ from .parser import EqlQuery, field_name
 from .sequence import candidate_keys
 
 Hit = tuple[str, dict]
+Filter = tuple[Callable[[dict], bool], list[str]]
 
 
 def run_samples(query: EqlQuery, compiler: Compiler, documents: list[Hit], size: int) -> list[tuple[tuple, list]]:
     """(join key, the sample's hits in filter order) of each sample, in Elasticsearch's order, `size` at most."""
-    sample = query.tree.first
     if query.tree.pipes:
         raise UnsupportedEql("pipes after `sample` (Elasticsearch takes none)")
-    filters = [(compile_event_query(query, sub.query, compiler), [field_name(f) for f in sub.join_values])
-               for sub in sample.queries]
-    nullable = frozenset(query.optional_fields)
     flat = [flatten(dict(source)) for _, source in documents]
-    # the key of each document for each filter it matches (several for a multi-valued key field)
-    keyed: list[dict[tuple, list[int]]] = []
+    found = find_samples(sample_filters(query, compiler), flat, frozenset(query.optional_fields), compiler.types,
+                         size)
+    return [(key, [documents[index] for index in picked]) for key, picked in found]
+
+
+def sample_filters(query: EqlQuery, compiler: Compiler, category_field: str = "event.category") -> list[Filter]:
+    """Each filter of a `sample` query: its predicate and its join fields (the sample's `by`, then its own)."""
+    return [(compile_event_query(query, sub.query, compiler, category_field), [field_name(f) for f in sub.join_values])
+            for sub in query.tree.first.queries]
+
+
+def find_samples(filters: list[Filter], events: list[dict], nullable: frozenset,
+                 types: Callable[[str], str | None], size: int) -> list[tuple[tuple, list[int]]]:
+    """(join key, the positions in `events` (flat fields, in index order) of its sample) of each sample."""
+    keyed: list[dict[tuple, list[int]]] = []  # per filter: key -> the events that match it with that key
     for predicate, names in filters:
         by_key: dict[tuple, list[int]] = {}
-        normalise = _normaliser(names, compiler.types)
-        for index, fields in enumerate(flat):
+        normalise = _normaliser(names, types)
+        for index, fields in enumerate(events):
             if predicate(fields):
                 for key in candidate_keys(fields, names, nullable):
                     by_key.setdefault(normalise(key), []).append(index)
@@ -56,7 +66,7 @@ def run_samples(query: EqlQuery, compiler: Compiler, documents: list[Hit], size:
         # each filter's first events with the key: as many as there are filters (the search's size)
         picked = _distinct([by_key[key][:len(filters)] for by_key in keyed])
         if picked is not None:
-            out.append((key, [documents[index] for index in picked]))
+            out.append((key, picked))
     return out
 
 

@@ -67,7 +67,7 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     pipes = pipes_of(parsed)
     compiler = Compiler(parsed, as_mapping(mapping))
     named = _named(documents)
-    if isinstance(parsed.tree.first, ast.Sample):
+    if parsed.is_sample:
         samples = run_samples(parsed, compiler, named, size)
         return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
                                        else {"events": [_hit(hit) for hit in hits]} for key, hits in samples])
