@@ -86,7 +86,7 @@ def test_risk_scores_sit_in_their_severity_band():
 
 
 def test_history_preview_bodies_are_what_kibanas_preview_api_takes(kibana_openapi):
-    """The body the README's history recipe and the integration tier send, for every rule, against Kibana's
+    """The body docs/commands.md's history recipe and the integration tier send, for every rule, against Kibana's
     rule preview schema; the runs cover the range with the last one at its end."""
     from elastic_pack.content import load_pack
     from elastic_pack.durations import parse_span

@@ -46,7 +46,7 @@ NEWER_FUNCTIONS = re.compile(r"\b(URL_DECODE|JSON_EXTRACT|MV_CONTAINS|CONTAINS|F
 UNKNOWN_INTEGRATION_TYPE = re.compile(r"so second argument must also be|must be \[|needs to be boolean|"
                                       r"argument of \[COALESCE|1st argument of \[.* in \(")
 
-# Differences found on the real node and not (yet) fixed in the engine: rule name -> why (also in the README).
+# Differences found on the real node and not (yet) fixed in the engine: rule name -> why (also in docs/testing.md).
 KNOWN: dict[str, str] = {}
 
 

@@ -22,8 +22,8 @@ CORPUS = SHARED_REFERENCE / "detection-rules"  # absent in a user's clone: the p
 INDEX = "corpus-kql"
 PER_RULE = 16
 
-# Differences found on the real node and not (yet) fixed in the engine: rule name -> why. Each is also in the
-# README's semantics table. Kept empty where possible: a difference is a wrong answer.
+# Differences found on the real node and not (yet) fixed in the engine: rule name -> why. Each is also in
+# docs/testing.md's named differences. Kept empty where possible: a difference is a wrong answer.
 KNOWN: dict[str, str] = {}
 
 

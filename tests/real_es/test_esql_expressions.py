@@ -71,7 +71,7 @@ EXPRESSIONS = [
 ]
 
 # The engine's answers differ from Elasticsearch 8.19's by design, or the node is older than the construct:
-# expression -> why (also in the README's ES|QL table).
+# expression -> why (also in docs/testing.md's named differences).
 KNOWN: dict[str, str] = {
     "2147483647 + 1": "the engine does not tell integer from long: Elasticsearch answers an integer overflow "
                       "with null, the engine with the long result (fields typed integer are rare in security data)",

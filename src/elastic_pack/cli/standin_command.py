@@ -21,6 +21,8 @@ def standin(
 ) -> None:
     """Serve the in-process Kibana stand-in on 127.0.0.1 until Ctrl-C, to try diff, deploy and doctor without a
     Kibana: rules and exception lists live in memory and are forgotten when it stops."""
+    import signal
+
     from ..testing.http_standin import StandInServer
 
     err = console(stderr=True)
@@ -32,17 +34,16 @@ def standin(
         server = StandInServer(port, api_key, tuple(space or ()), on_request=None if quiet else report)
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
-    out = console()
-    out.print(f"Kibana stand-in at {server.url} (in memory; Ctrl-C stops it). In another shell:")
-    out.print(f"  export KIBANA_URL={server.url} ELASTIC_API_KEY={api_key}")
-    import signal
 
     def stop(signum, frame):  # Ctrl-C, and SIGTERM: also when started in the background, where SIGINT is ignored
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    try:
+    try:  # the handlers before the banner: whoever reads it may stop the server at once
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        out = console()
+        out.print(f"Kibana stand-in at {server.url} (in memory; Ctrl-C stops it). In another shell:")
+        out.print(f"  export KIBANA_URL={server.url} ELASTIC_API_KEY={api_key}")
         server.serve_forever()
     except KeyboardInterrupt:
         pass

@@ -19,9 +19,10 @@ def _group(values: dict) -> str:
 def render(result: dict) -> list[str]:
     rule, events, query = result["rule"], result["events"], result["query"]
     fallback = " (else @timestamp)" if rule["window_field"] != "@timestamp" and not rule.get("window_strict") else ""
+    index = "as the query's FROM names it" if rule["type"] == "esql" else "(none)"
     lines = [f"{rule['name']} ({rule['type']}, {rule['rule_id']})",
              f"  runs every {_span(rule['interval_seconds'])}, each reading {_span(rule['lookback_seconds'])} back "
-             f"on {rule['window_field']}{fallback}; index {', '.join(rule['index']) or '(none)'}"]
+             f"on {rule['window_field']}{fallback}; index {', '.join(rule['index']) or index}"]
     if result["at"]:
         at = result["at"]
         lines.append(f"  the run at {at['run_time']} (first run at or after {at['requested']}), window "
@@ -42,8 +43,12 @@ def render(result: dict) -> list[str]:
     for kind in ("threshold", "sequence", "new_terms", "esql"):
         if kind in result:
             lines += globals()[f"_{kind}"](result[kind])
-    for item in result["suppressed"][:10]:
-        lines.append(f"suppressed in the run at {item['run_time']}: {item['group']}")
+    folded: dict[str, list[str]] = {}
+    for item in result["suppressed"]:
+        folded.setdefault(", ".join(map(str, item["group"])), []).append(item["run_time"])
+    for group, runs in folded.items():
+        when = runs[0] if len(runs) == 1 else f"the runs {runs[0]} .. {runs[-1]}"
+        lines.append(f"suppression folded {len(runs)} alert{'s' if len(runs) > 1 else ''} of ({group}) in {when}")
     for alert in result["alerts"][:20]:
         group = _group(alert["group"])
         lines.append(f"ALERT in the run at {alert['run_time']}: {alert['event_count']} events "
