@@ -107,3 +107,15 @@ def test_a_version_range_from_a_bound_that_is_no_version_is_refused():
 def test_on_a_keyword_field_the_same_range_compares_text():
     docs = [doc("a", 1, "file", v="1.11.3"), doc("b", 2, "file", v="1.5.1")]
     assert ids(eql.search('file where v > "1.5.0"', docs, mapping={"v": "keyword"})) == ["b"]
+
+
+def test_a_field_neither_mapped_nor_in_any_document_fails_the_search_unless_optional():
+    docs = [doc("a", 1, user="x")]
+    with pytest.raises(eql.QueryTypeError, match=r"Unknown column \[nosuch\]"):
+        eql.search('process where nosuch == "x"', docs, mapping={"event.category": "keyword"})
+    assert ids(eql.search('process where ?nosuch == null', docs, mapping={"event.category": "keyword"})) == ["a"]
+    # in a document (a dynamic mapping adds it), or in the mapping without a document holding it: a column
+    assert ids(eql.search('process where user == "x"', docs, mapping={"event.category": "keyword"})) == ["a"]
+    assert ids(eql.search('process where other == "x"', docs, mapping={"other": "keyword"})) == []
+    with pytest.raises(eql.QueryTypeError, match="Unknown column"):
+        eql.search('sequence by nosuch [process where true] [process where true]', docs)

@@ -14,9 +14,10 @@ from typing import Any
 from . import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from eql import ast
 
+from ..documents import flatten
 from ..engine.events import Event, parse_time
 from ..mapping import MappingLike, as_mapping
-from .compile import Compiler, UnsupportedEql, compile_event_query
+from .compile import Compiler, EqlTypeError, UnsupportedEql, compile_event_query
 from .parser import EqlQuery, field_name, parse_eql
 from .pipes import apply_pipes, pipes_of
 from .sample import run_samples
@@ -67,6 +68,7 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     pipes = pipes_of(parsed)
     compiler = Compiler(parsed, as_mapping(mapping))
     named = _named(documents)
+    _check_fields_known(parsed, compiler.types, named)
     if parsed.is_sample:
         samples = run_samples(parsed, compiler, named, size)
         return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
@@ -89,6 +91,22 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
         chosen = kept([hit for _, _, event, hit in events if predicate(event.fields)])
         return _response("events", [_hit(hit) for hit in chosen])
     return _response("sequences", _sequences(parsed, compiler, events, kept))
+
+
+def _check_fields_known(query: EqlQuery, types: Callable[[str], str | None], named: list[tuple[str, dict]]) -> None:
+    """Elasticsearch fails an EQL query naming a field the index does not have (`Unknown column`); only an
+    optional `?field` may be missing. The index has the mapping's fields and, as a dynamic mapping adds them,
+    every field of its documents."""
+    unknown = {name for name in query.fields - query.optional_fields if types(name) is None}
+    if not unknown:
+        return
+    for _, source in named:
+        unknown -= flatten(dict(source)).keys()
+        if not unknown:
+            return
+    name = min(unknown)
+    raise EqlTypeError(f"Unknown column [{name}]: neither the mapping nor any document has it, and Elasticsearch "
+                       f"fails the query (`?{name}` is an optional field, null where missing)")
 
 
 def _response(kind: str, results: list) -> dict:
