@@ -77,3 +77,14 @@ def test_a_date_key_is_epoch_millis_and_one_in_a_custom_format_is_refused():
 def test_pipes_after_sample_are_refused():
     with pytest.raises(eql.UnsupportedQueryError, match="sample"):
         samples("sample by host [process where true] [network where true] | head 1", [])
+
+
+def test_max_samples_per_key_takes_the_next_combinations_and_size_still_bounds_all():
+    docs = [ev("p1", "process", host="a"), ev("p2", "process", host="a"), ev("p3", "process", host="a"),
+            ev("n1", "network", host="a")]
+    query = "sample by host [process where true] [network where true]"
+    hits = eql.search(query, docs, MAPPING, max_samples_per_key=2)["hits"]["sequences"]
+    assert [[e["_id"] for e in s["events"]] for s in hits] == [["p1", "n1"], ["p2", "n1"]]  # n1 in both
+    hits = eql.search(query, docs, MAPPING, max_samples_per_key=5)["hits"]["sequences"]
+    assert len(hits) == 3  # every combination there is
+    assert len(eql.search(query, docs, MAPPING, size=2, max_samples_per_key=5)["hits"]["sequences"]) == 2

@@ -5,7 +5,8 @@ aggregation: keys in ascending order, a null key first; a multi-valued field giv
 or missing key field only joins when it is optional, `?field`), then, for each key in that order, asks each
 filter for its first events with that key (as many as there are filters) and picks the first combination of
 distinct events, one per filter. `size` bounds the samples. No timestamp is needed: documents are read in
-the order given, as an index returns them.
+the order given, as an index returns them. With max_samples_per_key N, a key gives up to N samples (the next
+combinations of the backtracking, from each filter's first events, N - 1 more than there are filters).
 
 Key values are compared and reported as the aggregation gives them: a date as epoch milliseconds, an ip as
 its address, a boolean as true/false. A date key the engine cannot read (a mapping's custom date format) is
@@ -28,13 +29,15 @@ Hit = tuple[str, dict]
 Filter = tuple[Callable[[dict], bool], list[str]]
 
 
-def run_samples(query: EqlQuery, compiler: Compiler, documents: list[Hit], size: int) -> list[tuple[tuple, list]]:
-    """(join key, the sample's hits in filter order) of each sample, in Elasticsearch's order, `size` at most."""
+def run_samples(query: EqlQuery, compiler: Compiler, documents: list[Hit], size: int,
+                per_key: int = 1) -> list[tuple[tuple, list]]:
+    """(join key, the sample's hits in filter order) of each sample, in Elasticsearch's order, `size` at most
+    and `per_key` per join key."""
     if query.tree.pipes:
         raise UnsupportedEql("pipes after `sample` (Elasticsearch takes none)")
     flat = [flatten(dict(source)) for _, source in documents]
     found = find_samples(sample_filters(query, compiler), flat, frozenset(query.optional_fields), compiler.types,
-                         size)
+                         size, per_key)
     return [(key, [documents[index] for index in picked]) for key, picked in found]
 
 
@@ -45,8 +48,9 @@ def sample_filters(query: EqlQuery, compiler: Compiler, category_field: str = "e
 
 
 def find_samples(filters: list[Filter], events: list[dict], nullable: frozenset,
-                 types: Callable[[str], str | None], size: int) -> list[tuple[tuple, list[int]]]:
-    """(join key, the positions in `events` (flat fields, in index order) of its sample) of each sample."""
+                 types: Callable[[str], str | None], size: int, per_key: int = 1) -> list[tuple[tuple, list[int]]]:
+    """(join key, the positions in `events` (flat fields, in index order) of its sample) of each sample, at
+    most `per_key` (the request's max_samples_per_key) per key."""
     keyed: list[dict[tuple, list[int]]] = []  # per filter: key -> the events that match it with that key
     for predicate, names in filters:
         by_key: dict[tuple, list[int]] = {}
@@ -59,33 +63,38 @@ def find_samples(filters: list[Filter], events: list[dict], nullable: frozenset,
     common = set(keyed[0])
     for by_key in keyed[1:]:
         common &= set(by_key)
-    out = []
+    out: list[tuple[tuple, list[int]]] = []
     for key in sorted(common, key=_key_order):
-        if len(out) >= size:
-            break
-        # each filter's first events with the key: as many as there are filters (the search's size)
-        picked = _distinct([by_key[key][:len(filters)] for by_key in keyed])
-        if picked is not None:
+        # each filter's first events with the key: as many as one sample per key more than needed
+        first = [by_key[key][:len(filters) + per_key - 1] for by_key in keyed]
+        for picked in _combinations(first, per_key):
+            if len(out) == size:
+                return out
             out.append((key, picked))
     return out
 
 
-def _distinct(candidates: list[list[int]]) -> list[int] | None:
-    """The first combination, one per filter, of distinct documents (Elasticsearch's backtracking)."""
+def _combinations(candidates: list[list[int]], wanted: int) -> list[list[int]]:
+    """The first `wanted` combinations, one per filter, of distinct documents, in the order Elasticsearch's
+    backtracking finds them."""
+    found: list[list[int]] = []
     chosen: list[int] = []
 
-    def pick(stage: int) -> bool:
-        if stage == len(candidates):
-            return True
+    def pick(stage: int) -> None:
         for index in candidates[stage]:
-            if index not in chosen:
-                chosen.append(index)
-                if pick(stage + 1):
-                    return True
-                chosen.pop()
-        return False
+            if index in chosen:
+                continue
+            chosen.append(index)
+            if stage == len(candidates) - 1:
+                found.append(list(chosen))
+            else:
+                pick(stage + 1)
+            chosen.pop()
+            if len(found) == wanted:
+                return
 
-    return chosen if pick(0) else None
+    pick(0)
+    return found
 
 
 def _normaliser(names: list[str], types: Callable[[str], str | None]) -> Callable[[tuple], tuple]:

@@ -54,23 +54,25 @@ def _event(name: str, source: dict) -> Event | None:
 
 
 def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike = None,
-           size: int = DEFAULT_SIZE) -> dict:
+           size: int = DEFAULT_SIZE, max_samples_per_key: int = 1) -> dict:
     """The body of Elasticsearch's `_eql/search` response for `query` over `documents`: `hits.events` for an
     event query, `hits.sequences` (with `join_keys`, missing events marked `missing: true`) for a sequence or a
-    sample (eql.sample: documents need no @timestamp there).
+    sample (eql.sample: documents need no @timestamp there; `max_samples_per_key` as the request's).
     `mapping` is the index's (elastic_pack.mapping.Mapping, a dict field -> type or mapping JSON, or a callable;
     default: Mapping.default()): comparisons on date, ip and version fields are typed by it. Raises
     QuerySyntaxError (EqlQueryError) or QueryTypeError (EqlTypeError) where Elasticsearch would fail the search,
     UnsupportedQueryError (UnsupportedEql) for a construct the local engine refuses."""
     if size < 0:
         raise ValueError("size must be 0 or more")
+    if max_samples_per_key < 1:
+        raise ValueError("max_samples_per_key must be 1 or more")
     parsed = query if isinstance(query, EqlQuery) else parse_eql(query)
     pipes = pipes_of(parsed)
     compiler = Compiler(parsed, as_mapping(mapping))
     named = _named(documents)
     _check_fields_known(parsed, compiler.types, named)
     if parsed.is_sample:
-        samples = run_samples(parsed, compiler, named, size)
+        samples = run_samples(parsed, compiler, named, size, max_samples_per_key)
         return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
                                        else {"events": [_hit(hit) for hit in hits]} for key, hits in samples])
     events = []
