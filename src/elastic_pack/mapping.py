@@ -150,8 +150,10 @@ MappingLike = Mapping | dict | Callable[[str], "str | None"] | None
 
 
 def as_mapping(value: MappingLike) -> Callable[[str], str | None]:
-    """What the public APIs take as `mapping`, as one callable field -> type: None is `Mapping.default()`; a
-    Mapping or another callable is used as it is; a dict is either field -> type or mapping JSON."""
+    """What the public APIs and the engine take as `mapping`, as one callable field -> type: None is
+    `Mapping.default()`; a Mapping or another callable is used as it is; a dict is either field -> type or
+    mapping JSON. A mapping given is the searched indices': a field it does not map is typed from its value,
+    as dynamic mapping types it."""
     if value is None:
         return Mapping.default()
     if isinstance(value, Mapping) or callable(value):

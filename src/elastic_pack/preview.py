@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .content import load_pack
 from .content.model import RuleFile
@@ -23,8 +24,9 @@ from .parallel import default_jobs
 
 def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[str] | None = None,
             strict: bool = False, jobs: int | None = None,
-            warm_up: float | None = None) -> tuple[list[Alert], ReadReport]:
-    """Alerts the pack's rules raise on the events in `paths`.
+            warm_up: float | None = None, mapping: Any = None) -> tuple[list[Alert], ReadReport]:
+    """Alerts the pack's rules raise on the events in `paths`, read as indices with `mapping` hold them
+    (elastic_pack.mapping.Mapping or a dict field -> type; default: Mapping.default()).
 
     Rules are run in groups by the time field they window on (see _run_group). `warm_up`: how long new
     terms rules treat the input as history only (None: their history window; see scenario_run.with_warm_up).
@@ -44,7 +46,7 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
     sources: dict[int, RuleFile] = {}
     for rule in selected:  # a rule named with --rule must run; from a whole tree, refused ones are named
         try:
-            compiled.append(with_warm_up([compile_rule(rule, exceptions.get(rule.rule_id))], warm_up)[0])
+            compiled.append(with_warm_up([compile_rule(rule, exceptions.get(rule.rule_id), mapping)], warm_up)[0])
         except NotRunnable as exc:
             if rule_ids:
                 raise
@@ -62,7 +64,8 @@ def preview(paths: list[Path], content_dir: Path | None = None, rule_ids: list[s
                          "events to a file first")
 
     def fresh(rules: list[CompiledRule]) -> list[CompiledRule]:  # after a partial run, rules hold state
-        return with_warm_up([compile_rule(sources[id(r)], exceptions.get(r.rule_id)) for r in rules], warm_up)
+        return with_warm_up([compile_rule(sources[id(r)], exceptions.get(r.rule_id), mapping) for r in rules],
+                            warm_up)
 
     alerts: list[Alert] = []
     for index, ((window_field, fallback_disabled), group) in enumerate(groups.items()):

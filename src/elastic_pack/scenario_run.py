@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from .content import load_pack
 from .content.model import Pack
@@ -46,10 +47,11 @@ def with_warm_up(rules: list[CompiledRule], warm_up: float | None) -> list[Compi
 
 
 def documents_alerts(pack: Pack, documents: list[dict], exceptions: dict | None = None,
-                     warm_up: float | None = None) -> list[Alert]:
-    """The alerts the pack's rules raise on these documents, each group of rules reading its own time field."""
+                     warm_up: float | None = None, mapping: Any = None) -> list[Alert]:
+    """The alerts the pack's rules raise on these documents, each group of rules reading its own time field;
+    `mapping` is the indices' (default: Mapping.default())."""
     exceptions = exceptions or {}
-    rules = with_warm_up([compile_rule(r, exceptions.get(r.rule_id)) for r in pack.rules], warm_up)
+    rules = with_warm_up([compile_rule(r, exceptions.get(r.rule_id), mapping) for r in pack.rules], warm_up)
     alerts: list[Alert] = []
     for (window_field, strict), group in by_window_field(rules).items():  # each group reads its own time field
         events = [event_from_document(d, window_field=window_field) for d in documents]
@@ -58,14 +60,15 @@ def documents_alerts(pack: Pack, documents: list[dict], exceptions: dict | None 
     return alerts
 
 
-def check_scenario(pack: Pack, scenario: Scenario, warm_up: float | None = None) -> ScenarioResult:
+def check_scenario(pack: Pack, scenario: Scenario, warm_up: float | None = None,
+                   mapping: Any = None) -> ScenarioResult:
     """Run one scenario with the pack's exceptions (filled with the scenario's example values, if any)."""
     from .exceptions_model import exception_predicates
 
     lists = [lst.with_values(scenario.exception_values) for lst in pack.exception_lists]
     exceptions = exception_predicates(pack, lists)
     keys = {r.rule_id: rule_key(r.path) for r in pack.rules}
-    alerts = documents_alerts(pack, scenario.documents(), exceptions, warm_up)
+    alerts = documents_alerts(pack, scenario.documents(), exceptions, warm_up, mapping)
     got = Counter(keys[a.rule_id] for a in alerts)
     problems, failed = [], []
     for key in sorted(set(keys.values())):
@@ -90,11 +93,11 @@ def load_pack_and_scenarios(content_dir: Path | None):
 
 
 def run_scenarios(content_dir: Path | None = None, names: list[str] | None = None,
-                  warm_up: float | None = None) -> list[ScenarioResult]:
+                  warm_up: float | None = None, mapping: Any = None) -> list[ScenarioResult]:
     pack, scenarios = load_pack_and_scenarios(content_dir)
     if names:
         unknown = [n for n in names if not any(n in (s.name, s.path.stem) for s in scenarios)]
         if unknown:
             raise LookupError(f"no scenario named {', '.join(unknown)} (elastic-pack test lists them all)")
         scenarios = [s for s in scenarios if s.name in names or s.path.stem in names]
-    return [check_scenario(pack, s, warm_up) for s in scenarios]
+    return [check_scenario(pack, s, warm_up, mapping) for s in scenarios]

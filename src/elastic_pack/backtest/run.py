@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 from ..cloudtrail import InputReport, StreamTotals, cloudtrail_events
 from ..content import load_pack
@@ -127,25 +128,25 @@ def suggest_threshold(sorted_counts: list[int]) -> int | None:
 
 def backtest(paths: list[Path], content_dir: Path | None = None, start: float | None = None,
              end: float | None = None, on_file=None, window_on: str = "event", jobs: int | None = None,
-             warm_up: float | None = None) -> BacktestResult:
+             warm_up: float | None = None, mapping: Any = None) -> BacktestResult:
     """Stream the records in time order (a reorder buffer covers CloudTrail's delivery); when some came later
     than the buffer (files out of order, detonation sets), read everything again and sort it in memory."""
     pack, findings = load_pack(content_dir)
     if has_errors(findings):
         raise ContentError(findings)
     jobs = default_jobs() if jobs is None else jobs
-    result = _backtest(pack, paths, start, end, on_file, 1800.0, window_on, jobs, warm_up)
+    result = _backtest(pack, paths, start, end, on_file, 1800.0, window_on, jobs, warm_up, mapping)
     if result.input.late:
         late = result.input.late
-        result = _backtest(pack, paths, start, end, None, float("inf"), window_on, jobs, warm_up)
+        result = _backtest(pack, paths, start, end, None, float("inf"), window_on, jobs, warm_up, mapping)
         result.reordered = late
     return result
 
 
 def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str, jobs: int,
-              warm_up: float | None) -> BacktestResult:
+              warm_up: float | None, mapping: Any = None) -> BacktestResult:
     exceptions = exception_predicates(pack)
-    rules = [compile_rule(r, exceptions.get(r.rule_id)) for r in pack.rules if reads_cloudtrail(r)]
+    rules = [compile_rule(r, exceptions.get(r.rule_id), mapping) for r in pack.rules if reads_cloudtrail(r)]
     for rule in rules:
         if isinstance(rule, NewTermsRule) and warm_up is not None:
             rule.warm_up = warm_up

@@ -10,7 +10,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import ContentOption, JsonOption, check_output, console, devices, fail, marked, write_output
+from .options import (ContentOption, JsonOption, MappingOption, check_output, console, devices, fail,
+                      load_mapping_option, marked, write_output)
 from .pack_commands import exit_on_invalid_pack
 
 
@@ -37,6 +38,7 @@ def test_scenarios(
     as_json: JsonOption = False,
     warm_up: Annotated[Optional[str], typer.Option("--warm-up", help=_WARM_UP_HELP + " The scenarios' "
                                                    "expectations assume the default.")] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Run every scenario on the local engine; print pass/fail per scenario. Exit 1 on any failure."""
     from rich.table import Table
@@ -47,9 +49,10 @@ def test_scenarios(
     err = console(stderr=True)
     warm = _warm_up_seconds(warm_up, err)
     check_output(junit, "--junit")
+    indices = load_mapping_option(mapping)
     try:
         with exit_on_invalid_pack():
-            results = run_scenarios(content, names, warm_up=warm)
+            results = run_scenarios(content, names, warm_up=warm, mapping=indices)
     except (NotRunnable, LookupError) as exc:
         fail(exc, 2 if isinstance(exc, LookupError) else 1)
     failed = [r for r in results if not r.passed]
@@ -117,6 +120,7 @@ def preview(
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes decoding large inputs "
                                                 "(default: one per CPU; 1 reads in this process).")] = None,
     warm_up: Annotated[Optional[str], typer.Option("--warm-up", help=_WARM_UP_HELP)] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Run the rules over ECS events from files and print the alerts they would raise in Kibana."""
     from ..errors import InputError
@@ -126,9 +130,10 @@ def preview(
     warm = _warm_up_seconds(warm_up, err)
     if devices(events):
         fail(f"--events: not a file but a device: {', '.join(map(str, devices(events)))}")
+    indices = load_mapping_option(mapping)
     try:
         with exit_on_invalid_pack():
-            alerts, report = run_preview(events, content, rule, strict, jobs, warm_up=warm)
+            alerts, report = run_preview(events, content, rule, strict, jobs, warm_up=warm, mapping=indices)
     except (InputError, ValueError) as exc:
         fail(exc)
     for reason in report.skipped:
@@ -204,6 +209,7 @@ def backtest(
     warm_up: Annotated[Optional[str], typer.Option("--warm-up", help=_WARM_UP_HELP)] = None,
     jobs: Annotated[Optional[int], typer.Option("--jobs", "-j", min=1, help="Processes decoding files "
                                                 "(default: one per CPU).")] = None,
+    mapping: MappingOption = None,
 ) -> None:
     """Run the pack over your own CloudTrail logs: alerts per rule, identity and day, hourly distributions
     against each threshold, suggested thresholds and exception candidates."""
@@ -222,6 +228,7 @@ def backtest(
     if start is not None and end is not None and start >= end:
         fail("--from must be before --to", 2)
     warm = _warm_up_seconds(warm_up, err)
+    indices = load_mapping_option(mapping)
     if window_on not in ("event", "delivery"):
         fail("--window-on takes 'event' or 'delivery'", 2)
     missing = [p for p in paths if not p.exists()]
@@ -239,9 +246,10 @@ def backtest(
             with Progress(console=err, transient=True) as progress:
                 task = progress.add_task("reading CloudTrail", total=len(files))
                 result = run_backtest(files, content, start, end, on_file=lambda _: progress.advance(task),
-                                      window_on=window_on, jobs=jobs, warm_up=warm)
+                                      window_on=window_on, jobs=jobs, warm_up=warm, mapping=indices)
         else:
-            result = run_backtest(paths, content, start, end, window_on=window_on, jobs=jobs, warm_up=warm)
+            result = run_backtest(paths, content, start, end, window_on=window_on, jobs=jobs, warm_up=warm,
+                                  mapping=indices)
     for reason in result.input.skipped:
         err.print(marked("[yellow]skipped[/] ", reason))
     if html:

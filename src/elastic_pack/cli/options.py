@@ -18,6 +18,29 @@ ContentOption = Annotated[
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print machine-readable JSON on stdout.")]
+MappingOption = Annotated[
+    Optional[Path],
+    typer.Option(
+        "--mapping",
+        help="The searched indices' mapping, which every query answers by: a GET _mapping response, an index, "
+             "component or composable template (or a GET _index_template / _component_template response), or "
+             "{\"field\": \"type\"}. Default: the field catalogue (ECS and the integrations' fields) and "
+             "docker/index-templates.",
+        show_default=False,
+    ),
+]
+
+
+def load_mapping_option(path: Path | None):
+    """The Mapping of a --mapping file (None: the default); exit 2 with one line when it cannot be used."""
+    if path is None:
+        return None
+    from ..mapping import Mapping
+
+    try:
+        return Mapping.load(path)
+    except ValueError as exc:
+        fail(f"--mapping: {exc}", 2)
 
 
 def console(stderr: bool = False):

@@ -9,7 +9,7 @@ from typing import Annotated, Optional
 import typer
 
 from . import app
-from .options import JsonOption, console, devices, fail, marked
+from .options import JsonOption, MappingOption, console, devices, fail, load_mapping_option, marked
 
 
 @app.command()
@@ -21,10 +21,7 @@ def query(
                                                     "ES|QL starts with FROM or ROW, EQL is `sequence`, `sample` "
                                                     "or `<category> where`, anything else KQL).",
                                                     show_default=False)] = None,
-    mapping: Annotated[Optional[Path], typer.Option("--mapping", help="The index's field types: a GET _mapping "
-                                                    "response, an index template, or {\"field\": \"type\"} "
-                                                    "(default: the field catalogue's ECS and integration "
-                                                    "types).", show_default=False)] = None,
+    mapping: MappingOption = None,
     from_: Annotated[Optional[str], typer.Option("--from", help="Only events whose @timestamp is at or after "
                                                  "this (ISO 8601; a range query's gte: 2026-01-05 is its "
                                                  "first millisecond).")] = None,
@@ -39,7 +36,7 @@ def query(
     """Run one query over local events as Elasticsearch would: KQL as _search, EQL as _eql/search, ES|QL as
     _query. With --json, exactly the response body Elasticsearch gives; else a table."""
     from ..errors import InputError
-    from ..query import LANGUAGES, QueryError, load_mapping, read_documents, run_query
+    from ..query import LANGUAGES, QueryError, read_documents, run_query
 
     if language is not None and language.lower() not in LANGUAGES:
         fail(f"--language: {language!r} is not one of kql, eql, esql", 2)
@@ -50,10 +47,7 @@ def query(
     if device_paths:
         fail(f"--events: not a file but a device: {', '.join(map(str, device_paths))}")
     err = console(stderr=True)
-    try:
-        field_types = load_mapping(mapping) if mapping is not None else None
-    except QueryError as exc:
-        fail(exc, 2)
+    field_types = load_mapping_option(mapping)
     try:
         documents, skipped = read_documents(events)
     except InputError as exc:

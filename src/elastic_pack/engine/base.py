@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..content.model import RuleFile
 from .alerts import Alert
@@ -18,8 +18,11 @@ _NONE: tuple = ()
 
 
 class CompiledRule:
-    def __init__(self, rule: RuleFile, exceptions: list[Predicate] | None = None):
+    def __init__(self, rule: RuleFile, exceptions: list[Predicate] | None = None, mapping: Any = None):
         spec = rule.spec
+        # the searched indices' mapping (elastic_pack.mapping: a Mapping, a dict field -> type, or None for
+        # Mapping.default()), which the rule's query answers by
+        self.mapping = mapping
         self.rule_id, self.name, self.type = spec.rule_id, spec.name, spec.type
         self.interval, self.lookback, self.max_signals = spec.interval, spec.lookback, spec.max_signals
         self.exceptions = exceptions or []
@@ -105,8 +108,8 @@ class WindowedRule(CompiledRule):
 
     windowed = True
 
-    def __init__(self, rule: RuleFile, exceptions: list[Predicate] | None = None):
-        super().__init__(rule, exceptions)
+    def __init__(self, rule: RuleFile, exceptions: list[Predicate] | None = None, mapping: Any = None):
+        super().__init__(rule, exceptions, mapping)
         self.next_run = 0.0  # set by start()
         self.fed_until: float | None = None  # the window time of the latest event fed
 

@@ -24,6 +24,7 @@ from ..eql.parser import EqlQuery, field_name
 from ..eql.pipes import apply_pipes, pipes_of
 from ..eql.sample import find_samples, sample_filters
 from ..eql.sequence import SequenceMatcher, Stage
+from ..mapping import as_mapping
 from .alerts import Alert
 from .base import CompiledRule, Predicate, WindowedRule
 from .events import Event, parse_time
@@ -84,11 +85,12 @@ def _category_field(rule: RuleFile) -> str:
 class EqlSequenceRule(_LimitedRule):
     """A sequence alerts once, in the first scheduled run whose window holds all of its events."""
 
-    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None) -> None:
-        super().__init__(rule, exceptions)
+    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None,
+                 mapping: Any = None) -> None:
+        super().__init__(rule, exceptions, mapping)
         self._setup_limit(query)
         category = _category_field(rule)
-        compiler = Compiler(query)
+        compiler = Compiler(query, None if mapping is None else as_mapping(mapping))
         self.gate = sequence_gate(query, compiler.insensitive) if category == "event.category" else None
         compiled: dict[int, Predicate] = {}
 
@@ -160,14 +162,16 @@ class EqlSequenceRule(_LimitedRule):
 class EqlEventRule(_LimitedRule):
     """A plain `any where ...` EQL rule: one alert per matching event, in the run that covers it."""
 
-    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None) -> None:
-        super().__init__(rule, exceptions)
+    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None,
+                 mapping: Any = None) -> None:
+        super().__init__(rule, exceptions, mapping)
         self._setup_limit(query)
         first = query.tree.first
         if not isinstance(first, ast.EventQuery):
             raise UnsupportedEql(f"EQL {type(first).__name__.lower()} queries")
         category = _category_field(rule)
-        self.predicate = compile_event_query(query, first, category_field=category)
+        types = None if mapping is None else as_mapping(mapping)
+        self.predicate = compile_event_query(query, first, Compiler(query, types), category_field=category)
         self._fed = 0
 
     def feed(self, event: Event) -> Sequence[Alert]:
@@ -191,11 +195,12 @@ class EqlSampleRule(WindowedRule):
     max_signals samples, as Kibana asks for), and alerts once on each sample (the same events again in a later
     run are the same alert, as Kibana's sequence alerts are). Excepted events take part in no sample."""
 
-    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None) -> None:
-        super().__init__(rule, exceptions)
+    def __init__(self, rule: RuleFile, query: EqlQuery, exceptions: list[Predicate] | None = None,
+                 mapping: Any = None) -> None:
+        super().__init__(rule, exceptions, mapping)
         if query.tree.pipes:
             raise UnsupportedEql("pipes after `sample` (Elasticsearch takes none)")
-        compiler = Compiler(query)
+        compiler = Compiler(query, None if mapping is None else as_mapping(mapping))
         self.filters = sample_filters(query, compiler, _category_field(rule))
         self.types = compiler.types
         self.nullable = frozenset(query.optional_fields)

@@ -16,8 +16,9 @@ class EsqlRule(WindowedRule):
     """An ES|QL rule. Aggregating queries run STATS over each run's window and alert per result row;
     `alert_suppression` (group_by, duration) keeps a group from alerting again within the duration."""
 
-    def __init__(self, rule: RuleFile, query: Any, exceptions: list[Predicate] | None = None) -> None:
-        super().__init__(rule, exceptions)
+    def __init__(self, rule: RuleFile, query: Any, exceptions: list[Predicate] | None = None,
+                 mapping: Any = None) -> None:
+        super().__init__(rule, exceptions, mapping)
         from ..esql.evaluate import CompiledEsql
         from ..esql.lexer import UnsupportedEsql
 

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ..content.model import RuleFile
 from ..content.queries import KqlQuery
 from ..content.spec import NewTermsSpec, ThresholdSpec
 from ..kql import compile_kql
+from ..mapping import as_mapping
 from .alerts import Alert
 from .base import _NONE, CompiledRule, Predicate, WindowedRule
 from .events import Event
@@ -17,9 +19,10 @@ from .threshold import ThresholdCounter
 
 
 class ThresholdRule(WindowedRule):
-    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None) -> None:
-        super().__init__(rule, exceptions)
-        self.filter = compile_kql(query.tree, now=self.clock)
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None,
+                 mapping: Any = None) -> None:
+        super().__init__(rule, exceptions, mapping)
+        self.filter = compile_kql(query.tree, as_mapping(mapping), now=self.clock)
         self.gate = kql_gate(query.tree)
         spec = rule.spec
         assert isinstance(spec, ThresholdSpec)
@@ -55,9 +58,10 @@ class ThresholdRule(WindowedRule):
 class QueryRule(CompiledRule):
     """A custom query rule: one alert per matching event (overlapping runs see it once, as Kibana dedupes)."""
 
-    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None) -> None:
-        super().__init__(rule, exceptions)
-        self.filter = compile_kql(query.tree, now=self.clock)
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None,
+                 mapping: Any = None) -> None:
+        super().__init__(rule, exceptions, mapping)
+        self.filter = compile_kql(query.tree, as_mapping(mapping), now=self.clock)
         self.gate = kql_gate(query.tree)
 
     def feed(self, event: Event) -> Sequence[Alert]:
@@ -80,9 +84,10 @@ class NewTermsRule(CompiledRule):
     settable); otherwise every value in the first days would be "new".
     """
 
-    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None) -> None:
-        super().__init__(rule, exceptions)
-        self.filter = compile_kql(query.tree, now=self.clock)
+    def __init__(self, rule: RuleFile, query: KqlQuery, exceptions: list[Predicate] | None = None,
+                 mapping: Any = None) -> None:
+        super().__init__(rule, exceptions, mapping)
+        self.filter = compile_kql(query.tree, as_mapping(mapping), now=self.clock)
         self.gate = kql_gate(query.tree)
         spec = rule.spec
         assert isinstance(spec, NewTermsSpec)

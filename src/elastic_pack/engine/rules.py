@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from typing import Any
 
 from ..content.model import RuleFile
 from ..content.queries import checked_query
@@ -17,10 +18,12 @@ __all__ = ["CompiledRule", "EqlEventRule", "EqlSequenceRule", "EsqlRule", "NewTe
            "ThresholdRule", "WindowedRule", "compile_rule", "refusals"]
 
 
-def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None) -> CompiledRule:
-    """The rule ready to run; NotRunnable (naming the rule and the construct) when the engine cannot run it."""
+def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None, mapping: Any = None) -> CompiledRule:
+    """The rule ready to run; NotRunnable (naming the rule and the construct) when the engine cannot run it.
+    `mapping` (elastic_pack.mapping.Mapping, a dict field -> type, or None: Mapping.default()) is the searched
+    indices' mapping, which every rule type answers by."""
     try:
-        return _compile(rule, exceptions)
+        return _compile(rule, exceptions, mapping)
     except (ValueError, KeyError, TypeError, NotImplementedError) as exc:
         # UnsupportedEql, KqlTypeError, the ES|QL subset's refusals, a parameter the engine cannot read
         reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
@@ -40,23 +43,23 @@ def refusals(rules: list[RuleFile]) -> tuple[Counter, list[tuple[RuleFile, NotRu
     return ran, refused
 
 
-def _compile(rule: RuleFile, exceptions: list[Predicate] | None) -> CompiledRule:
+def _compile(rule: RuleFile, exceptions: list[Predicate] | None, mapping: Any) -> CompiledRule:
     if rule.type in ("machine_learning", "threat_match"):
         raise UnsupportedEql(f"it does not run {rule.type} rules (anomaly jobs and indicator matching need the "
                              "cluster's jobs and threat indices)")
     query = checked_query(rule)
     if rule.type == "threshold":
-        return ThresholdRule(rule, query, exceptions)
+        return ThresholdRule(rule, query, exceptions, mapping=mapping)
     if rule.type == "eql":
         if query.sequence is not None:
-            return EqlSequenceRule(rule, query, exceptions)
+            return EqlSequenceRule(rule, query, exceptions, mapping=mapping)
         if query.is_sample:
-            return EqlSampleRule(rule, query, exceptions)
-        return EqlEventRule(rule, query, exceptions)
+            return EqlSampleRule(rule, query, exceptions, mapping=mapping)
+        return EqlEventRule(rule, query, exceptions, mapping=mapping)
     if rule.type == "query":
-        return QueryRule(rule, query, exceptions)
+        return QueryRule(rule, query, exceptions, mapping=mapping)
     if rule.type == "new_terms":
-        return NewTermsRule(rule, query, exceptions)
+        return NewTermsRule(rule, query, exceptions, mapping=mapping)
     if rule.type == "esql":
-        return EsqlRule(rule, query, exceptions)
+        return EsqlRule(rule, query, exceptions, mapping=mapping)
     raise UnsupportedEql(f"it does not run {rule.type} rules")

@@ -1,0 +1,83 @@
+"""--mapping on the commands that run rules (preview, test, backtest) and query, and `mapping` in their Python
+APIs: the rules answer by the mapped type. The pack's proxyware rule matches `process.name: "honeygain"`:
+on a keyword field (the default) that is case-sensitive, on a text field Elasticsearch analyzes both sides."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from elastic_pack.cli import app
+from elastic_pack.content import load_pack
+from elastic_pack.mapping import Mapping
+from elastic_pack.preview import preview
+from elastic_pack.scenario_run import documents_alerts
+
+RULE = "Proxyware or Proxyjacking Client Started"
+EVENT = {"@timestamp": "2026-01-05T10:00:00Z", "event": {"category": ["process"], "type": ["start"]},
+         "process": {"name": "Honeygain", "executable": "/opt/x/Honeygain"}, "host": {"name": "h1"}}
+AS_TEXT = {"mappings": {"properties": {
+    "@timestamp": {"type": "date"},
+    "event": {"properties": {"category": {"type": "keyword"}, "type": {"type": "keyword"}}},
+    "process": {"properties": {"name": {"type": "text"}, "executable": {"type": "keyword"}}}}}}
+
+
+def _names(alerts) -> list[str]:
+    return [a.rule_name for a in alerts]
+
+
+def test_the_mapped_type_decides_the_rules_answer_through_the_api():
+    pack, _ = load_pack(None)
+    assert RULE not in _names(documents_alerts(pack, [EVENT]))  # keyword: "Honeygain" is not "honeygain"
+    assert RULE in _names(documents_alerts(pack, [EVENT], mapping=Mapping.from_json(AS_TEXT)))
+    assert RULE in _names(documents_alerts(pack, [EVENT], mapping={"process.name": "text"}))  # a flat dict too
+    # the same name in lowercase matches on either type
+    lower = {**EVENT, "process": {"name": "honeygain"}}
+    assert RULE in _names(documents_alerts(pack, [lower]))
+    assert RULE in _names(documents_alerts(pack, [lower], mapping={"process.name": "text"}))
+
+
+def test_preview_takes_the_mapping_file(tmp_path):
+    events = tmp_path / "events.ndjson"
+    events.write_text(json.dumps(EVENT) + "\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(AS_TEXT))
+    assert RULE not in _names(preview([events])[0])
+    assert RULE in _names(preview([events], mapping=Mapping.load(mapping))[0])
+    runner = CliRunner()
+    plain = runner.invoke(app, ["preview", "--events", str(events), "--json"])
+    typed = runner.invoke(app, ["preview", "--events", str(events), "--mapping", str(mapping), "--json"])
+    assert plain.exit_code == 0 and typed.exit_code == 0, plain.output + typed.output
+    assert RULE not in plain.stdout and RULE in typed.stdout
+
+
+def test_a_mapping_file_that_is_not_one_is_refused_in_one_line(tmp_path):
+    bad = tmp_path / "mapping.json"
+    bad.write_text(json.dumps({"settings": {}}))
+    runner = CliRunner()
+    for command in (["preview", "--events", str(bad)], ["test"], ["query", "x: 1", "--events", str(bad)],
+                    ["backtest", str(tmp_path)]):
+        result = runner.invoke(app, [*command, "--mapping", str(bad)])
+        assert result.exit_code == 2, (command, result.output)
+        assert "--mapping" in result.output and "mapping.json" in result.output
+
+
+def test_query_answers_by_the_mapping_file(tmp_path):
+    events = tmp_path / "events.ndjson"
+    events.write_text(json.dumps(EVENT) + "\n")
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps(AS_TEXT))
+    runner = CliRunner()
+    query = 'process.name: "honeygain"'
+    plain = json.loads(runner.invoke(app, ["query", query, "--events", str(events), "--json"]).stdout)
+    typed = json.loads(runner.invoke(app, ["query", query, "--events", str(events), "--mapping", str(mapping),
+                                           "--json"]).stdout)
+    assert plain["hits"]["total"]["value"] == 0 and typed["hits"]["total"]["value"] == 1
+
+
+def test_scenarios_pass_with_the_default_mapping_given_explicitly():
+    from elastic_pack.scenario_run import run_scenarios
+
+    results = run_scenarios(None, None, mapping=Mapping.default())
+    assert results and all(r.passed for r in results), [r.problems for r in results if not r.passed]
