@@ -1,0 +1,88 @@
+"""The whole-file reading of S3 delivery files gives exactly what the record-by-record reading gives."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from datetime import timedelta
+
+import pytest
+
+from elastic_pack.cloudtrail import stream
+from elastic_pack.cloudtrail.stream import decode_file
+from elastic_pack.engine.events import parse_time
+
+from . import cloudtrail_gen as gen
+
+ACTIONS = frozenset({"SendEmail", "CreateEmailIdentity"})
+
+
+def _records() -> list[dict]:
+    out = []
+    for second, (source, action) in enumerate([("s3.amazonaws.com", "GetObject"), ("ses.amazonaws.com", "SendEmail"),
+                                               ("ec2.amazonaws.com", "DescribeInstances"),
+                                               ("ses.amazonaws.com", "CreateEmailIdentity"),
+                                               ("s3.amazonaws.com", "GetObject")] * 3):
+        out.append(gen.record(gen.START + timedelta(minutes=58, seconds=20 * second), source, action,
+                              f"arn:aws:iam::{gen.ACCOUNT}:user/u{second % 2}"))
+    return out[::-1]  # not in time order, as CloudTrail delivers them; the last hour's edge is crossed
+
+
+def _write(tmp_path, records) -> object:
+    path = tmp_path / f"{gen.ACCOUNT}_CloudTrail_us-east-1_20260302T0055Z_abc.json.gz"
+    with gzip.open(path, "wt", encoding="utf-8") as handle:
+        json.dump({"Records": records}, handle)
+    return path
+
+
+def _both(path, monkeypatch, start=None, end=None):
+    quick = decode_file(path, ACTIONS, start, end, "event")
+    with monkeypatch.context() as patch:
+        patch.setattr(stream, "_whole_file_batch", lambda *args: None)
+        general = decode_file(path, ACTIONS, start, end, "event")
+    return quick, general
+
+
+def test_usual_file_read_whole_equals_record_by_record(tmp_path, monkeypatch):
+    path = _write(tmp_path, _records())
+    assert stream._whole_file_batch(path, gzip.decompress(path.read_bytes()), ACTIONS, None, None) is not None
+    quick, general = _both(path, monkeypatch)
+    assert quick == general
+    assert quick.in_range == 15 and len(quick.events) == 6 and len(quick.hours) == 2
+    assert [doc["@timestamp"] for _, _, doc in quick.clock] == ["2026-03-02T00:58:00Z", "2026-03-02T01:02:40Z"]
+
+
+@pytest.mark.parametrize("change", ["fraction", "offset", "number", "no_time", "name_number", "no_source",
+                                    "hour_25", "bad_minute"])
+def test_unusual_records_give_the_same_answers_and_reasons(tmp_path, monkeypatch, change):
+    records = _records()
+    target = records[3] if change in ("no_source",) else records[2]  # a record a rule reads / one it does not
+    if change == "fraction":
+        target["eventTime"] = target["eventTime"][:-1] + ".5Z"  # later than the whole second, text sorts earlier
+    elif change == "offset":
+        target["eventTime"] = target["eventTime"][:-1] + "+01:00"
+    elif change == "number":
+        target["eventTime"] = 1772412000000
+    elif change == "no_time":
+        del target["eventTime"]
+    elif change == "name_number":
+        target["eventName"] = 7
+    elif change == "no_source":
+        del target["eventSource"]
+    elif change == "hour_25":
+        target["eventTime"] = "2026-03-02T25:00:00Z"
+    else:
+        target["eventTime"] = "2026-03-02T00:60:00Z"
+    quick, general = _both(_write(tmp_path, records), monkeypatch)
+    assert quick == general
+
+
+@pytest.mark.parametrize("start, end", [("2026-03-02T00:58:00Z", None), ("2026-03-02T00:58:01Z", None),
+                                        (None, "2026-03-02T01:02:40Z"), (None, "2026-03-02T01:02:41Z")])
+def test_start_inclusive_end_exclusive_at_the_file_edges(tmp_path, monkeypatch, start, end):
+    start_time = parse_time(start) if start else None
+    end_time = parse_time(end) if end else None
+    quick, general = _both(_write(tmp_path, _records()), monkeypatch, start_time, end_time)
+    assert quick == general
+    # the first record at 00:58:00 and the last at 01:02:40: one second inside keeps all, at the edge drops one
+    assert quick.in_range == (14 if start == "2026-03-02T00:58:01Z" or end == "2026-03-02T01:02:40Z" else 15)
