@@ -69,14 +69,15 @@ class _Typer:
                 return "null"
             if isinstance(value, bool):
                 return "boolean"
-            if isinstance(value, int):
-                return "integer" if -2**31 <= value < 2**31 else "long"
+            if isinstance(value, int):  # a whole-number literal takes the narrowest type that holds it
+                return "integer" if -2**31 <= value < 2**31 else "long" if -2**63 <= value < 2**63 \
+                    else "unsigned_long" if 0 <= value < 2**64 else "double"
             if isinstance(value, float):
                 return "double"
             if isinstance(value, str):
                 return "keyword"
-            if isinstance(value, (list, tuple)) and value:
-                return self.of(Lit(value[0]))
+            if isinstance(value, (list, tuple)) and value:  # a list literal: its widest item's type
+                return _widest(*(self.of(Lit(item)) for item in value))
             return None
         if isinstance(node, Col):
             return self.columns.get(node.name)
@@ -97,7 +98,8 @@ class _Typer:
             if name == "CASE":
                 values = [self.of(a) for a in node.args[1::2]] + ([self.of(node.args[-1])] if len(node.args) % 2
                                                                    else [])
-                return _widest(*values)
+                kind = _widest(*values)
+                return "keyword" if kind == "text" else kind  # CASE answers text as keyword
             if name == "BUCKET":
                 return "date" if first in ("date", "date_nanos") else "double"
             if name in _SAME_AS_FIRST:
@@ -223,8 +225,9 @@ def result_columns(query: Any, start: dict[str, str | None]) -> dict[str, str | 
         elif isinstance(command, Drop):
             columns = _drop(command.names)(columns)
         elif isinstance(command, Rename):
-            known(old for old, _ in command.pairs)
-            columns = _rename(command.pairs)(columns)
+            for pair in command.pairs:  # in turn: a pair may rename what an earlier one named (a AS c, c AS d)
+                known([pair[0]])
+                columns = _rename((pair,))(columns)
         elif isinstance(command, Project):
             columns = {name: columns.get(name) for name in command.names}
         elif isinstance(command, Dissect):

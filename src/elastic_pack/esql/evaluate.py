@@ -12,6 +12,7 @@ from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvEx
 from ..glob import glob
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from .expressions import Clock, Compiler, Row, _flat, _ip_typed, all_values, ip_key
+from .lexer import UnsupportedEsql
 from .text_commands import dissect, dissect_keys, grok, grok_names
 
 def _ip_ordered(expr: Callable[[Row], Any]) -> Callable[[Row], Any]:
@@ -116,6 +117,9 @@ def _rename(pairs: tuple) -> Callable[[Row], Row]:
         return row
 
     return rename
+
+
+MAX_EXPANDED_ROWS = 100_000  # rows MV_EXPAND may make of one event: beyond, refused rather than run for minutes
 
 
 class CompiledEsql:
@@ -256,6 +260,9 @@ class CompiledEsql:
                 result = step(row)
                 if isinstance(result, list):
                     following += result
+                    if len(following) > MAX_EXPANDED_ROWS:
+                        raise UnsupportedEsql(f"MV_EXPAND making more than {MAX_EXPANDED_ROWS:,} rows of one event "
+                                              "(the local engine does not hold them all)")
                 elif result is not None:
                     following.append(result)
             current = following

@@ -30,6 +30,11 @@ _CASTS = {"string": "TO_STRING", "keyword": "TO_STRING", "text": "TO_STRING", "i
           "int": "TO_INTEGER", "long": "TO_LONG", "double": "TO_DOUBLE", "float": "TO_DOUBLE", "boolean": "TO_BOOLEAN",
           "bool": "TO_BOOLEAN", "datetime": "TO_DATETIME", "date": "TO_DATETIME", "ip": "TO_IP",
           "version": "TO_VERSION", "unsigned_long": "TO_UNSIGNED_LONG"}
+# the other names Elasticsearch gives some functions
+_ALIASES = {"TO_INT": "TO_INTEGER", "TO_BOOL": "TO_BOOLEAN", "TO_DBL": "TO_DOUBLE", "TO_DT": "TO_DATETIME",
+            "TO_STR": "TO_STRING", "TO_UL": "TO_UNSIGNED_LONG", "TO_ULONG": "TO_UNSIGNED_LONG"}
+_COMMAND_WORDS = {"from", "row", "show", "where", "eval", "stats", "keep", "drop", "rename", "sort", "limit",
+                  "mv_expand", "dissect", "grok", "inline", "lookup", "join", "enrich", "fork"}
 _COMMANDS = "WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, MV_EXPAND, DISSECT, GROK, SORT, LIMIT"
 
 
@@ -89,7 +94,12 @@ class _Parser:
     def parse(self) -> EsqlQuery:
         commands: list = []
         if self.row:  # ROW a = 1, b = "x": one row of these columns, as an EVAL over one empty row
+            start = self.peek().offset
             commands.append(self.eval())
+            names = [name for name, _ in commands[0].assignments]
+            if len(set(names)) < len(names):  # Elasticsearch keeps each as its own column
+                raise UnsupportedEsql("the local engine does not run ROW with two columns of one name", self.text,
+                                      start)
         elif self.accept("metadata"):
             self.names()
         while self.accept("op", "|"):
@@ -411,7 +421,15 @@ class _Parser:
     def unary(self) -> object:
         if self.peek().text == "-" and self.peek().kind == "op":
             self.i += 1
-            return BinOp("-", Lit(0), self.unary())
+            number = self.peek().kind == "number"
+            node = self.unary()
+            if number and isinstance(node, Lit) and isinstance(node.value, (int, float)) \
+                    and not isinstance(node.value, bool):
+                return Lit(-node.value)  # -2147483648 is one literal (an integer), as Elasticsearch folds it
+            return BinOp("-", Lit(0), node)
+        if self.peek().text == "+" and self.peek().kind == "op":  # +1 is 1
+            self.i += 1
+            return self.unary()
         node = self.primary()
         while self.accept("op", "::"):
             kind = self.take("ident").text.lower()
@@ -480,8 +498,8 @@ class _Parser:
                 while self.accept("op", ","):
                     args.append(self.expr())
                 self.take("op", ")")
-            return Call(tok.text.upper(), tuple(args))
-        if tok.kind == "ident":
+            return Call(_ALIASES.get(tok.text.upper(), tok.text.upper()), tuple(args))
+        if tok.kind == "ident" or tok.kind in _COMMAND_WORDS:  # a command's name is a column's in an expression
             name = self.name()
             if name not in self.defined:
                 self.read.add(name)

@@ -1,0 +1,76 @@
+"""ES|QL edges where the engine answered differently from Elasticsearch (issue 27), through the public API, each
+written from Elasticsearch's ES|QL reference: RENAME in turn, command names as columns, literal and CASE types,
+function aliases, ROW's columns, MV_EXPAND's bound."""
+
+from __future__ import annotations
+
+import pytest
+
+from elastic_pack import esql
+
+
+def answer(query: str, documents: list[dict] | None = None, mapping=None) -> tuple[list, list]:
+    body = esql.search(query, documents or [], mapping=mapping)
+    return [(c["name"], c["type"]) for c in body["columns"]], body["values"]
+
+
+def test_rename_pairs_apply_in_turn():
+    # each pair sees the columns as the pairs before it left them
+    assert answer("ROW a = 1, b = 2 | RENAME a AS c, c AS d") == ([("d", "integer"), ("b", "integer")], [[1, 2]])
+    assert answer("ROW a = 1, b = 2 | RENAME a AS c, c AS a") == ([("a", "integer"), ("b", "integer")], [[1, 2]])
+    assert answer('ROW a = "k", b = 5 | RENAME a AS t, b AS a, t AS b') == (
+        [("b", "keyword"), ("a", "integer")], [["k", 5]])
+    # a name no earlier pair made and no column has is still unknown
+    with pytest.raises(esql.QueryError, match=r"Unknown column \[z\]"):
+        esql.search("ROW a = 1 | RENAME a AS c, z AS d", [])
+
+
+def test_a_command_name_is_a_column_name_in_expressions():
+    cols, rows = answer('ROW x = 1 | EVAL eval = x + 1, stats = "s" | WHERE eval IS NOT NULL | KEEP eval, stats')
+    assert rows == [[2, "s"]] and cols == [("eval", "integer"), ("stats", "keyword")]
+    with pytest.raises(esql.QuerySyntaxError):  # an operator is not a name
+        esql.parse("ROW x = 1 | WHERE + IS NULL")
+
+
+@pytest.mark.parametrize("literal, kind", [
+    ("2147483647", "integer"), ("2147483648", "long"),                  # int's edge
+    ("-2147483648", "integer"), ("- 2147483648", "integer"), ("-(2147483648)", "long"),  # a sign folds
+    ("9223372036854775807", "long"), ("9223372036854775808", "unsigned_long"),  # long's edge
+    ("18446744073709551615", "unsigned_long"), ("18446744073709551616", "double"),
+    ("[1, -2147483649]", "long"), ("[1, 2.5]", "double"), ("[+1, -2]", "integer"),
+])
+def test_whole_number_literals_take_the_narrowest_type_that_holds_them(literal, kind):
+    cols, _ = answer(f"ROW v = {literal}")
+    assert cols == [("v", kind)]
+
+
+def test_case_gives_text_as_keyword():
+    mapping = {"t": "text"}
+    cols, rows = answer("FROM l | EVAL v = CASE(t IS NOT NULL, t, \"none\") | KEEP v", [{"t": "A b"}, {}], mapping)
+    assert cols == [("v", "keyword")] and rows == [["A b"], ["none"]]
+    assert answer("FROM l | KEEP t", [{"t": "x"}], mapping)[0] == [("t", "text")]  # the field itself stays text
+
+
+def test_function_aliases_are_the_functions():
+    cols, rows = answer('ROW s = ["1", "2", "three"] | EVAL i = TO_INT(s), b = TO_BOOL("true"), d = TO_DBL(1)')
+    assert rows == [[["1", "2", "three"], [1, 2], True, 1.0]]
+    assert cols[1:] == [("i", "integer"), ("b", "boolean"), ("d", "double")]
+
+
+def test_row_with_two_columns_of_one_name_is_refused_not_collapsed():
+    with pytest.raises(esql.UnsupportedQueryError, match="two columns of one name"):
+        esql.search("ROW a = 1, null, b = 2, null", [])
+    assert answer("ROW a = 1, null, b = 2")[0] == [("a", "integer"), ("null", "null"), ("b", "integer")]
+
+
+def test_mv_expand_beyond_its_bound_is_refused():
+    from elastic_pack.esql.evaluate import MAX_EXPANDED_ROWS
+
+    side = 50  # 50**3 = 125,000 rows of one row: over the bound
+    items = ", ".join(str(i) for i in range(side))
+    query = f"ROW a = [{items}], b = [{items}], c = [{items}] | MV_EXPAND a | MV_EXPAND b | MV_EXPAND c"
+    assert side ** 3 > MAX_EXPANDED_ROWS >= side ** 2
+    with pytest.raises(esql.UnsupportedQueryError, match="MV_EXPAND"):
+        esql.search(query + " | STATS n = COUNT(*)", [])
+    # two expansions (2,500 rows) stay under it and are counted exactly
+    assert answer(f"ROW a = [{items}], b = [{items}] | MV_EXPAND a | MV_EXPAND b | STATS n = COUNT(*)")[1] == [[2500]]
