@@ -236,3 +236,24 @@ def test_a_failing_expectation_is_explained_under_the_test_table(tmp_path):
     assert why["threshold"]["runs"][0]["groups"][0]["count"] == 100
     passing = runner.invoke(app, ["test", "edge_ses_101", "--content", str(pack)])
     assert passing.exit_code == 0 and "explained" not in passing.output
+
+
+@pytest.mark.parametrize("kind,query,language", [
+    ("eql", 'sample by user.name [process where true] [process where host.name == "h1"]', "eql"),
+    ("eql", 'process where event.action == "x" | head 2', "eql"),
+    ("esql", 'FROM logs-* | WHERE event.action == "x" | KEEP user.name', "esql"),
+    ("esql", "FROM logs-* | INLINE STATS c = COUNT(*) BY user.name | WHERE c > 3", "esql"),
+    ("esql", "FROM logs-* | SORT @timestamp | LIMIT 2 | STATS c = COUNT(*)", "esql"),
+])
+def test_every_rule_shape_is_explained_with_the_engines_alerts(kind, query, language):
+    events = _events(*[(T0 + i, {"event.action": "x", "user.name": "u", "host.name": f"h{i % 2}",
+                                 "event.category": "process"}) for i in range(5)])
+    result = _explained(_rule(kind, query, language=language), events)
+    assert result["query"]["matched"] == 5 and result["alerts"]
+
+
+def test_a_sequence_without_a_key_is_named_so():
+    rule = _rule("eql", 'sequence [any where event.action == "a"] [any where event.action == "b"]', language="eql")
+    result = _explained(rule, _events((T0, {"event.action": "a"})))
+    assert result["sequence"]["keys"][0]["key"] == {} and result["sequence"]["keys"][0]["waiting_for"] == 2
+    assert any("(no key): furthest stage 1 of 2" in line for line in render_text(result))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..engine.base import CompiledRule
-from ..engine.eql_rules import EqlEventRule, EqlSequenceRule
+from ..engine.eql_rules import EqlEventRule, EqlSampleRule, EqlSequenceRule
 from ..engine.esql_rule import EsqlRule
 from ..engine.kql_rules import NewTermsRule, QueryRule, ThresholdRule
 from ..eql.sequence import SequenceMatcher
@@ -87,6 +87,23 @@ class _Observed:
             return hit
 
         setattr(self, name, counted)
+
+    def _once_per_event(self, inner, slot: int | None = None):
+        """A query part (a sequence's stage, a sample's filter) counted per slot, and once per event in
+        `matched` however many parts it matches."""
+        record = self.record
+
+        def counted(fields: dict) -> bool:
+            hit = inner(fields)
+            if hit:
+                if slot is not None:
+                    record.stage_matches[slot] += 1
+                if record.last_matched is not self._event:
+                    record.last_matched = self._event
+                    record.matched.append(self._time())
+            return hit
+
+        return counted
 
 
 class _Threshold(_Observed, ThresholdRule):
@@ -198,21 +215,17 @@ class _Sequence(_Observed, EqlSequenceRule):
         # stages with the same predicate (`with runs=N`) share one slot: each slot is counted once per event
         self.slots = {stage: matcher.slot[id(p)] for stage, p in enumerate(matcher.positive, start=1)}
         for slot in set(self.slots.values()):
-            matcher.unique_predicates[slot] = self._stage_counter(matcher.unique_predicates[slot], slot)
+            matcher.unique_predicates[slot] = self._once_per_event(matcher.unique_predicates[slot], slot)
 
-    def _stage_counter(self, inner, slot: int):
-        record = self.record
 
-        def counted(fields: dict) -> bool:
-            hit = inner(fields)
-            if hit:
-                record.stage_matches[slot] += 1
-                if record.last_matched is not self._event:  # the query's count: events matching any stage
-                    record.last_matched = self._event
-                    record.matched.append(self._time())
-            return hit
-
-        return counted
+class _Sample(_Observed, EqlSampleRule):
+    def feed(self, event: Any):
+        excepted = len(self.record.excepted)
+        alerts = super().feed(event)
+        # the filters are run again on the window by each run: the query's matches are read off what feed kept
+        if (self.window and self.window[-1] is event) or len(self.record.excepted) > excepted:
+            self.record.matched.append(event.window_time)
+        return alerts
 
 
 class _Esql(_Observed, EsqlRule):
@@ -267,7 +280,7 @@ class _Esql(_Observed, EsqlRule):
 
 
 _KINDS: dict[type, type] = {ThresholdRule: _Threshold, NewTermsRule: _NewTerms, EqlSequenceRule: _Sequence,
-                            EsqlRule: _Esql}
+                            EqlSampleRule: _Sample, EsqlRule: _Esql}
 
 
 def observed(rule: CompiledRule) -> CompiledRule:
@@ -287,4 +300,5 @@ def observed(rule: CompiledRule) -> CompiledRule:
         rule._count_matches("predicate")  # type: ignore[attr-defined]
     elif isinstance(rule, _Sequence):
         rule._observe()
+
     return rule

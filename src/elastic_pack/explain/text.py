@@ -87,7 +87,7 @@ def _sequence(section: dict) -> list[str]:
             f"stages {stage['stage']}-{stage['last']} (runs={stage['last'] - stage['stage'] + 1})"
         lines.append(f"  {stages}: {stage['matched']} events match [{stage['query']}]")
     for key in section["keys"]:
-        name = _group(key["key"]) if isinstance(key["key"], dict) else str(key["key"])
+        name = (_group(key["key"]) if isinstance(key["key"], dict) else str(key["key"])) or "(no key)"
         state = f"  {name}: furthest stage {key['furthest']} of {section['stage_count']}"
         if key["completed"]:
             state += f", {key['completed']} completed"
