@@ -60,7 +60,7 @@ def test_scenarios(
         from ..junit import write_junit
 
         write_output(junit, lambda path: write_junit(results, path), "--junit")
-    explained = _explain_failures(content, failed, warm)
+    explained = _explain_failures(content, failed, warm, indices)
     if as_json:
         typer.echo(json.dumps([{"scenario": r.scenario.name, "passed": r.passed, "problems": r.problems,
                                 "alerts": [a.to_json() for a in r.alerts],
@@ -90,7 +90,7 @@ def test_scenarios(
     raise typer.Exit(1 if failed or not results else 0)
 
 
-def _explain_failures(content, failed: list, warm_up) -> dict[str, dict[str, dict]]:
+def _explain_failures(content, failed: list, warm_up, mapping) -> dict[str, dict[str, dict]]:
     """scenario -> rule file name -> the explanation of that rule on the scenario's events."""
     if not failed:
         return {}
@@ -103,7 +103,7 @@ def _explain_failures(content, failed: list, warm_up) -> dict[str, dict[str, dic
     for result in failed:
         for key in result.failed_rules:
             try:
-                explanation = explain_scenario(pack, result.scenario, key, warm_up)
+                explanation = explain_scenario(pack, result.scenario, key, warm_up, mapping)
             except (NotRunnable, LookupError) as exc:
                 explanation = {"error": str(exc)}
             out.setdefault(result.scenario.name, {})[key] = explanation

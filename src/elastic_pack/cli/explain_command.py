@@ -10,7 +10,7 @@ import typer
 
 from . import app
 from .engine_commands import _WARM_UP_HELP, _warm_up_seconds
-from .options import ContentOption, JsonOption, console, devices, fail
+from .options import ContentOption, JsonOption, MappingOption, console, devices, fail, load_mapping_option
 from .pack_commands import exit_on_invalid_pack
 
 
@@ -25,6 +25,7 @@ def explain(
     as_json: JsonOption = False,
     warm_up: Annotated[Optional[str], typer.Option("--warm-up", help=_WARM_UP_HELP)] = None,
     strict: Annotated[bool, typer.Option("--strict", help="Fail on the first bad line instead of skipping it.")] = False,
+    mapping: MappingOption = None,
 ) -> None:
     """Say why a rule alerted or did not on events from files: what the query let through, threshold counts,
     sequence progress, new terms' history, ES|QL rows per command, exceptions and suppression."""
@@ -33,6 +34,7 @@ def explain(
     from ..explain import explain as run_explain, render_text
 
     warm = _warm_up_seconds(warm_up, console(stderr=True))
+    indices = load_mapping_option(mapping)
     if devices(events):
         fail(f"--events: not a file but a device: {', '.join(map(str, devices(events)))}")
     if at is not None:
@@ -42,7 +44,7 @@ def explain(
             fail(f"--at: {exc}", 2)
     try:
         with exit_on_invalid_pack():
-            result = run_explain(rule, events, content, at, warm, strict)
+            result = run_explain(rule, events, content, at, warm, strict, indices)
     except LookupError as exc:
         fail(exc.args[0] if exc.args else exc, 2)
     except (InputError, NotRunnable, ValueError) as exc:

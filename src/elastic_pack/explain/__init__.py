@@ -35,8 +35,9 @@ def find_rule(pack: Any, name: str) -> Any:
 
 
 def explain(name: str, paths: list[Path], content_dir: Path | None = None, at: str | None = None,
-            warm_up: float | None = None, strict: bool = False) -> dict:
-    """Explain rule `name` (rule_id or file name) over the events in `paths`, with the pack's exceptions."""
+            warm_up: float | None = None, strict: bool = False, mapping: Any = None) -> dict:
+    """Explain rule `name` (rule_id or file name) over the events in `paths`, with the pack's exceptions;
+    `mapping` as compile_rule takes it (the searched indices' mapping; None: the default one)."""
     from ..content import load_pack
     from ..engine import ReadReport, read_events
     from ..errors import ContentError
@@ -50,12 +51,12 @@ def explain(name: str, paths: list[Path], content_dir: Path | None = None, at: s
     window_field = rule.spec.timestamp_override or "@timestamp"
     report = ReadReport()
     events = sorted(read_events(paths, report, strict, window_field), key=lambda e: (e.window_time, e.timestamp))
-    result = explain_events(rule, events, exception_predicates(pack).get(rule.rule_id), warm_up, at)
+    result = explain_events(rule, events, exception_predicates(pack).get(rule.rule_id), warm_up, at, mapping)
     result["events"]["skipped"] = report.skipped_count
     return result
 
 
-def explain_scenario(pack: Any, scenario: Any, name: str, warm_up: float | None = None) -> dict:
+def explain_scenario(pack: Any, scenario: Any, name: str, warm_up: float | None = None, mapping: Any = None) -> dict:
     """Explain rule `name` over a scenario's events, with the pack's exceptions filled as the scenario fills
     them (what `elastic-pack test` ran)."""
     from ..engine import event_from_document
@@ -66,11 +67,11 @@ def explain_scenario(pack: Any, scenario: Any, name: str, warm_up: float | None 
     window_field = rule.spec.timestamp_override or "@timestamp"
     events = sorted((event_from_document(d, window_field=window_field) for d in scenario.documents()),
                     key=lambda e: (e.window_time, e.timestamp))
-    return explain_events(rule, events, exception_predicates(pack, lists).get(rule.rule_id), warm_up)
+    return explain_events(rule, events, exception_predicates(pack, lists).get(rule.rule_id), warm_up, None, mapping)
 
 
 def explain_events(rule: Any, events: list[Event], exceptions: list | None = None,
-                   warm_up: float | None = None, at: str | None = None) -> dict:
+                   warm_up: float | None = None, at: str | None = None, mapping: Any = None) -> dict:
     """Explain one rule (a RuleFile) over events in window-time order; NotRunnable when the engine refuses it."""
     from ..engine import compile_rule, run_rules
     from ..engine.events import parse_time
@@ -79,7 +80,7 @@ def explain_events(rule: Any, events: list[Event], exceptions: list | None = Non
 
     from ..content.queries import checked_query
 
-    compiled = observed(with_warm_up([compile_rule(rule, exceptions)], warm_up)[0])
+    compiled = observed(with_warm_up([compile_rule(rule, exceptions, mapping)], warm_up)[0])
     compiled.query_tree = checked_query(rule)  # type: ignore[attr-defined]  (the stages' texts)
     spec = rule.spec
     seen = list(windowed(events, compiled.window_field, compiled.window_strict))
