@@ -346,3 +346,44 @@ def test_invalid_date_math_fails_on_a_date_field_and_matches_nothing_elsewhere()
     # a keyword field compares the text; an unmapped one matches nothing: no error from either
     assert not hit("k > now-1x", doc, now=now) and hit("k >= now-1x", doc, now=now)
     assert not evaluate("zz > now-1x", {"x": 1}, {}, now=now)
+
+
+# --- what the mapping's structure changes (each checked on a real Elasticsearch 8.19 node)
+NESTED_MAPPING = {"properties": {
+    "n": {"type": "nested", "properties": {"a": {"type": "keyword"}, "c": {"type": "long"}}},
+    "labels": {"type": "flattened"},
+    "kn": {"type": "keyword", "normalizer": "lowercase"},
+    "kc": {"type": "keyword", "normalizer": "my_folding"}}}
+
+
+def _typed(query: str, document: dict) -> bool:
+    from elastic_pack.mapping import Mapping
+
+    return evaluate(query, document, Mapping.from_json(NESTED_MAPPING))
+
+
+def test_a_nested_objects_fields_are_reached_only_by_a_nested_query():
+    doc = {"n": [{"a": "x", "c": 1}, {"a": "y", "c": 2}]}
+    assert _typed("n:{ a: x and c: 1 }", doc) and not _typed("n:{ a: x and c: 2 }", doc)
+    # outside a nested query the nested documents are not searched: no match, so `not` matches
+    assert not _typed("n.a: x", doc) and not _typed("n.a: *", doc) and _typed("not n.a: x", doc)
+    assert not _typed("x", doc) and not _typed("x*", doc)  # free text reaches the top-level document only
+    # a wildcard field name that covers a nested field gets the nested query Kibana adds for it
+    assert _typed("n.a*: x", doc) and not _typed("n.a*: z", doc)
+
+
+def test_a_key_of_a_flattened_field_is_a_leaf_and_takes_no_one_sided_range():
+    doc = {"labels": {"team": {"id": "7"}, "env": "prod"}}
+    assert _typed("labels: *", doc) and _typed("labels.env: *", doc) and _typed("labels.team.id: *", doc)
+    assert not _typed("labels.team: *", doc)  # only labels.team.id has a value
+    assert _typed("labels: prod", doc) and _typed("labels.team.id: 7", doc) and not _typed("labels.env: 7", doc)
+    with pytest.raises(KqlTypeError, match="both an upper and a lower bound"):
+        _typed("labels.env > a", doc)
+
+
+def test_a_lowercase_normalizer_applies_to_the_values_and_the_query():
+    doc = {"kn": "MiXed"}
+    assert _typed("kn: mixed", doc) and _typed("kn: MIXED", doc) and _typed("kn: mix*", doc)
+    assert not _typed("kn: mixe", doc)
+    with pytest.raises(kql.UnsupportedQueryError, match="my_folding"):  # a custom normalizer: refused by name
+        _typed("kc: a", {"kc": "A"})

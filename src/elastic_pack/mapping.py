@@ -35,6 +35,7 @@ class Mapping:
         self.objects: dict[str, str] = dict(objects or {})  # object paths -> "object" or "nested"
         self.multi_fields: dict[str, str] = dict(multi_fields or {})  # multi-field -> the field it indexes
         self.aliases: dict[str, str] = dict(aliases or {})  # alias -> its target's path
+        self.normalizers: dict[str, str] = {}  # keyword field -> its normalizer's name
         self._flattened = {name for name, kind in self.types.items() if kind == "flattened"}
 
     # --- reading one field
@@ -74,6 +75,10 @@ class Mapping:
         """The field a multi-field takes its value from (`process.name` for `process.name.text`), else None."""
         return self.multi_fields.get(name)
 
+    def normalizer(self, name: str) -> str | None:
+        """The normalizer of a keyword field (`lowercase`, or a custom one's name), else None."""
+        return self.normalizers.get(self.aliases.get(name, name))
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self(name) is not None
 
@@ -101,9 +106,11 @@ class Mapping:
 
     def merged(self, other: Mapping) -> Mapping:
         """This mapping with `other`'s fields added (other's type wins where both map a field)."""
-        return Mapping({**self.types, **other.types}, objects={**self.objects, **other.objects},
-                       multi_fields={**self.multi_fields, **other.multi_fields},
-                       aliases={**self.aliases, **other.aliases})
+        out = Mapping({**self.types, **other.types}, objects={**self.objects, **other.objects},
+                      multi_fields={**self.multi_fields, **other.multi_fields},
+                      aliases={**self.aliases, **other.aliases})
+        out.normalizers = {**self.normalizers, **other.normalizers}
+        return out
 
     # --- building one
     @classmethod
@@ -179,11 +186,20 @@ class _Layered:
             return self.top.multi_field_parent(name)
         return self.base.multi_field_parent(name) if hasattr(self.base, "multi_field_parent") else None
 
-    def nested_path(self, name: str) -> str | None:
-        found = self.top.nested_path(name)
-        if found is None and hasattr(self.base, "nested_path"):
-            found = self.base.nested_path(name)
+    def _either(self, method: str, name: str) -> str | None:
+        found = getattr(self.top, method)(name)
+        if found is None and hasattr(self.base, method):
+            found = getattr(self.base, method)(name)
         return found
+
+    def nested_path(self, name: str) -> str | None:
+        return self._either("nested_path", name)
+
+    def flattened_root(self, name: str) -> str | None:
+        return self._either("flattened_root", name)
+
+    def normalizer(self, name: str) -> str | None:
+        return self.top.normalizer(name) if self.top(name) is not None else self._either("normalizer", name)
 
 
 # --- reading mapping JSON ------------------------------------------------------------------------------------
@@ -265,10 +281,17 @@ def _walk(properties: dict, prefix: str, out: Mapping) -> None:
             _walk(spec.get("properties") or {}, full + ".", out)
             continue
         out.types[full] = str(kind or "object")
+        _normalizer(full, spec, out)
         for sub, sub_spec in (spec.get("fields") or {}).items():
             if isinstance(sub_spec, dict):
                 out.types[f"{full}.{sub}"] = str(sub_spec.get("type", "keyword"))
                 out.multi_fields[f"{full}.{sub}"] = full
+                _normalizer(f"{full}.{sub}", sub_spec, out)
+
+
+def _normalizer(name: str, spec: dict, out: Mapping) -> None:
+    if isinstance(spec.get("normalizer"), str):
+        out.normalizers[name] = spec["normalizer"]
 
 
 def _dotted_parents(full: str, prefix: str, out: Mapping) -> None:

@@ -21,6 +21,7 @@ from ..fields import CASELESS, OBJECT_SHAPED_TYPES, multi_field_parent
 from ..glob import STAR, Glob
 from . import typed
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
+from ..errors import UnsupportedQueryError
 from .typed import KqlTypeError
 
 Event = Mapping[str, Any]
@@ -68,6 +69,25 @@ class _Compiler:
         # the index pattern's fields, which Kibana expands a wildcard field name over (None: the detection
         # engine's empty field list, which sends the pattern to Elasticsearch as it is)
         self.fields = fields
+        # the nested object the query being compiled is inside (None: the top-level document). Elasticsearch
+        # indexes a nested object's fields in a document of their own: only a nested query on its path reaches
+        # them, and a query inside one reaches no other field
+        self.scope: str | None = None
+        self._nested_path = getattr(types, "nested_path", None)
+
+    def reachable(self, field: str) -> bool:
+        """Whether a field is in the document the query at this point searches (see `scope`)."""
+        return self._nested_path is None or self._nested_path(field) == self.scope
+
+    def lowercased(self, field: str) -> bool:
+        """Whether the field's normalizer lowercases (values and the query's alike); a normalizer the engine
+        does not know is refused by name."""
+        normalizer_of = getattr(self.types, "normalizer", None)
+        normalizer = normalizer_of(field) if normalizer_of is not None else None
+        if normalizer is None or normalizer == "lowercase":
+            return normalizer == "lowercase"
+        raise UnsupportedQueryError(f"{field} has the normalizer {normalizer!r}: the local engine applies only "
+                                    "the built-in `lowercase` normalizer")
 
     def multi_field_parent(self, field: str) -> tuple[str, bool] | None:
         """(the field a multi-field indexes, whether its normalizer lowercases), from the mapping when the
@@ -87,9 +107,14 @@ class _Compiler:
             if expanded is not None:
                 return expanded
         if field is not None and not getattr(node, "field_glob", False):
+            if not self.reachable(field):
+                return lambda event: False
             source = self.multi_field_parent(field)
             if source is not None:
-                return self._multi_field(node, field, *source)
+                parent, lowercase = source
+                return self._multi_field(node, field, parent, lowercase or self.lowercased(field))
+            if self.lowercased(field):
+                return self._multi_field(node, field, field, True)
         return self._compile(node)
 
     def _expanded(self, node: Node) -> Predicate | None:
@@ -99,12 +124,18 @@ class _Compiler:
         names = [name for name in self.fields or () if pattern.fullmatch(name)]
         if not names:
             return None
-        parts = [self.compile(replace(node, field=name, field_glob=False)) for name in names]  # type: ignore
+        parts = [self.compile(self._wrapped(replace(node, field=name, field_glob=False)))  # type: ignore
+                 for name in names]
         return lambda event: any(part(event) for part in parts)
 
+    def _wrapped(self, node: Node) -> Node:
+        """A field a wildcard name expanded to, in the nested query Kibana adds when it is in a nested object."""
+        path = self._nested_path(node.field) if self._nested_path is not None else None  # type: ignore
+        return Nested(path, node) if path is not None and path != self.scope else node
+
     def _multi_field(self, node: Node, field: str, parent: str, lowercase: bool) -> Predicate:
-        """A query on a multi-field reads its parent's values (lowercased by a `caseless` normalizer, which
-        Elasticsearch applies to the query's value too), as Elasticsearch indexes them."""
+        """A query on a multi-field reads its parent's values, as Elasticsearch indexes them; a lowercase
+        normalizer (a `caseless` multi-field's, or the field's own) lowercases them and the query's value."""
         if lowercase and isinstance(node, Range):
             node = replace(node, value=Literal(node.value.text.lower(), node.value.quoted))
         elif lowercase and isinstance(node, Match):
@@ -118,8 +149,8 @@ class _Compiler:
             value = event.get(field)
             if value is None:
                 value = event.get(parent)
-                if lowercase and value is not None:
-                    value = [v.lower() if isinstance(v, str) else v for v in leaf_values(value)]
+            if lowercase and value is not None:
+                value = [v.lower() if isinstance(v, str) else v for v in leaf_values(value)]
             return inner({field: value} if value is not None else {})
 
         return on_parent
@@ -192,9 +223,11 @@ class _Compiler:
     def _Exists(self, node: Exists) -> Predicate:
         if node.field_glob:
             pattern = _glob(node.field)
-            return lambda event: any(pattern.fullmatch(k) and _values(event, k) for k in event)
+            return lambda event: any(pattern.fullmatch(k) and self.reachable(k) and _values(event, k)
+                                     for k in event)
         field = node.field
-        leaf = self.types(field) not in (None, *OBJECT_SHAPED_TYPES)
+        # a key of a flattened field is a leaf: `labels.team: *` is false for a document with labels.team.id only
+        leaf = self.types(field) not in (None, *OBJECT_SHAPED_TYPES) or self._keyed_flattened(field)
 
         def exists(event: Event) -> bool:
             value = event.get(field)
@@ -221,8 +254,8 @@ class _Compiler:
                 return lambda event: False
             pattern = _glob(node.field)
             test_for = self._tests(node.field, value, lenient=False)
-            return lambda event: any(pattern.fullmatch(k) and _any(test_for(k, event), _values(event, k))
-                                     for k in list(event))
+            return lambda event: any(pattern.fullmatch(k) and self.reachable(k)
+                                     and _any(test_for(k, event), _values(event, k)) for k in list(event))
         return self._field_predicate(node.field, value)
 
     def _field_predicate(self, field: str, value: Literal | Wildcard) -> Predicate:
@@ -285,10 +318,18 @@ class _Compiler:
 
         return test_for
 
+    def _keyed_flattened(self, field: str) -> bool:
+        root_of = getattr(self.types, "flattened_root", None)
+        return root_of is not None and root_of(field) is not None
+
     def _Range(self, node: Range) -> Predicate:
         text = node.value.text
         if node.field_glob:
             return lambda event: False  # a `range` on the pattern as a field name (see _Match): no field has it
+        if self._keyed_flattened(node.field):
+            raise KqlTypeError(f"{node.field} is a key of a flattened field: Elasticsearch fails a range on it "
+                               "([range] queries on keyed [flattened] fields must include both an upper and a "
+                               "lower bound; KQL gives one)")
         kind = self.types(node.field)
         if kind is not None:
             test = typed.range_test(kind, node.op, text, node.field, self.now() * 1000.0)  # invalid: an error
@@ -310,7 +351,7 @@ class _Compiler:
         test_for = self._tests("", node.value, lenient=True)
 
         def free_text(event: Event) -> bool:
-            return any(_any(test_for(k, event), _values(event, k)) for k in list(event))
+            return any(self.reachable(k) and _any(test_for(k, event), _values(event, k)) for k in list(event))
 
         return free_text
 
@@ -320,7 +361,11 @@ class _Compiler:
             what = f"a {kind} field" if kind is not None else "not mapped"
             raise KqlTypeError(f"{node.path} is {what}, not nested: Elasticsearch fails a nested query on it "
                                f"([nested] failed to find nested object under path [{node.path}])")
-        inner = self.compile(node.query)
+        outer, self.scope = self.scope, node.path
+        try:
+            inner = self.compile(node.query)
+        finally:
+            self.scope = outer
         path, prefix = node.path, node.path + "."
 
         def nested(event: Event) -> bool:
