@@ -257,3 +257,13 @@ def test_a_sequence_without_a_key_is_named_so():
     result = _explained(rule, _events((T0, {"event.action": "a"})))
     assert result["sequence"]["keys"][0]["key"] == {} and result["sequence"]["keys"][0]["waiting_for"] == 2
     assert any("(no key): furthest stage 1 of 2" in line for line in render_text(result))
+
+
+@pytest.mark.parametrize("at,run,start", [
+    ("2026-01-01T00:05:00Z", "2026-01-01T00:05:00.000Z", "2025-12-31T23:05:00.000Z"),  # exactly a run: that run
+    ("2026-01-01T00:05:00.001Z", "2026-01-01T00:10:00.000Z", "2025-12-31T23:10:00.000Z"),  # just after: the next
+    ("2025-12-31T00:00:00Z", "2026-01-01T00:00:00.000Z", "2025-12-31T23:00:00.000Z"),  # before the first: the first
+])
+def test_at_names_the_first_run_at_or_after_the_time(at, run, start):
+    result = _explained(_threshold(3), _burst(3), at=at)  # runs every 5 minutes from the first event, 1 h back
+    assert result["at"]["run_time"] == run and result["at"]["window"] == [start, run]
