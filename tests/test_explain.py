@@ -170,10 +170,22 @@ def test_esql_rows_before_and_after_each_where():
     assert len(_explained(rule, _burst(3))["alerts"]) == 1
 
 
-def test_exceptions_that_removed_every_match_are_the_reason():
+def test_exceptions_that_removed_alerts_are_the_reason():
     result = _explained(_threshold(1), _burst(2), exceptions=[lambda fields: fields.get("user.name") == "u"])
     assert result["query"] == {"matched": 2, "excepted": 2}
-    assert result["verdict"] == "no alert: exceptions removed all 2 events the query matched"
+    assert [a["group"] for a in result["removed_by_exceptions"]] == [{"user.name": "u"}, {"user.name": "u"}]
+    assert result["verdict"] == ("no alert: the exceptions removed 2 of the 2 events the query matched, and with "
+                                 "them 2 alerts (user.name=u)")
+
+
+@pytest.mark.parametrize("excepted,verdict", [
+    (1, "no alert: the exceptions removed 1 of the 3 events the query matched, and with them 1 alert (user.name=u)"),
+    (0, "1 alert"),
+])
+def test_one_excepted_event_under_the_threshold_is_named(excepted, verdict):
+    events = _events(*[(T0 + i, {"event.action": "x", "user.name": "u", "n": i}) for i in range(3)])
+    result = _explained(_threshold(3), events, exceptions=[lambda fields: fields.get("n", 9) < excepted])
+    assert result["verdict"] == verdict
 
 
 def test_suppression_folds_alerts_and_says_so():

@@ -123,8 +123,25 @@ def explain_events(rule: Any, events: list[Event], exceptions: list | None = Non
     elif spec.type == "esql":
         result["esql"] = esql_section(compiled, record, run)
         result["query"]["matched"] = sum(1 for t, counts in record.row_counts if inside(t) and (not counts or counts[-1]))
+    if exceptions and record.excepted:
+        result["removed_by_exceptions"] = _removed_by_exceptions(rule, seen, alerts, warm_up, mapping, run)
     result["verdict"] = verdict(result)
     return result
+
+
+def _removed_by_exceptions(rule: Any, events: list[Event], alerts: list, warm_up: float | None, mapping: Any,
+                           run: float | None) -> list[dict]:
+    """The alerts the rule raises on the same events without its exceptions that it does not raise with them
+    (the engine run once more, without them)."""
+    from ..engine import compile_rule, run_rules
+    from ..scenario_run import with_warm_up
+
+    def key(alert: Any) -> tuple:
+        return alert.run_time, repr(sorted(alert.group.items())), alert.first_event, alert.last_event
+
+    kept = {key(a) for a in alerts}
+    without = run_rules(with_warm_up([compile_rule(rule, None, mapping)], warm_up), events)
+    return [a.to_json() for a in without if key(a) not in kept and (run is None or a.run_time == run)]
 
 
 _BACKING = re.compile(r"^\.ds-(.+)-\d{4}\.\d{2}\.\d{2}-\d{6}$")

@@ -176,13 +176,20 @@ def verdict(result: dict) -> str:
     """One sentence: how many alerts, or the first stage that let nothing through."""
     alerts, query, events = result["alerts"], result["query"], result["events"]
     if alerts:
+        removed = len(result.get("removed_by_exceptions") or ())
         return f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}" + (
-            f"; {len(result['suppressed'])} more folded by alert suppression" if result["suppressed"] else "")
+            f"; {len(result['suppressed'])} more folded by alert suppression" if result["suppressed"] else "") + (
+            f"; {removed} more removed by the exceptions" if removed else "")
     if not events["in_window_field"]:
         return f"no alert: no event has the rule's time field {result['rule']['window_field']}" \
             if events["read"] else "no alert: no event was read"
     if not query["matched"] and not query["excepted"]:
         return "no alert: the query matched none of the events"
+    removed = result.get("removed_by_exceptions")
+    if removed:
+        groups = "; ".join(sorted({", ".join(f"{k}={v}" for k, v in a["group"].items()) or "-" for a in removed}))
+        return (f"no alert: the exceptions removed {query['excepted']} of the {query['matched']} events the query "
+                f"matched, and with them {len(removed)} alert{'s' if len(removed) != 1 else ''} ({groups})")
     if query["matched"] and query["matched"] == query["excepted"]:
         return f"no alert: exceptions removed all {query['excepted']} events the query matched"
     if result["suppressed"]:

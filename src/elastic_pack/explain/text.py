@@ -49,6 +49,9 @@ def render(result: dict) -> list[str]:
     for group, runs in folded.items():
         when = runs[0] if len(runs) == 1 else f"the runs {runs[0]} .. {runs[-1]}"
         lines.append(f"suppression folded {len(runs)} alert{'s' if len(runs) > 1 else ''} of ({group}) in {when}")
+    for alert in result.get("removed_by_exceptions", [])[:10]:
+        lines.append(f"removed by the exceptions: the alert of the run at {alert['run_time']}"
+                     + (f" ({_group(alert['group'])})" if alert["group"] else ""))
     for alert in result["alerts"][:20]:
         group = _group(alert["group"])
         lines.append(f"ALERT in the run at {alert['run_time']}: {alert['event_count']} events "
