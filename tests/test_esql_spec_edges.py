@@ -74,3 +74,34 @@ def test_mv_expand_beyond_its_bound_is_refused():
         esql.search(query + " | STATS n = COUNT(*)", [])
     # two expansions (2,500 rows) stay under it and are counted exactly
     assert answer(f"ROW a = [{items}], b = [{items}] | MV_EXPAND a | MV_EXPAND b | STATS n = COUNT(*)")[1] == [[2500]]
+
+
+IPS = [{"h": "a", "ip": "127.0.0.1"}, {"h": "b", "ip": "::1"}, {"h": "c", "ip": "fe80::1"},
+       {"h": "d", "ip": "10.0.0.10"}, {"h": "e", "ip": "10.0.0.9"}, {"h": "f"}]
+
+
+def test_ips_from_the_mapping_compare_and_sort_by_their_bytes():
+    # an IPv4 address is its IPv4-mapped IPv6 form: ::1 sorts before every IPv4 address, fe80:: after them
+    mapping = {"h": "keyword", "ip": "ip"}
+    _, rows = answer("FROM l | SORT ip | KEEP h", IPS, mapping)
+    assert [r[0] for r in rows] == ["b", "e", "d", "a", "c", "f"]  # null last ascending
+    _, rows = answer('FROM l | WHERE ip > "10.0.0.9" | SORT h | KEEP h', IPS, mapping)
+    assert [r[0] for r in rows] == ["a", "c", "d"]  # 10.0.0.10 is above 10.0.0.9 as an ip, not as text
+    _, rows = answer('FROM l | WHERE ip >= to_ip("10.0.0.10") AND ip < to_ip("127.0.0.1") | KEEP h', IPS, mapping)
+    assert rows == [["d"]]  # both edges: 10.0.0.10 in, 127.0.0.1 out
+    _, rows = answer("FROM l | STATS v = MV_SORT(VALUES(ip))", IPS, mapping)
+    assert rows == [[["::1", "10.0.0.9", "10.0.0.10", "127.0.0.1", "fe80::1"]]]
+    _, rows = answer("FROM l | STATS lo = MIN(ip), hi = MAX(ip)", IPS, mapping)
+    assert rows == [["::1", "fe80::1"]]
+
+
+def test_the_same_values_as_keywords_compare_as_text():
+    _, rows = answer('FROM l | WHERE ip > "10.0.0.9" | SORT h | KEEP h', IPS, {"h": "keyword", "ip": "keyword"})
+    assert [r[0] for r in rows] == ["a", "b", "c"]  # as text "10.0.0.10" < "10.0.0.9" < "127..." < "::1"
+
+
+def test_an_evaluated_ip_column_is_an_ip():
+    mapping = {"h": "keyword", "ip": "ip"}
+    _, rows = answer("FROM l | EVAL x = CASE(h == \"f\", TO_IP(\"1.2.3.4\"), ip) | SORT x DESC | KEEP h",
+                     IPS, mapping)
+    assert [r[0] for r in rows] == ["c", "a", "d", "e", "f", "b"]  # 1.2.3.4 (f) above 10.x as an ip

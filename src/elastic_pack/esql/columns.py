@@ -5,7 +5,7 @@ values decide (searching._value_type)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import QueryError
@@ -175,13 +175,32 @@ def referenced(query: Any) -> set[str]:
     return names
 
 
-def result_columns(query: Any, start: dict[str, str | None]) -> dict[str, str | None]:
-    """The result's columns, in Elasticsearch's order, each with its type, following the commands."""
+def typed_steps(query: Any, resolve: Callable[[str], str | None]) -> dict[int, Callable[[str], str | None]]:
+    """For each command (by id), the type of a column where it runs: the columns earlier commands made, typed
+    as ES|QL types them, else the field's mapped type (`resolve`). Lenient: names no command or field has are
+    left to result_columns to report."""
+    start = {name: esql_type(resolve(name)) for name in sorted(referenced(query) | set(query.fields))}
+    steps: dict[int, dict[str, str | None]] = {}
+    result_columns(query, start, strict=False, steps=steps)
+
+    def lookup(columns: dict[str, str | None]) -> Callable[[str], str | None]:
+        return lambda name: columns.get(name) or esql_type(resolve(name))
+
+    return {key: lookup(columns) for key, columns in steps.items()}
+
+
+def result_columns(query: Any, start: dict[str, str | None], strict: bool = True,
+                   steps: dict[int, dict[str, str | None]] | None = None) -> dict[str, str | None]:
+    """The result's columns, in Elasticsearch's order, each with its type, following the commands (strict: a
+    column no command or field has is Elasticsearch's `Unknown column`). `steps` collects, by the id of each
+    command, the columns it sees."""
     from .ast import (Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort,
                            Stats, Where)
     from .evaluate import _drop, _keep, _rename
 
     def known(names: Iterable[str], visible: Iterable[str] = ()) -> None:
+        if not strict:
+            return
         seen = set(columns) | set(visible)
         for name in names:
             if name not in seen:
@@ -189,8 +208,10 @@ def result_columns(query: Any, start: dict[str, str | None]) -> dict[str, str | 
 
     columns = dict(start)
     for command in query.commands:
+        if steps is not None:
+            steps[id(command)] = dict(columns)
         typer = _Typer(columns)
-        if isinstance(command, (Where, Eval)) and _calls(command, "BUCKET"):
+        if strict and isinstance(command, (Where, Eval)) and _calls(command, "BUCKET"):
             raise QueryError("cannot use grouping function BUCKET() outside of a STATS command")
         if isinstance(command, (Where, Dissect, Grok)):
             known(sorted(_names_read(command)))

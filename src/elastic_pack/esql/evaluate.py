@@ -11,7 +11,7 @@ from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvEx
                   Where)
 from ..glob import glob
 from ..fields import OBJECT_SHAPED_TYPES, field_type
-from .expressions import Clock, Compiler, Row, _flat, _ip_typed, all_values, ip_key
+from .expressions import Clock, Compiler, Row, Types, _flat, _ip_typed, all_values, ip_key
 from .lexer import UnsupportedEsql
 from .text_commands import dissect, dissect_keys, grok, grok_names
 
@@ -125,11 +125,17 @@ MAX_EXPANDED_ROWS = 100_000  # rows MV_EXPAND may make of one event: beyond, ref
 class CompiledEsql:
     """Row-local commands run as events arrive; STATS and what follows run once per rule execution."""
 
-    def __init__(self, query: Any, clock: Clock | None = None):
+    def __init__(self, query: Any, clock: Clock | None = None, types: Types | None = None):
+        """`types`: a field's mapped type (default: the field catalogue's); each command's expressions see the
+        columns earlier commands made, typed as ES|QL types them (an ip compares and sorts as an ip)."""
+        from .columns import typed_steps
+
         self.query = query
-        self.compiler = Compiler(clock)
+        self.base_types: Types = types or field_type
+        self.step_types = typed_steps(query, self.base_types)
+        self.compiler = Compiler(clock, self.base_types)
         self.multi_fields = [(name, kind) for name in sorted(query.fields)
-                             if (kind := field_type(name)) not in OBJECT_SHAPED_TYPES]
+                             if (kind := self.base_types(name)) not in OBJECT_SHAPED_TYPES]
         commands = query.commands
         self.stats: Stats | None = None
         self.after: list = []
@@ -163,8 +169,14 @@ class CompiledEsql:
         self.row_after = [self._row_step(c) for c in self.after[:row_local]]
         self.table_after = self.after_steps[row_local:]
 
+    def _types_at(self, command: Any) -> Types:
+        """The compiler set to the column types `command` sees; those types."""
+        self.compiler.types = self.step_types.get(id(command), self.base_types)
+        return self.compiler.types
+
     def _row_step(self, command: Any) -> Callable[[Row], Any]:
         """One row in, the row out (None: dropped); MV_EXPAND gives a list of rows."""
+        self._types_at(command)
         if isinstance(command, Where):
             condition = self.compiler.expr(command.condition)
             return lambda row: row if condition(row) is True else None
@@ -280,6 +292,7 @@ class CompiledEsql:
     def _compactor(self, stats: Stats | InlineStats) -> Callable[[Row], list[tuple[tuple, tuple]]]:
         """What STATS needs of a row: (group key, aggregated values), one per group the row falls in (a
         multi-valued BY puts the row in the group of each of its values)."""
+        self._types_at(stats)
         groups = [self.compiler.all_values_of(e) for _, e in stats.by]
         values: list[Callable[[Row], Any] | None] = []
         for _, func, arg in stats.aggregates:
@@ -288,7 +301,7 @@ class CompiledEsql:
                 continue
             value = self.compiler.all_values_of(arg)
             ordered = func in ("MIN", "MAX") or func.startswith("TOP:")
-            values.append(_ip_ordered(value) if ordered and _ip_typed(arg) else value)
+            values.append(_ip_ordered(value) if ordered and _ip_typed(arg, self.compiler.types) else value)
         # `BY l = languages`: the aggregates (and their WHERE) see l
         aliases = [(index, name) for index, (name, e) in enumerate(stats.by) if e != Col(name)]
 
@@ -345,10 +358,13 @@ class CompiledEsql:
         return inline
 
     def _table_step(self, command: Any) -> Callable[[list[Row]], list[Row]]:
+        types = self._types_at(command)
         if isinstance(command, Where):
             condition = self.compiler.expr(command.condition)
             return lambda rows: [r for r in rows if condition(r) is True]
         if isinstance(command, Sort):
+            ips = {name for name, _, _ in command.keys if types(name) == "ip"}
+
             def sort(rows: list[Row]) -> list[Row]:
                 for name, descending, nulls_first in reversed(command.keys):
                     # ES|QL: nulls last ascending, first descending, unless NULLS FIRST/LAST says otherwise
@@ -356,7 +372,7 @@ class CompiledEsql:
                     # a multi-valued key sorts by its smallest value ascending, its largest descending
                     pick = max if descending else min
                     keyed = [(r, all_values(r.get(name))) for r in rows]
-                    if field_type(name) == "ip":  # ips sort as ips, not as text
+                    if name in ips:  # ips sort as ips, not as text
                         keyed = [(r, _ip_keys(v)) for r, v in keyed]
                     present = [r for r, _ in sorted(
                         ((r, v) for r, v in keyed if v is not None),

@@ -31,6 +31,7 @@ from .parser import PAIR
 Row = dict
 Expr = Callable[[Row], Any]
 Clock = Callable[[], float]  # epoch seconds: `NOW()` of the run evaluating the query
+Types = Callable[[str], "str | None"]  # a column's name -> its type (None: not known before the data)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
 
 
@@ -138,9 +139,22 @@ def ip_key(value: Any) -> int | None:
     return (0xFFFF << 32) | int(address) if address.version == 4 else int(address)
 
 
-def _ip_typed(node: Any) -> bool:
-    """An expression whose values are ips: a field mapped as ip, or TO_IP()."""
-    return (isinstance(node, Col) and field_type(node.name) == "ip") or (isinstance(node, Call) and node.name == "TO_IP")
+def _ip_typed(node: Any, types: Types = field_type) -> bool:
+    """An expression whose values are ips: a column of type ip, TO_IP(), or a function that answers with its
+    first argument's values (MV_SORT, COALESCE, ...) or a CASE's first value, of those."""
+    if isinstance(node, Col):
+        return types(node.name) == "ip"
+    if not isinstance(node, Call) or not node.args:
+        return False
+    if node.name == "TO_IP":
+        return True
+    if node.name == "CASE":
+        return len(node.args) > 1 and _ip_typed(node.args[1], types)
+    return node.name in _KEEPS_TYPE and _ip_typed(node.args[0], types)
+
+
+_KEEPS_TYPE = {"MV_SORT", "MV_SLICE", "MV_DEDUPE", "MV_FIRST", "MV_LAST", "MV_MIN", "MV_MAX", "MV_APPEND",
+               "COALESCE", "GREATEST", "LEAST", "VALUES", "MIN", "MAX", "TOP", "FIRST", "LAST"}
 
 
 def _arith(op: str, a: Any, b: Any) -> Any:
@@ -197,8 +211,9 @@ class Compiler:
     list when multi-valued, as ES|QL's blocks hold them); single-value contexts (comparisons, arithmetic,
     functions that are not MV_ or conversions) read a multi-valued one as null."""
 
-    def __init__(self, clock: Clock | None = None):
+    def __init__(self, clock: Clock | None = None, types: Types | None = None):
         self.clock = clock or time.time
+        self.types: Types = types or field_type  # a column's type where the expression runs
 
     def expr(self, node: Any) -> Expr:
         if isinstance(node, Lit):
@@ -206,7 +221,7 @@ class Compiler:
             return lambda row: value
         if isinstance(node, Col):
             name = node.name
-            if field_type(name) == "geo_point":  # an object in the document, a point in ES|QL
+            if self.types(name) == "geo_point":  # an object in the document, a point in ES|QL
                 return lambda row: geo_point(row, name)
 
             def column(row: Row) -> Any:
@@ -219,7 +234,7 @@ class Compiler:
             return lambda row: None if (v := _scalar(inner(row))) is None else not v
         if isinstance(node, IsNull):
             inner, negated = self.expr(node.term), node.negated
-            if isinstance(node.term, Col) and field_type(name := node.term.name) in OBJECT_SHAPED_TYPES:
+            if isinstance(node.term, Col) and self.types(name := node.term.name) in OBJECT_SHAPED_TYPES:
                 # a geo_point or flattened field: its keys are under `field.`
                 return lambda row: (inner(row) is None and all(v is None for v in values_under(row, name))) \
                     is not negated
@@ -251,7 +266,7 @@ class Compiler:
         return lambda row: predicate(row)
 
     def _in_list(self, node: InList) -> Expr:
-        if _ip_typed(node.term) and all(isinstance(i, Lit) for i in node.items):
+        if _ip_typed(node.term, self.types) and all(isinstance(i, Lit) for i in node.items):
             inner, negated = self.expr(node.term), node.negated
             keys = frozenset(ip_key(i.value) for i in node.items) - {None}
             unknown = any(i.value is None for i in node.items)
@@ -326,7 +341,7 @@ class Compiler:
         return like
 
     def _binop(self, node: BinOp) -> Expr:
-        if node.op in _COMPARE and (_ip_typed(node.left) or _ip_typed(node.right)):
+        if node.op in _COMPARE and (_ip_typed(node.left, self.types) or _ip_typed(node.right, self.types)):
             return self._ip_compare(node)
         if node.op in ("==", "!=") and isinstance(node.left, Col) and isinstance(node.right, Lit) \
                 and isinstance(node.right.value, str):
@@ -413,7 +428,7 @@ class Compiler:
             path = self.expr(node.args[1])
             return lambda row: _json_text(row.get(p)) if isinstance(p := path(row), str) else None
         args = [self.expr(a) for a in node.args]
-        if name in ("COALESCE", "CASE") and _widens(node):
+        if name in ("COALESCE", "CASE") and _widens(node, self.types):
             # whole numbers and doubles among the values: the answer is a double (its common type)
             return _as_double(self._call(Call(name + _WIDENED, node.args)))
         name = name.removesuffix(_WIDENED)
@@ -450,9 +465,9 @@ class Compiler:
                 and str(node.args[0].value).lower() not in DATE_PARTS:
             # Elasticsearch refuses the query: invalid date field
             raise QueryError(f"DATE_EXTRACT(): {node.args[0].value!r} is not a date field Elasticsearch knows")
-        if name == "TO_STRING" and len(args) == 1 and _is_date(node.args[0]):
+        if name == "TO_STRING" and len(args) == 1 and _is_date(node.args[0], self.types):
             function = _date_text  # a date as Elasticsearch writes it: 2025-01-01T00:00:00.000Z
-        elif name in _NUMBER_CONVERSIONS and len(args) == 1 and _is_date(node.args[0]):
+        elif name in _NUMBER_CONVERSIONS and len(args) == 1 and _is_date(node.args[0], self.types):
             number = function  # a date converts as its epoch milliseconds
             function = lambda value: None if (millis := to_millis(value)) is None else number(millis)  # noqa: E731
         if name in _CONVERSIONS and len(args) == 1:
@@ -519,6 +534,8 @@ class Compiler:
 
     def _multi(self, node: Call) -> Expr:
         function = MULTI[node.name]
+        if node.name in _IP_ORDERED and node.args and _ip_typed(node.args[0], self.types):
+            function = _IP_ORDERED[node.name]  # ips order as ips (by their bytes), not as text
         source, *rest = [self.all_values_of(a) if index == 0 or node.name in _MULTI_ARGUMENTS
                          else (lambda row, e=self.expr(a): _scalar(e(row))) for index, a in enumerate(node.args)]
 
@@ -538,6 +555,16 @@ class Compiler:
         return multi
 
 
+_IP_ORDERED: dict[str, Callable[..., Any]] = {
+    "MV_SORT": lambda v, order="ASC": sorted(v, key=_ip_order, reverse=str(order).upper() == "DESC"),
+    "MV_MIN": lambda v: min(v, key=_ip_order), "MV_MAX": lambda v: max(v, key=_ip_order)}
+
+
+def _ip_order(value: Any) -> tuple:
+    key = ip_key(value)
+    return (-1, str(value)) if key is None else (key, "")
+
+
 _MULTI_ARGUMENTS = {"MV_INTERSECTION"}  # every argument may be multi-valued, not just the first
 # each value of a multi-valued argument in turn: type conversions, and TO_LOWER/TO_UPPER (TO_LOWER_MV)
 _CONVERSIONS = {"TO_STRING", "TO_INTEGER", "TO_LONG", "TO_UNSIGNED_LONG", "TO_DOUBLE", "TO_BOOLEAN", "TO_IP",
@@ -554,7 +581,7 @@ _SAME_AS_ARGUMENT = {"ABS", "ROUND", "FLOOR", "CEIL", "MV_MIN", "MV_MAX", "MV_SU
                      "LEAST"}
 
 
-def _numeric_kind(node: Any) -> str | None:
+def _numeric_kind(node: Any, types: Types = field_type) -> str | None:
     """"double", "whole" or None (not a number, or not known before the data): a value's type where the
     query alone says it."""
     if isinstance(node, Lit):
@@ -562,10 +589,10 @@ def _numeric_kind(node: Any) -> str | None:
         return None if isinstance(value, bool) else "double" if isinstance(value, float) else \
             "whole" if isinstance(value, int) else None
     if isinstance(node, Col):
-        kind = field_type(node.name)
+        kind = types(node.name)
         return "double" if kind in _DOUBLE_TYPES else "whole" if kind in _WHOLE_TYPES else None
     if isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "%"):
-        kinds = {_numeric_kind(node.left), _numeric_kind(node.right)}
+        kinds = {_numeric_kind(node.left, types), _numeric_kind(node.right, types)}
         return "double" if "double" in kinds else "whole" if kinds == {"whole"} else None
     if isinstance(node, Call):
         if node.name in _DOUBLE_FUNCTIONS:
@@ -573,9 +600,9 @@ def _numeric_kind(node: Any) -> str | None:
         if node.name in _WHOLE_FUNCTIONS:
             return "whole"
         if node.name in _SAME_AS_ARGUMENT and node.args:
-            return _numeric_kind(node.args[0])
+            return _numeric_kind(node.args[0], types)
         if node.name in ("CASE", "COALESCE"):
-            kinds = {_numeric_kind(v) for v in _values_of(node)}
+            kinds = {_numeric_kind(v, types) for v in _values_of(node)}
             return "double" if "double" in kinds else "whole" if kinds == {"whole"} else None
     return None
 
@@ -584,18 +611,18 @@ _DATE_FUNCTIONS = {"TO_DATETIME", "DATE_TRUNC", "NOW"}
 _NUMBER_CONVERSIONS = {"TO_LONG", "TO_INTEGER", "TO_DOUBLE", "TO_UNSIGNED_LONG"}
 
 
-def _is_date(node: Any) -> bool:
+def _is_date(node: Any, types: Types = field_type) -> bool:
     """Whether an expression's values are dates where the query alone says it (a date field, TO_DATETIME,
     DATE_TRUNC, a date plus or minus a span)."""
     if isinstance(node, Col):
-        return field_type(node.name) in ("date", "date_nanos")
+        return types(node.name) in ("date", "date_nanos")
     if isinstance(node, Call):
         return node.name in _DATE_FUNCTIONS or (node.name == "BUCKET" and len(node.args) == 2
                                                 and isinstance(node.args[1], Lit)
                                                 and isinstance(node.args[1].value, (Duration, Period)))
     if isinstance(node, BinOp) and node.op in ("+", "-"):
         spans = [isinstance(n, Lit) and isinstance(n.value, (Duration, Period)) for n in (node.left, node.right)]
-        return (spans[1] and _is_date(node.left)) or (spans[0] and node.op == "+" and _is_date(node.right))
+        return (spans[1] and _is_date(node.left, types)) or (spans[0] and node.op == "+" and _is_date(node.right, types))
     return False
 
 
@@ -614,9 +641,9 @@ def _values_of(node: Call) -> list:
     return list(node.args[1::2]) + ([node.args[-1]] if len(node.args) % 2 else [])
 
 
-def _widens(node: Call) -> bool:
+def _widens(node: Call, types: Types = field_type) -> bool:
     """Whether a CASE or COALESCE mixes whole numbers and doubles among its values."""
-    kinds = {_numeric_kind(v) for v in _values_of(node)}
+    kinds = {_numeric_kind(v, types) for v in _values_of(node)}
     return {"double", "whole"} <= kinds
 
 

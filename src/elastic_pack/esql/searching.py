@@ -39,8 +39,8 @@ def search(query: str | EsqlQuery, documents: Iterable[Any], mapping: Any = None
 
     parsed = parse_esql(query) if isinstance(query, str) else query
     clock = time.time() if now is None else now
-    compiled = CompiledEsql(parsed, clock=lambda: clock)
     if parsed.row:  # ROW: one row of its own, no documents read
+        compiled = CompiledEsql(parsed, clock=lambda: clock, types=lambda name: None)
         return _body(compiled, parsed, [{}], result_columns(parsed, {}))
     field_types, resolve, multi = _typing(mapping)
     named = [_named(document, index) for index, document in enumerate(documents)]
@@ -64,7 +64,9 @@ def search(query: str | EsqlQuery, documents: Iterable[Any], mapping: Any = None
         if extra:
             start = {name: ({**start, **{n: esql_type(k) for n, k in extra.items()}})[name]
                      for name in sorted({*start, *extra})}
-    columns = result_columns(parsed, {**start, **{name: kind for name, (kind, _) in metadata.items()}})
+    typed = {**start, **{name: kind for name, (kind, _) in metadata.items()}}
+    columns = result_columns(parsed, typed)
+    compiled = CompiledEsql(parsed, clock=lambda: clock, types=lambda name: typed.get(name) or resolve(name))
     return _body(compiled, parsed, flats, columns, originals)
 
 
