@@ -87,3 +87,21 @@ def test_a_port_in_use_is_one_error_line():
     assert result.returncode == 1
     assert result.stderr.strip().startswith(f"error: cannot listen on 127.0.0.1:{port}")
     assert json.dumps(result.stdout) == '""'
+
+
+def test_connections_beyond_the_limit_wait_for_a_free_one(monkeypatch):
+    import socket
+
+    from elastic_pack.testing import http_standin
+
+    monkeypatch.setattr(http_standin, "MAX_CONNECTIONS", 1)
+    server = http_standin.StandInServer(port=0, api_key="k").start()
+    status = f"{server.url}/api/status"
+    try:
+        idle = socket.create_connection(("127.0.0.1", server.port))  # holds the one slot, sending nothing
+        with pytest.raises(requests.exceptions.ReadTimeout):
+            requests.get(status, headers={"Authorization": "ApiKey k"}, timeout=0.5)
+        idle.close()  # the slot comes free: the next request is served
+        assert requests.get(status, headers={"Authorization": "ApiKey k"}, timeout=5).status_code == 200
+    finally:
+        server.stop()

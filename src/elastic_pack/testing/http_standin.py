@@ -4,7 +4,8 @@ a Kibana (`elastic-pack standin`).
 Every request is handed to StandInKibana.handle exactly as the in-process adapter hands it (one at a time:
 the stand-in keeps its rules in memory and is not thread-safe). Bounded: it listens on 127.0.0.1 only, a
 request body over `max_body` bytes is refused with 413 before it is read, a client that stops sending is
-dropped after `timeout` seconds, and everything is forgotten when it stops.
+dropped after `timeout` seconds, at most MAX_CONNECTIONS are served at once, and everything is forgotten when
+it stops.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import requests
 from .kibana_standin import RawAnswer, StandInKibana
 
 HOST = "127.0.0.1"
+MAX_CONNECTIONS = 32  # served at once; the next ones wait to be accepted (one thread each)
 MAX_BODY = 64 * 1024 * 1024  # deploy's _import chunks stay under Kibana's ~10 MB; room for a hand-made request
 TIMEOUT = 30.0
 
@@ -30,7 +32,7 @@ class StandInServer:
         self._lock = threading.Lock()
         self.on_request = on_request  # called with (method, path, status) after each answer
         handler = _handler(self, max_body, timeout)
-        self.httpd = ThreadingHTTPServer((HOST, port), handler)
+        self.httpd = _BoundedServer((HOST, port), handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://{HOST}:{self.port}"
@@ -57,6 +59,28 @@ class StandInServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class _BoundedServer(ThreadingHTTPServer):
+    """A thread per connection, MAX_CONNECTIONS at most: accepting waits while that many are being served."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
+
+    def process_request(self, request, client_address):
+        self._slots.acquire()
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request, client_address):
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 def _handler(server: StandInServer, max_body: int, timeout: float) -> type[BaseHTTPRequestHandler]:
