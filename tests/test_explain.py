@@ -279,3 +279,10 @@ def test_a_sequence_without_a_key_is_named_so():
 def test_at_names_the_first_run_at_or_after_the_time(at, run, start):
     result = _explained(_threshold(3), _burst(3), at=at)  # runs every 5 minutes from the first event, 1 h back
     assert result["at"]["run_time"] == run and result["at"]["window"] == [start, run]
+
+
+def test_an_event_matching_two_stages_counts_once_for_the_query():
+    rule = _rule("eql", 'sequence by user.name [any where event.action == "a"] [any where user.name == "u"]',
+                 language="eql")
+    result = _explained(rule, _events((T0, {"event.action": "a", "user.name": "u"})))
+    assert [s["matched"] for s in result["sequence"]["stages"]] == [1, 1] and result["query"]["matched"] == 1

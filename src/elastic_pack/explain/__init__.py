@@ -119,7 +119,6 @@ def explain_events(rule: Any, events: list[Event], exceptions: list | None = Non
         result["new_terms"] = new_terms_section(compiled, record, inside)
     elif spec.type == "eql" and hasattr(compiled, "matcher"):
         result["sequence"] = sequence_section(compiled, record)
-        result["query"]["matched"] = sum(s["matched"] for s in result["sequence"]["stages"])
     elif spec.type == "esql":
         result["esql"] = esql_section(compiled, record, run)
         result["query"]["matched"] = sum(1 for t, counts in record.row_counts if inside(t) and (not counts or counts[-1]))

@@ -88,24 +88,6 @@ class _Observed:
 
         setattr(self, name, counted)
 
-    def _once_per_event(self, inner, slot: int | None = None):
-        """A query part (a sequence's stage, a sample's filter) counted per slot, and once per event in
-        `matched` however many parts it matches."""
-        record = self.record
-
-        def counted(fields: dict) -> bool:
-            hit = inner(fields)
-            if hit:
-                if slot is not None:
-                    record.stage_matches[slot] += 1
-                if record.last_matched is not self._event:
-                    record.last_matched = self._event
-                    record.matched.append(self._time())
-            return hit
-
-        return counted
-
-
 class _Threshold(_Observed, ThresholdRule):
     def _run(self, run_time: float):
         start = run_time - self.lookback
@@ -215,7 +197,22 @@ class _Sequence(_Observed, EqlSequenceRule):
         # stages with the same predicate (`with runs=N`) share one slot: each slot is counted once per event
         self.slots = {stage: matcher.slot[id(p)] for stage, p in enumerate(matcher.positive, start=1)}
         for slot in set(self.slots.values()):
-            matcher.unique_predicates[slot] = self._once_per_event(matcher.unique_predicates[slot], slot)
+            matcher.unique_predicates[slot] = self._stage_counter(matcher.unique_predicates[slot], slot)
+
+    def _stage_counter(self, inner, slot: int):
+        """A stage's query, counted per slot, and once per event in `matched` however many stages it matches."""
+        record = self.record
+
+        def counted(fields: dict) -> bool:
+            hit = inner(fields)
+            if hit:
+                record.stage_matches[slot] += 1
+                if record.last_matched is not self._event:
+                    record.last_matched = self._event
+                    record.matched.append(self._time())
+            return hit
+
+        return counted
 
 
 class _Sample(_Observed, EqlSampleRule):
