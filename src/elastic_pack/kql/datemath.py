@@ -1,8 +1,8 @@
 """Elasticsearch dates: `strict_date_optional_time||epoch_millis` values and date math (`now-1d/d`).
 
 Times are epoch milliseconds (floats). Rounding follows Elasticsearch's range queries: `gte` and `lt` round
-down; `gt` and `lte` round up, both for `/unit` and for components a date leaves out (`lte: 2024-01-01`
-covers the whole day). Dates without a zone are UTC, as Kibana's detection engine sends `dateFormatTZ: Zulu`.
+down; `gt` and `lte` round up, for `/unit` to the unit's end and for components a date leaves out to the
+last instant of its first day (`lte: 2024-01-01` covers the whole day, `lte: 2024-01` only its first day). Dates without a zone are UTC, as Kibana's detection engine sends `dateFormatTZ: Zulu`.
 """
 
 from __future__ import annotations
@@ -54,7 +54,6 @@ def parse_date(text: str, round_up: bool = False) -> float:
 
 def _iso_ms(match: re.Match, round_up: bool) -> float:
     parts = [match["y"], match["mo"], match["d"], match["h"], match["mi"], match["s"]]
-    given = sum(1 for p in parts if p is not None)
     year = int(parts[0])
     month, day = int(parts[1] or 1), int(parts[2] or 1)
     hour, minute, second = int(parts[3] or 0), int(parts[4] or 0), int(parts[5] or 0)
@@ -67,7 +66,12 @@ def _iso_ms(match: re.Match, round_up: bool) -> float:
     if fraction:
         ms += int(fraction.ljust(9, "0")) / 1e6
     elif round_up:
-        ms = _ms(_add_unit(moment, "yMdhms"[given - 1], 1)) - 1
+        # Elasticsearch fills the components a rounded-up bound leaves out with the day's last instant, not
+        # the period's: month and day stay 01 ("2024-03" is 2024-03-01T23:59:59.999999999), the time is
+        # 23:59:59.999999999 where missing, as its range query documents
+        filled = moment.replace(hour=23 if parts[3] is None else hour, minute=59 if parts[4] is None else minute,
+                                second=59 if parts[5] is None else second)
+        ms = _ms(filled) + 999.999  # to the microsecond: a float of epoch ms holds no finer
     return ms
 
 
