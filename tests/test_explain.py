@@ -286,3 +286,12 @@ def test_an_event_matching_two_stages_counts_once_for_the_query():
                  language="eql")
     result = _explained(rule, _events((T0, {"event.action": "a", "user.name": "u"})))
     assert [s["matched"] for s in result["sequence"]["stages"]] == [1, 1] and result["query"]["matched"] == 1
+
+
+def test_at_shows_only_that_runs_alerts_and_folds():
+    rule = _rule("query", "event.action: x", alert_suppression={"group_by": ["user.name"]})
+    events = _burst(3)  # the run at T0 alerts on the first event; the run at T0+5m on the second, folding the third
+    first = _explained(rule, events, at="2026-01-01T00:00:00Z")
+    assert len(first["alerts"]) == 1 and first["suppressed"] == []
+    second = _explained(rule, events, at="2026-01-01T00:05:00Z")
+    assert len(second["alerts"]) == 1 and len(second["suppressed"]) == 1

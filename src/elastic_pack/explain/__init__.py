@@ -107,7 +107,8 @@ def explain_events(rule: Any, events: list[Event], exceptions: list | None = Non
         "query": {"matched": sum(1 for t in record.matched if inside(t)),
                   "excepted": sum(1 for t in record.excepted if inside(t))},
         "alerts": [a.to_json() for a in shown],
-        "suppressed": [{"run_time": format_time(t), "group": list(g)} for t, g in record.suppressed if inside(t)],
+        "suppressed": [{"run_time": format_time(t), "group": list(g)} for t, g in record.suppressed
+                       if run is None or t == run],
         "at": None if run is None else {"requested": at, "run_time": format_time(run),
                                         "window": [format_time(window[0]), format_time(window[1])]},
     }
