@@ -154,16 +154,12 @@ def run_query(text: str, documents: Iterable[Document | dict], language: str | N
     """The response body Elasticsearch gives for this query over `documents` (Document, or dicts whose `_id`
     names them; else they are named by position): KQL as `_search` (with the DSL Kibana builds), EQL as
     `_eql/search`, ES|QL as `_query`. `mapping` (or `field_types`, its older name) is the index's mapping: an
-    elastic_pack.mapping.Mapping or a dict field -> type (other fields take the field catalogue's type);
+    elastic_pack.mapping.Mapping or a dict field -> type, the index's whole mapping (none: Mapping.default());
     `start`/`end` (ISO 8601, epoch seconds or datetime) keep the documents whose @timestamp is within, both
     inclusive; `size` is the hits (KQL) or results (EQL) returned (default 10, as Elasticsearch's);
     `now` is the clock of date math, in epoch seconds."""
-    from .mapping import Mapping as IndexMapping
-
     if mapping is None:
         mapping = field_types
-    # EQL and ES|QL read the mapping as a flat field -> type table
-    field_types = mapping.flat() if isinstance(mapping, IndexMapping) else mapping
     language = (language or infer_language(text)).lower()
     if language not in LANGUAGES:
         raise QueryError(f"unknown query language {language!r} (kql, eql or esql)")
@@ -179,7 +175,7 @@ def run_query(text: str, documents: Iterable[Document | dict], language: str | N
     if language == "kql":
         return _kql(text, docs, mapping, DEFAULT_SIZE if size is None else size, clock_now)
     if language == "eql":
-        return _eql(text, docs, DEFAULT_SIZE if size is None else size, field_types)
+        return _eql(text, docs, DEFAULT_SIZE if size is None else size, mapping)
     return _esql(text, docs, mapping, clock_now)
 
 
@@ -235,11 +231,11 @@ def _kql(text: str, docs: list[Document], mapping: Any, size: int, now: float) -
 
 # --- EQL -------------------------------------------------------------------------------------------------
 
-def _eql(text: str, docs: list[Document], size: int, field_types: Any = None) -> dict:
+def _eql(text: str, docs: list[Document], size: int, mapping: Any = None) -> dict:
     from .eql import UnsupportedQueryError, search
 
     try:
-        return search(text, docs, field_types or None, size)
+        return search(text, docs, mapping or None, size)
     except UnsupportedQueryError as exc:
         raise QueryError(f"EQL: the local engine does not run {exc}") from None
     except QueryError as exc:
