@@ -4,6 +4,8 @@ function aliases, ROW's columns, MV_EXPAND's bound."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from elastic_pack import esql
@@ -105,3 +107,26 @@ def test_an_evaluated_ip_column_is_an_ip():
     _, rows = answer("FROM l | EVAL x = CASE(h == \"f\", TO_IP(\"1.2.3.4\"), ip) | SORT x DESC | KEEP h",
                      IPS, mapping)
     assert [r[0] for r in rows] == ["c", "a", "d", "e", "f", "b"]  # 1.2.3.4 (f) above 10.x as an ip
+
+
+def test_date_format_writes_java_time_patterns_in_utc():
+    query = ('ROW d = "2024-03-05T17:08:09.123Z"::datetime | EVAL a = DATE_FORMAT(d), '
+             'b = DATE_FORMAT("EEE, d MMM yyyy h:mm a", d), c = DATE_FORMAT("yy DDD SSSS \'T\'\'\'", d), '
+             'n = DATE_FORMAT("yyyy", null) | KEEP a, b, c, n')
+    cols, rows = answer(query)
+    assert cols == [("a", "keyword"), ("b", "keyword"), ("c", "keyword"), ("n", "keyword")]
+    assert rows == [["2024-03-05T17:08:09.123Z", "Tue, 5 Mar 2024 5:08 PM", "24 065 1230 T'", None]]
+    # midnight and noon on the 12-hour clock
+    _, rows = answer('ROW d = ["2024-01-01T00:00:00Z", "2024-01-01T12:00:00Z"]::datetime | MV_EXPAND d '
+                     '| EVAL h = DATE_FORMAT("hh a K k", d) | KEEP h')
+    assert rows == [["12 AM 0 24"], ["12 PM 0 12"]]
+
+
+@pytest.mark.parametrize("query, refused", [
+    ('ROW d = NOW() | EVAL x = DATE_FORMAT("YYYY-ww", d)', "YYYY"),       # week-based year: locale rules
+    ('ROW d = NOW() | EVAL x = DATE_FORMAT("yyyy[-MM]", d)', "[-"),      # optional sections
+    ('ROW d = NOW(), p = "yyyy" | EVAL x = DATE_FORMAT(p, d)', "literal pattern"),
+])
+def test_date_format_refuses_what_it_does_not_write(query, refused):
+    with pytest.raises(esql.UnsupportedQueryError, match=re.escape(refused)):
+        esql.search(query, [])

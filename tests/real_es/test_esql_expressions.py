@@ -65,6 +65,10 @@ EXPRESSIONS = [
     'DATE_DIFF("hour", TO_DATETIME("2026-01-01T00:00:00Z"), TO_DATETIME("2026-01-01T00:59:59Z"))',
     f"{NOON} + 1 hour", f"{NOON} - 1 day", 'TO_DATETIME("2026-01-05")', 'TO_DATETIME("garbage")',
     f'{NOON} > "2026-01-01"', f"DATE_TRUNC(5m, {NOON})",
+    # DATE_FORMAT: java.time patterns, UTC, Locale.ROOT
+    f"DATE_FORMAT({NOON})", f'DATE_FORMAT("yyyy-MM-dd HH:mm:ss", {NOON})', f'DATE_FORMAT("EEE, d MMM yy h:mm a", {NOON})',
+    f'DATE_FORMAT("EEEE MMMM DDD SS S SSSS", {NOON})', f'DATE_FORMAT("hh K k X xx Z u \'at\' \'\'", {NOON})',
+    'DATE_FORMAT("yyyy", null)',
     # ip
     'CIDR_MATCH(TO_IP("10.1.2.3"), "10.0.0.0/8")', 'CIDR_MATCH(TO_IP("10.1.2.3"), "192.168.0.0/16", "10.1.2.3/32")',
     'IP_PREFIX(TO_IP("10.1.2.3"), 8, 0)', 'TO_IP("10.0.0.1") == "10.0.0.1"',

@@ -24,6 +24,7 @@ from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
 from .functions import DATE_DIFF_UNITS, DATE_PARTS, MULTI, SCALAR, _string, in_long, plus_months, to_millis
+from .date_format import compile_pattern as date_pattern
 from .geo import geo_point
 from .lexer import UnsupportedEsql
 from .parser import PAIR
@@ -446,6 +447,11 @@ class Compiler:
                 return args[-1](row) if len(args) % 2 else None
 
             return case
+        if name == "DATE_FORMAT" and len(node.args) == 2:  # the pattern is checked once, here
+            if not isinstance(node.args[0], Lit):
+                raise UnsupportedEsql("the local engine runs DATE_FORMAT() with a literal pattern")
+            if node.args[0].value is not None:
+                date_pattern(str(node.args[0].value))
         function = SCALAR.get(name)
         if function is None:
             raise UnsupportedEsql(f"the local engine does not run the ES|QL function {name}()")

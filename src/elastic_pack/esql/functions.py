@@ -20,6 +20,7 @@ from typing import Any
 from ..engine.events import parse_time
 from ..safe_regex import compile_pattern
 from .ast import Duration, Period
+from .date_format import date_format
 from .geo import point_coordinate, st_distance, to_geopoint
 
 Fn = Callable[..., Any]
@@ -436,7 +437,7 @@ SCALAR: dict[str, Fn] = {
     "POW": lambda a, b: float(a) ** float(b), "SQRT": lambda a: math.sqrt(a) if a >= 0 else None,
     "LOG10": lambda a: math.log10(a) if a > 0 else None, "SIGNUM": lambda a: float((a > 0) - (a < 0)),
     "GREATEST": max, "LEAST": min, "CIDR_MATCH": _cidr_match, "DATE_TRUNC": _trunc,
-    "BUCKET": _bucket, "DATE_DIFF": _date_diff, "DATE_EXTRACT": _date_extract,
+    "BUCKET": _bucket, "DATE_DIFF": _date_diff, "DATE_EXTRACT": _date_extract, "DATE_FORMAT": date_format,
     "URL_DECODE": lambda s: unquote_plus(_string(s), errors="strict"),
     "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""), "JSON_EXTRACT": _json_extract,
     "FROM_BASE64": _from_base64, "TO_BASE64": lambda s: base64.b64encode(_string(s).encode()).decode(),
