@@ -66,31 +66,29 @@ class FieldExtractor:
         return struct
 
     def values(self, raw: bytes) -> dict[str, Any] | None:
-        """name -> value (None when absent) of each field, or None when the document needs a full decode."""
+        """name -> value of each field the document has (absent names are left out), or None when the
+        document needs a full decode. A loop over a stack, not recursion: this runs for every line."""
         try:
             document = self.decoder.decode(raw)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
         found: dict[str, Any] = {}
-        if not self._walk(document, found):
-            return None
-        return {name: found.get(name) for name in self.names}
-
-    def _walk(self, node: Any, found: dict[str, Any]) -> bool:
-        for attribute, child, name in self._layout[type(node)]:
-            value = getattr(node, attribute)
-            if value is _NOTHING:
-                continue
-            if child is not None:
-                if not self._walk(value, found):
-                    return False
-                continue
-            if value.__class__ is dict and value:
-                continue  # an object is spread into its fields, never a value
-            if value.__class__ is list and any(isinstance(item, dict) for item in value):
-                return False
-            assert name is not None  # a leaf always belongs to a name
-            if name in found:
-                return False  # spelled twice: flatten merges them
-            found[name] = value
-        return True
+        layout = self._layout
+        nodes = [document]
+        while nodes:
+            node = nodes.pop()
+            for attribute, child, name in layout[node.__class__]:
+                value = getattr(node, attribute)
+                if value is _NOTHING:
+                    continue
+                if child is not None:
+                    nodes.append(value)
+                    continue
+                if value.__class__ is dict and value:
+                    continue  # an object is spread into its fields, never a value
+                if value.__class__ is list and any(isinstance(item, dict) for item in value):
+                    return None
+                if name in found:
+                    return None  # spelled twice: flatten merges them
+                found[name] = value
+        return found

@@ -64,16 +64,16 @@ def _quick(raw: bytes, extractor: FieldExtractor, gates: Gates, window_field: st
     """(time, window time, wanted) from the few fields, or None when the line needs the full path (which
     then gives the same answer, or the same error, as a serial read)."""
     found = extractor.values(raw)
-    if found is None or found["@timestamp"] is None:
+    if found is None or found.get("@timestamp") is None:
         return None
     try:
-        stamp, override = found["@timestamp"], found[window_field]
+        stamp, override = found["@timestamp"], found.get(window_field)
         timestamp = event_time(stamp)
         window = timestamp if override is None or override == stamp else event_time(override)
     except (ValueError, TypeError, OverflowError):
         return None
     for name, values in gates:
-        value = found[name]
+        value = found.get(name)
         # holds(), with its usual case (one string) answered here: this runs for every line of the input
         if value is not None and (value in values if value.__class__ is str else holds(value, values)):
             return timestamp, window, True

@@ -1,0 +1,106 @@
+"""Preview as a whole command against eql's PythonEngine: `elastic-pack preview --rule <the seed's sequence rule>`
+on N generated CloudTrail events (ECS ndjson), start-up, pack loading and output included, against the eql
+package's PythonEngine running the same query over the same events, already parsed in memory (its most
+favourable case: neither reading nor parsing the file is counted for it).
+
+    python benchmarks/preview_command_benchmark.py [--events 100000] [--repeat 3]
+
+Runs both --repeat times, interleaved, and prints every run, the spread, the load average and the ratio of the
+medians (goal, issue 26: at least 10x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import eql
+import orjson
+from eql.parser import allow_runs, elasticsearch_syntax, ignore_missing_fields
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from engine_benchmark import flat_events, nested  # noqa: E402
+
+from elastic_pack.content import load_pack  # noqa: E402
+from elastic_pack.engine.events import format_time, parse_time  # noqa: E402
+
+
+def write_events(path: Path, count: int) -> None:
+    """The engine benchmark's events as documents Elasticsearch would hold (nested objects, ISO @timestamp)."""
+    with path.open("wb") as out:
+        for event in flat_events(count):
+            fields = dict(event.fields, **{"@timestamp": format_time(event.timestamp)})
+            out.write(orjson.dumps(nested(fields)) + b"\n")
+
+
+def python_engine_events(path: Path) -> list:
+    """The file's documents as eql.Events (time in the 100-ns units the PythonEngine compares maxspan in)."""
+    with path.open("rb") as handle:
+        documents = [orjson.loads(line) for line in handle]
+    return [eql.Event("any", int(parse_time(doc["@timestamp"]) * 10_000_000), doc) for doc in documents]
+
+
+def run_python_engine(query: str, events: list) -> tuple[float, int]:
+    with elasticsearch_syntax, allow_runs, ignore_missing_fields:
+        tree = eql.parse_query(query)
+    start = time.perf_counter()
+    engine = eql.PythonEngine()
+    engine.add_query(tree)
+    found: list = []
+    engine.add_output_hook(found.append)
+    engine.stream_events(events)
+    return time.perf_counter() - start, len(found)
+
+
+def run_preview(rule_id: str, path: Path) -> tuple[float, int]:
+    command = [str(Path(sys.executable).with_name("elastic-pack")), "preview", "--rule", rule_id,
+               "--events", str(path), "--json"]
+    start = time.perf_counter()
+    done = subprocess.run(command, check=True, capture_output=True)
+    seconds = time.perf_counter() - start
+    return seconds, len(json.loads(done.stdout))  # the alerts
+
+
+def spread(values: list[float]) -> str:
+    return f"median {statistics.median(values):.2f}s, {min(values):.2f}-{max(values):.2f}s"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    pack, _ = load_pack()
+    rule = next(r for r in pack.rules if r.metadata.get("seed_branch") == "A")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "events.ndjson"
+        write_events(path, args.events)
+        size = path.stat().st_size
+        events = python_engine_events(path)
+        ours: list[float] = []
+        theirs: list[float] = []
+        for run in range(args.repeat):
+            seconds, alerts = run_preview(rule.rule_id, path)
+            ours.append(seconds)
+            baseline, outputs = run_python_engine(rule.query, events)
+            theirs.append(baseline)
+            print(f"run {run + 1}: preview command {seconds:.2f}s ({alerts} alerts); "
+                  f"PythonEngine {baseline:.2f}s ({outputs} sequences); {baseline / seconds:.1f}x", flush=True)
+    print(f"{args.events:,} events, {size / 1e6:.1f} MB of ndjson; rule: {rule.name}")
+    print(f"elastic-pack preview --rule (whole command): {spread(ours)}")
+    print(f"eql PythonEngine, events in memory:          {spread(theirs)}")
+    print(f"ratio of the medians (PythonEngine / preview command): "
+          f"{statistics.median(theirs) / statistics.median(ours):.1f}x  (goal >= 10x)")
+    print(f"load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
+
+
+if __name__ == "__main__":
+    main()
