@@ -119,3 +119,15 @@ def test_a_field_neither_mapped_nor_in_any_document_fails_the_search_unless_opti
     assert ids(eql.search('process where other == "x"', docs, mapping={"other": "keyword"})) == []
     with pytest.raises(eql.QueryTypeError, match="Unknown column"):
         eql.search('sequence by nosuch [process where true] [process where true]', docs)
+
+
+def test_an_alias_reads_its_target_and_a_multi_field_its_parent():
+    mapping = {"properties": {"event_type": {"type": "keyword"},
+                              "event": {"properties": {"category": {"type": "alias", "path": "event_type"}}},
+                              "host": {"type": "text", "fields": {"keyword": {"type": "keyword"}}}}}
+    docs = [{"_id": "a", "@timestamp": 1, "event_type": "process", "host": "web-1"},
+            {"_id": "b", "@timestamp": 2, "event_type": "file", "host": "web-2"}]
+    assert ids(eql.search('process where host.keyword == "web-1"', docs, mapping)) == ["a"]
+    assert ids(eql.search('sample by host.keyword [process where true] [file where true]', docs, mapping)) == []
+    assert ids(eql.search('sequence [process where true] [file where event.category == "file"]', docs, mapping)) \
+        == [["a", "b"]]

@@ -68,17 +68,20 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
         raise ValueError("max_samples_per_key must be 1 or more")
     parsed = query if isinstance(query, EqlQuery) else parse_eql(query)
     pipes = pipes_of(parsed)
-    compiler = Compiler(parsed, as_mapping(mapping))
+    types = as_mapping(mapping)
+    compiler = Compiler(parsed, types)
     named = _named(documents)
-    _check_fields_known(parsed, compiler.types, named)
+    _check_fields_known(parsed, types, named)
+    indexed = _indexed_fields(types)
     if parsed.is_sample:
-        samples = run_samples(parsed, compiler, named, size, max_samples_per_key)
+        samples = run_samples(parsed, compiler, named, size, max_samples_per_key, indexed)
         return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
                                        else {"events": [_hit(hit) for hit in hits]} for key, hits in samples])
     events = []
     for position, (name, source) in enumerate(named):
         event = _event(name, source)
         if event is not None:
+            indexed(event.fields)
             events.append((event.timestamp, position, event, (name, source)))
     events.sort(key=lambda item: (item[0], item[1]))
 
@@ -93,6 +96,21 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
         chosen = kept([hit for _, _, event, hit in events if predicate(event.fields)])
         return _response("events", [_hit(hit) for hit in chosen])
     return _response("sequences", _sequences(parsed, compiler, events, kept))
+
+
+def _indexed_fields(types: Any) -> Callable[[dict], None]:
+    """What the index adds to a document's fields: an alias reads its target's value, a multi-field
+    (`hostname.keyword`) its parent's (the mapping's `alias` and `fields`)."""
+    copies = {**getattr(types, "aliases", {}), **getattr(types, "multi_fields", {})}
+    if not copies:
+        return lambda fields: None
+
+    def add(fields: dict) -> None:
+        for name, source in copies.items():
+            if name not in fields and source in fields:
+                fields[name] = fields[source]
+
+    return add
 
 
 def _check_fields_known(query: EqlQuery, types: Callable[[str], str | None], named: list[tuple[str, dict]]) -> None:
