@@ -295,3 +295,15 @@ def test_at_shows_only_that_runs_alerts_and_folds():
     assert len(first["alerts"]) == 1 and first["suppressed"] == []
     second = _explained(rule, events, at="2026-01-01T00:05:00Z")
     assert len(second["alerts"]) == 1 and len(second["suppressed"]) == 1
+
+
+def test_every_rule_explained_on_every_scenario_gives_the_scenarios_alerts():
+    from elastic_pack.explain import explain_scenario
+    from elastic_pack.scenario_run import check_scenario, load_pack_and_scenarios
+
+    pack, scenarios = load_pack_and_scenarios(None)
+    for scenario in scenarios:
+        alerts = check_scenario(pack, scenario).alerts
+        for rule in pack.rules:
+            explained = explain_scenario(pack, scenario, rule.rule_id)["alerts"]
+            assert explained == [a.to_json() for a in alerts if a.rule_id == rule.rule_id], (scenario.name, rule.name)
