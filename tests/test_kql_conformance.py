@@ -393,3 +393,11 @@ def test_a_lowercase_normalizer_applies_to_the_values_and_the_query():
     assert not _typed("kn: mixe", doc)
     with pytest.raises(kql.UnsupportedQueryError, match="my_folding"):  # a custom normalizer: refused by name
         _typed("kc: a", {"kc": "A"})
+
+
+def test_a_nested_query_needs_a_nested_object_and_a_flattened_root_ranges_over_its_keys():
+    # `n:{ not a: x }`: some nested object whose a is not x; a document without n has no nested object
+    assert _typed("n:{ not a: x }", {"n": [{"a": "x"}, {"a": "y"}]})
+    assert not _typed("n:{ not a: x }", {"n": [{"a": "x"}]}) and not _typed("n:{ not a: x }", {"other": 1})
+    # a range on the flattened field itself compares every key's value as a keyword
+    assert _typed("labels > 5", {"labels": {"a": "1", "b": "6"}}) and not _typed("labels > 5", {"labels": {"a": "1"}})

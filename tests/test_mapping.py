@@ -105,4 +105,9 @@ def test_kql_search_answers_in_search_shape_by_the_given_mapping():
                                 "hits": [{"_id": "2", "_source": {"v": "100"}}]}}
     assert kql.search("v >= 10", docs, mapping={"v": "long"}, size=1)["hits"]["total"]["value"] == 2
     assert len(kql.search("v >= 10", docs, mapping={"v": "long"}, size=1)["hits"]["hits"]) == 1
-    assert kql.search("v: *", docs, mapping={"w": "long"})["hits"]["total"]["value"] == 0  # v not mapped
+    # a field the mapping leaves out is mapped dynamically from its value, unless the mapping says dynamic: false
+    assert kql.search("v: *", docs, mapping={"w": "long"})["hits"]["total"]["value"] == 3
+    assert kql.search("v > 50", docs, mapping={"w": "long"})["hits"]["total"]["value"] == 1  # "9": strings are keywords
+    closed = {"dynamic": False, "properties": {"w": {"type": "long"}}}
+    assert kql.search("v: *", docs, mapping=closed)["hits"]["total"]["value"] == 0
+    assert Mapping.from_json({"mappings": closed}).dynamic is False and Mapping.default().dynamic

@@ -153,7 +153,12 @@ def test_a_mapping_file_types_the_fields(tmp_path):
     assert _json("custom.n: 7", "--events", str(path), "--mapping", str(mapping))["hits"]["total"]["value"] == 1
     other = tmp_path / "other.json"
     other.write_text(json.dumps({"@timestamp": "date"}))
-    assert _json("custom.n: 7", "--events", str(path), "--mapping", str(other))["hits"]["total"]["value"] == 0
+    # KQL: a field the mapping leaves out is mapped dynamically (Elasticsearch's default), unless it says
+    # dynamic: false
+    assert _json("custom.n: 7", "--events", str(path), "--mapping", str(other))["hits"]["total"]["value"] == 1
+    closed = tmp_path / "closed.json"
+    closed.write_text(json.dumps({"mappings": {"dynamic": False, "properties": {"@timestamp": {"type": "date"}}}}))
+    assert _json("custom.n: 7", "--events", str(path), "--mapping", str(closed))["hits"]["total"]["value"] == 0
     assert _json("FROM x", "--events", str(path), "--mapping", str(other))["columns"] == \
         [{"name": "@timestamp", "type": "date"}]
     flat = tmp_path / "flat.json"

@@ -36,6 +36,9 @@ class Mapping:
         self.multi_fields: dict[str, str] = dict(multi_fields or {})  # multi-field -> the field it indexes
         self.aliases: dict[str, str] = dict(aliases or {})  # alias -> its target's path
         self.normalizers: dict[str, str] = {}  # keyword field -> its normalizer's name
+        # `dynamic` (true unless the mapping says false): a field it does not map is then mapped from its first
+        # value, and searchable; with `dynamic: false` it stays in _source only and no query finds it
+        self.dynamic = True
         self._flattened = {name for name, kind in self.types.items() if kind == "flattened"}
 
     # --- reading one field
@@ -110,6 +113,7 @@ class Mapping:
                       multi_fields={**self.multi_fields, **other.multi_fields},
                       aliases={**self.aliases, **other.aliases})
         out.normalizers = {**self.normalizers, **other.normalizers}
+        out.dynamic = self.dynamic and other.dynamic
         return out
 
     # --- building one
@@ -257,6 +261,7 @@ def _untyped(mappings: dict) -> dict:
 
 def _from_mappings(mappings: dict) -> Mapping:
     out = Mapping()
+    out.dynamic = str(mappings.get("dynamic", True)).lower() != "false"
     _walk(mappings.get("properties") or {}, "", out)
     for name, spec in (mappings.get("runtime") or {}).items():  # runtime fields are searched like mapped ones
         if isinstance(spec, dict):

@@ -333,6 +333,8 @@ class _Compiler:
         kind = self.types(node.field)
         if kind is not None:
             test = typed.range_test(kind, node.op, text, node.field, self.now() * 1000.0)  # invalid: an error
+            if kind == "flattened":  # the root of a flattened field: any key's value, compared as a keyword
+                return lambda event: any(test(v) for v in _flattened_values(event, node.field))
             if not self._moves(kind, node.value):
                 return lambda event: any(test(v) for v in _values(event, node.field))
         return lambda event: any(self._range_test(node.field, node, v)(v) for v in _values(event, node.field))
@@ -372,7 +374,8 @@ class _Compiler:
             objects = event.get(path)
             if objects.__class__ is list and any(isinstance(o, dict) for o in objects):
                 return any(inner(flatten(dict(o), prefix)) for o in objects if isinstance(o, dict))
-            return inner(event)  # a single object: its fields are the event's own
+            # a single object: its fields are the event's own; no object at all: no nested document to match
+            return any(k.startswith(prefix) for k in event) and inner(event)
 
         return nested
 

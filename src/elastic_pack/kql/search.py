@@ -22,8 +22,8 @@ def search(query: str | Node, documents: Iterable[Any], mapping: MappingLike = N
 
     `documents` are dicts (a dict's `_id`, when present, is its id and not part of its source; else its
     position) or objects with `id` and `source`. `mapping` is the index's (elastic_pack.mapping.Mapping, a
-    dict field -> type, or a callable); a given mapping is the index's whole mapping: fields it does not map
-    are not searchable (as `dynamic: false`). Default: Mapping.default(), every field searchable. `now`
+    dict field -> type, or a callable; default: Mapping.default()): a field it does not map is typed from its
+    value, as dynamic mapping does, unless the mapping says `"dynamic": false` (then no query finds it). `now`
     (epoch seconds) is the clock of date math. Raises QuerySyntaxError or QueryTypeError (KqlSyntaxError,
     KqlTypeError) where Elasticsearch would fail the search."""
     if size < 0:
@@ -34,7 +34,7 @@ def search(query: str | Node, documents: Iterable[Any], mapping: MappingLike = N
     data_view = list(types) if mapping is not None and isinstance(types, Mapping) else None
     clock = (lambda: now) if now is not None else time.time
     predicate = compile_kql(tree, types, clock, data_view)
-    searchable = _searchable(types) if mapping is not None else (lambda flat: flat)
+    searchable = _searchable(types) if getattr(types, "dynamic", True) is False else (lambda flat: flat)
     total = 0
     hits: list[dict] = []
     for position, document in enumerate(documents):
