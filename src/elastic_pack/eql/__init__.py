@@ -11,10 +11,10 @@ does not parse raises QuerySyntaxError (EqlQueryError, with `.line` and `.column
 for a field's mapped type QueryTypeError (EqlTypeError); a construct the local engine does not run
 UnsupportedQueryError (UnsupportedEql), naming it. All are QueryError.
 
-The modules: parser (Elasticsearch's syntax over the eql library), compile (conditions as predicates),
-functions, sequence (the sequence matcher), pipes (`head`/`tail`), searching (`_eql/search`). The names below are imported on
-first use, so that importing the package (the sequence matcher's key helper, say) does not load the eql
-library's grammar.
+The modules: parser (Elasticsearch's syntax over the eql library), compile (conditions as predicates), typed
+(date, ip and version comparisons by the mapping), functions, exceptions, sequence (the sequence matcher),
+sample, pipes (`head`/`tail`), searching (`_eql/search`). The names below are imported on first use, so that
+importing the package (the sequence matcher's key helper, say) does not load the eql library's grammar.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from ..errors import QueryError, QuerySyntaxError, QueryTypeError, UnsupportedQu
 __all__ = ["EqlQuery", "EqlQueryError", "EqlTypeError", "QueryError", "QuerySyntaxError", "QueryTypeError",
            "UnsupportedEql", "UnsupportedQueryError", "parse", "search"]
 
-_LAZY = {"EqlQuery": "parser", "EqlQueryError": "parser", "EqlTypeError": "compile", "UnsupportedEql": "compile"}
+_LAZY = {"EqlQuery": "parser", "EqlQueryError": "parser", "EqlTypeError": "exceptions", "UnsupportedEql": "exceptions"}
 
 
 def parse(text: str) -> Any:

@@ -12,7 +12,6 @@ The eql package's tree drops the `~` marks, so they are read from its parse tree
 
 from __future__ import annotations
 
-import ipaddress
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,26 +21,16 @@ from eql.parser import lark_parser
 from lark import Token
 
 from ..documents import values_under
-from ..errors import QueryTypeError, UnsupportedQueryError
+from .exceptions import EqlTypeError, UnsupportedEql
 from .parser import EqlQuery, field_name
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
-from ..kql import datemath
 from ..lucene_regex import LuceneRegex
-from ..version_order import is_valid_version, version_key
 from . import functions
+from .typed import typed_comparison, values as _values
 
 Event = Mapping[str, Any]
 Expr = Callable[[Event], Any]
-
-
-class UnsupportedEql(UnsupportedQueryError):
-    """An EQL construct the local engine does not run (validation passes it; Elasticsearch would run it)."""
-
-
-class EqlTypeError(QueryTypeError):
-    """Elasticsearch would fail the query for a field's mapped type (a date field against text that is no date,
-    an ip field against text that is no address)."""
 
 
 def _case_marks(text: str, tree: Any = None) -> tuple[list[bool], list[bool]]:
@@ -97,15 +86,6 @@ def _insensitive_nodes(query: EqlQuery) -> set[int]:
 
 def _fold(value: Any) -> Any:
     return value.casefold() if isinstance(value, str) else value
-
-
-def _values(value: Any) -> list:
-    """A field's values; an object (or an object in an array) is no value of the field itself."""
-    if value is None or value.__class__ is dict:
-        return []
-    if isinstance(value, list):
-        return [v for v in value if v is not None and v.__class__ is not dict]
-    return [value]
 
 
 class Compiler:
@@ -200,53 +180,12 @@ class Compiler:
             # a field against a constant is a query: must_not of the term query of ==
             equal = self._Comparison(ast.Comparison(node.left, "==", node.right))
             return lambda event: equal(event) is not True
-        dated = self._date_comparison(node)
-        if dated is not None:
-            return dated
+        typed = typed_comparison(node, self.types)
+        if typed is not None:
+            return typed
         if node.comparator == "==" and isinstance(node.left, ast.Field) and isinstance(node.right, ast.String):
             return self._string_equality(node)
         return self._comparison(node)
-
-    def _date_comparison(self, node: Any) -> Any:
-        """A date field against a constant: Elasticsearch's term or range query on the date field, which parses
-        the constant as a date (`==` covers what a partial date rounds to: "2017-08-30" is that whole day)."""
-        constant = (ast.String, ast.Number)
-        flip = {"<": ">", "<=": ">=", ">": "<", ">=": "<=", "==": "==", "!=": "!="}
-        if isinstance(node.left, ast.Field) and isinstance(node.right, constant):
-            field, value, op = node.left, node.right.value, node.comparator
-        elif isinstance(node.right, ast.Field) and isinstance(node.left, constant):
-            field, value, op = node.right, node.left.value, flip[node.comparator]
-        else:
-            return None
-        name = field_name(field)
-        kind = self.types(name)
-        if kind == "ip" and isinstance(value, str):
-            return self._ip_comparison(name, value, op)
-        if kind == "version" and op not in ("==", "!="):
-            return self._version_range(name, value, op)
-        if kind not in ("date", "date_nanos"):
-            return None
-        if isinstance(value, str) and value.strip().startswith("now"):
-            raise UnsupportedEql(f"`{name} {op} {value!r}`: date math relative to now (the local engine has no "
-                                 "one `now` for a whole backtest)")
-        if isinstance(value, str) and " " in value.strip():
-            raise EqlTypeError(f"`{name} {op} {value!r}`: Elasticsearch fails the query (a date field's format, "
-                                 "strict_date_optional_time||epoch_millis, has no space)")
-        try:
-            low = datemath.resolve(str(value), 0.0, op in (">",))
-            high = datemath.resolve(str(value), 0.0, op in ("==", "<="))
-        except datemath.DateError as exc:
-            raise EqlTypeError(f"`{name} {op} {value!r}`: Elasticsearch fails the query ({exc})") from None
-        test = {"==": lambda ms: low <= ms <= high, "<": lambda ms: ms < low, "<=": lambda ms: ms <= high,
-                ">": lambda ms: ms > low, ">=": lambda ms: ms >= low}[op]
-
-        def date_comparison(event: Event) -> Any:
-            times = [ms for v in _values(event.get(name)) if (ms := datemath.value_ms(v)) is not None]
-            if not times:
-                return None
-            return any(test(ms) for ms in times)
-
-        return date_comparison
 
     def _string_equality(self, node: Any) -> Any:
         name, text = field_name(node.left), node.right.value
@@ -287,46 +226,6 @@ class Compiler:
 
         return comparison
 
-    def _version_range(self, name: str, value: Any, op: str) -> Any:
-        """A range on a version field: Elasticsearch's version order (version_order), not the text's."""
-        if not isinstance(value, str) or not is_valid_version(value):
-            raise UnsupportedEql(f"`{name} {op} {value!r}`: a range on the version field {name} from a bound that is "
-                                 "no valid version (the local engine does not know where Elasticsearch puts it)")
-        bound = version_key(value)
-        test = {"<": lambda k: k < bound, "<=": lambda k: k <= bound, ">": lambda k: k > bound,
-                ">=": lambda k: k >= bound}[op]
-
-        def version_range(event: Event) -> Any:
-            versions = [v for v in _values(event.get(name)) if isinstance(v, str)]
-            if not versions:
-                return None
-            return any(test(version_key(v)) for v in versions)
-
-        return version_range
-
-    def _ip_comparison(self, name: str, value: str, op: str) -> Any:
-        """An ip field against a string: Elasticsearch's term query on it takes any spelling of an address and
-        a CIDR block (`source.ip == "10.0.0.0/8"` is the block); a range compares addresses."""
-        try:
-            block = ipaddress.ip_network(value.strip(), strict=False)
-        except ValueError:
-            raise EqlTypeError(f"`{name} {op} {value!r}`: Elasticsearch fails the query ({value!r} is not an IP "
-                                 "address or CIDR block)") from None
-        if op != "==" and block.num_addresses != 1:
-            raise UnsupportedEql(f"`{name} {op} {value!r}`: a range on an ip field takes an address, not a block")
-        bound = block.network_address
-        test = {"==": lambda a: a in block, "<": lambda a: _ip_key(a) < _ip_key(bound),
-                "<=": lambda a: _ip_key(a) <= _ip_key(bound), ">": lambda a: _ip_key(a) > _ip_key(bound),
-                ">=": lambda a: _ip_key(a) >= _ip_key(bound)}[op]
-
-        def ip_comparison(event: Event) -> Any:
-            addresses = [a for v in _values(event.get(name)) if (a := _address(v)) is not None]
-            if not addresses:
-                return None
-            return any(test(a) for a in addresses)
-
-        return ip_comparison
-
     def _InSet(self, node: Any) -> Any:
         target = self.expr(node.expression)
         insensitive = id(node) in self.insensitive
@@ -334,7 +233,7 @@ class Compiler:
         if kind in ("ip", "date", "date_nanos") and node.container \
                 and all(isinstance(c, (ast.String, ast.Number)) for c in node.container):
             # a terms query on the field: each value as that type parses it (an address or block, a date)
-            tests = [self._date_comparison(ast.Comparison(node.expression, "==", c)) for c in node.container]
+            tests = [typed_comparison(ast.Comparison(node.expression, "==", c), self.types) for c in node.container]
             if any(t is None for t in tests):
                 raise EqlTypeError(f"`{node}`: a number among the values of the ip field (Elasticsearch fails it)")
 
@@ -431,23 +330,6 @@ class Compiler:
             return any(test(v) for v in values)
 
         return call
-
-
-def _address(value: Any) -> Any:
-    try:
-        address = ipaddress.ip_address(value.strip()) if isinstance(value, str) else None
-    except ValueError:
-        return None
-    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return address.ipv4_mapped  # Elasticsearch stores an IPv4 address as its IPv4-mapped IPv6 form
-    return address
-
-
-def _ip_key(address: Any) -> int:
-    """Elasticsearch's order of ip values: every address as IPv6, IPv4 ones IPv4-mapped."""
-    if isinstance(address, ipaddress.IPv4Address):
-        return int(ipaddress.IPv6Address(f"::ffff:{address}"))
-    return int(address)
 
 
 def _string_test(name: str, texts: list[str], insensitive: bool) -> Callable[[str], bool]:
