@@ -307,3 +307,12 @@ def test_every_rule_explained_on_every_scenario_gives_the_scenarios_alerts():
         for rule in pack.rules:
             explained = explain_scenario(pack, scenario, rule.rule_id)["alerts"]
             assert explained == [a.to_json() for a in alerts if a.rule_id == rule.rule_id], (scenario.name, rule.name)
+
+
+def test_at_a_run_without_events_says_so():
+    late = _events((T0 + 7200, {"event.action": "x", "user.name": "u"}))
+    result = _explained(_threshold(1), _burst(1) + late, at="2026-01-01T01:00:00Z")  # between the two
+    assert result["events"]["in_run"] == 1  # the first event is at the window's start: inside
+    quiet = _explained(_threshold(1), _burst(1) + late, at="2026-01-01T01:05:00Z")
+    assert quiet["verdict"] == ("no alert: the query matched none of the 0 events in the window of the run at "
+                                "2026-01-01T01:05:00.000Z")

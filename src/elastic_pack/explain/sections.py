@@ -184,6 +184,9 @@ def verdict(result: dict) -> str:
         return f"no alert: no event has the rule's time field {result['rule']['window_field']}" \
             if events["read"] else "no alert: no event was read"
     if not query["matched"] and not query["excepted"]:
+        if result["at"]:
+            return (f"no alert: the query matched none of the {events.get('in_run', 0)} events in the window of the "
+                    f"run at {result['at']['run_time']}")
         return "no alert: the query matched none of the events"
     removed = result.get("removed_by_exceptions")
     if removed:
@@ -196,6 +199,8 @@ def verdict(result: dict) -> str:
         return f"no alert: alert suppression folded {len(result['suppressed'])} alerts into earlier ones"
     for kind in ("threshold", "sequence", "new_terms", "esql"):
         if kind in result:
+            if kind in ("threshold", "esql") and result["at"] and not result[kind]["runs"]:
+                return f"no alert: the run at {result['at']['run_time']} read no matching event"
             return "no alert: " + globals()[f"_{kind}_reason"](result[kind])
     return "no alert: the query's matches fell in no run that could still alert (max_signals)"
 
