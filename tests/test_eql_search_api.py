@@ -131,3 +131,11 @@ def test_an_alias_reads_its_target_and_a_multi_field_its_parent():
     assert ids(eql.search('sample by host.keyword [process where true] [file where true]', docs, mapping)) == []
     assert ids(eql.search('sequence [process where true] [file where event.category == "file"]', docs, mapping)) \
         == [["a", "b"]]
+
+
+def test_comparing_two_fields_is_a_syntax_error_unless_an_optional_field_may_make_it_null():
+    with pytest.raises(eql.QuerySyntaxError, match="Comparisons against fields"):
+        eql.parse("process where a == b")
+    # `?x == ?y`: Elasticsearch runs it when the index lacks x or y (null), fails it otherwise
+    with pytest.raises(eql.UnsupportedQueryError, match="optional"):
+        eql.parse("process where ?x == ?y")

@@ -11,6 +11,7 @@ from datetime import timedelta
 from . import cached_grammar  # noqa: F401  (before eql: its grammar, cached)
 from ..durations import MAX_SPAN_DAYS
 from ..errors import QuerySyntaxError
+from .exceptions import UnsupportedEql
 import eql
 import eql.parser as eql_parser
 from eql import ast
@@ -27,6 +28,7 @@ from lark import Token
 from lark.exceptions import LarkError
 
 _OPTIONAL_FIELD = re.compile(r"\?([A-Za-z_@][\w.@]*)")
+_FIELD_COMPARISON = re.compile(r"Comparisons against fields are not .*offender \[([^\]]+)\]")
 _SPAN_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 # Elasticsearch's EQL functions; it resolves their names whatever their case (`cidrmatch` is `cidrMatch`)
 ES_FUNCTIONS = {name.lower(): name for name in (
@@ -219,6 +221,12 @@ def parse_eql(text: str) -> EqlQuery:
         reason = getattr(exc, "error_msg", None) or str(exc).splitlines()[-1]
         line = exc.line + 1 if isinstance(getattr(exc, "line", None), int) else None
         column = exc.column + 1 if isinstance(getattr(exc, "column", None), int) else None
+        offender = _FIELD_COMPARISON.search(reason)
+        if offender is not None and optional:
+            # an optional field the index lacks is null, and Elasticsearch compares it; one it has is a field
+            # compared with a field, which it rejects: which it is depends on the mapping
+            raise UnsupportedEql(f"comparing fields where one may be an optional field the index lacks ({reason}; "
+                                 f"line {line}, column {column})") from None
         raise EqlQueryError(reason, line, column) from None
     fields: set[str] = set()
     _collect_fields(tree, set(), fields)
