@@ -105,3 +105,21 @@ def test_connections_beyond_the_limit_wait_for_a_free_one(monkeypatch):
         assert requests.get(status, headers={"Authorization": "ApiKey k"}, timeout=5).status_code == 200
     finally:
         server.stop()
+
+
+def test_with_kibanas_openapi_schemas_a_rule_kibana_rejects_is_a_400():
+    from elastic_pack.openapi import load_openapi
+    from elastic_pack.testing.http_standin import StandInServer
+
+    from .conftest import OPENAPI_DIR
+
+    if not (OPENAPI_DIR / "model").is_dir():
+        pytest.skip(f"Kibana's OpenAPI schemas are not at {OPENAPI_DIR}")
+    server = StandInServer(port=0, api_key="k", openapi=load_openapi(str(OPENAPI_DIR))).start()
+    try:
+        answer = requests.post(f"{server.url}/api/detection_engine/rules", json={"type": "query", "name": "x"},
+                               headers={"Authorization": "ApiKey k", "kbn-xsrf": "x",
+                                        "elastic-api-version": "2023-10-31"}, timeout=10)
+        assert answer.status_code == 400 and "risk_score" in answer.json()["message"]
+    finally:
+        server.stop()

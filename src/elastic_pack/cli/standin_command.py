@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
@@ -18,6 +19,9 @@ def standin(
     space: Annotated[Optional[list[str]], typer.Option("--space", help="Also create this space (repeatable); "
                                                        "'default' always exists.")] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="Do not print a line per request.")] = False,
+    kibana_openapi: Annotated[Optional[Path], typer.Option(
+        "--kibana-openapi", help="Also answer 400, as Kibana would, to rule bodies its OpenAPI schemas in this "
+        "folder reject (as `validate --kibana-openapi` takes it).", show_default=False)] = None,
 ) -> None:
     """Serve the in-process Kibana stand-in on 127.0.0.1 until Ctrl-C, to try diff, deploy and doctor without a
     Kibana: rules and exception lists live in memory and are forgotten when it stops."""
@@ -30,8 +34,17 @@ def standin(
     def report(method: str, path: str, status: int) -> None:
         err.print(f"{method} {path} -> {status}")
 
+    openapi = None
+    if kibana_openapi is not None:
+        from ..openapi import load_openapi
+
+        try:
+            openapi = load_openapi(str(kibana_openapi))
+        except (OSError, ValueError) as exc:
+            fail(f"--kibana-openapi: {exc}", 2)
     try:
-        server = StandInServer(port, api_key, tuple(space or ()), on_request=None if quiet else report)
+        server = StandInServer(port, api_key, tuple(space or ()), on_request=None if quiet else report,
+                               openapi=openapi)
     except OSError as exc:
         fail(f"cannot listen on 127.0.0.1:{port}: {exc.strerror or exc}")
 

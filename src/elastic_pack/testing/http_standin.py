@@ -28,7 +28,7 @@ class StandInServer:
     """An HTTP server on 127.0.0.1:`port` (0: a free port) in front of one StandInKibana."""
 
     def __init__(self, port: int = 5601, api_key: str = "standin-api-key", spaces: tuple[str, ...] = (),
-                 max_body: int = MAX_BODY, timeout: float = TIMEOUT, on_request=None):
+                 max_body: int = MAX_BODY, timeout: float = TIMEOUT, on_request=None, openapi=None):
         self._lock = threading.Lock()
         self.on_request = on_request  # called with (method, path, status) after each answer
         handler = _handler(self, max_body, timeout)
@@ -36,7 +36,7 @@ class StandInServer:
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
         self.url = f"http://{HOST}:{self.port}"
-        self.kibana = StandInKibana(url=self.url, api_key=api_key)
+        self.kibana = StandInKibana(url=self.url, api_key=api_key, openapi=openapi)  # openapi: 400 as Kibana would
         for space in spaces:
             self.kibana.add_space(space)
 
