@@ -241,9 +241,10 @@ def _new_terms_reason(section: dict) -> str:
     for term in section["terms"]:
         for verdict_, n in term["verdicts"].items():
             counts[verdict_] = counts.get(verdict_, 0) + n
-    names = {"seen": "seen within the history window", "warm-up": f"before the warm-up ended "
-             f"({section['warm_up_until']})", "suppressed": "suppressed", "max_signals": "over max_signals"}
-    return "every term was " + "; or ".join(f"{names[v]} ({n} events)" for v, n in counts.items())
+    names = {"seen": "had been seen within the history window",
+             "warm-up": f"came in the warm-up (until {section['warm_up_until']})",
+             "suppressed": "suppressed", "max_signals": "over max_signals"}
+    return "no term was new: " + ", ".join(f"{n} event{'s' if n != 1 else ''} {names[v]}" for v, n in counts.items())
 
 
 def _esql_reason(section: dict) -> str:
