@@ -130,3 +130,11 @@ def test_date_format_writes_java_time_patterns_in_utc():
 def test_date_format_refuses_what_it_does_not_write(query, refused):
     with pytest.raises(esql.UnsupportedQueryError, match=re.escape(refused)):
         esql.search(query, [])
+
+
+def test_double_functions_answer_as_java_math():
+    cols, rows = answer("ROW x = 2 | EVAL s = SIN(x), a = ASIN(2), e = EXP(1000), h = SINH(-1000), "
+                        "d = TO_DEGREES([1, 2]) | DROP x")
+    assert all(kind == "double" for _, kind in cols)
+    # outside the domain: null; past a double's range EXP is Infinity (written as text), SINH null
+    assert rows == [[0.9092974268256817, None, "Infinity", None, [57.29577951308232, 114.59155902616465]]]

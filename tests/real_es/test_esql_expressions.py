@@ -53,6 +53,10 @@ EXPRESSIONS = [
     "ROUND(2.5)", "ROUND(-2.5)", "ROUND(1.235, 2)", "ROUND(1234, -2)", "FLOOR(-1.5)", "CEIL(1.2)", "ABS(-3)",
     "POW(2, 10)", "POW(2, 0.5)", "SQRT(-1)", "LOG10(0)", "LOG10(100)", "SIGNUM(-2.5)", "GREATEST(1, 3, 2)",
     "LEAST(1, null)", "PI()", "E()",
+    # trigonometry and the other double functions: null outside the domain, EXP past a double's range Infinity
+    "SIN(0.7)", "COS(2)", "TAN(-3.5)", "ASIN(0.7)", "ACOS(0.7)", "ATAN(-3.5)", "ATAN2(0.7, -3.5)", "ATAN2(0, 0)",
+    "SINH(-3.5)", "COSH(0.7)", "TANH(2)", "EXP(0.7)", "HYPOT(0.7, -3.5)", "TO_DEGREES(-3.5)", "TO_RADIANS(2)",
+    "ASIN(2)", "EXP(1000)", "EXP(-1000)", "SINH(-1000)", "COSH(1000)", "HYPOT(1e308, 1e308)",
     # dates
     f"DATE_TRUNC(1 hour, {NOON})", f"DATE_TRUNC(5 minutes, {NOON})", f"DATE_TRUNC(1 week, {NOON})",
     f"DATE_TRUNC(1 month, {NOON})", f"DATE_TRUNC(1 day, {NOON})", f'DATE_EXTRACT("hour_of_day", {NOON})',

@@ -22,6 +22,7 @@ from ..safe_regex import compile_pattern
 from .ast import Duration, Period
 from .date_format import date_format
 from .geo import point_coordinate, st_distance, to_geopoint
+from .trigonometry import MATH
 
 Fn = Callable[..., Any]
 
@@ -464,3 +465,5 @@ def _mv_intersection(values: list, other: Any) -> Any:
         return None
     wanted = set(other) if isinstance(other, list) else {other}
     return _one_or_many(list(dict.fromkeys(v for v in values if v in wanted))) or None
+
+SCALAR.update(MATH)  # the trigonometric and other double functions

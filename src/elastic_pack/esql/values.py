@@ -3,6 +3,7 @@ half_float as narrow as the type), and each column's values in the `_query` resp
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -47,9 +48,12 @@ def formatter(kind: str) -> Callable[[Any], Any]:
         if isinstance(value, bool):
             return None
         try:
-            return float(value)
+            number = float(value)
         except (TypeError, ValueError):
             return None
+        if number in (math.inf, -math.inf):  # EXP(1000): Elasticsearch writes the infinity as text
+            return "Infinity" if number > 0 else "-Infinity"
+        return number
 
     def text(value: Any) -> Any:
         if isinstance(value, bool):
