@@ -233,8 +233,9 @@ class Compiler:
         if kind in ("ip", "date", "date_nanos") and node.container \
                 and all(isinstance(c, (ast.String, ast.Number)) for c in node.container):
             # a terms query on the field: each value as that type parses it (an address or block, a date)
-            tests = [typed_comparison(ast.Comparison(node.expression, "==", c), self.types) for c in node.container]
-            if any(t is None for t in tests):
+            typed = [typed_comparison(ast.Comparison(node.expression, "==", c), self.types) for c in node.container]
+            tests = [t for t in typed if t is not None]
+            if len(tests) < len(typed):
                 raise EqlTypeError(f"`{node}`: a number among the values of the ip field (Elasticsearch fails it)")
 
             def in_ip_set(event: Event) -> Any:

@@ -245,7 +245,7 @@ class SequenceMatcher:
             return []
         self.pending = [p for p in self.pending if not (now is None or now > p.deadline)]
         gap = len(self.positive)
-        out = []
+        out: list[tuple[Event, ...]] = []
         for p in ready:
             if p.leading is None:
                 if not self._seen_in(gap, p.key, p.times[-1], p.deadline, False, True):
