@@ -317,3 +317,16 @@ def test_at_a_run_without_events_says_so():
     quiet = _explained(_threshold(1), _burst(1) + late, at="2026-01-01T01:05:00Z")
     assert quiet["verdict"] == ("no alert: the query matched none of the 0 events in the window of the run at "
                                 "2026-01-01T01:05:00.000Z")
+
+
+@pytest.mark.parametrize("kind,query,language", [("query", "event.action: x", "kuery"),
+                                                 ("esql", 'FROM logs-aws* | WHERE event.action == "x"', "esql")])
+def test_events_named_outside_the_rules_indices_are_counted(kind, query, language):
+    rule = _rule(kind, query, language=language, **({"index": ["logs-aws*"]} if kind == "query" else {}))
+    events = _events((T0, {"event.action": "x", "_index": ".ds-logs-aws.cloudtrail-default-2026.01.01-000001"}),
+                     (T0 + 1, {"event.action": "x", "_index": "other-index"}),
+                     (T0 + 2, {"event.action": "x", "data_stream.type": "logs", "data_stream.dataset": "endpoint",
+                               "data_stream.namespace": "default"}),
+                     (T0 + 3, {"event.action": "x"}))
+    result = _explained(rule, events)
+    assert result["rule"]["index"] == ["logs-aws*"] and result["events"]["outside_index"] == 2

@@ -95,13 +95,15 @@ def explain_events(rule: Any, events: list[Event], exceptions: list | None = Non
         return window is None or window[0] <= t <= window[1]
 
     shown = [a for a in alerts if run is None or a.run_time == run]
+    # the indices the rule reads: its index patterns, an ES|QL rule's FROM
+    patterns = tuple(spec.index or getattr(compiled.query_tree, "sources", None) or ())
     result: dict = {
         "rule": {"rule_id": spec.rule_id, "name": spec.name, "type": spec.type, "interval_seconds": compiled.interval,
                  "lookback_seconds": compiled.lookback, "window_field": compiled.window_field,
                  "window_strict": compiled.window_strict,
-                 "index": list(spec.index or ())},
+                 "index": list(patterns)},
         "events": {"read": len(events), "in_window_field": len(seen),
-                   "outside_index": _outside_index(events, spec.index or ()),
+                   "outside_index": _outside_index(events, patterns),
                    "first": format_time(seen[0].window_time) if seen else None,
                    "last": format_time(seen[-1].window_time) if seen else None},
         "query": {"matched": sum(1 for t in record.matched if inside(t)),

@@ -19,10 +19,9 @@ def _group(values: dict) -> str:
 def render(result: dict) -> list[str]:
     rule, events, query = result["rule"], result["events"], result["query"]
     fallback = " (else @timestamp)" if rule["window_field"] != "@timestamp" and not rule.get("window_strict") else ""
-    index = "as the query's FROM names it" if rule["type"] == "esql" else "(none)"
     lines = [f"{rule['name']} ({rule['type']}, {rule['rule_id']})",
              f"  runs every {_span(rule['interval_seconds'])}, each reading {_span(rule['lookback_seconds'])} back "
-             f"on {rule['window_field']}{fallback}; index {', '.join(rule['index']) or index}"]
+             f"on {rule['window_field']}{fallback}; index {', '.join(rule['index']) or '(none)'}"]
     if result["at"]:
         at = result["at"]
         lines.append(f"  the run at {at['run_time']} (first run at or after {at['requested']}), window "
