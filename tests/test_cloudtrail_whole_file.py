@@ -86,3 +86,13 @@ def test_start_inclusive_end_exclusive_at_the_file_edges(tmp_path, monkeypatch, 
     assert quick == general
     # the first record at 00:58:00 and the last at 01:02:40: one second inside keeps all, at the edge drops one
     assert quick.in_range == (14 if start == "2026-03-02T00:58:01Z" or end == "2026-03-02T01:02:40Z" else 15)
+
+
+def test_a_gz_of_several_members_reads_them_all(tmp_path):
+    """gzip allows concatenated members (`cat a.gz b.gz`); the records are the first member's text followed
+    by the second's, here one JSON document split across the two."""
+    text = json.dumps({"Records": _records()}).encode()
+    path = tmp_path / "joined.json.gz"
+    path.write_bytes(gzip.compress(text[:1000]) + gzip.compress(text[1000:]))
+    batch = decode_file(path, ACTIONS, None, None, "event")
+    assert batch.in_range == 15 and batch.report.skipped == []
