@@ -144,7 +144,8 @@ def _new_terms(history: str = "now-1d") -> RuleFile:
 
 @pytest.mark.parametrize("later,verdict", [(86400.0 - 300, "seen"), (86400.0 + 300, "new")])
 def test_new_terms_says_whether_the_term_was_in_the_history_window(later, verdict):
-    events = _events((T0, {"event.action": "x", "user.name": "u"}), (T0 + later, {"event.action": "x", "user.name": "u"}))
+    events = _events((T0, {"event.action": "x", "user.name": "u"}),
+                     (T0 + later, {"event.action": "x", "user.name": "u"}))
     result = _explained(_new_terms(), events, warm_up=0)
     term = result["new_terms"]["terms"][0]
     assert term["term"] == {"user.name": "u"}

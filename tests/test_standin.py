@@ -67,7 +67,8 @@ def test_wrong_key_and_oversized_body_are_refused(standin):
     # a body over 64 MB is refused from its Content-Length, before any of it is read
     connection = http.client.HTTPConnection(urlsplit(url).hostname, urlsplit(url).port, timeout=5)
     connection.putrequest("POST", "/api/detection_engine/rules")
-    for name, value in {**headers, "Authorization": "ApiKey k-123", "Content-Length": str(64 * 1024 * 1024 + 1)}.items():
+    too_big = str(64 * 1024 * 1024 + 1)
+    for name, value in {**headers, "Authorization": "ApiKey k-123", "Content-Length": too_big}.items():
         connection.putheader(name, value)
     connection.endheaders()
     assert connection.getresponse().status == 413

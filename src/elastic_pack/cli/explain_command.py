@@ -24,7 +24,8 @@ def explain(
     content: ContentOption = None,
     as_json: JsonOption = False,
     warm_up: Annotated[Optional[str], typer.Option("--warm-up", help=_WARM_UP_HELP)] = None,
-    strict: Annotated[bool, typer.Option("--strict", help="Fail on the first bad line instead of skipping it.")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="Fail on the first bad line instead of skipping "
+                                         "it.")] = False,
     mapping: MappingOption = None,
 ) -> None:
     """Say why a rule alerted or did not on events from files: what the query let through, threshold counts,

@@ -124,7 +124,9 @@ def explain_events(rule: Any, events: list[Event], exceptions: list | None = Non
         result["sequence"] = sequence_section(compiled, record)
     elif spec.type == "esql":
         result["esql"] = esql_section(compiled, record, run)
-        result["query"]["matched"] = sum(1 for t, counts in record.row_counts if inside(t) and (not counts or counts[-1]))
+        # the events that are still rows when the row-by-row commands are done
+        result["query"]["matched"] = sum(1 for t, counts in record.row_counts
+                                         if inside(t) and (not counts or counts[-1]))
     if exceptions and record.excepted:
         result["removed_by_exceptions"] = _removed_by_exceptions(rule, seen, alerts, warm_up, mapping, run)
     result["verdict"] = verdict(result)

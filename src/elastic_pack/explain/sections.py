@@ -95,6 +95,8 @@ def sequence_section(rule: Any, record: Record) -> dict:
             "key": dict(zip(rule.join_fields, key)) if len(rule.join_fields) == len(key) else list(key),
             "furthest": progress.furthest, "completed": progress.completed,
             "waiting_for": None if state is None else state["done"] + 1,
+            "waiting_for_query": None if state is None or state["done"] >= len(texts)
+            else _one_line(texts[state["done"]], 80),
             "open": state,
             "ended": [{**e, "first": format_time(e["first"]), "at": format_time(e["at"])} for e in progress.ended[-3:]],
             "ended_count": len(progress.ended),

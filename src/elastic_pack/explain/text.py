@@ -96,6 +96,7 @@ def _sequence(section: dict) -> list[str]:
         if key["open"]:
             open_ = key["open"]
             state += (f"; open at stage {open_['done']} since {open_['first']}, waiting for stage {key['waiting_for']}"
+                      + (f" [{key['waiting_for_query']}]" if key.get("waiting_for_query") else "")
                       + (f" until {open_['deadline']}" if open_["deadline"] else ""))
         lines.append(state)
         for ended in key["ended"]:
