@@ -139,3 +139,13 @@ def test_comparing_two_fields_is_a_syntax_error_unless_an_optional_field_may_mak
     # `?x == ?y`: Elasticsearch runs it when the index lacks x or y (null), fails it otherwise
     with pytest.raises(eql.UnsupportedQueryError, match="optional"):
         eql.parse("process where ?x == ?y")
+
+
+def test_with_dynamic_false_a_field_the_mapping_lacks_is_no_column():
+    mapping = {"dynamic": False, "properties": {"event": {"properties": {"category": {"type": "keyword"}}},
+                                                 "@timestamp": {"type": "date"}}}
+    docs = [doc("a", 1, user="x")]
+    with pytest.raises(eql.QueryTypeError, match=r"Unknown column \[user\]"):
+        eql.search('process where user == "x"', docs, mapping)
+    assert ids(eql.search("process where ?user == null", docs, mapping)) == ["a"]  # in _source only
+    assert ids(eql.search("process where ?user == null", docs, {**mapping, "dynamic": True})) == []

@@ -99,28 +99,33 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
 
 
 def _indexed_fields(types: Any) -> Callable[[dict], None]:
-    """What the index adds to a document's fields: an alias reads its target's value, a multi-field
-    (`hostname.keyword`) its parent's (the mapping's `alias` and `fields`)."""
+    """What the index makes of a document's fields: an alias reads its target's value, a multi-field
+    (`hostname.keyword`) its parent's (the mapping's `alias` and `fields`); with `"dynamic": false` a field
+    the mapping lacks stays in _source only, and no query reads it."""
     copies = {**getattr(types, "aliases", {}), **getattr(types, "multi_fields", {})}
-    if not copies:
+    hidden = getattr(types, "dynamic", True) is False
+    if not copies and not hidden:
         return lambda fields: None
 
-    def add(fields: dict) -> None:
+    def index(fields: dict) -> None:
+        if hidden:
+            for name in [name for name in fields if types(name) is None]:
+                del fields[name]
         for name, source in copies.items():
             if name not in fields and source in fields:
                 fields[name] = fields[source]
 
-    return add
+    return index
 
 
 def _check_fields_known(query: EqlQuery, types: Callable[[str], str | None], named: list[tuple[str, dict]]) -> None:
     """Elasticsearch fails an EQL query naming a field the index does not have (`Unknown column`); only an
-    optional `?field` may be missing. The index has the mapping's fields and, as a dynamic mapping adds them,
-    every field of its documents."""
+    optional `?field` may be missing. The index has the mapping's fields and, as a dynamic mapping adds them
+    (unless it says `"dynamic": false`), every field of its documents."""
     unknown = {name for name in query.fields - query.optional_fields if types(name) is None}
     if not unknown:
         return
-    for _, source in named:
+    for _, source in ([] if getattr(types, "dynamic", True) is False else named):
         unknown -= flatten(dict(source)).keys()
         if not unknown:
             return
