@@ -149,3 +149,13 @@ def test_with_dynamic_false_a_field_the_mapping_lacks_is_no_column():
         eql.search('process where user == "x"', docs, mapping)
     assert ids(eql.search("process where ?user == null", docs, mapping)) == ["a"]  # in _source only
     assert ids(eql.search("process where ?user == null", docs, {**mapping, "dynamic": True})) == []
+
+
+def test_a_text_field_compares_through_its_keyword_multi_field_and_fails_without_one():
+    docs = [doc("a", 1, msg="Disk full")]
+    with_keyword = {"properties": {"msg": {"type": "text", "fields": {"raw": {"type": "keyword"}}}}}
+    assert ids(eql.search('process where msg == "Disk full"', docs, with_keyword)) == ["a"]
+    for mapping in ({"msg": "text"}, {"msg": "match_only_text"},
+                    {"properties": {"msg": {"type": "text", "fields": {"words": {"type": "text"}}}}}):
+        with pytest.raises(eql.QueryTypeError, match=r"exact matches for \[msg\]"):
+            eql.search('process where msg == "Disk full"', docs, mapping)

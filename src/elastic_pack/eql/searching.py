@@ -72,6 +72,7 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     compiler = Compiler(parsed, types)
     named = _named(documents)
     _check_fields_known(parsed, types, named)
+    _check_exact(parsed, types)
     indexed = _indexed_fields(types)
     if parsed.is_sample:
         samples = run_samples(parsed, compiler, named, size, max_samples_per_key, indexed)
@@ -132,6 +133,19 @@ def _check_fields_known(query: EqlQuery, types: Callable[[str], str | None], nam
     name = min(unknown)
     raise EqlTypeError(f"Unknown column [{name}]: neither the mapping nor any document has it, and Elasticsearch "
                        f"fails the query (`?{name}` is an optional field, null where missing)")
+
+
+_EXACT = ("keyword", "constant_keyword", "wildcard")
+
+
+def _check_exact(query: EqlQuery, types: Any) -> None:
+    """EQL compares a text field through an exact (keyword) multi-field of it; Elasticsearch fails a query on a
+    text field that has none."""
+    exact_of = {parent for sub, parent in getattr(types, "multi_fields", {}).items() if types(sub) in _EXACT}
+    for name in sorted(query.fields):
+        if types(name) in ("text", "match_only_text") and name not in exact_of:
+            raise EqlTypeError(f"No keyword/multi-field defined exact matches for [{name}]; define one or use "
+                               "MATCH/QUERY instead (Elasticsearch fails the query: EQL compares exact values)")
 
 
 def _response(kind: str, results: list) -> dict:
