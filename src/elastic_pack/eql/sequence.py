@@ -121,6 +121,9 @@ class SequenceMatcher:
         self.unique_predicates: list = [None] * len(unique)
         for stage in every:
             self.unique_predicates[self.slot[id(stage)]] = stage.predicate
+        # per positive stage, last first (the order feed moves partials in): its index, slot and join fields
+        self._plan = [(index, self.slot[id(stage)], tuple(stage.keys), stage.keys)
+                      for index, stage in reversed(list(enumerate(self.positive)))]
         self.missing_seen: dict[int, dict[tuple, list[float]]] = {id(s): {} for g in self.missing.values() for s in g}
         self.pending: list[_Pending] = []
         self._seen = 0
@@ -165,15 +168,16 @@ class SequenceMatcher:
                         seen.setdefault(key, []).append(now)
         last = len(self.positive) - 1
         keys_by_fields: dict[tuple, list] = {}  # `runs=N` stages share their join fields
-        for index in range(last, -1, -1):
-            stage = self.positive[index]
-            if not matched[self.slot[id(stage)]]:
+        groups = self.groups
+        for index, slot, names, stage_keys in self._plan:
+            if not matched[slot]:
                 continue
-            names = tuple(stage.keys)
             keys = keys_by_fields.get(names)
             if keys is None:
-                keys = keys_by_fields[names] = candidate_keys(fields, stage.keys, self.nullable_keys)
+                keys = keys_by_fields[names] = candidate_keys(fields, stage_keys, self.nullable_keys)
             for key in keys:
+                if index and key not in groups[index - 1]:
+                    continue  # no partial of this key waits for this stage (as _advance would find)
                 moved = self._advance(index, key, event, now)
                 if moved is None:
                     continue
