@@ -33,6 +33,9 @@ def _named(documents: Iterable[Any]) -> list[tuple[str, dict]]:
         if hasattr(document, "source") and hasattr(document, "id"):
             out.append((str(document.id), document.source))
             continue
+        if not isinstance(document, dict):
+            raise TypeError(f"document [{index}] is a {type(document).__name__}: a document is a JSON object (a "
+                            "dict) or has `id` and `source`")
         source = dict(document)
         given = source.pop("_id", None)
         out.append((str(given) if given is not None else f"[{index}]", source))
