@@ -359,7 +359,8 @@ NESTED_MAPPING = {"properties": {
     "n": {"type": "nested", "properties": {"a": {"type": "keyword"}, "c": {"type": "long"}}},
     "labels": {"type": "flattened"},
     "kn": {"type": "keyword", "normalizer": "lowercase"},
-    "kc": {"type": "keyword", "normalizer": "my_folding"}}}
+    "kc": {"type": "keyword", "normalizer": "my_folding"},
+    "o": {"properties": {"a": {"type": "keyword"}}}}}
 
 
 def _typed(query: str, document: dict) -> bool:
@@ -371,9 +372,25 @@ def _typed(query: str, document: dict) -> bool:
 def test_a_nested_objects_fields_are_reached_only_by_a_nested_query():
     doc = {"n": [{"a": "x", "c": 1}, {"a": "y", "c": 2}]}
     assert _typed("n:{ a: x and c: 1 }", doc) and not _typed("n:{ a: x and c: 2 }", doc)
-    # outside a nested query the nested documents are not searched: no match, so `not` matches
-    assert not _typed("n.a: x", doc) and not _typed("n.a: *", doc) and _typed("not n.a: x", doc)
+    # in a rule (the detection engine's data view lists no fields) the query is sent as written, and outside a
+    # nested query Elasticsearch does not search the nested documents: no match, so `not` matches
+    from elastic_pack.documents import flatten
+    from elastic_pack.kql import compile_kql
+    from elastic_pack.mapping import Mapping
+
+    def in_rule(query: str) -> bool:
+        return compile_kql(parse(query), Mapping.from_json(NESTED_MAPPING))(flatten(doc))
+
+    assert not in_rule("n.a: x") and not in_rule("n.a: *") and in_rule("not n.a: x")
     assert not _typed("x", doc) and not _typed("x*", doc)  # free text reaches the top-level document only
+    # with the mapping as a data view Kibana itself refuses a nested field outside its nested group, a field
+    # of another nested object in one, and a plain field in one
+    for query, message in [("n.a: x", "is a nested field, but is not in a nested group"),
+                           ("o:{ a: x }", 'o.a is not a nested field but is in nested group "o"')]:
+        with pytest.raises(KqlTypeError, match=message):
+            _typed(query, doc)
+        with pytest.raises(KqlTypeError, match=message):
+            to_dsl(query, Mapping.from_json(NESTED_MAPPING))
     # a wildcard field name that covers a nested field gets the nested query Kibana adds for it
     assert _typed("n.a*: x", doc) and not _typed("n.a*: z", doc)
 

@@ -20,6 +20,7 @@ from ..documents import flatten, values_under
 from ..fields import CASELESS, OBJECT_SHAPED_TYPES, multi_field_parent
 from ..glob import STAR, Glob
 from . import typed
+from .data_view import check_nesting
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
 from ..errors import UnsupportedQueryError
 from .typed import KqlTypeError
@@ -69,6 +70,7 @@ class _Compiler:
         # the index pattern's fields, which Kibana expands a wildcard field name over (None: the detection
         # engine's empty field list, which sends the pattern to Elasticsearch as it is)
         self.fields = fields
+        self.listed = frozenset(fields or ())
         # the nested object the query being compiled is inside (None: the top-level document). Elasticsearch
         # indexes a nested object's fields in a document of their own: only a nested query on its path reaches
         # them, and a query inside one reaches no other field
@@ -107,6 +109,8 @@ class _Compiler:
             if expanded is not None:
                 return expanded
         if field is not None and not getattr(node, "field_glob", False):
+            if self.fields is not None:
+                check_nesting(field, self.scope, self.listed, self._nested_path)
             if not self.reachable(field):
                 return lambda event: False
             source = self.multi_field_parent(field)
@@ -129,9 +133,12 @@ class _Compiler:
         return lambda event: any(part(event) for part in parts)
 
     def _wrapped(self, node: Node) -> Node:
-        """A field a wildcard name expanded to, in the nested query Kibana adds when it is in a nested object."""
+        """A field a wildcard name expanded to, in the nested query Kibana adds when it is in a nested object
+        (inside a nested group Kibana checks it as it checks a field named plainly)."""
+        if self.scope is not None:
+            return node
         path = self._nested_path(node.field) if self._nested_path is not None else None  # type: ignore
-        return Nested(path, node) if path is not None and path != self.scope else node
+        return Nested(path, node) if path is not None else node
 
     def _multi_field(self, node: Node, field: str, parent: str, lowercase: bool) -> Predicate:
         """A query on a multi-field reads its parent's values, as Elasticsearch indexes them; a lowercase
@@ -358,16 +365,16 @@ class _Compiler:
         return free_text
 
     def _Nested(self, node: Nested) -> Predicate:
+        outer, self.scope = self.scope, node.path
+        try:
+            inner = self.compile(node.query)  # first: Kibana checks the group's fields before it sends the query
+        finally:
+            self.scope = outer
         kind = self.types(node.path)
         if kind != "nested":  # dynamic mapping never makes a nested field: only a mapping can
             what = f"a {kind} field" if kind is not None else "not mapped"
             raise KqlTypeError(f"{node.path} is {what}, not nested: Elasticsearch fails a nested query on it "
                                f"([nested] failed to find nested object under path [{node.path}])")
-        outer, self.scope = self.scope, node.path
-        try:
-            inner = self.compile(node.query)
-        finally:
-            self.scope = outer
         path, prefix = node.path, node.path + "."
 
         def nested(event: Event) -> bool:

@@ -46,6 +46,7 @@ class _Parser:
         self.n = len(query)
         self.furthest = 0
         self.expected: set[str] = set()
+        self.literals: dict[int, tuple[Literal | Wildcard, int]] = {}
 
     # --- error bookkeeping: report the furthest point any alternative reached
     def fail(self, pos: int, what: str) -> NoReturn:
@@ -234,9 +235,13 @@ class _Parser:
         return self.literal(pos)
 
     def literal(self, pos: int) -> tuple[Literal | Wildcard, int]:
-        if pos < self.n and self.q[pos] == '"':
-            return self.quoted(pos)
-        return self.unquoted(pos)
+        # a field name is read by each alternative that starts with one (nested, range, field: value): read it
+        # once per position (a failure is not kept: reading it again records what was expected)
+        found = self.literals.get(pos)
+        if found is None:
+            found = self.literals[pos] = self.quoted(pos) if pos < self.n and self.q[pos] == '"' \
+                else self.unquoted(pos)
+        return found
 
     def quoted(self, pos: int) -> tuple[Literal, int]:
         q, chars = self.q, list[str]()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
+from .data_view import check_nesting
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
 
 _RANGE = {"<": "lt", "<=": "lte", ">": "gt", ">=": "gte"}
@@ -38,8 +39,9 @@ class _Builder:
                  nested_path: Callable[[str], "str | None"] | None):
         self.kind_of = kind_of
         self.fields = fields
+        self.listed = frozenset(fields or ())
         self.nested_path = nested_path
-        self.in_nested = False
+        self.scope: str | None = None  # the nested group being built
 
     def build(self, node: Node) -> dict:
         if isinstance(node, And):
@@ -51,11 +53,11 @@ class _Builder:
         if isinstance(node, MatchAll):
             return {"match_all": {}}
         if isinstance(node, Nested):
-            outer, self.in_nested = self.in_nested, True
+            outer, self.scope = self.scope, node.path
             try:
                 return {"nested": {"path": node.path, "query": self.build(node.query), "score_mode": "none"}}
             finally:
-                self.in_nested = outer
+                self.scope = outer
         if isinstance(node, FreeText):
             if isinstance(node.value, Wildcard):
                 return {"query_string": {"query": query_string_pattern(node.value)}}
@@ -68,19 +70,23 @@ class _Builder:
 
     def _names(self, node: Exists | Match | Range) -> list[str]:
         """The fields a field name stands for: a wildcard one, those of the data view it matches, else itself."""
+        names = [node.field]
         if node.field_glob and self.fields is not None:
             pattern = re.compile(".*".join(map(re.escape, node.field.split("*"))), re.DOTALL)
-            names = [name for name in self.fields if pattern.fullmatch(name)]
-            if names:
+            names = [name for name in self.fields if pattern.fullmatch(name)] or names
+            if self.scope is None:  # Kibana checks a pattern's fields only inside a nested group
                 return names
-        return [node.field]
+        if self.fields is not None:
+            for name in names:
+                check_nesting(name, self.scope, self.listed, self.nested_path)
+        return names
 
     def _wrapped(self, node: Exists | Match | Range, name: str) -> dict:
         """One field's query; a wildcard field name that covers a nested field gets the nested query Kibana
         adds for it (a field named plainly inside `path:{...}` is already in one)."""
         query = self._clause(node, name)
         path = self.nested_path(name) if self.nested_path is not None and node.field_glob else None
-        if path is None or self.in_nested or name == node.field:
+        if path is None or self.scope is not None or name == node.field:
             return query
         return {"nested": {"path": path, "query": query, "score_mode": "none"}}
 
