@@ -25,6 +25,7 @@ from .sequence import SequenceMatcher, Stage
 
 DEFAULT_SIZE = 10  # _eql/search's default size
 
+
 def _named(documents: Iterable[Any]) -> list[tuple[str, dict]]:
     """(id, source) of each document: an object with `.id` and `.source`, or a dict named by its own `_id`
     (a metadata field, never part of the source), else by its position."""
@@ -76,7 +77,7 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     named = _named(documents)
     _check_fields_known(parsed, types, named)
     _check_exact(parsed, types)
-    indexed = _indexed_fields(types)
+    indexed = _indexed_fields(types, parsed.fields)
     if parsed.is_sample:
         samples = run_samples(parsed, compiler, named, size, max_samples_per_key, indexed)
         return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
@@ -102,11 +103,13 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     return _response("sequences", _sequences(parsed, compiler, events, kept))
 
 
-def _indexed_fields(types: Any) -> Callable[[dict], None]:
+def _indexed_fields(types: Any, wanted: set[str]) -> Callable[[dict], None]:
     """What the index makes of a document's fields: an alias reads its target's value, a multi-field
     (`hostname.keyword`) its parent's (the mapping's `alias` and `fields`); with `"dynamic": false` a field
-    the mapping lacks stays in _source only, and no query reads it."""
-    copies = {**getattr(types, "aliases", {}), **getattr(types, "multi_fields", {})}
+    the mapping lacks stays in _source only, and no query reads it. Only the `wanted` fields (the query's)
+    are added."""
+    copies = {name: source for name, source in {**getattr(types, "aliases", {}),
+                                                 **getattr(types, "multi_fields", {})}.items() if name in wanted}
     hidden = getattr(types, "dynamic", True) is False
     if not copies and not hidden:
         return lambda fields: None
