@@ -81,15 +81,17 @@ def explain_events(rule: Any, events: list[Event], exceptions: list | None = Non
     from ..content.queries import checked_query
 
     compiled = observed(with_warm_up([compile_rule(rule, exceptions, mapping)], warm_up)[0])
-    compiled.query_tree = checked_query(rule)  # type: ignore[attr-defined]  (the stages' texts)
+    compiled.query_tree = checked_query(rule)  # the stages' and commands' texts
     spec = rule.spec
     seen = list(windowed(events, compiled.window_field, compiled.window_strict))
     alerts = run_rules([compiled], seen)
-    record: Record = compiled.record  # type: ignore[attr-defined]
+    record: Record = compiled.record
     run = None
     if at is not None and seen:
         run = compiled.schedule.first_run_at_or_after(parse_time(at))
     window = (run - compiled.lookback, run) if run is not None else None
+    at_run = None if window is None else {"requested": at, "run_time": format_time(window[1]),
+                                          "window": [format_time(window[0]), format_time(window[1])]}
 
     def inside(t: float) -> bool:
         return window is None or window[0] <= t <= window[1]
@@ -111,8 +113,7 @@ def explain_events(rule: Any, events: list[Event], exceptions: list | None = Non
         "alerts": [a.to_json() for a in shown],
         "suppressed": [{"run_time": format_time(t), "group": list(g)} for t, g in record.suppressed
                        if run is None or t == run],
-        "at": None if run is None else {"requested": at, "run_time": format_time(run),
-                                        "window": [format_time(window[0]), format_time(window[1])]},
+        "at": at_run,
     }
     if run is not None:
         result["events"]["in_run"] = sum(1 for e in seen if inside(e.window_time))

@@ -92,7 +92,7 @@ class _Threshold(_Observed, ThresholdRule):
     def _run(self, run_time: float):
         start = run_time - self.lookback
         cardinality = self.counter.cardinality
-        groups = []
+        groups: list[dict[str, Any]] = []
         for key, bucket in self.counter.buckets.items():
             inside = [distinct for window, _, distinct in bucket if start <= window <= run_time]
             if inside:
@@ -191,7 +191,7 @@ class _Matcher(SequenceMatcher):
 
 class _Sequence(_Observed, EqlSequenceRule):
     def _observe(self) -> None:
-        matcher = self.matcher
+        matcher: Any = self.matcher
         matcher.__class__ = _Matcher
         matcher.record = self.record
         # stages with the same predicate (`with runs=N`) share one slot: each slot is counted once per event
@@ -280,22 +280,23 @@ _KINDS: dict[type, type] = {ThresholdRule: _Threshold, NewTermsRule: _NewTerms, 
                             EqlSampleRule: _Sample, EsqlRule: _Esql}
 
 
-def observed(rule: CompiledRule) -> CompiledRule:
-    """The compiled rule, now recording into `rule.record` (a Record) as it runs."""
+def observed(compiled: CompiledRule) -> Any:
+    """The compiled rule, now recording into `rule.record` (a Record) as it runs (one of the classes above)."""
+    rule: Any = compiled
     kind = type(rule)
     if kind in _KINDS:
         rule.__class__ = _KINDS[kind]
     else:
         rule.__class__ = type(f"Observed{kind.__name__}", (_Observed, kind), {})
-    rule.record = Record()  # type: ignore[attr-defined]
+    rule.record = Record()
     # every event reaches the rule: a gate only skips events the query cannot match, and the explanation
     # counts what each stage (FROM too) let through
     rule.gate = None
-    if isinstance(rule, (ThresholdRule, NewTermsRule, QueryRule)):
-        rule._count_matches("filter")  # type: ignore[attr-defined]
-    elif isinstance(rule, EqlEventRule):
-        rule._count_matches("predicate")  # type: ignore[attr-defined]
-    elif isinstance(rule, _Sequence):
+    if isinstance(compiled, (ThresholdRule, NewTermsRule, QueryRule)):  # `rule` is the same object, observed
+        rule._count_matches("filter")
+    elif isinstance(compiled, EqlEventRule):
+        rule._count_matches("predicate")
+    elif isinstance(compiled, EqlSequenceRule):
         rule._observe()
 
     return rule

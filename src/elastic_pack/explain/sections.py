@@ -42,7 +42,7 @@ def threshold_section(rule: Any, record: Record, run: float | None) -> dict:
 
 
 def new_terms_section(rule: Any, record: Record, inside: Callable[[float], bool]) -> dict:
-    terms = []
+    terms: list[dict[str, Any]] = []
     for term, decisions in record.terms.items():
         decisions = [d for d in decisions if inside(d[0])]
         if not decisions:
@@ -86,7 +86,7 @@ def sequence_section(rule: Any, record: Record) -> dict:
             deadline = newest.start + matcher.maxspan if matcher.maxspan is not None else None
             open_at_end[key] = {"done": index + 1, "first": format_time(newest.start),
                                 "deadline": None if deadline is None else format_time(deadline)}
-    keys = []
+    keys: list[dict[str, Any]] = []
     for key, progress in record.keys.items():
         if not progress.furthest and not progress.ended:
             continue  # only events of later stages with nothing before them
@@ -145,7 +145,9 @@ def _steps(source: str, before: list[str], rest: list[str], record: Record, star
 def command_texts(query: Any) -> list[str]:
     """The query's source and commands as written (split on the pipes outside strings and comments); the
     commands' names when the split does not give one text per command."""
-    text, parts, current, i = query.text, [], [], 0
+    text, i = query.text, 0
+    parts: list[str] = []
+    current: list[str] = []
     while i < len(text):
         if text.startswith('"""', i):
             end = text.find('"""', i + 3)
@@ -178,10 +180,10 @@ def verdict(result: dict) -> str:
     """One sentence: how many alerts, or the first stage that let nothing through."""
     alerts, query, events = result["alerts"], result["query"], result["events"]
     if alerts:
-        removed = len(result.get("removed_by_exceptions") or ())
+        dropped = len(result.get("removed_by_exceptions") or ())
         return f"{len(alerts)} alert{'s' if len(alerts) != 1 else ''}" + (
             f"; {len(result['suppressed'])} more folded by alert suppression" if result["suppressed"] else "") + (
-            f"; {removed} more removed by the exceptions" if removed else "")
+            f"; {dropped} more removed by the exceptions" if dropped else "")
     if not events["in_window_field"]:
         return f"no alert: no event has the rule's time field {result['rule']['window_field']}" \
             if events["read"] else "no alert: no event was read"

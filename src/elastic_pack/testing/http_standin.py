@@ -83,13 +83,10 @@ class _BoundedServer(ThreadingHTTPServer):
             self._slots.release()
 
 
-def _handler(server: StandInServer, max_body: int, timeout: float) -> type[BaseHTTPRequestHandler]:
+def _handler(server: StandInServer, max_body: int, idle: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
-
-        def setup(self) -> None:
-            self.timeout = timeout  # a client that stops sending is dropped (socket timeout)
-            super().setup()
+        timeout = idle  # the socket's: a client that stops sending is dropped
 
         def _serve(self) -> None:
             length = self.headers.get("Content-Length")
