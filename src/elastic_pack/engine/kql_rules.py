@@ -29,7 +29,8 @@ class ThresholdRule(WindowedRule):
         self.group_fields = list(spec.threshold_fields)
         self.counter = ThresholdCounter(self.group_fields, spec.threshold_value, self.lookback, self.max_signals,
                                         spec.cardinality)
-        self.on_match: Callable[[tuple, Event], object] | None = None  # optional observer (key, event), e.g. the backtest's hourly counts
+        # an optional observer of each counted (key, event), e.g. the backtest's hourly counts
+        self.on_match: Callable[[tuple, Event], object] | None = None
 
     def _run(self, run_time: float) -> list[Alert]:
         return [

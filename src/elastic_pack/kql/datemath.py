@@ -2,7 +2,8 @@
 
 Times are epoch milliseconds (floats). Rounding follows Elasticsearch's range queries: `gte` and `lt` round
 down; `gt` and `lte` round up, for `/unit` to the unit's end and for components a date leaves out to the
-last instant of its first day (`lte: 2024-01-01` covers the whole day, `lte: 2024-01` only its first day). Dates without a zone are UTC, as Kibana's detection engine sends `dateFormatTZ: Zulu`.
+last instant of its first day (`lte: 2024-01-01` covers the whole day, `lte: 2024-01` only its first day).
+Dates without a zone are UTC, as Kibana's detection engine sends `dateFormatTZ: Zulu`.
 """
 
 from __future__ import annotations

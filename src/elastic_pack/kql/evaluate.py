@@ -18,49 +18,16 @@ from typing import Any
 
 from ..documents import flatten, values_under
 from ..fields import CASELESS, OBJECT_SHAPED_TYPES, multi_field_parent
-from ..glob import STAR, Glob
 from . import typed
 from .data_view import check_nesting
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
 from ..errors import UnsupportedQueryError
 from .typed import KqlTypeError
+from .values import any_value, field_glob, field_values, flattened_values, leaf_values
 
 Event = Mapping[str, Any]
 Predicate = Callable[[Event], bool]
 TypeResolver = Callable[[str], "str | None"]
-
-
-def leaf_values(value: Any) -> list:
-    if value is None:
-        return []
-    if isinstance(value, list):
-        out: list = []
-        for item in value:
-            out.extend(leaf_values(item))
-        return out
-    return [value]
-
-
-def _values(event: Event, field: str) -> list:
-    value = event.get(field)
-    if value is None:
-        return []
-    if value.__class__ is list:
-        return leaf_values(value)
-    return [value]
-
-
-def _flattened_values(event: Event, field: str) -> list:
-    """The leaf values of a flattened field: the field's own and those of every key under it."""
-    out = _values(event, field)
-    for value in values_under(event, field):
-        out.extend(leaf_values(value))
-    return out
-
-
-def _glob(pattern: str) -> Glob:
-    """A field-name pattern (`*` only): matched without backtracking, like the value wildcards."""
-    return Glob([STAR if part == "*" else part for part in pattern])
 
 
 class _Compiler:
@@ -124,7 +91,7 @@ class _Compiler:
     def _expanded(self, node: Node) -> Predicate | None:
         """A wildcard field name as Kibana expands it over the index pattern's fields: one query per field
         it matches, any of which may match (None when it matches none: Kibana then sends the pattern)."""
-        pattern = _glob(node.field)  # type: ignore[attr-defined]
+        pattern = field_glob(node.field)  # type: ignore[attr-defined]
         names = [name for name in self.fields or () if pattern.fullmatch(name)]
         if not names:
             return None
@@ -194,7 +161,7 @@ class _Compiler:
                 return found in texts
             if found is None:
                 return False
-            return any(typed.as_keyword(v) in texts for v in _values(event, field))
+            return any(typed.as_keyword(v) in texts for v in field_values(event, field))
 
         return in_set
 
@@ -229,8 +196,8 @@ class _Compiler:
 
     def _Exists(self, node: Exists) -> Predicate:
         if node.field_glob:
-            pattern = _glob(node.field)
-            return lambda event: any(pattern.fullmatch(k) and self.reachable(k) and _values(event, k)
+            pattern = field_glob(node.field)
+            return lambda event: any(pattern.fullmatch(k) and self.reachable(k) and field_values(event, k)
                                      for k in event)
         field = node.field
         # a key of a flattened field is a leaf: `labels.team: *` is false for a document with labels.team.id only
@@ -259,17 +226,17 @@ class _Compiler:
                 # date or ip field fails the search ("Can only use prefix queries on keyword, text and
                 # wildcard fields"), as Elasticsearch 8.19 answers.
                 return lambda event: False
-            pattern = _glob(node.field)
+            pattern = field_glob(node.field)
             test_for = self._tests(node.field, value, lenient=False)
             return lambda event: any(pattern.fullmatch(k) and self.reachable(k)
-                                     and _any(test_for(k, event), _values(event, k)) for k in list(event))
+                                     and any_value(test_for(k, event), field_values(event, k)) for k in list(event))
         return self._field_predicate(node.field, value)
 
     def _field_predicate(self, field: str, value: Literal | Wildcard) -> Predicate:
         kind = self.types(field)
         if kind == "flattened":  # every leaf value under the field is one of its keyword values
             test = self._test(kind, field, value)
-            return lambda event: any(test(v) for v in _flattened_values(event, field))
+            return lambda event: any(test(v) for v in flattened_values(event, field))
         if kind is not None and kind not in ("object", "nested"):
             test = self._test(kind, field, value)
             if kind in typed.KEYWORD_TYPES and isinstance(value, Literal) and not self._moves(kind, value):
@@ -279,17 +246,17 @@ class _Compiler:
                     found = event.get(field)
                     if found.__class__ is str:
                         return found == text
-                    return found is not None and any(test(v) for v in _values(event, field))
+                    return found is not None and any(test(v) for v in field_values(event, field))
 
                 return keyword_match
             if self._moves(kind, value):
                 self._test(kind, field, value)  # invalid date math fails the search, as in Elasticsearch
-                return lambda event: any(self._test(kind, field, value)(v) for v in _values(event, field))
-            return lambda event: any(test(v) for v in _values(event, field))
+                return lambda event: any(self._test(kind, field, value)(v) for v in field_values(event, field))
+            return lambda event: any(test(v) for v in field_values(event, field))
         if kind in ("object", "nested"):
             return lambda event: False  # a match on an object field matches no document
         test_for = self._tests(field, value, lenient=True)
-        return lambda event: _any(test_for(field, event), _values(event, field))
+        return lambda event: any_value(test_for(field, event), field_values(event, field))
 
     def _moves(self, kind: str, value: Any) -> bool:
         """Whether the test depends on the time (date math relative to `now`)."""
@@ -341,10 +308,10 @@ class _Compiler:
         if kind is not None:
             test = typed.range_test(kind, node.op, text, node.field, self.now() * 1000.0)  # invalid: an error
             if kind == "flattened":  # the root of a flattened field: any key's value, compared as a keyword
-                return lambda event: any(test(v) for v in _flattened_values(event, node.field))
+                return lambda event: any(test(v) for v in flattened_values(event, node.field))
             if not self._moves(kind, node.value):
-                return lambda event: any(test(v) for v in _values(event, node.field))
-        return lambda event: any(self._range_test(node.field, node, v)(v) for v in _values(event, node.field))
+                return lambda event: any(test(v) for v in field_values(event, node.field))
+        return lambda event: any(self._range_test(node.field, node, v)(v) for v in field_values(event, node.field))
 
     def _range_test(self, field: str, node: Range, sample: Any) -> typed.Test:
         # the type dynamic mapping gives the value; a bound that type rejects (`now-1x` on a date, `abc` on a
@@ -360,7 +327,7 @@ class _Compiler:
         test_for = self._tests("", node.value, lenient=True)
 
         def free_text(event: Event) -> bool:
-            return any(self.reachable(k) and _any(test_for(k, event), _values(event, k)) for k in list(event))
+            return any(self.reachable(k) and any_value(test_for(k, event), field_values(event, k)) for k in list(event))
 
         return free_text
 
@@ -387,20 +354,13 @@ class _Compiler:
         return nested
 
 
-def _any(test: typed.Test, values: list) -> bool:
-    for value in values:
-        if test(value):
-            return True
-    return False
-
-
 def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[], float] | None = None,
                 fields: Sequence[str] | None = None) -> Predicate:
     """A parsed KQL tree as a predicate over flat (dotted-key) documents.
 
     `types` maps a field name to its Elasticsearch type (default: Mapping.default(), the field catalogue
-    and the lab's templates; a Mapping also gives multi-fields and object paths); `now` gives the time `now` in date math means, in
-    epoch seconds (default: the clock); `fields` is the data view's field list that Kibana expands wildcard
+    and the lab's templates; a Mapping also gives multi-fields, nested paths and normalizers); `now` gives
+    the time `now` in date math means, in epoch seconds (default: the clock); `fields` is the data view's field list that Kibana expands wildcard
     field names over (default: none, as the detection engine's). Raises KqlTypeError for a value the
     field's type rejects, where Elasticsearch would fail the search."""
     if types is None:
