@@ -24,6 +24,7 @@ from .sample import run_samples
 from .sequence import SequenceMatcher, Stage
 
 DEFAULT_SIZE = 10  # _eql/search's default size
+CATEGORY_FIELD = "event.category"  # what `process where` reads (the request's event_category_field)
 
 
 def _named(documents: Iterable[Any]) -> list[tuple[str, dict]]:
@@ -77,7 +78,7 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     named = _named(documents)
     _check_fields_known(parsed, types, named)
     _check_exact(parsed, types)
-    indexed = _indexed_fields(types, parsed.fields)
+    indexed = _indexed_fields(types, parsed.fields | {CATEGORY_FIELD})
     if parsed.is_sample:
         samples = run_samples(parsed, compiler, named, size, max_samples_per_key, indexed)
         return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
