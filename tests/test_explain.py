@@ -331,3 +331,13 @@ def test_events_named_outside_the_rules_indices_are_counted(kind, query, languag
                      (T0 + 3, {"event.action": "x"}))
     result = _explained(rule, events)
     assert result["rule"]["index"] == ["logs-aws*"] and result["events"]["outside_index"] == 2
+
+
+def test_threshold_groups_are_marked_by_what_held_them_back():
+    rule = _threshold(2, cardinality=[{"field": "host.name", "value": 2}])
+    text = render_text(_explained(rule, _burst(3, **{"host.name": "h1"})))
+    assert any(line.strip() == "3/2, 1 distinct too few distinct host.name: user.name=u" for line in text)
+    rule = _rule("threshold", "event.action: x", threshold={"field": ["user.name"], "value": 1},
+                 alert_suppression={"duration": {"value": 1, "unit": "h"}})
+    folded = render_text(_explained(rule, _burst(3), at="2026-01-01T00:05:00Z"))  # the run after the alert's
+    assert "    2/1 met, not alerted (suppressed, or past max_signals): user.name=u" in folded

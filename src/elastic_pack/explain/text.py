@@ -70,7 +70,7 @@ def _threshold(section: dict) -> list[str]:
         lines.append(f"  run at {run['run_time']} (window {run['window'][0]} .. {run['window'][1]}): "
                      f"{run['group_count']} groups, {run['alerts']} alerts")
         for g in run["groups"]:
-            mark = "ALERT" if g["alerted"] else ("met" if g["count"] >= section["value"] else "under")
+            mark = _threshold_mark(g, section["value"], card)
             distinct = f", {g['distinct']} distinct" if g["distinct"] is not None else ""
             lines.append(f"    {g['count']}/{section['value']}{distinct} {mark}: {_group(g['group']) or 'all'}")
     miss = section.get("closest_miss")
@@ -79,6 +79,16 @@ def _threshold(section: dict) -> list[str]:
         lines.append(f"  closest group that never alerted: {miss['count']}/{section['value']}{distinct} "
                      f"{_group(miss['group'])} in the run at {miss['run_time']}")
     return lines
+
+
+def _threshold_mark(group: dict, value: int, cardinality: dict | None) -> str:
+    if group["alerted"]:
+        return "ALERT"
+    if group["count"] < value:
+        return "under"
+    if cardinality and (group["distinct"] or 0) < cardinality["value"]:
+        return f"too few distinct {cardinality['field']}"
+    return "met, not alerted (suppressed, or past max_signals)"  # a met group alerts in the run that sees it
 
 
 def _sequence(section: dict) -> list[str]:
