@@ -159,3 +159,18 @@ def test_a_text_field_compares_through_its_keyword_multi_field_and_fails_without
                     {"properties": {"msg": {"type": "text", "fields": {"words": {"type": "text"}}}}}):
         with pytest.raises(eql.QueryTypeError, match=r"exact matches for \[msg\]"):
             eql.search('process where msg == "Disk full"', docs, mapping)
+
+
+def test_missing_stages_before_between_and_after_the_positive_ones():
+    # ![x] [n] ![x] [n] ![x]: no x anywhere, so each pair of consecutive n events is a sequence, the three
+    # missing stages marked in place; an x between two n events breaks that pair only
+    docs = [doc(f"n{i}", i, "test", tag="n") for i in (1, 2, 4)]
+    query = ('sequence with maxspan=1h ![test where tag == "x"] [test where tag == "n"] ![test where tag == "x"] '
+             '[test where tag == "n"] ![test where tag == "x"]')
+    found = eql.search(query, docs)["hits"]["sequences"]
+    assert [[e["_id"] or "-" for e in s["events"]] for s in found] == [["-", "n1", "-", "n2", "-"],
+                                                                       ["-", "n2", "-", "n4", "-"]]
+    assert all(s["events"][0] == {"_index": "", "_id": "", "_source": {}, "missing": True} for s in found)
+    docs.append(doc("x3", 3, "test", tag="x"))
+    found = eql.search(query, docs)["hits"]["sequences"]
+    assert [[e["_id"] or "-" for e in s["events"]] for s in found] == [["-", "n1", "-", "n2", "-"]]
