@@ -206,7 +206,8 @@ def verdict(result: dict) -> str:
             if kind in ("threshold", "esql") and result["at"] and not result[kind]["runs"]:
                 return f"no alert: the run at {result['at']['run_time']} read no matching event"
             return "no alert: " + globals()[f"_{kind}_reason"](result[kind])
-    return "no alert: the query's matches fell in no run that could still alert (max_signals)"
+    return (f"no alert: the query matched {query['matched']} events and no run raised an alert for them (a run "
+            "raises at most max_signals alerts; `| head` and `| tail` keep part of a run's results)")
 
 
 def _threshold_reason(section: dict) -> str:
