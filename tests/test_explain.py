@@ -341,4 +341,3 @@ def test_threshold_groups_are_marked_by_what_held_them_back():
                  alert_suppression={"duration": {"value": 1, "unit": "h"}})
     folded = render_text(_explained(rule, _burst(3), at="2026-01-01T00:05:00Z"))  # the run after the alert's
     assert "    2/1 met, not alerted (suppressed, or past max_signals): user.name=u" in folded
-
