@@ -174,3 +174,17 @@ def test_missing_stages_before_between_and_after_the_positive_ones():
     docs.append(doc("x3", 3, "test", tag="x"))
     found = eql.search(query, docs)["hits"]["sequences"]
     assert [[e["_id"] or "-" for e in s["events"]] for s in found] == [["-", "n1", "-", "n2", "-"]]
+
+
+def test_the_requests_category_timestamp_and_tiebreaker_fields():
+    docs = [{"_id": "late", "when": 20, "kind": "process", "seq": 1},
+            {"_id": "b", "when": 10, "kind": "process", "seq": 3},
+            {"_id": "a", "when": 10, "kind": "process", "seq": 2},
+            {"_id": "c", "when": 10, "kind": "process"}]
+    request = {"event_category_field": "kind", "timestamp_field": "when"}
+    assert ids(eql.search("process where true", docs, **request)) == ["b", "a", "c", "late"]  # ties: as given
+    # the tiebreaker orders events of one time (a missing one last), then the order given
+    assert ids(eql.search("process where true", docs, tiebreaker_field="seq", **request)) == ["a", "b", "c", "late"]
+    found = eql.search("sequence [process where true] [process where true] | head 1", docs, tiebreaker_field="seq",
+                       **request)
+    assert ids(found) == [["a", "b"]]

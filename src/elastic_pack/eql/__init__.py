@@ -36,13 +36,14 @@ def parse(text: str) -> Any:
     return parse_eql(text)
 
 
-def search(query: Any, documents: Any, mapping: Any = None, size: int = 10,
-           max_samples_per_key: int = 1) -> dict:
+def search(query: Any, documents: Any, mapping: Any = None, size: int = 10, max_samples_per_key: int = 1,
+           **request: Any) -> dict:
     """The `_eql/search` response body for `query` (text or a parsed query) over `documents` (dicts named by
-    their `_id`, else their position); see elastic_pack.eql.searching.search."""
+    their `_id`, else their position); `request` takes the request's event_category_field, timestamp_field
+    and tiebreaker_field. See elastic_pack.eql.searching.search."""
     from .searching import search as run
 
-    return run(query, documents, mapping, size, max_samples_per_key)
+    return run(query, documents, mapping, size, max_samples_per_key, **request)
 
 
 def __getattr__(name: str) -> Any:

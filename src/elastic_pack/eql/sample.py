@@ -30,7 +30,8 @@ Filter = tuple[Callable[[dict], bool], list[str]]
 
 
 def run_samples(query: EqlQuery, compiler: Compiler, documents: list[Hit], size: int, per_key: int = 1,
-                indexed: Callable[[dict], None] = lambda fields: None) -> list[tuple[tuple, list]]:
+                indexed: Callable[[dict], None] = lambda fields: None,
+                category_field: str = "event.category") -> list[tuple[tuple, list]]:
     """(join key, the sample's hits in filter order) of each sample, in Elasticsearch's order, `size` at most
     and `per_key` per join key; `indexed` adds what the index adds to a document's flat fields."""
     if query.tree.pipes:
@@ -38,7 +39,7 @@ def run_samples(query: EqlQuery, compiler: Compiler, documents: list[Hit], size:
     flat = [flatten(dict(source)) for _, source in documents]
     for fields in flat:
         indexed(fields)
-    found = find_samples(sample_filters(query, compiler), flat, frozenset(query.optional_fields), compiler.types,
+    found = find_samples(sample_filters(query, compiler, category_field), flat, frozenset(query.optional_fields), compiler.types,
                          size, per_key)
     return [(key, [documents[index] for index in picked]) for key, picked in found]
 

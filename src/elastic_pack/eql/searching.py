@@ -24,7 +24,6 @@ from .sample import run_samples
 from .sequence import SequenceMatcher, Stage
 
 DEFAULT_SIZE = 10  # _eql/search's default size
-CATEGORY_FIELD = "event.category"  # what `process where` reads (the request's event_category_field)
 
 
 def _named(documents: Iterable[Any]) -> list[tuple[str, dict]]:
@@ -44,11 +43,11 @@ def _named(documents: Iterable[Any]) -> list[tuple[str, dict]]:
     return out
 
 
-def _event(name: str, source: dict) -> Event | None:
-    """The event of a document, timed by its @timestamp (any date a date field holds: a search has no
+def _event(name: str, source: dict, timestamp_field: str) -> Event | None:
+    """The event of a document, timed by its timestamp field (any date a date field holds: a search has no
     schedule, so none of the rule engine's plausibility limits); None without one, as EQL cannot order it."""
     event = Event(None, 0.0, 0.0, name, source)
-    stamp = event.get("@timestamp")
+    stamp = event.get(timestamp_field)
     if isinstance(stamp, list) and len(stamp) == 1:
         stamp = stamp[0]
     try:
@@ -59,14 +58,18 @@ def _event(name: str, source: dict) -> Event | None:
 
 
 def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike = None,
-           size: int = DEFAULT_SIZE, max_samples_per_key: int = 1) -> dict:
+           size: int = DEFAULT_SIZE, max_samples_per_key: int = 1, event_category_field: str = "event.category",
+           timestamp_field: str = "@timestamp", tiebreaker_field: str | None = None) -> dict:
     """The body of Elasticsearch's `_eql/search` response for `query` over `documents`: `hits.events` for an
     event query, `hits.sequences` (with `join_keys`, missing events marked `missing: true`) for a sequence or a
     sample (eql.sample: documents need no @timestamp there; `max_samples_per_key` as the request's).
     `mapping` is the index's (elastic_pack.mapping.Mapping, a dict field -> type or mapping JSON, or a callable;
     default: Mapping.default()): comparisons on date, ip and version fields are typed by it. Raises
     QuerySyntaxError (EqlQueryError) or QueryTypeError (EqlTypeError) where Elasticsearch would fail the search,
-    UnsupportedQueryError (UnsupportedEql) for a construct the local engine refuses."""
+    UnsupportedQueryError (UnsupportedEql) for a construct the local engine refuses. `event_category_field`,
+    `timestamp_field` and `tiebreaker_field` are the request's: the field `process where` reads, the time
+    events are ordered and sequences measured on, and what orders events of one time (missing: last; then
+    the order given)."""
     if size < 0:
         raise ValueError("size must be 0 or more")
     if max_samples_per_key < 1:
@@ -78,18 +81,20 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     named = _named(documents)
     _check_fields_known(parsed, types, named)
     _check_exact(parsed, types)
-    indexed = _indexed_fields(types, parsed.fields | {CATEGORY_FIELD})
+    indexed = _indexed_fields(types, parsed.fields | {event_category_field})
     if parsed.is_sample:
-        samples = run_samples(parsed, compiler, named, size, max_samples_per_key, indexed)
+        samples = run_samples(parsed, compiler, named, size, max_samples_per_key, indexed, event_category_field)
         return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
                                        else {"events": [_hit(hit) for hit in hits]} for key, hits in samples])
     events = []
     for position, (name, source) in enumerate(named):
-        event = _event(name, source)
+        event = _event(name, source, timestamp_field)
         if event is not None:
             indexed(event.fields)
-            events.append((event.timestamp, position, event, (name, source)))
-    events.sort(key=lambda item: (item[0], item[1]))
+            tiebreak = _tiebreak(event.fields.get(tiebreaker_field)) if tiebreaker_field else ()
+            events.append((event.timestamp, tiebreak, position, event, (name, source)))
+    events.sort(key=lambda item: item[:3])
+    events = [(timestamp, position, event, hit) for timestamp, _, position, event, hit in events]
 
     def kept(results: list) -> list:
         return apply_pipes(pipes or [("tail", size)], results, size)
@@ -98,10 +103,10 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
         first = parsed.tree.first
         if not isinstance(first, ast.EventQuery):
             raise UnsupportedEql(f"EQL {type(first).__name__.lower()} queries")
-        predicate = compile_event_query(parsed, first, compiler)
+        predicate = compile_event_query(parsed, first, compiler, event_category_field)
         chosen = kept([hit for _, _, event, hit in events if predicate(event.fields)])
         return _response("events", [_hit(hit) for hit in chosen])
-    return _response("sequences", _sequences(parsed, compiler, events, kept))
+    return _response("sequences", _sequences(parsed, compiler, events, kept, event_category_field))
 
 
 def _indexed_fields(types: Any, wanted: set[str]) -> Callable[[dict], None]:
@@ -164,14 +169,23 @@ def _hit(hit: tuple[str, dict]) -> dict:
     return {"_id": hit[0], "_source": hit[1]}
 
 
-def _sequences(query: EqlQuery, compiler: Compiler, events: list, kept: Callable) -> list:
+def _tiebreak(value: Any) -> tuple:
+    """A tiebreaker value's place: ascending, a missing one last (a sort's default for missing values)."""
+    if isinstance(value, list):
+        value = value[0] if value else None
+    if value is None or isinstance(value, dict):
+        return (2,)
+    return (0, value) if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, str(value))
+
+
+def _sequences(query: EqlQuery, compiler: Compiler, events: list, kept: Callable, category_field: str) -> list:
     sequence = query.sequence
     assert sequence is not None
     compiled: dict[int, Any] = {}
 
     def stage_of(sub: Any, missing: bool = False) -> Stage:
         if id(sub.query) not in compiled:
-            compiled[id(sub.query)] = compile_event_query(query, sub.query, compiler)
+            compiled[id(sub.query)] = compile_event_query(query, sub.query, compiler, category_field)
         return Stage(compiled[id(sub.query)], [field_name(f) for f in sub.join_values], missing)
 
     stages = [stage_of(sub, bool(sub.data.get("is_negated"))) for sub in sequence.queries]
