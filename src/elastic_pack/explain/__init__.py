@@ -159,8 +159,9 @@ def _outside_index(events: list[Event], patterns: tuple[str, ...]) -> int:
         return 0
     from fnmatch import fnmatchcase
 
-    include = [p for p in patterns if not p.startswith("-")]
-    exclude = [p[1:] for p in patterns if p.startswith("-")]
+    local = [p.split(":", 1)[-1] for p in patterns]  # `remote:logs-*` names logs-* on another cluster
+    include = [p for p in local if not p.startswith("-")]
+    exclude = [p[1:] for p in local if p.startswith("-")]
     outside = 0
     for event in events:
         index = event.get("_index")
