@@ -86,15 +86,15 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
         samples = run_samples(parsed, compiler, named, size, max_samples_per_key, indexed, event_category_field)
         return _response("sequences", [{"join_keys": list(key), "events": [_hit(hit) for hit in hits]} if key
                                        else {"events": [_hit(hit) for hit in hits]} for key, hits in samples])
-    events = []
+    read = []
     for position, (name, source) in enumerate(named):
         event = _event(name, source, timestamp_field)
         if event is not None:
             indexed(event.fields)
             tiebreak = _tiebreak(event.fields.get(tiebreaker_field)) if tiebreaker_field else ()
-            events.append((event.timestamp, tiebreak, position, event, (name, source)))
-    events.sort(key=lambda item: item[:3])
-    events = [(timestamp, position, event, hit) for timestamp, _, position, event, hit in events]
+            read.append((event.timestamp, tiebreak, position, event, (name, source)))
+    read.sort(key=lambda item: item[:3])
+    events = [(timestamp, position, event, hit) for timestamp, _, position, event, hit in read]
 
     def kept(results: list) -> list:
         return apply_pipes(pipes or [("tail", size)], results, size)
