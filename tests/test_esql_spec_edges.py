@@ -138,3 +138,21 @@ def test_double_functions_answer_as_java_math():
     assert all(kind == "double" for _, kind in cols)
     # outside the domain: null; past a double's range EXP is Infinity (written as text), SINH null
     assert rows == [[0.9092974268256817, None, "Infinity", None, [57.29577951308232, 114.59155902616465]]]
+
+
+def test_integer_arithmetic_overflows_past_32_bits_and_long_past_64():
+    cols, rows = answer("ROW x = -2147483648, i = 2147483647 | EVAL a = -x, b = i + 1, c = i - 1, d = x / -1, "
+                        "e = i + 1::long, f = i + 1.0 | DROP x, i")
+    assert [k for _, k in cols] == ["integer", "integer", "integer", "integer", "long", "double"]
+    # at the edge the value, one past it null; Java's int division wraps instead
+    assert rows == [[None, None, 2147483646, -2147483648, 2147483648, 2147483648.0]]
+    mapping = {"n": "integer", "m": "long"}
+    _, rows = answer("FROM l | EVAL a = n * 2, b = m * 2 | KEEP a, b", [{"n": 1_500_000_000, "m": 1_500_000_000}],
+                     mapping)
+    assert rows == [[None, 3_000_000_000]]  # the field's mapped type decides
+
+
+def test_log_and_abs_as_elasticsearch_computes_them():
+    _, rows = answer("ROW a = LOG(10, 1000000000000), b = LOG(2, 8), c = LOG(1, 2), d = LOG(0), e = LOG(-2, 4), "
+                     "f = ABS(-3), g = ABS([9223372036854775808, 1])")
+    assert rows == [[12.0, 3.0, None, None, None, 3, [9223372036854775808, 1]]]

@@ -203,6 +203,7 @@ def _arith(op: str, a: Any, b: Any) -> Any:
     return in_long(result)
 
 
+_INT = (-2**31, 2**31 - 1)
 _COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
             "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
 
@@ -256,6 +257,15 @@ class Compiler:
         if isinstance(node, Call):
             return self._call(node)
         raise TypeError(f"unexpected ES|QL node {node!r}")
+
+    def kind(self, node: Any) -> str | None:
+        """The ES|QL type of an expression's values where the query and the column types say it, else None."""
+        from .columns import _Typer, esql_type
+
+        class Columns:
+            get = staticmethod(lambda name: esql_type(self.types(name)))
+
+        return _Typer(Columns()).of(node)  # type: ignore[arg-type]
 
     def _full_text(self, node: FullText) -> Expr:
         """A match query, as KQL's unquoted `field: text` is one (the same typed matching): never null, so
@@ -401,6 +411,18 @@ class Compiler:
             except TypeError:
                 return None
 
+        if compare is None and self.kind(node.left) == self.kind(node.right) == "integer":
+            # integer arithmetic overflows past 32 bits (both sides known integers: a field's own type decides)
+            # (Java's int division wraps: -2147483648 / -1 is -2147483648)
+            wrap = op == "/"
+
+            def integer(row: Row) -> Any:
+                value = binary(row)
+                if value.__class__ is not int or _INT[0] <= value <= _INT[1]:
+                    return value
+                return (value + 2**31) % 2**32 - 2**31 if wrap else None
+
+            return integer
         return binary
 
     def _ip_compare(self, node: BinOp) -> Expr:
@@ -447,6 +469,8 @@ class Compiler:
                 return args[-1](row) if len(args) % 2 else None
 
             return case
+        if name == "ABS" and len(node.args) == 1 and self.kind(node.args[0]) == "unsigned_long":
+            return self.expr(node.args[0])  # an unsigned long is its own absolute value (all of its values)
         if name == "DATE_FORMAT" and len(node.args) == 2:  # the pattern is checked once, here
             if not isinstance(node.args[0], Lit):
                 raise UnsupportedEsql("the local engine runs DATE_FORMAT() with a literal pattern")
@@ -582,7 +606,7 @@ _REDUCED = {"GREATEST", "LEAST"}
 _WIDENED = "\0widened"
 _DOUBLE_TYPES = {"double", "float", "half_float", "scaled_float"}
 _WHOLE_TYPES = {"long", "integer", "short", "byte", "unsigned_long"}
-_DOUBLE_FUNCTIONS = {"TO_DOUBLE", "MV_AVG", "SQRT", "POW", "LOG10", "SIGNUM", "ST_X", "ST_Y", "ST_DISTANCE"}
+_DOUBLE_FUNCTIONS = {"TO_DOUBLE", "MV_AVG", "SQRT", "POW", "LOG10", "LOG", "SIGNUM", "ST_X", "ST_Y", "ST_DISTANCE"}
 _WHOLE_FUNCTIONS = {"TO_INTEGER", "TO_LONG", "LENGTH", "MV_COUNT", "LOCATE", "DATE_DIFF"}
 _SAME_AS_ARGUMENT = {"ABS", "ROUND", "FLOOR", "CEIL", "MV_MIN", "MV_MAX", "MV_SUM", "MV_FIRST", "MV_LAST", "GREATEST",
                      "LEAST"}

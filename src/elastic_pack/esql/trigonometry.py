@@ -26,7 +26,22 @@ def _java(function: Callable[..., float], overflow: float | None = None) -> Call
     return call
 
 
+_ONE = object()  # LOG(value): no base
+
+
+def _log(first: Any, second: Any = _ONE) -> float | None:
+    """LOG(value) is the natural logarithm, LOG(base, value) log10(value) / log10(base), as Elasticsearch
+    computes it (LOG(10, 1000000000000) is 12.0): null for a value or base not above 0, and for base 1."""
+    base, value = (None, first) if second is _ONE else (first, second)
+    if any(isinstance(v, bool) for v in (base, value)):
+        raise TypeError("not a number")
+    if value <= 0 or (base is not None and (base <= 0 or base == 1)):
+        return None
+    return math.log(value) if base is None else math.log10(value) / math.log10(base)
+
+
 MATH: dict[str, Callable[..., Any]] = {
+    "LOG": _log,
     "SIN": _java(math.sin), "COS": _java(math.cos), "TAN": _java(math.tan),
     "ASIN": _java(math.asin), "ACOS": _java(math.acos), "ATAN": _java(math.atan), "ATAN2": _java(math.atan2),
     "SINH": _java(math.sinh), "COSH": _java(math.cosh),  # past a double's range: null
