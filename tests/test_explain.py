@@ -341,3 +341,11 @@ def test_threshold_groups_are_marked_by_what_held_them_back():
                  alert_suppression={"duration": {"value": 1, "unit": "h"}})
     folded = render_text(_explained(rule, _burst(3), at="2026-01-01T00:05:00Z"))  # the run after the alert's
     assert "    2/1 met, not alerted (suppressed, or past max_signals): user.name=u" in folded
+
+
+@pytest.mark.parametrize("gap,best", [(3600.0, 2), (3600.001, 1)])
+def test_threshold_window_holds_an_event_at_its_start_not_one_before(gap, best):
+    events = _events((T0, {"event.action": "x", "user.name": "u"}), (T0 + gap, {"event.action": "x", "user.name": "u"}))
+    result = _explained(_threshold(2), events)
+    assert result["threshold"]["runs"][0]["groups"][0]["count"] == best
+    assert len(result["alerts"]) == (1 if best == 2 else 0)
