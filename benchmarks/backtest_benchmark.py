@@ -145,10 +145,19 @@ def _generate(days: int, noise: float, background: int, root: str) -> None:
     gen.write_s3_layout(gen.month(days=days, noise=noise, background=background), Path(root))
 
 
+CPU: dict[str, float] = {}  # label -> CPU seconds of this process's threads and of the child processes it waited for
+
+
+def _cpu() -> float:
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 def timed(label: str, func, *args):
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu()
     value = func(*args)
     seconds = time.perf_counter() - start
+    CPU[label] = _cpu() - cpu
     return label, value, seconds
 
 
@@ -194,16 +203,17 @@ def main() -> None:
     command = timed(f"elastic-pack backtest --json -j {jobs} (whole command)", run_command, root, jobs)
     workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{records:,} records in {len(files):,} files ({size / 1e6:,.0f} MB gzipped), {jobs} CPUs")
+    def line(label: str, seconds: float) -> str:
+        return f"  {label:70s} {seconds:7.1f}s {CPU[label]:6.1f}s CPU {records / seconds:>10,.0f} records/s"
+
     for label, _, seconds in rows:
-        print(f"  {label:70s} {seconds:7.1f}s  {records / seconds:>10,.0f} records/s")
+        print(line(label, seconds))
     for label, found, seconds in ducks:
-        print(f"  {label:70s} {seconds:7.1f}s  {records / seconds:>10,.0f} records/s, {found} identity-hours "
-              f"over 100 sends, {seconds / duck[2]:.2f}x the fastest")
+        print(f"{line(label, seconds)}, {found} identity-hours over 100 sends, {seconds / duck[2]:.2f}x the fastest")
     assert len({found for _, found, _ in ducks}) == 1, "DuckDB's readings disagree"
     for label, result, seconds in (single, parallel):
-        print(f"  {label:70s} {seconds:7.1f}s  {records / seconds:>10,.0f} records/s, {len(result.alerts)} alerts")
-    print(f"  {command[0]:70s} {command[2]:7.1f}s  {records / command[2]:>10,.0f} records/s, "
-          f"{len(command[1])} alerts")
+        print(f"{line(label, seconds)}, {len(result.alerts)} alerts")
+    print(f"{line(command[0], command[2])}, {len(command[1])} alerts")
     expected = single[1].to_json()["alerts"]
     assert expected == parallel[1].to_json()["alerts"], "parallel and serial differ"
     assert expected == command[1], "the command and the serial run differ"
@@ -216,6 +226,7 @@ def main() -> None:
                else f"{workers_rss:.0f} MB")
     print(f"peak RSS: {rss:.0f} MB in this process ({rss_before:.0f} MB before the backtests, DuckDB included); "
           f"decoding workers at most: {workers}")
+    print(f"load average at the end: {', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs")
     if tmp is not None:
         tmp.cleanup()
 
