@@ -188,3 +188,12 @@ def test_the_requests_category_timestamp_and_tiebreaker_fields():
     found = eql.search("sequence [process where true] [process where true] | head 1", docs, tiebreaker_field="seq",
                        **request)
     assert ids(found) == [["a", "b"]]
+
+
+def test_size_keeps_the_most_recent_results_unless_result_position_is_head():
+    docs = [doc(f"e{i}", i) for i in range(5)]
+    assert ids(eql.search("process where true", docs, size=2)) == ["e3", "e4"]
+    assert ids(eql.search("process where true", docs, size=2, result_position="head")) == ["e0", "e1"]
+    assert ids(eql.search("process where true | head 3", docs, size=2)) == ["e0", "e1"]  # the size caps a pipe
+    with pytest.raises(ValueError):
+        eql.search("process where true", docs, result_position="middle")

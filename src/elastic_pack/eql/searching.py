@@ -2,7 +2,7 @@
 
 Events are searched on their `@timestamp`, in time order (ties in the order the documents were given: the
 local stand-in for Elasticsearch's tiebreaker). Without `| head`/`| tail` the answer holds the `size` most
-recent results (the request's default result_position, "tail"); each pipe keeps the first or last N of the
+recent results (the request's result_position, "tail" by default); each pipe keeps the first or last N of the
 results before it, never more than `size` (Elasticsearch's LogicalPlanBuilder caps every limit by the size).
 """
 
@@ -59,7 +59,8 @@ def _event(name: str, source: dict, timestamp_field: str) -> Event | None:
 
 def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike = None,
            size: int = DEFAULT_SIZE, max_samples_per_key: int = 1, event_category_field: str = "event.category",
-           timestamp_field: str = "@timestamp", tiebreaker_field: str | None = None) -> dict:
+           timestamp_field: str = "@timestamp", tiebreaker_field: str | None = None,
+           result_position: str = "tail") -> dict:
     """The body of Elasticsearch's `_eql/search` response for `query` over `documents`: `hits.events` for an
     event query, `hits.sequences` (with `join_keys`, missing events marked `missing: true`) for a sequence or a
     sample (eql.sample: documents need no @timestamp there; `max_samples_per_key` as the request's).
@@ -69,9 +70,12 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     UnsupportedQueryError (UnsupportedEql) for a construct the local engine refuses. `event_category_field`,
     `timestamp_field` and `tiebreaker_field` are the request's: the field `process where` reads, the time
     events are ordered and sequences measured on, and what orders events of one time (missing: last; then
-    the order given)."""
+    the order given); `result_position` which `size` results a query without pipes keeps: "tail", the most
+    recent (Elasticsearch's default), or "head", the earliest."""
     if size < 0:
         raise ValueError("size must be 0 or more")
+    if result_position not in ("head", "tail"):
+        raise ValueError(f"result_position is head or tail, not {result_position!r}")
     if max_samples_per_key < 1:
         raise ValueError("max_samples_per_key must be 1 or more")
     parsed = query if isinstance(query, EqlQuery) else parse_eql(query)
@@ -97,7 +101,7 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     events = [(timestamp, position, event, hit) for timestamp, _, position, event, hit in read]
 
     def kept(results: list) -> list:
-        return apply_pipes(pipes or [("tail", size)], results, size)
+        return apply_pipes(pipes or [(result_position, size)], results, size)
 
     if parsed.sequence is None:
         first = parsed.tree.first
