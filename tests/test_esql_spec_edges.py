@@ -156,3 +156,22 @@ def test_log_and_abs_as_elasticsearch_computes_them():
     _, rows = answer("ROW a = LOG(10, 1000000000000), b = LOG(2, 8), c = LOG(1, 2), d = LOG(0), e = LOG(-2, 4), "
                      "f = ABS(-3), g = ABS([9223372036854775808, 1])")
     assert rows == [[12.0, 3.0, None, None, None, 3, [9223372036854775808, 1]]]
+
+
+VERSIONS = [{"n": "a", "v": "1.2.3"}, {"n": "b", "v": "1.11.0"}, {"n": "c", "v": "1.2.3-SNAPSHOT"},
+            {"n": "d", "v": "bad"}, {"n": "e"}]
+
+
+def test_versions_compare_and_sort_as_versions_not_text():
+    # numeric parts as numbers, a pre-release before its release, an invalid version after every valid one
+    mapping = {"n": "keyword", "v": "version"}
+    _, rows = answer("FROM l | SORT v | KEEP n", VERSIONS, mapping)
+    assert [r[0] for r in rows] == ["c", "a", "b", "d", "e"]
+    _, rows = answer('FROM l | WHERE v > "1.10" | SORT n | KEEP n', VERSIONS, mapping)
+    assert [r[0] for r in rows] == ["b", "d"]  # as text "1.2.3" > "1.10" would hold
+    _, rows = answer('FROM l | WHERE v >= "1.2.3" AND v < TO_VERSION("1.11.0") | KEEP n', VERSIONS, mapping)
+    assert rows == [["a"]]  # both edges: 1.2.3 in, 1.11.0 out, the snapshot below
+    _, rows = answer("FROM l | STATS hi = MAX(v), lo = MIN(v), s = MV_SORT(VALUES(v), \"DESC\")", VERSIONS, mapping)
+    assert rows == [["bad", "1.2.3-SNAPSHOT", ["bad", "1.11.0", "1.2.3", "1.2.3-SNAPSHOT"]]]
+    with pytest.raises(esql.QueryError, match="TOP"):  # Elasticsearch 8.19 has no TOP over versions
+        esql.search('FROM l | STATS t = TOP(v, 2, "asc")', VERSIONS, mapping=mapping)

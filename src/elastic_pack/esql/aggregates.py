@@ -60,9 +60,24 @@ def ip_text(value: str, key: int) -> IpText:
     return text
 
 
+class VersionText(str):
+    """A value of a version-typed column: text as it is, ordered as Elasticsearch orders versions."""
+
+    __slots__ = ("key",)
+    key: tuple
+
+
+def version_text(value: str) -> VersionText:
+    from ..version_order import version_key
+
+    text = VersionText(value)
+    text.key = version_key(value)
+    return text
+
+
 def order_key(value: Any) -> tuple:
     """MIN, MAX, SORT: values of one column are of one type in Elasticsearch; locally, numbers before text."""
-    if value.__class__ is IpText:
+    if value.__class__ is IpText or value.__class__ is VersionText:
         return (1, value.key, "")
     return (0, value, "") if isinstance(value, (int, float)) and not isinstance(value, bool) else (1, 0, str(value))
 

@@ -232,6 +232,10 @@ def result_columns(query: Any, start: dict[str, str | None], strict: bool = True
                 columns.pop(name, None)
                 columns[name] = kind
         elif isinstance(command, Stats):
+            for name, func, arg in command.aggregates:
+                if strict and func.startswith("TOP:") and typer.of(arg) in ("version", "unsigned_long"):
+                    raise QueryError(f"first argument of TOP() must be boolean, date, ip, string or numeric except "
+                                     f"unsigned_long, found type [{typer.of(arg)}]")
             out = {name: typer.aggregate(func, arg) for name, func, arg in command.aggregates}
             for name, expr in command.by:
                 out.pop(name, None)

@@ -6,20 +6,23 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .aggregates import aggregate_rows, group_keys, ip_text, order_key
+from .aggregates import aggregate_rows, group_keys, ip_text, order_key, version_text
 from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort, Stats,
                   Where)
 from ..glob import glob
 from ..fields import OBJECT_SHAPED_TYPES, field_type
-from .expressions import Clock, Compiler, Row, Types, _flat, _ip_typed, all_values, ip_key
+from .expressions import Clock, Compiler, Row, Types, _flat, _ordered_kind, all_values, ip_key
 from .lexer import UnsupportedEsql
 from .text_commands import dissect, dissect_keys, grok, grok_names
 
-def _ip_ordered(expr: Callable[[Row], Any]) -> Callable[[Row], Any]:
-    """An ip-typed aggregate argument's values, ordered as ips by MIN, MAX and TOP (their text unchanged)."""
+def _typed_order(expr: Callable[[Row], Any], kind: str) -> Callable[[Row], Any]:
+    """An ip- or version-typed aggregate argument's values, ordered as ips or versions by MIN, MAX and TOP
+    (their text unchanged)."""
+    one = _as_ip if kind == "ip" else (lambda v: version_text(v) if v.__class__ is str else v)
+
     def ordered(row: Row) -> Any:
         value = expr(row)
-        return [_as_ip(v) for v in value] if value.__class__ is list else _as_ip(value)
+        return [one(v) for v in value] if value.__class__ is list else one(value)
 
     return ordered
 
@@ -27,6 +30,12 @@ def _ip_ordered(expr: Callable[[Row], Any]) -> Callable[[Row], Any]:
 def _as_ip(value: Any) -> Any:
     key = ip_key(value)  # None for anything but an ip's text, null included
     return value if key is None else ip_text(value, key)
+
+
+def _version_keys(value: Any) -> Any:
+    if value.__class__ is list:
+        return [version_text(v) for v in value if v.__class__ is str] or None
+    return version_text(value) if value.__class__ is str else value
 
 
 def _ip_keys(value: Any) -> Any:
@@ -301,7 +310,8 @@ class CompiledEsql:
                 continue
             value = self.compiler.all_values_of(arg)
             ordered = func in ("MIN", "MAX") or func.startswith("TOP:")
-            values.append(_ip_ordered(value) if ordered and _ip_typed(arg, self.compiler.types) else value)
+            kind = _ordered_kind(arg, self.compiler.types) if ordered else None
+            values.append(_typed_order(value, kind) if kind else value)
         # `BY l = languages`: the aggregates (and their WHERE) see l
         aliases = [(index, name) for index, (name, e) in enumerate(stats.by) if e != Col(name)]
 
@@ -364,6 +374,7 @@ class CompiledEsql:
             return lambda rows: [r for r in rows if condition(r) is True]
         if isinstance(command, Sort):
             ips = {name for name, _, _ in command.keys if types(name) == "ip"}
+            versions = {name for name, _, _ in command.keys if types(name) == "version"}
 
             def sort(rows: list[Row]) -> list[Row]:
                 for name, descending, nulls_first in reversed(command.keys):
@@ -372,8 +383,10 @@ class CompiledEsql:
                     # a multi-valued key sorts by its smallest value ascending, its largest descending
                     pick = max if descending else min
                     keyed = [(r, all_values(r.get(name))) for r in rows]
-                    if name in ips:  # ips sort as ips, not as text
+                    if name in ips:  # ips sort as ips, versions as versions, not as text
                         keyed = [(r, _ip_keys(v)) for r, v in keyed]
+                    elif name in versions:
+                        keyed = [(r, _version_keys(v)) for r, v in keyed]
                     present = [r for r, _ in sorted(
                         ((r, v) for r, v in keyed if v is not None),
                         key=lambda pair: order_key(pick(pair[1], key=order_key) if pair[1].__class__ is list

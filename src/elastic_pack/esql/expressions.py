@@ -140,18 +140,25 @@ def ip_key(value: Any) -> int | None:
     return (0xFFFF << 32) | int(address) if address.version == 4 else int(address)
 
 
-def _ip_typed(node: Any, types: Types = field_type) -> bool:
-    """An expression whose values are ips: a column of type ip, TO_IP(), or a function that answers with its
-    first argument's values (MV_SORT, COALESCE, ...) or a CASE's first value, of those."""
+def _ordered_kind(node: Any, types: Types = field_type) -> str | None:
+    """"ip" or "version" for an expression whose values order as ips or versions (not as text): a column of
+    that type, TO_IP() or TO_VERSION(), or a function answering with its first argument's values (MV_SORT,
+    COALESCE, ...) or a CASE's first value, of those; else None."""
     if isinstance(node, Col):
-        return types(node.name) == "ip"
+        kind = types(node.name)
+        return kind if kind in ("ip", "version") else None
     if not isinstance(node, Call) or not node.args:
-        return False
-    if node.name == "TO_IP":
-        return True
+        return None
+    if node.name in ("TO_IP", "TO_VERSION"):
+        return "ip" if node.name == "TO_IP" else "version"
     if node.name == "CASE":
-        return len(node.args) > 1 and _ip_typed(node.args[1], types)
-    return node.name in _KEEPS_TYPE and _ip_typed(node.args[0], types)
+        return _ordered_kind(node.args[1], types) if len(node.args) > 1 else None
+    return _ordered_kind(node.args[0], types) if node.name in _KEEPS_TYPE else None
+
+
+def _ip_typed(node: Any, types: Types = field_type) -> bool:
+    """An expression whose values are ips (see _ordered_kind)."""
+    return _ordered_kind(node, types) == "ip"
 
 
 _KEEPS_TYPE = {"MV_SORT", "MV_SLICE", "MV_DEDUPE", "MV_FIRST", "MV_LAST", "MV_MIN", "MV_MAX", "MV_APPEND",
@@ -354,6 +361,9 @@ class Compiler:
     def _binop(self, node: BinOp) -> Expr:
         if node.op in _COMPARE and (_ip_typed(node.left, self.types) or _ip_typed(node.right, self.types)):
             return self._ip_compare(node)
+        if node.op in _COMPARE and "version" in (_ordered_kind(node.left, self.types),
+                                                 _ordered_kind(node.right, self.types)):
+            return self._version_compare(node)
         if node.op in ("==", "!=") and isinstance(node.left, Col) and isinstance(node.right, Lit) \
                 and isinstance(node.right.value, str):
             name, value, equal = node.left.name, node.right.value, node.op == "=="
@@ -434,6 +444,20 @@ class Compiler:
             return None if a is None or b is None else compare(a, b)
 
         return ip_compare
+
+    def _version_compare(self, node: BinOp) -> Expr:
+        """versions compare as versions (a string literal is cast to one): 1.11.0 > 1.2.3, 1.0.0-alpha < 1.0.0."""
+        from ..version_order import version_key
+
+        left, right, compare = self.expr(node.left), self.expr(node.right), _COMPARE[node.op]
+
+        def version_compare(row: Row) -> Any:
+            a, b = _scalar(left(row)), _scalar(right(row))
+            if a.__class__ is not str or b.__class__ is not str:
+                return None
+            return compare(version_key(a), version_key(b))
+
+        return version_compare
 
     def _call(self, node: Call) -> Expr:
         name = node.name
@@ -564,8 +588,9 @@ class Compiler:
 
     def _multi(self, node: Call) -> Expr:
         function = MULTI[node.name]
-        if node.name in _IP_ORDERED and node.args and _ip_typed(node.args[0], self.types):
-            function = _IP_ORDERED[node.name]  # ips order as ips (by their bytes), not as text
+        kind = _ordered_kind(node.args[0], self.types) if node.name in _IP_ORDERED and node.args else None
+        if kind is not None:  # ips order as ips (by their bytes), versions as versions, not as text
+            function = (_IP_ORDERED if kind == "ip" else _VERSION_ORDERED)[node.name]
         source, *rest = [self.all_values_of(a) if index == 0 or node.name in _MULTI_ARGUMENTS
                          else (lambda row, e=self.expr(a): _scalar(e(row))) for index, a in enumerate(node.args)]
 
@@ -588,6 +613,17 @@ class Compiler:
 _IP_ORDERED: dict[str, Callable[..., Any]] = {
     "MV_SORT": lambda v, order="ASC": sorted(v, key=_ip_order, reverse=str(order).upper() == "DESC"),
     "MV_MIN": lambda v: min(v, key=_ip_order), "MV_MAX": lambda v: max(v, key=_ip_order)}
+
+
+def _version_order(value: Any) -> tuple:
+    from ..version_order import version_key
+
+    return version_key(value) if value.__class__ is str else (2, b"")
+
+
+_VERSION_ORDERED: dict[str, Callable[..., Any]] = {
+    "MV_SORT": lambda v, order="ASC": sorted(v, key=_version_order, reverse=str(order).upper() == "DESC"),
+    "MV_MIN": lambda v: min(v, key=_version_order), "MV_MAX": lambda v: max(v, key=_version_order)}
 
 
 def _ip_order(value: Any) -> tuple:
