@@ -54,9 +54,10 @@ def test_case_gives_text_as_keyword():
 
 
 def test_function_aliases_are_the_functions():
-    cols, rows = answer('ROW s = ["1", "2", "three"] | EVAL i = TO_INT(s), b = TO_BOOL("true"), d = TO_DBL(1)')
-    assert rows == [[["1", "2", "three"], [1, 2], True, 1.0]]
-    assert cols[1:] == [("i", "integer"), ("b", "boolean"), ("d", "double")]
+    cols, rows = answer('ROW s = ["1", "2", "three"] | EVAL i = TO_INT(s), b = TO_BOOL("true"), d = TO_DBL(1), '
+                        'v = TO_VER("1.2")')
+    assert rows == [[["1", "2", "three"], [1, 2], True, 1.0, "1.2"]]
+    assert cols[1:] == [("i", "integer"), ("b", "boolean"), ("d", "double"), ("v", "version")]
 
 
 def test_row_with_two_columns_of_one_name_is_refused_not_collapsed():

@@ -32,7 +32,7 @@ _CASTS = {"string": "TO_STRING", "keyword": "TO_STRING", "text": "TO_STRING", "i
           "version": "TO_VERSION", "unsigned_long": "TO_UNSIGNED_LONG"}
 # the other names Elasticsearch gives some functions
 _ALIASES = {"TO_INT": "TO_INTEGER", "TO_BOOL": "TO_BOOLEAN", "TO_DBL": "TO_DOUBLE", "TO_DT": "TO_DATETIME",
-            "TO_STR": "TO_STRING", "TO_UL": "TO_UNSIGNED_LONG", "TO_ULONG": "TO_UNSIGNED_LONG"}
+            "TO_STR": "TO_STRING", "TO_UL": "TO_UNSIGNED_LONG", "TO_ULONG": "TO_UNSIGNED_LONG", "TO_VER": "TO_VERSION"}
 _COMMAND_WORDS = {"from", "row", "show", "where", "eval", "stats", "keep", "drop", "rename", "sort", "limit",
                   "mv_expand", "dissect", "grok", "inline", "lookup", "join", "enrich", "fork"}
 _COMMANDS = "WHERE, EVAL, STATS, INLINE STATS, KEEP, DROP, RENAME, MV_EXPAND, DISSECT, GROK, SORT, LIMIT"
