@@ -81,3 +81,35 @@ def test_scenarios_pass_with_the_default_mapping_given_explicitly():
 
     results = run_scenarios(None, None, mapping=Mapping.default())
     assert results and all(r.passed for r in results), [r.problems for r in results if not r.passed]
+
+
+def test_threshold_groups_are_the_terms_the_fields_type_makes(pack_dir):
+    # the SES threshold rule (value 101) grouped by source.ip: 101 sends from one address, written as IPv4 and
+    # as IPv4-mapped IPv6, are one ip term, so one group of 101: one alert. As keyword, two groups (51 and 50)
+    import tomllib
+
+    import tomli_w
+
+    from elastic_pack.operations import bump_versions
+
+    rule_path = next((pack_dir / "rules").glob("aws_ses_high_volume*.toml"))
+    data = tomllib.loads(rule_path.read_text())
+    data["rule"]["threshold"]["field"] = ["source.ip"]
+    rule_path.write_text(tomli_w.dumps(data))
+    bump_versions(pack_dir)
+    pack, _ = load_pack(pack_dir)
+    scenario = next(s for s in pack.scenarios if s.name == "edge_ses_101")
+    documents = scenario.documents()
+    for index, document in enumerate(documents):
+        document.pop("source.ip", None)  # scenario events may carry it as a dotted key
+        document.setdefault("source", {})["ip"] = "10.0.0.1" if index % 2 else "::ffff:10.0.0.1"
+    name = data["rule"]["name"]
+
+    def alerts(mapping=None):
+        return [a for a in documents_alerts(pack, documents, mapping=mapping) if a.rule_name == name]
+
+    as_ip = alerts()  # the catalogue types source.ip as ip
+    assert len(as_ip) == 1 and as_ip[0].group == {"source.ip": "10.0.0.1"}
+    assert alerts({"source.ip": "keyword"}) == []
+    documents.pop()  # 100: one under the value
+    assert alerts() == []

@@ -15,6 +15,7 @@ from .base import _NONE, CompiledRule, Predicate, WindowedRule
 from .events import Event
 from .gates import kql_gate
 from ..eql.sequence import candidate_keys
+from .terms import terms_of
 from .threshold import ThresholdCounter
 
 
@@ -28,7 +29,7 @@ class ThresholdRule(WindowedRule):
         assert isinstance(spec, ThresholdSpec)
         self.group_fields = list(spec.threshold_fields)
         self.counter = ThresholdCounter(self.group_fields, spec.threshold_value, self.lookback, self.max_signals,
-                                        spec.cardinality)
+                                        spec.cardinality, as_mapping(mapping))
         # an optional observer of each counted (key, event), e.g. the backtest's hourly counts
         self.on_match: Callable[[tuple, Event], object] | None = None
 
@@ -93,6 +94,7 @@ class NewTermsRule(CompiledRule):
         spec = rule.spec
         assert isinstance(spec, NewTermsSpec)
         self.fields = list(spec.new_terms_fields)
+        self.terms = terms_of(self.fields, as_mapping(mapping))
         self.history = spec.history_window
         self.warm_up = self.history  # how long the stream is history only; shorter: earlier, noisier alerts
         self.last_seen: dict[tuple, float] = {}
@@ -104,7 +106,8 @@ class NewTermsRule(CompiledRule):
         if not self.filter(fields) or (self.exceptions and self.excepted(fields)):
             return _NONE
         alerts: list[Alert] = []
-        for values in candidate_keys(fields, self.fields, frozenset()):  # each value of an array is a term
+        # each value of an array is a term, as the terms aggregation makes it from the field's type
+        for values in dict.fromkeys(map(self.terms, candidate_keys(fields, self.fields, frozenset()))):
             alerts += self._term(values, event)
         return alerts
 

@@ -10,8 +10,11 @@ aggregation counts them).
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 
 from ..eql.sequence import candidate_keys
+from ..mapping import Mapping
+from .terms import terms_of
 
 
 class ThresholdCounter:
@@ -21,8 +24,10 @@ class ThresholdCounter:
     lower a count, so no other group can have reached the threshold."""
 
     def __init__(self, fields: list[str], value: int, lookback: float, max_signals: int,
-                 cardinality: tuple[tuple[str, int], ...] = ()):
+                 cardinality: tuple[tuple[str, int], ...] = (), types: Callable[[str], "str | None"] | None = None):
         self.fields = fields
+        # groups as the terms aggregation makes them: values the field's type indexes as one term are one group
+        self.terms = terms_of(fields, types or Mapping.default())
         self.value = value
         self.cardinality = cardinality[0] if cardinality else None  # (field, distinct values needed)
         self.lookback = lookback
@@ -34,7 +39,8 @@ class ThresholdCounter:
     def keys_of(self, fields: dict) -> list[tuple]:
         """The groups an event counts in: a terms aggregation buckets each value of a multi-valued field,
         and has no bucket for a missing value."""
-        return candidate_keys(fields, self.fields, frozenset())
+        terms = self.terms
+        return list(dict.fromkeys(terms(key) for key in candidate_keys(fields, self.fields, frozenset())))
 
     def distinct_of(self, fields: dict) -> tuple:
         """The event's values of the cardinality field (none without cardinality)."""
