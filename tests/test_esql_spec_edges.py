@@ -176,3 +176,12 @@ def test_versions_compare_and_sort_as_versions_not_text():
     assert rows == [["bad", "1.2.3-SNAPSHOT", ["bad", "1.11.0", "1.2.3", "1.2.3-SNAPSHOT"]]]
     with pytest.raises(esql.QueryError, match="TOP"):  # Elasticsearch 8.19 has no TOP over versions
         esql.search('FROM l | STATS t = TOP(v, 2, "asc")', VERSIONS, mapping=mapping)
+
+
+def test_sort_by_an_expression_sorts_by_its_value_and_adds_no_column():
+    docs = [{"a": 3, "b": 1}, {"a": 1, "b": 5}, {"a": 2, "b": 2}, {"a": 4}]
+    cols, rows = answer("FROM l | SORT a * b DESC, a | KEEP a, b", docs, {"a": "integer", "b": "integer"})
+    assert cols == [("a", "integer"), ("b", "integer")]
+    assert rows == [[4, None], [1, 5], [2, 2], [3, 1]]  # the null product first when descending
+    _, rows = answer('ROW s = ["10.0.0.10", "10.0.0.9"] | MV_EXPAND s | SORT TO_IP(s)')
+    assert rows == [["10.0.0.9"], ["10.0.0.10"]]  # as ips, not as text

@@ -153,10 +153,13 @@ class _Parser:
             self.defined |= set(grok_names(pattern))
             return Grok(source, pattern)
         if self.accept("sort"):
-            keys = [self.sort_key()]
+            computed: list[tuple[str, object]] = []  # SORT by an expression: sorted by a hidden column
+            keys = [self.sort_key(computed)]
             while self.accept("op", ","):
-                keys.append(self.sort_key())
-            return Sort(tuple(keys))
+                keys.append(self.sort_key(computed))
+            if not computed:
+                return Sort(tuple(keys))
+            return [Eval(tuple(computed)), Sort(tuple(keys)), Drop(tuple(name for name, _ in computed))]
         if self.accept("limit"):
             return Limit(int(self.take("number").text))
         what = f"{tok.text} {self.peek(1).text}" if tok.kind in ("inline", "lookup") else tok.text
@@ -223,8 +226,13 @@ class _Parser:
         self.defined.add(new)
         return old, new
 
-    def sort_key(self) -> tuple[str, bool, bool | None]:
-        name = self.name()
+    def sort_key(self, computed: list[tuple[str, object]]) -> tuple[str, bool, bool | None]:
+        expr = self.expr()
+        if isinstance(expr, Col):
+            name = expr.name
+        else:
+            name = f"\0sort{len(computed)}"
+            computed.append((name, expr))
         descending = False
         if self.accept("desc"):
             descending = True
