@@ -185,3 +185,19 @@ def test_sort_by_an_expression_sorts_by_its_value_and_adds_no_column():
     assert rows == [[4, None], [1, 5], [2, 2], [3, 1]]  # the null product first when descending
     _, rows = answer('ROW s = ["10.0.0.10", "10.0.0.9"] | MV_EXPAND s | SORT TO_IP(s)')
     assert rows == [["10.0.0.9"], ["10.0.0.10"]]  # as ips, not as text
+
+
+def test_date_nanos_is_answered_at_millisecond_precision_or_refused():
+    mapping = {"t": "date_nanos", "n": "integer"}
+    docs = [{"t": "2023-01-01T00:00:00Z", "n": 2}, {"t": "2023-01-01T00:00:00.123Z", "n": 3}]
+    cols, rows = answer("FROM l | EVAL d = DATE_TRUNC(1 second, t) | SORT n | KEEP t, d", docs, mapping)
+    assert cols == [("t", "date_nanos"), ("d", "date_nanos")]
+    assert rows == [["2023-01-01T00:00:00.000Z", "2023-01-01T00:00:00.000Z"],
+                    ["2023-01-01T00:00:00.123Z", "2023-01-01T00:00:00.000Z"]]
+    # Elasticsearch keeps nanoseconds: a finer value, or a conversion to a number (nanoseconds), is refused
+    with pytest.raises(esql.UnsupportedQueryError, match="finer than a millisecond"):
+        esql.search("FROM l | KEEP t", docs + [{"t": "2023-01-01T00:00:00.123456789Z"}], mapping=mapping)
+    with pytest.raises(esql.UnsupportedQueryError, match="date_nanos"):
+        esql.search("FROM l | EVAL x = TO_LONG(t)", docs, mapping=mapping)
+    assert answer("FROM l | KEEP t", [{"t": "2023-01-01T00:00:00.123000Z"}], mapping)[1] == \
+        [["2023-01-01T00:00:00.123Z"]]  # trailing zeros are no finer

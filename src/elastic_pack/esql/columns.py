@@ -101,6 +101,8 @@ class _Typer:
                                                                    else [])
                 kind = _widest(*values)
                 return "keyword" if kind == "text" else kind  # CASE answers text as keyword
+            if name == "DATE_TRUNC" and len(node.args) == 2 and self.of(node.args[1]) == "date_nanos":
+                return "date_nanos"  # truncated, still nanoseconds
             if name == "BUCKET":
                 return "date" if first in ("date", "date_nanos") else "double"
             if name in _SAME_AS_FIRST:

@@ -521,6 +521,9 @@ class Compiler:
             raise QueryError(f"DATE_EXTRACT(): {node.args[0].value!r} is not a date field Elasticsearch knows")
         if name == "TO_STRING" and len(args) == 1 and _is_date(node.args[0], self.types):
             function = _date_text  # a date as Elasticsearch writes it: 2025-01-01T00:00:00.000Z
+        elif name in _NUMBER_CONVERSIONS and len(args) == 1 and self.kind(node.args[0]) == "date_nanos":
+            raise UnsupportedEsql(f"the local engine does not run {name}() of a date_nanos value (nanoseconds "
+                                  "since the epoch; it keeps milliseconds)")
         elif name in _NUMBER_CONVERSIONS and len(args) == 1 and _is_date(node.args[0], self.types):
             number = function  # a date converts as its epoch milliseconds
             function = lambda value: None if (millis := to_millis(value)) is None else number(millis)  # noqa: E731

@@ -114,10 +114,25 @@ def _as_doc_values(flats: list[dict], resolve: Callable[[str], str | None], meta
                 kind = None if name in metadata else resolve(name)
                 normalizers[name] = (kind, doc_value_of(kind))
             kind, normalize = normalizers[name]
+            if kind == "date_nanos" and value is not None:
+                _millisecond_precision(name, value)
             if normalize is not None and value is not None:
                 value = flat[name] = normalize(value)
             if value.__class__ is list and name not in metadata:  # sorted (keywords and ips once each)
                 flat[name] = _doc_value(value, kind)
+
+
+_SUB_MILLISECOND = re.compile(r"\.\d{3}0*[1-9]")
+
+
+def _millisecond_precision(name: str, value: Any) -> None:
+    """The engine keeps dates in milliseconds: a date_nanos value finer than that is refused, not rounded."""
+    from .lexer import UnsupportedEsql
+
+    for item in value if isinstance(value, list) else [value]:
+        if isinstance(item, str) and _SUB_MILLISECOND.search(item):
+            raise UnsupportedEsql(f"date_nanos field [{name}] holds a value finer than a millisecond ({item}); the "
+                                  "local engine keeps dates in milliseconds")
 
 
 def _mapped(field_types: dict[str, str]) -> Callable[[dict], dict]:
