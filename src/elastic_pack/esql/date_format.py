@@ -19,6 +19,10 @@ _DAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Su
 _LETTER_RUN = re.compile(r"'(?:[^']|'')*'|''|([A-Za-z])\1*|[^A-Za-z']+")
 
 
+def _constant(text: str) -> Callable[[datetime], str]:
+    return lambda moment: text
+
+
 def _number(get: Callable[[datetime], int], width: int) -> Callable[[datetime], str]:
     return lambda moment: str(get(moment)).zfill(width)
 
@@ -62,17 +66,18 @@ def compile_pattern(pattern: str) -> Callable[[datetime], str]:
     parts: list[Callable[[datetime], str]] = []
     for match in _LETTER_RUN.finditer(pattern):
         text = match.group()
+        if match.group(1):
+            parts.append(_field(match.group(1), len(text)))
+            continue
         if text == "''":
-            parts.append(lambda moment: "'")
+            literal = "'"
         elif text.startswith("'"):
             literal = text[1:-1].replace("''", "'")
-            parts.append(lambda moment, literal=literal: literal)
-        elif match.group(1):
-            parts.append(_field(match.group(1), len(text)))
+        elif any(c in text for c in "[]{}#"):  # optional sections and reserved characters
+            raise UnsupportedEsql(f"the local engine does not write the DATE_FORMAT pattern part {text!r}")
         else:
-            if any(c in text for c in "[]{}#"):  # optional sections and reserved characters
-                raise UnsupportedEsql(f"the local engine does not write the DATE_FORMAT pattern part {text!r}")
-            parts.append(lambda moment, text=text: text)
+            literal = text
+        parts.append(_constant(literal))
     return lambda moment: "".join(part(moment) for part in parts)
 
 
