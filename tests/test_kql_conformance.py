@@ -419,3 +419,22 @@ def test_a_nested_query_needs_a_nested_object_and_a_flattened_root_ranges_over_i
     assert not _typed("n:{ not a: x }", {"n": [{"a": "x"}]}) and not _typed("n:{ not a: x }", {"other": 1})
     # a range on the flattened field itself compares every key's value as a keyword
     assert _typed("labels > 5", {"labels": {"a": "1", "b": "6"}}) and not _typed("labels > 5", {"labels": {"a": "1"}})
+
+
+def test_a_value_longer_than_ignore_above_is_not_indexed_on_the_keyword_field():
+    from elastic_pack.mapping import Mapping
+
+    mapping = Mapping.from_json({"properties": {
+        "k": {"type": "keyword", "ignore_above": 5, "fields": {"text": {"type": "text"}}}}})
+    at, over = "a" * 5, "a" * 6  # at the limit it is indexed, one over it is not
+    for query in ("k: *", f"k: {at}", "k: a*", "k > 0", f"k: ({at} or b)"):
+        assert evaluate(query, {"k": at}, mapping), query
+        assert not evaluate(query, {"k": over}, mapping), query
+    assert evaluate("k: *", {"k": [over, "b"]}, mapping)  # the short value of an array still is
+    assert evaluate(f"k.text: {over}", {"k": over}, mapping)  # a multi-field has its own limit (none here)
+    assert evaluate("k: \U0001F600\U0001F600a", {"k": "\U0001F600\U0001F600a"}, mapping)  # 5 UTF-16 units
+    assert not evaluate("k: *", {"k": "\U0001F600\U0001F600\U0001F600"}, mapping)  # 6 units: over
+
+
+def test_a_value_list_on_a_normalized_keyword_is_normalized_too():
+    assert _typed("kn: (mixed or other)", {"kn": "MiXed"}) and not _typed("kn: (mixe or other)", {"kn": "MiXed"})

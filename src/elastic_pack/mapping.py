@@ -36,6 +36,7 @@ class Mapping:
         self.multi_fields: dict[str, str] = dict(multi_fields or {})  # multi-field -> the field it indexes
         self.aliases: dict[str, str] = dict(aliases or {})  # alias -> its target's path
         self.normalizers: dict[str, str] = {}  # keyword field -> its normalizer's name
+        self.ignore_above: dict[str, int] = {}  # keyword field -> the longest value it indexes
         # `dynamic` (true unless the mapping says false): a field it does not map is then mapped from its first
         # value, and searchable; with `dynamic: false` it stays in _source only and no query finds it
         self.dynamic = True
@@ -82,6 +83,11 @@ class Mapping:
         """The normalizer of a keyword field (`lowercase`, or a custom one's name), else None."""
         return self.normalizers.get(self.aliases.get(name, name))
 
+    def longest(self, name: str) -> int | None:
+        """A keyword field's `ignore_above`: a longer value is kept in _source but not indexed (no query and no
+        aggregation finds it), else None."""
+        return self.ignore_above.get(self.aliases.get(name, name))
+
     def __contains__(self, name: object) -> bool:
         return isinstance(name, str) and self(name) is not None
 
@@ -113,6 +119,7 @@ class Mapping:
                       multi_fields={**self.multi_fields, **other.multi_fields},
                       aliases={**self.aliases, **other.aliases})
         out.normalizers = {**self.normalizers, **other.normalizers}
+        out.ignore_above = {**self.ignore_above, **other.ignore_above}
         out.dynamic = self.dynamic and other.dynamic
         return out
 
@@ -205,6 +212,9 @@ class _Layered:
     def normalizer(self, name: str) -> str | None:
         return self.top.normalizer(name) if self.top(name) is not None else self._either("normalizer", name)
 
+    def longest(self, name: str) -> int | None:
+        return self.top.longest(name) if self.top(name) is not None else self._either("longest", name)
+
 
 # --- reading mapping JSON ------------------------------------------------------------------------------------
 
@@ -295,8 +305,13 @@ def _walk(properties: dict, prefix: str, out: Mapping) -> None:
 
 
 def _normalizer(name: str, spec: dict, out: Mapping) -> None:
+    """What a keyword field does to its values before it indexes them: its normalizer and ignore_above."""
     if isinstance(spec.get("normalizer"), str):
         out.normalizers[name] = spec["normalizer"]
+    limit = spec.get("ignore_above")
+    if isinstance(limit, int) and not isinstance(limit, bool) and spec.get("type", "keyword") in (
+            "keyword", "flattened"):
+        out.ignore_above[name] = limit
 
 
 def _dotted_parents(full: str, prefix: str, out: Mapping) -> None:

@@ -80,12 +80,14 @@ class _Compiler:
                 check_nesting(field, self.scope, self.listed, self._nested_path)
             if not self.reachable(field):
                 return lambda event: False
+            longest_of = getattr(self.types, "longest", None)
+            longest = longest_of(field) if longest_of is not None else None
             source = self.multi_field_parent(field)
             if source is not None:
                 parent, lowercase = source
-                return self._multi_field(node, field, parent, lowercase or self.lowercased(field))
-            if self.lowercased(field):
-                return self._multi_field(node, field, field, True)
+                return self._read(node, field, parent, lowercase or self.lowercased(field), longest)
+            if self.lowercased(field) or longest is not None:
+                return self._read(node, field, field, self.lowercased(field), longest)
         return self._compile(node)
 
     def _expanded(self, node: Node) -> Predicate | None:
@@ -107,9 +109,10 @@ class _Compiler:
         path = self._nested_path(node.field) if self._nested_path is not None else None  # type: ignore
         return Nested(path, node) if path is not None else node
 
-    def _multi_field(self, node: Node, field: str, parent: str, lowercase: bool) -> Predicate:
-        """A query on a multi-field reads its parent's values, as Elasticsearch indexes them; a lowercase
-        normalizer (a `caseless` multi-field's, or the field's own) lowercases them and the query's value."""
+    def _read(self, node: Node, field: str, parent: str, lowercase: bool, longest: int | None) -> Predicate:
+        """A field's values as Elasticsearch indexes them: a multi-field reads its parent's; a lowercase
+        normalizer (a `caseless` multi-field's, or the field's own) lowercases them and the query's value; a
+        value longer than `ignore_above` is not indexed at all."""
         if lowercase and isinstance(node, Range):
             node = replace(node, value=Literal(node.value.text.lower(), node.value.quoted))
         elif lowercase and isinstance(node, Match):
@@ -123,9 +126,11 @@ class _Compiler:
             value = event.get(field)
             if value is None:
                 value = event.get(parent)
+            if longest is not None and value is not None:
+                value = [v for v in leaf_values(value) if not (isinstance(v, str) and _utf16_length(v) > longest)]
             if lowercase and value is not None:
                 value = [v.lower() if isinstance(v, str) else v for v in leaf_values(value)]
-            return inner({field: value} if value is not None else {})
+            return inner({field: value} if value else {})
 
         return on_parent
 
@@ -150,9 +155,16 @@ class _Compiler:
         """The field of a `keyword_field: literal` match (which a set lookup can answer), else None."""
         if isinstance(node, Match) and not node.field_glob and isinstance(node.value, Literal) \
                 and node.value.constant is not None and self.types(node.field) in typed.KEYWORD_TYPES \
-                and self.multi_field_parent(node.field) is None:
+                and self.fields is None and self.reachable(node.field) and self._as_written(node.field):
             return node.field
         return None
+
+    def _as_written(self, field: str) -> bool:
+        """Whether the field indexes its values as the document holds them (not a multi-field, no lowercase
+        normalizer, no ignore_above), so that they can be looked up as they are."""
+        longest_of = getattr(self.types, "longest", None)
+        return self.multi_field_parent(field) is None and not self.lowercased(field) and \
+            (longest_of is None or longest_of(field) is None)
 
     def _value_set(self, field: str, texts: frozenset) -> Predicate:
         def in_set(event: Event) -> bool:
@@ -352,6 +364,11 @@ class _Compiler:
             return any(k.startswith(prefix) for k in event) and inner(event)
 
         return nested
+
+
+def _utf16_length(text: str) -> int:
+    """The length ignore_above measures: Java's, in UTF-16 code units (an emoji is two)."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2
 
 
 def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[], float] | None = None,
