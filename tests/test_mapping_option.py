@@ -113,3 +113,22 @@ def test_threshold_groups_are_the_terms_the_fields_type_makes(pack_dir):
     assert alerts({"source.ip": "keyword"}) == []
     documents.pop()  # 100: one under the value
     assert alerts() == []
+
+
+def test_a_group_value_longer_than_ignore_above_makes_no_threshold_group():
+    # the lab's template maps the ARN as a keyword with ignore_above 1024: a longer ARN is not indexed, so the
+    # terms aggregation has no bucket for it; at 1024 characters it still has
+    pack, _ = load_pack(None)
+    scenario = next(s for s in pack.scenarios if s.name == "edge_ses_101")
+    name = "AWS SES High-Volume Email Sending by a Single Identity"
+
+    def alerts_with(arn: str) -> list:
+        documents = scenario.documents()
+        for document in documents:
+            document.pop("aws.cloudtrail.user_identity.arn", None)
+            document.setdefault("aws", {}).setdefault("cloudtrail", {}).setdefault("user_identity", {})["arn"] = arn
+        return [a for a in documents_alerts(pack, documents) if a.rule_name == name]
+
+    prefix = "arn:aws:iam::123456789012:user/"
+    assert len(alerts_with(prefix + "u" * (1024 - len(prefix)))) == 1
+    assert alerts_with(prefix + "u" * (1025 - len(prefix))) == []

@@ -108,7 +108,8 @@ class NewTermsRule(CompiledRule):
         alerts: list[Alert] = []
         # each value of an array is a term, as the terms aggregation makes it from the field's type
         for values in dict.fromkeys(map(self.terms, candidate_keys(fields, self.fields, frozenset()))):
-            alerts += self._term(values, event)
+            if None not in values:  # a value the field does not index (ignore_above) is no term
+                alerts += self._term(values, event)
         return alerts
 
     def _term(self, values: tuple, event: Event) -> Sequence[Alert]:

@@ -72,9 +72,26 @@ def term_of(kind: str | None) -> Term:
     return _keyword
 
 
+def _indexed_up_to(longest: int, convert: Term) -> Term:
+    """A keyword field with ignore_above: a longer value is not indexed, so it is in no bucket (None)."""
+    def term(value: Any) -> Any:
+        text = convert(value)
+        if isinstance(text, str) and (len(text) if text.isascii() else len(text.encode("utf-16-le")) // 2) > longest:
+            return None
+        return text
+
+    return term
+
+
 def terms_of(fields: list[str], types: Callable[[str], "str | None"]) -> Callable[[tuple], tuple]:
-    """The key of a group as its terms: one converter per field, by its type."""
-    converters = [term_of(types(name)) for name in fields]
+    """The key of a group as its terms: one converter per field, by its type. A value the field does not
+    index (longer than its ignore_above) is None: the caller leaves such keys out."""
+    longest_of = getattr(types, "longest", None)
+    converters = []
+    for name in fields:
+        convert = term_of(types(name))
+        longest = longest_of(name) if longest_of is not None else None
+        converters.append(convert if longest is None else _indexed_up_to(longest, convert))
     if len(converters) == 1:
         (only,) = converters
         return lambda key: (only(key[0]),)

@@ -40,7 +40,8 @@ class ThresholdCounter:
         """The groups an event counts in: a terms aggregation buckets each value of a multi-valued field,
         and has no bucket for a missing value."""
         terms = self.terms
-        return list(dict.fromkeys(terms(key) for key in candidate_keys(fields, self.fields, frozenset())))
+        keys = dict.fromkeys(terms(key) for key in candidate_keys(fields, self.fields, frozenset()))
+        return [key for key in keys if None not in key]
 
     def distinct_of(self, fields: dict) -> tuple:
         """The event's values of the cardinality field (none without cardinality)."""
