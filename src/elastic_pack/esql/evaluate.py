@@ -11,7 +11,8 @@ from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvEx
                   Where)
 from ..glob import glob
 from ..fields import OBJECT_SHAPED_TYPES, field_type
-from .expressions import Clock, Compiler, Row, Types, _flat, _ordered_kind, all_values, ip_key
+from .expressions import Clock, Compiler, Row, Types, _flat, all_values
+from .ordering import _ordered_kind, ip_key
 from .lexer import UnsupportedEsql
 from .text_commands import dissect, dissect_keys, grok, grok_names
 
