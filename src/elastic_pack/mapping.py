@@ -332,15 +332,18 @@ def _default() -> Mapping:
     multi = {name: parent for name in types if (parent := name.rpartition(".")[0]) in types
              and types[parent] not in _HOLDS_KEYS}
     out = Mapping(types, objects=objects, multi_fields=multi)
-    for path in _template_files():
-        out = out.merged(Mapping.load(path))
+    for template in _template_files():
+        out = out.merged(Mapping.from_json(json.loads(template.read_text(encoding="utf-8"))))
     return out
 
 
-def _template_files() -> list[Path]:
-    """docker/index-templates: beside the package in a source checkout (an editable install reads it there)."""
+def _template_files() -> list:
+    """The lab's index templates: shipped in the package as elastic_pack._index_templates, or beside it in a
+    source checkout (docker/index-templates, which an editable install reads in place)."""
     try:
-        root = Path(str(resources.files("elastic_pack"))).resolve().parents[1] / "docker" / "index-templates"
+        shipped = resources.files("elastic_pack._index_templates")
+        return sorted((p for p in shipped.iterdir() if p.name.endswith(".json")), key=lambda p: p.name)
     except (ModuleNotFoundError, TypeError):
-        return []
+        pass
+    root = Path(__file__).resolve().parents[2] / "docker" / "index-templates"
     return sorted(root.glob("*.json")) if root.is_dir() else []
