@@ -88,14 +88,15 @@ def test_help_does_not_import_the_heavy_modules():
 
 
 def test_every_package_is_listed_for_installation():
-    """pyproject lists packages by hand (content/ ships as elastic_pack._content): a new subpackage left
-    out works in an editable install and breaks `pip install .`."""
+    """pyproject lists packages by hand (content/ ships as elastic_pack._content, docker/index-templates as
+    elastic_pack._index_templates): a new subpackage left out works in an editable install and breaks
+    `pip install .`."""
     import tomllib
 
     listed = set(tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
     src = REPO / "src"
     found = {str(p.parent.relative_to(src)).replace("/", ".") for p in src.rglob("__init__.py")}
-    assert found | {"elastic_pack._content"} == listed
+    assert found | {"elastic_pack._content", "elastic_pack._index_templates"} == listed
 
 
 PAGES = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
