@@ -197,7 +197,7 @@ class _Layered:
             return self.top.multi_field_parent(name)
         return self.base.multi_field_parent(name) if hasattr(self.base, "multi_field_parent") else None
 
-    def _either(self, method: str, name: str) -> str | None:
+    def _either(self, method: str, name: str) -> Any:
         found = getattr(self.top, method)(name)
         if found is None and hasattr(self.base, method):
             found = getattr(self.base, method)(name)
