@@ -28,6 +28,7 @@ from .geo import geo_point
 from .ordering import _IP_ORDERED, _VERSION_ORDERED, _ip_typed, _ordered_kind, ip_key
 from .lexer import UnsupportedEsql
 from .parser import PAIR
+from .values import date_text
 
 Row = dict
 Expr = Callable[[Row], Any]
@@ -502,6 +503,8 @@ class Compiler:
                     return None
             try:
                 result = function(*values)
+            except QueryError:
+                raise  # a refusal by name is a ValueError too: it is no null
             except (ValueError, TypeError, ArithmeticError, re.error):
                 return None  # ES|QL answers null (with a warning) where a value does not convert
             return all_values(result) if result.__class__ is list else result  # SPLIT of one part: one value
@@ -534,6 +537,8 @@ class Compiler:
         def convert(value: Any) -> Any:
             try:
                 return function(value)
+            except QueryError:
+                raise  # a refusal by name is a ValueError too: it is no null
             except (ValueError, TypeError, ArithmeticError):
                 return None
 
@@ -569,6 +574,8 @@ class Compiler:
                 return None
             try:
                 result = function(values, *[a(row) for a in rest])
+            except QueryError:
+                raise  # a refusal by name is a ValueError too: it is no null
             except (ValueError, TypeError):
                 return None
             return all_values(result) if result.__class__ is list else result  # one value is a single value
@@ -642,8 +649,7 @@ def _date_text(value: Any) -> str:
     millis = to_millis(value)
     if millis is None:
         raise ValueError("not a date")
-    moment = datetime.fromtimestamp(millis / 1000, timezone.utc)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{millis % 1000:03d}Z"
+    return date_text(millis)
 
 
 def _values_of(node: Call) -> list:

@@ -27,12 +27,54 @@ from .trigonometry import MATH
 Fn = Callable[..., Any]
 
 
+# strict_date_optional_time, the format TO_DATETIME reads a string with (and a date field's default format tries
+# first): a four-digit year, then optionally -MM, -dd, THH, :mm, :ss, a fraction, and a zone only after the hour
+_STRICT_DATE = re.compile(r"(\d{4})(?:-(\d\d)(?:-(\d\d)(?:T(\d\d)(?::(\d\d)(?::(\d\d)(?:[.,](\d{1,9}))?)?)?"
+                          r"(Z|[+-]\d\d(?::?\d\d)?)?)?)?)?", re.ASCII)
+
+
+def strict_date_millis(text: str) -> int | None:
+    """A string read as strict_date_optional_time (UTC unless it names a zone), None if that format rejects it."""
+    found = _STRICT_DATE.fullmatch(text)
+    if found is None:
+        if re.fullmatch(r"[+-]?\d{5,}(?:-.*)?", text, re.ASCII):  # java.time reads years past 9999; Python cannot
+            from ..errors import UnsupportedQueryError
+            raise UnsupportedQueryError(f"the local engine does not read the date {text!r} (a year past 9999)")
+        return None
+    year, month, day, hour, minute, second, fraction, zone = found.groups()
+    try:
+        moment = datetime(int(year), int(month or 1), int(day or 1), int(hour or 0), int(minute or 0),
+                          int(second or 0), tzinfo=timezone.utc)
+    except ValueError:  # month 13, February 30th, hour 24: the format rejects them
+        return None
+    offset = 0
+    if zone and zone != "Z":
+        digits = zone[1:].replace(":", "")
+        offset = (int(digits[:2]) * 60 + int(digits[2:] or 0)) * 60_000 * (1 if zone[0] == "+" else -1)
+    millis = int((fraction or "0").ljust(3, "0")[:3])  # a date keeps milliseconds: nanoseconds are cut off
+    return calendar.timegm(moment.timetuple()) * 1000 + millis - offset
+
+
+def to_datetime(value: Any) -> int | None:
+    """TO_DATETIME: a string through strict_date_optional_time only (ES|QL's default since 8.14: "1964-06-02
+    00:00:00" or "1234567" is null); a number as epoch milliseconds, null outside the long range."""
+    if isinstance(value, str):
+        return strict_date_millis(value)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):
+            return None
+        return int(value) if _LONG[0] <= value <= _LONG[1] else None
+    return to_millis(value)
+
+
 def to_millis(value: Any) -> int | None:
     """A date as epoch milliseconds: numbers are already; strings are ISO 8601 (as documents hold them)."""
     if value is None or isinstance(value, bool):
         return None
     if isinstance(value, (int, float)):
         return int(value)
+    if isinstance(value, str) and (strict := strict_date_millis(value)) is not None:
+        return strict  # "2023" is the year 2023 there, before epoch_millis could read it as 2023 ms
     try:
         return int(round(parse_time(value) * 1000))
     except (ValueError, OverflowError):
@@ -433,7 +475,7 @@ SCALAR: dict[str, Fn] = {
     "CONCAT": _concat,
     "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_long, "TO_UNSIGNED_LONG": lambda v: _whole(v, (0, 2**64 - 1)),
     "TO_DOUBLE": _to_double, "TO_BOOLEAN": _to_boolean, "TO_IP": _to_ip, "TO_VERSION": _string,
-    "TO_DATETIME": to_millis, "ABS": abs, "ROUND": _round, "FLOOR": lambda a: _same_type(a, math.floor(a)),
+    "TO_DATETIME": to_datetime, "ABS": abs, "ROUND": _round, "FLOOR": lambda a: _same_type(a, math.floor(a)),
     "CEIL": lambda a: _same_type(a, math.ceil(a)),
     "POW": lambda a, b: float(a) ** float(b), "SQRT": lambda a: math.sqrt(a) if a >= 0 else None,
     "LOG10": lambda a: math.log10(a) if a > 0 else None, "SIGNUM": lambda a: float((a > 0) - (a < 0)),

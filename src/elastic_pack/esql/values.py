@@ -9,6 +9,20 @@ from typing import Any
 
 from .columns import esql_type
 
+# the epoch milliseconds of 0001-01-01 and of 10000-01-01, the range Python's datetime holds
+_PYTHON_DATES = (-62135596800000, 253402300800000)
+
+
+def date_text(millis: int) -> str:
+    """Epoch milliseconds as Elasticsearch writes a date (2025-01-01T00:00:00.000Z), in whole numbers: a float
+    of seconds would turn 9999-12-31T23:59:59.999Z into .998Z."""
+    from datetime import datetime, timezone
+
+    moment = datetime.fromtimestamp(millis // 1000, timezone.utc)
+    return (f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T{moment.hour:02d}:{moment.minute:02d}:"
+            f"{moment.second:02d}.{millis % 1000:03d}Z")
+
+
 def value_type(values: list) -> str:
     """A column's type from its values, where the query does not say (as dynamic mapping would type them)."""
     from ..kql.typed import infer_type
@@ -25,11 +39,14 @@ def value_type(values: list) -> str:
 
 def formatter(kind: str) -> Callable[[Any], Any]:
     from .functions import to_millis
-    from ..engine.events import format_time
 
     def date(value: Any) -> Any:
         millis = to_millis(value)
-        return None if millis is None else format_time(millis / 1000)
+        if millis is not None and not _PYTHON_DATES[0] <= millis < _PYTHON_DATES[1]:
+            from ..errors import UnsupportedQueryError  # Elasticsearch writes it (+292278994-...); Python cannot
+            raise UnsupportedQueryError(f"the local engine does not write the date {millis} ms since the epoch "
+                                        "(outside the years 1 to 9999)")
+        return None if millis is None else date_text(millis)
 
     def whole(value: Any) -> Any:
         if isinstance(value, bool):

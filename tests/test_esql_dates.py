@@ -1,0 +1,57 @@
+"""TO_DATETIME and written dates as Elasticsearch 8.14+ documents them (issue 27): a string is read with
+strict_date_optional_time only, a number is epoch milliseconds within the long range, and a date is written with
+its milliseconds exactly; what the engine cannot write or read as Elasticsearch would, it refuses by name."""
+
+from __future__ import annotations
+
+import pytest
+
+from elastic_pack import esql
+
+
+def one(expression: str):
+    return esql.search(f"ROW v = {expression}", [])["values"][0][0]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2023", "2023-01-01T00:00:00.000Z"),  # a year alone is a date, not 2023 milliseconds
+    ("2023-07", "2023-07-01T00:00:00.000Z"),
+    ("2023-07-04", "2023-07-04T00:00:00.000Z"),
+    ("2023-07-04T10", "2023-07-04T10:00:00.000Z"),
+    ("2023-07-04T10:11:12", "2023-07-04T10:11:12.000Z"),  # no zone: UTC
+    ("2023-07-04T10:11:12.5Z", "2023-07-04T10:11:12.500Z"),
+    ("2023-07-04T10:11:12.123999999Z", "2023-07-04T10:11:12.123Z"),  # past milliseconds: cut, not rounded
+    ("2023-07-04T10:11:12+01:30", "2023-07-04T08:41:12.000Z"),
+    ("2023-07-04T10:11:12-0100", "2023-07-04T11:11:12.000Z"),
+    ("9999-12-31T23:59:59.999Z", "9999-12-31T23:59:59.999Z"),  # the last millisecond is kept exactly
+])
+def test_to_datetime_reads_strict_date_optional_time(text, expected):
+    assert one(f'TO_DATETIME("{text}")') == expected
+
+
+@pytest.mark.parametrize("text", [
+    "2023-07-04 10:11:12",  # a space for the T: the strict format rejects it (null, with a warning)
+    "2023-02-29",  # no such day in 2023 (2024-02-29 exists)
+    "2023-13-01", "2023-07-04T24:00:00", "2023-7-4", "yesterday", "",
+])
+def test_to_datetime_of_a_string_the_format_rejects_is_null(text):
+    assert one(f'TO_DATETIME("{text}")') is None
+
+
+def test_leap_day_is_read_in_a_leap_year():
+    assert one('TO_DATETIME("2024-02-29")') == "2024-02-29T00:00:00.000Z"
+
+
+def test_to_datetime_of_numbers_is_epoch_millis_within_the_long_range():
+    assert one("TO_DATETIME(-1)") == "1969-12-31T23:59:59.999Z"
+    assert one("TO_DATETIME(501379200000.9)") == "1985-11-21T00:00:00.000Z"  # a double is cut to whole ms
+    # 2^63 is past the long range: null for that value, the other value of the list stays
+    body = esql.search("ROW ul = [9223372036854775808, 520128000000] | EVAL dt = TO_DATETIME(ul)", [])
+    assert body["values"][0][1] == "1986-06-26T00:00:00.000Z"
+
+
+def test_dates_python_cannot_write_are_refused_by_name():
+    with pytest.raises(esql.UnsupportedQueryError, match="does not write the date"):
+        esql.search("ROW v = TO_DATETIME(9223372036854775807)", [])
+    with pytest.raises(esql.UnsupportedQueryError, match="year past 9999"):
+        esql.search('ROW v = TO_DATETIME("12023-01-01")', [])
