@@ -55,3 +55,31 @@ def test_dates_python_cannot_write_are_refused_by_name():
         esql.search("ROW v = TO_DATETIME(9223372036854775807)", [])
     with pytest.raises(esql.UnsupportedQueryError, match="year past 9999"):
         esql.search('ROW v = TO_DATETIME("12023-01-01")', [])
+
+
+@pytest.mark.parametrize("expression, expected", [
+    # periods added together first, then to the date: months (a year is 12) before days, as Java's Period
+    ('4 years + 3 months + 2 weeks + 1 day + TO_DATETIME("1953-04-04")', "1957-07-19T00:00:00.000Z"),
+    ('-4 years - 3 months - 2 weeks - 1 day + TO_DATETIME("1957-07-19")', "1953-04-04T00:00:00.000Z"),
+    ('TO_DATETIME("1953-04-04") - (-4 years - 3 months - 2 weeks - 1 day)', "1957-07-19T00:00:00.000Z"),
+    ('-(-1 year) + TO_DATETIME(0)', "1971-01-01T00:00:00.000Z"),  # a negated span is a span, 0 is no date
+    ('-(-1 second) + TO_DATETIME(0)', "1970-01-01T00:00:01.000Z"),
+    ('TO_DATETIME(0) - 1 year', "1969-01-01T00:00:00.000Z"),
+    # the month's last day clamps before the day is added: 01-31 + 1 month is 02-29 (leap), + 1 day is 03-01
+    ('TO_DATETIME("2024-01-31") + (1 month + 1 day)', "2024-03-01T00:00:00.000Z"),
+    ('TO_DATETIME("2024-02-29") + 1 year', "2025-02-28T00:00:00.000Z"),
+    ('TO_DATETIME(9223372036854775807) + 1 day', None),  # long overflow: null
+    ('TO_DATETIME(0) + 2147483647 years', None),  # past Java's years: null
+])
+def test_date_arithmetic_with_periods(expression, expected):
+    assert one(expression) == expected
+
+
+def test_unary_minus_of_numbers_is_unchanged():
+    body = esql.search("ROW x = 5 | EVAL a = -x, b = -(x - 7), c = -(2.5), m = -(-2147483647 - 1)", [])
+    assert body["values"] == [[5, -5, 2, -2.5, None]]  # -(MIN_INT) overflows the integer: null
+
+
+def test_a_period_plus_a_time_duration_is_refused_by_name():
+    with pytest.raises(esql.UnsupportedQueryError, match="period and a time duration"):
+        esql.search("ROW v = TO_DATETIME(0) + (1 year + 1 hour)", [])

@@ -22,9 +22,12 @@ class Duration:
 
 @dataclass(frozen=True)
 class Period:
-    """A span of calendar months (`1 month`, `1 quarter`, `1 year`): date arithmetic moves by the calendar."""
+    """A span of calendar months (`1 month`, `1 quarter`, `1 year`): date arithmetic moves by the calendar.
+    `days` only comes from adding periods together (`1 year + 2 days`), as Java's Period keeps both: a date moves
+    by the months first, then by the days."""
 
     months: int
+    days: int = 0
 
 
 @dataclass(frozen=True)

@@ -129,26 +129,56 @@ def _against_literal(value: Any, text: str) -> tuple[Any, Any]:
     return _date_aware(value, text)
 
 
+_DAY = 86_400_000
+_LONG_RANGE = (-2**63, 2**63 - 1)
+
+
+def _calendar(span: Any) -> tuple[int, int] | None:
+    """A span as Java's Period holds it, (months, days); None for a time duration (hours and less)."""
+    if isinstance(span, Period):
+        return span.months, span.days
+    if span.days and span.millis == span.days * _DAY:  # `2 weeks`, `1 day`: periods in Elasticsearch
+        return 0, span.days
+    return None
+
+
+def _span_arith(op: str, a: Any, b: Any) -> Any:
+    """Date arithmetic: spans added together (as Elasticsearch folds `4 years + 3 months + 1 day`), a span
+    negated, or a date moved by a span (a period: months first, then days, as Java's Period adds)."""
+    spans = [isinstance(v, (Period, Duration)) for v in (a, b)]
+    if op == "*":  # only -x is parsed to a product with a span: the span negated
+        span = a if spans[0] else b
+        if (b if spans[0] else a) != -1:
+            return None
+        return Period(-span.months, -span.days) if isinstance(span, Period) else Duration(-span.millis, -span.days)
+    if op not in ("+", "-"):
+        return None
+    sign = 1 if op == "+" else -1
+    if all(spans):
+        if isinstance(a, Duration) and isinstance(b, Duration):
+            days = a.days + sign * b.days if a.days and b.days else 0
+            return Duration(a.millis + sign * b.millis, days)
+        left, right = _calendar(a), _calendar(b)
+        if left is None or right is None:
+            raise UnsupportedEsql("the local engine does not add a calendar period and a time duration together")
+        return Period(left[0] + sign * right[0], left[1] + sign * right[1])
+    if spans[0] and op == "-":
+        return None  # a span minus a date: Elasticsearch refuses it
+    span, date = (a, to_millis(b)) if spans[0] else (b, to_millis(a))
+    if date is None:
+        return None
+    if isinstance(span, Period):
+        moved = plus_months(date, sign * span.months)
+        moved = None if moved is None else moved + sign * span.days * _DAY
+    else:
+        moved = date + sign * span.millis
+    # past the long range Elasticsearch answers null (long overflow), as for a year past Java's
+    return moved if moved is not None and _LONG_RANGE[0] <= moved <= _LONG_RANGE[1] else None
+
+
 def _arith(op: str, a: Any, b: Any) -> Any:
-    if isinstance(a, Period) or isinstance(b, Period):  # a date moved by calendar months
-        if isinstance(a, Period) and isinstance(b, Period):
-            return Period(a.months + b.months if op == "+" else a.months - b.months)
-        if op not in ("+", "-") or (isinstance(a, Period) and op == "-"):
-            return None
-        span, date = (a, to_millis(b)) if isinstance(a, Period) else (b, to_millis(a))
-        if date is None or not isinstance(span, Period):
-            return None
-        return plus_months(date, span.months if op == "+" else -span.months)
-    if isinstance(a, Duration) or isinstance(b, Duration):
-        span_a = a.millis if isinstance(a, Duration) else None
-        span_b = b.millis if isinstance(b, Duration) else None
-        if span_a is not None and span_b is not None:
-            return Duration(span_a + span_b if op == "+" else span_a - span_b)
-        date = to_millis(a if span_a is None else b)
-        span = span_b if span_b is not None else span_a
-        if date is None or span is None or (op == "-" and span_a is not None):
-            return None
-        return date + span if op == "+" else date - span
+    if isinstance(a, (Period, Duration)) or isinstance(b, (Period, Duration)):
+        return _span_arith(op, a, b)
     if op == "/":
         if not b:
             return None

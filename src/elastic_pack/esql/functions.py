@@ -285,6 +285,9 @@ def _trunc(span: Any, date: Any) -> int | None:
     if millis is None:
         return None
     if isinstance(span, Period):
+        if span.days:
+            from ..errors import UnsupportedQueryError
+            raise UnsupportedQueryError("the local engine does not round a date to a period of months and days")
         moment = datetime.fromtimestamp(millis / 1000, timezone.utc)
         months = span.months
         if months not in (1, 3, 12):
@@ -298,11 +301,16 @@ def _trunc(span: Any, date: Any) -> int | None:
     return millis - millis % span.millis
 
 
-def plus_months(millis: int, months: int) -> int:
+def plus_months(millis: int, months: int) -> int | None:
     """A date moved by calendar months, the day of the month kept or clamped to the month's last (Java's
     plusMonths)."""
     day = datetime.fromtimestamp(millis // 1000, timezone.utc).date()
     year, month = divmod(day.year * 12 + day.month - 1 + months, 12)
+    if not -292_275_055 <= year <= 292_278_994:
+        return None  # past what a long of milliseconds holds: Elasticsearch answers null (with a warning)
+    if not 1 <= year <= 9999:
+        from ..errors import UnsupportedQueryError
+        raise UnsupportedQueryError(f"the local engine does not move a date to the year {year} (past 1 to 9999)")
     moved = day.replace(year=year, month=month + 1, day=min(day.day, calendar.monthrange(year, month + 1)[1]))
     return millis + (moved - day).days * 86_400_000
 

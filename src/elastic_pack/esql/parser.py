@@ -434,7 +434,12 @@ class _Parser:
             if number and isinstance(node, Lit) and isinstance(node.value, (int, float)) \
                     and not isinstance(node.value, bool):
                 return Lit(-node.value)  # -2147483648 is one literal (an integer), as Elasticsearch folds it
-            return BinOp("-", Lit(0), node)
+            if isinstance(node, Lit) and isinstance(node.value, Period):
+                return Lit(Period(-node.value.months, -node.value.days))
+            if isinstance(node, Lit) and isinstance(node.value, Duration):
+                return Lit(Duration(-node.value.millis, -node.value.days))
+            # -x as -1 * x, not 0 - x: 0 - (1 year) would read the 0 as a date (1970-01-01)
+            return BinOp("*", Lit(-1), node)
         if self.peek().text == "+" and self.peek().kind == "op":  # +1 is 1
             self.i += 1
             return self.unary()
