@@ -140,3 +140,15 @@ def test_a_new_term_is_new_when_the_run_that_reads_it_has_no_earlier_one_in_its_
 
     assert seen(4000, 4000 + 3590) == [4000, 7590]  # its run at T0 + 7800 is 3,800 s after the first
     assert seen(4000, 4000 + 3290) == [4000]  # its run at T0 + 7500: 3,500 s, inside the history
+
+
+def test_an_esql_rule_answers_by_the_mapping_it_is_given():
+    # MAX over an ip field orders by address (10.0.0.10 after 10.0.0.9); over a keyword, as text ("10.0.0.9")
+    rule = _esql('FROM logs-* | STATS top = MAX(source.ip) | WHERE top == "10.0.0.10"')
+    events = [Event({"source.ip": ip, "@timestamp": T0}, T0, T0) for ip in ("10.0.0.9", "10.0.0.10")]
+
+    def fired(mapping) -> bool:
+        return bool(run_rules([compile_rule(rule, mapping=mapping)], events))
+
+    assert fired({"source.ip": "ip"})
+    assert not fired({"source.ip": "keyword"})

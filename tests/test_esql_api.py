@@ -102,3 +102,13 @@ def test_query_command_library_still_answers_es_ql():
     assert run_query("ROW a = 2 | EVAL b = a * 2", [])["values"] == [[2, 4]]
     with pytest.raises(QueryError, match="^ES\\|QL: "):
         run_query("FROM l | WHERE", [])
+
+
+def test_an_aggregated_ip_or_version_compares_after_stats_as_its_type():
+    # checked on the 8.19 node: MAX over an ip column is an ip, and `== "10.0.0.10"` casts the literal to one
+    docs = [{"ip": "10.0.0.9", "v": "1.2.0"}, {"ip": "10.0.0.10", "v": "1.11.0"}]
+    mapping = {"ip": "ip", "v": "version"}
+    assert esql.search('FROM t | STATS top = MAX(ip) | WHERE top == "10.0.0.10"', docs, mapping=mapping)["values"] \
+        == [["10.0.0.10"]]
+    assert esql.search('FROM t | STATS top = MAX(v) | WHERE top > "1.9"', docs, mapping=mapping)["values"] == [["1.11.0"]]
+    assert esql.search('FROM t | STATS low = MIN(ip) | WHERE low == "10.0.0.10"', docs, mapping=mapping)["values"] == []

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from ..content.model import RuleFile
+from ..mapping import as_mapping
 from .alerts import Alert
 from .base import Predicate, WindowedRule
 from .gates import esql_gate
@@ -25,7 +26,8 @@ class EsqlRule(WindowedRule):
         if query.row:  # Kibana's ES|QL rule searches its index; ROW reads none
             raise UnsupportedEsql("an ES|QL rule reads an index (FROM); a ROW query has no events to alert on")
 
-        self.esql = CompiledEsql(query, clock=self.clock)
+        # the searched indices' types decide comparisons, ordering and aggregates (an ip's MAX by its bytes)
+        self.esql = CompiledEsql(query, clock=self.clock, types=None if mapping is None else as_mapping(mapping))
         self.table_mode = self.esql.table_mode  # INLINE STATS: every run evaluates its whole window
         self.windowed = self.esql.stats is not None or self.table_mode
         self.table_rows: deque = deque()  # table mode: (window_time, timestamp, row)

@@ -146,10 +146,20 @@ def _weighted_avg(pairs: list) -> Any:
 
 def aggregate_values(func: str, values: list) -> Any:
     if func.startswith("TOP:"):
-        return top(values, func)
+        return plain(top(values, func))
     if func.startswith("PERCENTILE:") or func == "MEDIAN":
         return percentile(values, func)
-    return _AGGREGATES[func](values)
+    return plain(_AGGREGATES[func](values))
+
+
+def plain(value: Any) -> Any:
+    """An aggregate's answer as plain text: the ordering wrappers (IpText, VersionText) only rank values inside
+    MIN/MAX/TOP/VALUES; the commands after STATS compare and convert the column by its type, as any other."""
+    if value.__class__ is IpText or value.__class__ is VersionText:
+        return str(value)
+    if value.__class__ is list:
+        return [str(v) if v.__class__ is IpText or v.__class__ is VersionText else v for v in value]
+    return value
 
 
 _AGGREGATES = {

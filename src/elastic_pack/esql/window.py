@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .aggregates import aggregate_values, order_key, top, values_of
+from .aggregates import aggregate_values, order_key, plain, top, values_of
 from .functions import in_long
 
 _INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
@@ -68,7 +68,8 @@ class SlidingStats:
             if key or by_names:
                 return None
             state = self._state()
-        row = {name: _finish(func, slot) for name, func, slot in zip(aggregate_names, self.functions, state[1])}
+        row = {name: plain(_finish(func, slot))
+               for name, func, slot in zip(aggregate_names, self.functions, state[1])}
         row.update(zip(by_names, key))  # aggregates first, BY columns last
         return row
 
