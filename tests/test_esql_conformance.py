@@ -684,7 +684,9 @@ def test_functions_rules_can_use_pi_clamp_mv_zip_mv_append_ip_prefix_to_text():
     assert values('FROM l | EVAL v = MV_ZIP(a, b, "-")', docs) == [["x-1", "y-2", "z"]]  # the docs' example
     assert values("FROM l | EVAL v = MV_ZIP(a, b)", docs) == [["x,1", "y,2", "z"]]
     assert values("FROM l | EVAL v = MV_ZIP(a, missing)", docs) == [["x", "y", "z"]]
-    assert values("FROM l | EVAL v = MV_APPEND(b, missing)", docs) == [["1", "2"]]
+    assert values("FROM l | EVAL v = MV_APPEND(b, missing)", docs) == [None]  # a null side: null, not b
+    assert values("FROM l | EVAL v = MV_APPEND(missing, n)", docs) == [None]
+    assert values("FROM l | EVAL v = MV_APPEND(n, n)", docs) == [[15, 15]]
     assert values("FROM l | EVAL v = MV_APPEND(a, b)", docs) == [["x", "y", "z", "1", "2"]]
     assert values("FROM l | EVAL v = CLAMP(n, 1, 10), w = CLAMP(n, 20, 30)", docs) == [10]
     assert values("FROM l | EVAL v = ROUND(PI(), 4) + E() * 0 + TAU() * 0", docs) == [3.1416]

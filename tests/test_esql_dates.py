@@ -83,3 +83,11 @@ def test_unary_minus_of_numbers_is_unchanged():
 def test_a_period_plus_a_time_duration_is_refused_by_name():
     with pytest.raises(esql.UnsupportedQueryError, match="period and a time duration"):
         esql.search("ROW v = TO_DATETIME(0) + (1 year + 1 hour)", [])
+
+
+def test_a_date_string_literal_moved_by_a_span_is_a_date():
+    body = esql.search('ROW a = 1 day + "2024-01-01", b = "2024-04-01" - (1 year + 1 day), '
+                       'c = "2024-01-01" - 3600 seconds, d = -1 year + "2024-04-01" + 1 month', [])
+    assert [c["type"] for c in body["columns"]] == ["date"] * 4
+    assert body["values"] == [["2024-01-02T00:00:00.000Z", "2023-03-31T00:00:00.000Z",
+                               "2023-12-31T23:00:00.000Z", "2023-05-01T00:00:00.000Z"]]

@@ -90,6 +90,9 @@ class _Typer:
             if node.op in ("and", "or", "==", "!=", "<", "<=", ">", ">=", "=~"):
                 return "boolean"
             left, right = self.of(node.left), self.of(node.right)
+            spans = _spanned(node.left), _spanned(node.right)
+            if any(spans) and not all(spans):  # a date moved by a span, "2024-01-01" + 1 day too (a date literal)
+                return "date_nanos" if "date_nanos" in (left, right) else "date"
             if "date" in (left, right):
                 return "date"
             return _widest(left, right)
@@ -274,3 +277,13 @@ def result_columns(query: Any, start: dict[str, str | None], strict: bool = True
                                                                          types.get(name) or "keyword")
     return columns
 
+
+def _spanned(node: Any) -> bool:
+    """Whether an expression is a time span (`1 day`, `-(1 year + 2 months)`), which has no column type."""
+    from .ast import BinOp, Duration, Lit, Period
+
+    if isinstance(node, Lit):
+        return isinstance(node.value, (Duration, Period))
+    if isinstance(node, BinOp) and node.op == "*":  # -x is parsed as -1 * x
+        return _spanned(node.left) or _spanned(node.right)
+    return isinstance(node, BinOp) and node.op in ("+", "-") and _spanned(node.left) and _spanned(node.right)

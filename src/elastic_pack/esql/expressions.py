@@ -543,7 +543,8 @@ class Compiler:
 
     def _combine(self, node: Call) -> Expr:
         """MV_APPEND(a, b): a's values then b's; MV_ZIP(a, b, delimiter = ","): the values pairwise, joined
-        (one left over alone). A null side gives the other's values."""
+        (one left over alone). MV_APPEND with a null side is null (as Elasticsearch answers, and documents with
+        MV_APPEND(birth_date, hire_date)); MV_ZIP with a null side gives the other's values."""
         first, second = self.expr(node.args[0]), self.expr(node.args[1])
         delimiter = self.expr(node.args[2]) if len(node.args) > 2 else (lambda row: ",")
         zipping = node.name == "MV_ZIP"
@@ -551,7 +552,7 @@ class Compiler:
         def combine(row: Row) -> Any:
             left, right = _listed(first(row)), _listed(second(row))
             if not zipping:
-                return all_values(left + right)
+                return all_values(left + right) if left and right else None
             joint = _scalar(delimiter(row))
             if joint is None:
                 return None
