@@ -640,3 +640,12 @@ def test_live_scenarios_fit_one_run_of_each_rule_they_expect_and_cover_the_rules
     # every AWS rule some scenario expects, except the first-seen rules (a fresh stream makes everything new)
     # and those whose scenarios span more than a look-back
     assert len(chosen) <= 8 and len(covered) >= 9, (len(chosen), sorted(covered))
+
+
+def test_the_docker_tier_runs_the_release_the_real_node_tier_runs():
+    # the real-node tier (tools/es-node, from Maven Central) and the Docker images check the same release, so
+    # what one proves of Elasticsearch holds for the other
+    from tests.real_es.node import version
+
+    images = {s["image"].rsplit(":", 1)[1] for s in yaml.safe_load(COMPOSE.read_text())["services"].values()}
+    assert images == {version()}
