@@ -91,3 +91,15 @@ def test_a_date_string_literal_moved_by_a_span_is_a_date():
     assert [c["type"] for c in body["columns"]] == ["date"] * 4
     assert body["values"] == [["2024-01-02T00:00:00.000Z", "2023-03-31T00:00:00.000Z",
                                "2023-12-31T23:00:00.000Z", "2023-05-01T00:00:00.000Z"]]
+
+
+@pytest.mark.parametrize("expression, expected", [
+    # a double (or text holding one) must itself lie in the type's range before it is rounded
+    ("TO_INTEGER(2147483647.4)", None), ('TO_INTEGER("2147483647.2")', None), ("TO_INTEGER(-2147483648.4)", None),
+    ("TO_INTEGER(2147483646.6)", 2147483647), ('TO_INTEGER("2147483646.2")', 2147483646),
+    ("TO_INTEGER(-2147483647.6)", -2147483648),
+    ("TO_LONG(9.223372036854775807E18)", 9223372036854775807),  # 2^63 is not past Long.MAX_VALUE as a double
+    ("TO_UNSIGNED_LONG(1.8446744073709552E19)", None),  # 2^64: past the unsigned long
+])
+def test_whole_number_conversion_of_doubles_checks_the_range_first(expression, expected):
+    assert one(expression) == expected

@@ -123,17 +123,28 @@ def _whole(value: Any, bounds: tuple[int, int]) -> int | None:
     if isinstance(value, int):
         number: int | None = value
     elif isinstance(value, float):
-        number = _java_round(value) if math.isfinite(value) else None
+        number = _rounded_within(value, bounds)
     else:
         text = str(value).strip()
         if re.fullmatch(r"[+-]?\d+", text):
             number = int(text)
         else:
             double = _to_double(text)
-            number = None if double is None else _java_round(double)
+            number = None if double is None else _rounded_within(double, bounds)
     if number is None or not bounds[0] <= number <= bounds[1]:
         return None
     return number
+
+
+def _rounded_within(double: float, bounds: tuple[int, int]) -> int | None:
+    """A double to a whole number as Elasticsearch converts it: the double itself must lie within the type's
+    range (2147483647.2 is past the integer's, though it rounds to 2147483647), then Math.round, which saturates
+    at the long's ends (9.223372036854775807E18 is 2^63 and gives Long.MAX_VALUE)."""
+    if not math.isfinite(double) or not float(bounds[0]) <= double <= float(bounds[1]):
+        return None
+    if bounds[1] == 2**64 - 1 and double >= 2.0**64:  # an unsigned long's top is checked as 2^64, excluded
+        return None
+    return max(bounds[0], min(bounds[1], _java_round(double)))
 
 
 def _to_integer(value: Any) -> int | None:
