@@ -15,6 +15,7 @@ from operator import itemgetter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import msgspec
 
@@ -92,8 +93,8 @@ def _whole_file_batch(path: Path, data: bytes, actions: frozenset, start: float 
         heads = _HEADS.decode(data).Records
     except (ValueError, RecursionError):
         return None
-    times = [head.eventTime for head in heads]
-    names = [head.eventName for head in heads]
+    times: list[Any] = [head.eventTime for head in heads]  # checked below: strings of one form
+    names: list[Any] = [head.eventName for head in heads]
     if not heads or any(name.__class__ is not str for name in names):
         return None
     try:  # (str.join refuses a time that is not a string)

@@ -72,7 +72,7 @@ class FieldExtractor:
             document = self.decoder.decode(raw)
         except (msgspec.DecodeError, UnicodeDecodeError, RecursionError):
             return None
-        found: dict[str, Any] = {}
+        found: dict[Any, Any] = {}  # keyed by the layout's names: a leaf always has one
         layout = self._layout
         nodes = [document]
         while nodes:
