@@ -103,3 +103,26 @@ def test_a_date_string_literal_moved_by_a_span_is_a_date():
 ])
 def test_whole_number_conversion_of_doubles_checks_the_range_first(expression, expected):
     assert one(expression) == expected
+
+
+def test_grok_adds_its_columns_sorted_by_name_dissect_in_pattern_order():
+    body = esql.search('ROW a = "1.2.3.4 GET /x 200" | GROK a "%{IP:ip} %{WORD:verb} %{NOTSPACE:Path} %{NUMBER:code:int}"', [])
+    assert [c["name"] for c in body["columns"]] == ["a", "Path", "code", "ip", "verb"]  # upper case sorts first
+    assert body["values"] == [["1.2.3.4 GET /x 200", "/x", 200, "1.2.3.4", "GET"]]
+    body = esql.search('ROW a = "a,b;c" | DISSECT a "%{z},%{y};%{x}"', [])
+    assert [c["name"] for c in body["columns"]] == ["a", "z", "y", "x"]
+
+
+def test_mv_sum_keeps_the_type_and_an_integer_sum_overflows_to_null():
+    body = esql.search("ROW a = [1, 2], b = [1.5, 2.5], c = TO_LONG([3, 4]) | EVAL s = MV_SUM(a), t = MV_SUM(b), "
+                       "u = MV_SUM(c), o = MV_SUM([2147483647, 1]), k = MV_SUM([2147483646, 1])", [])
+    assert [c["type"] for c in body["columns"]][3:] == ["integer", "double", "long", "integer", "integer"]
+    assert body["values"][0][3:] == [3, 4.0, 7, None, 2147483647]
+
+
+def test_reverse_keeps_grapheme_clusters_or_refuses():
+    assert one('REVERSE("Ünîcødé")') == "édøcînÜ"  # precomposed letters are one character each
+    assert one('REVERSE("😀x")') == "x😀"
+    for text in ("❗\ufe0fab", "e\u0301x", "a\r\nb"):  # an emoji with its selector, a combining accent, CRLF
+        with pytest.raises(esql.UnsupportedQueryError, match="REVERSE"):
+            esql.search(f'ROW v = REVERSE("{text}")', [])

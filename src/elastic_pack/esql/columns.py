@@ -34,7 +34,7 @@ _RETURNS = {
 }
 _SAME_AS_FIRST = {"ABS", "CEIL", "FLOOR", "ROUND", "CLAMP", "GREATEST", "LEAST", "COALESCE", "MV_MIN", "MV_MAX",
                   "MV_FIRST", "MV_LAST", "MV_DEDUPE", "MV_SORT", "MV_SLICE", "MV_MEDIAN", "MV_INTERSECTION",
-                  "MV_APPEND", "MIN", "MAX", "VALUES", "TOP", "FIRST", "LAST", "SAMPLE"}
+                  "MV_APPEND", "MV_SUM", "MIN", "MAX", "VALUES", "TOP", "FIRST", "LAST", "SAMPLE"}
 _AGGREGATE_TYPES = {"COUNT": "long", "COUNT_DISTINCT": "long", "AVG": "double", "MEDIAN": "double",
                     "PERCENTILE": "double", "MEDIAN_ABSOLUTE_DEVIATION": "double", "STD_DEV": "double",
                     "VARIANCE": "double", "WEIGHTED_AVG": "double"}

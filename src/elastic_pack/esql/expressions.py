@@ -593,6 +593,9 @@ class Compiler:
         kind = _ordered_kind(node.args[0], self.types) if node.name in _IP_ORDERED and node.args else None
         if kind is not None:  # ips order as ips (by their bytes), versions as versions, not as text
             function = (_IP_ORDERED if kind == "ip" else _VERSION_ORDERED)[node.name]
+        if node.name == "MV_SUM" and node.args and self.kind(node.args[0]) == "integer":
+            # the sum of integers is an integer: past 32 bits it overflows to null (Elasticsearch warns)
+            function = lambda values: None if not _INT[0] <= (total := sum(values)) <= _INT[1] else total  # noqa: E731
         source, *rest = [self.all_values_of(a) if index == 0 or node.name in _MULTI_ARGUMENTS
                          else (lambda row, e=self.expr(a): _scalar(e(row))) for index, a in enumerate(node.args)]
 

@@ -147,6 +147,28 @@ def _rounded_within(double: float, bounds: tuple[int, int]) -> int | None:
     return max(bounds[0], min(bounds[1], _java_round(double)))
 
 
+def _joins_a_cluster(char: str) -> bool:
+    """A character that is part of a grapheme cluster with its neighbour (a combining mark, a variation selector,
+    a joiner, a skin tone, a flag's half, a Hangul jamo; CRLF is one cluster too)."""
+    import unicodedata
+
+    point = ord(char)
+    return unicodedata.category(char) in ("Mn", "Me", "Mc", "Cf") or 0xFE00 <= point <= 0xFE0F \
+        or 0x1F3FB <= point <= 0x1F3FF or 0x1F1E6 <= point <= 0x1F1FF or 0x1100 <= point <= 0x11FF \
+        or 0xE0100 <= point <= 0xE01EF
+
+
+def _reverse(value: Any) -> str:
+    """REVERSE: Elasticsearch reverses grapheme clusters ("❗️ab" is "ba❗️", the emoji keeps its variation
+    selector); text of single-character clusters is reversed here, any other is refused by name."""
+    text = _string(value)
+    if "\r\n" in text or (not text.isascii() and any(_joins_a_cluster(char) for char in text)):
+        from ..errors import UnsupportedQueryError
+        raise UnsupportedQueryError("the local engine does not run REVERSE() on text with multi-character "
+                                    "grapheme clusters (combining marks, emoji sequences)")
+    return text[::-1]
+
+
 def _to_integer(value: Any) -> int | None:
     return _whole(value, _INT)
 
@@ -482,7 +504,7 @@ SCALAR: dict[str, Fn] = {
     "TO_LOWER": lambda s: _string(s).lower(), "TO_UPPER": lambda s: _string(s).upper(),
     "LENGTH": lambda s: len(_string(s)), "TRIM": lambda s: _string(s).strip(),
     "LTRIM": lambda s: _string(s).lstrip(), "RTRIM": lambda s: _string(s).rstrip(),
-    "REVERSE": lambda s: _string(s)[::-1], "LEFT": lambda s, n: _string(s)[:max(int(n), 0)],
+    "REVERSE": _reverse, "LEFT": lambda s, n: _string(s)[:max(int(n), 0)],
     "RIGHT": lambda s, n: _string(s)[-int(n):] if int(n) > 0 else "", "REPEAT": _repeat,
     "SPACE": _space, "SUBSTRING": _substring, "LOCATE": _locate, "REPLACE": _replace,
     "STARTS_WITH": lambda s, p: _string(s).startswith(_string(p)),

@@ -35,9 +35,10 @@ _REFERENCE = re.compile(r"%\{(\w+)(?::([\w.@\[\]]+))?(?::(\w+))?\}")
 
 
 def grok_names(pattern: str) -> list[str]:
-    """The columns a grok pattern adds, in the order they first appear."""
+    """The columns a grok pattern adds, sorted by name (as Elasticsearch adds them, whatever the pattern's
+    order: "%{IP:ip} %{WORD:verb} %{NUMBER:code}" gives code, ip, verb; dissect keeps the pattern's order)."""
     found = re.findall(r"%\{\w+:([\w.@\[\]]+)|\(\?<([A-Za-z_@][\w.@]*)>", pattern)
-    return list(dict.fromkeys(a or b for a, b in found))
+    return sorted({a or b for a, b in found})  # Java's String order: UTF-16 units (Python's for the BMP)
 
 
 def _grok_convert(value: str, conversion: str | None) -> Any:
