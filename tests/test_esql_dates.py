@@ -126,3 +126,17 @@ def test_reverse_keeps_grapheme_clusters_or_refuses():
     for text in ("❗\ufe0fab", "e\u0301x", "a\r\nb"):  # an emoji with its selector, a combining accent, CRLF
         with pytest.raises(esql.UnsupportedQueryError, match="REVERSE"):
             esql.search(f'ROW v = REVERSE("{text}")', [])
+
+
+def test_an_ipv4_mapped_address_is_the_ipv4_address():
+    body = esql.search('ROW a = TO_IP("::ffff:1.2.3.4") | EVAL s = TO_STRING(a), m = CIDR_MATCH(a, "1.2.3.0/24"), '
+                       'n = CIDR_MATCH(a, "1.2.4.0/24"), e = a == TO_IP("1.2.3.4")', [])
+    assert body["values"] == [["1.2.3.4", "1.2.3.4", True, False, True]]
+
+
+def test_split_takes_a_one_byte_delimiter_only():
+    assert one('SPLIT("x,,y,", ",")') == ["x", "", "y", ""]
+    for delimiter in ("::", "", "é"):  # two bytes, none, a two-byte character: Elasticsearch fails the query
+        with pytest.raises(esql.QueryError, match="single byte"):
+            esql.search(f'ROW v = SPLIT("a::b", "{delimiter}")', [])
+

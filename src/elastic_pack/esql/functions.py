@@ -197,10 +197,20 @@ def _to_boolean(value: Any) -> bool | None:
 
 
 def _to_ip(value: Any) -> str | None:
+    """An address as the ip type holds it: an IPv4-mapped IPv6 address (::ffff:1.2.3.4) is the IPv4 address."""
     try:
-        return str(ipaddress.ip_address(str(value)))
+        address = ipaddress.ip_address(str(value))
     except ValueError:
         return None
+    return str(getattr(address, "ipv4_mapped", None) or address)
+
+
+def _single_byte(delimiter: str) -> str:
+    """SPLIT's delimiter: Elasticsearch 8.19 fails the whole query unless it is one byte in UTF-8."""
+    if len(delimiter.encode()) != 1:
+        from ..errors import QueryError
+        raise QueryError(f"SPLIT(): delimiter must be single byte (Elasticsearch rejects {delimiter!r})")
+    return delimiter
 
 
 def _substring(text: Any, start: Any, length: Any = None) -> str:
@@ -512,7 +522,7 @@ SCALAR: dict[str, Fn] = {
     "CONTAINS": lambda s, p: _string(p) in _string(s),
     "ST_X": lambda point: point_coordinate(point, 0), "ST_Y": lambda point: point_coordinate(point, 1),
     "TO_GEOPOINT": to_geopoint, "ST_DISTANCE": st_distance,
-    "SPLIT": lambda s, d: _string(s).split(_string(d)) if _string(d) else list(_string(s)),
+    "SPLIT": lambda s, d: _string(s).split(_single_byte(_string(d))),
     "CONCAT": _concat,
     "TO_STRING": _string, "TO_INTEGER": _to_integer, "TO_LONG": _to_long, "TO_UNSIGNED_LONG": lambda v: _whole(v, (0, 2**64 - 1)),
     "TO_DOUBLE": _to_double, "TO_BOOLEAN": _to_boolean, "TO_IP": _to_ip, "TO_VERSION": _string,
