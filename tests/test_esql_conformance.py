@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from elastic_pack.esql import EsqlSyntaxError, UnsupportedEsql, parse_esql
+from elastic_pack.esql import EsqlSyntaxError, QueryTypeError, UnsupportedEsql, parse_esql
 from elastic_pack.esql.evaluate import CompiledEsql
 
 NOON = 1_767_614_400.0  # 2026-01-05T12:00:00Z
@@ -470,10 +470,14 @@ def test_sum_of_longs_that_overflows_is_null():
 
 def test_case_and_coalesce_answer_their_values_common_type():
     docs = [{"x": 5}, {"x": 1}]
-    assert values("FROM l | EVAL v = CASE(x > 4, 1, 2.5)", docs) == [1.0, 2.5]
-    assert [type(v) for v in values("FROM l | EVAL v = CASE(x > 4, 1, 2.5)", docs)] == [float, float]
-    assert [type(v) for v in values("FROM l | EVAL v = COALESCE(null, 1, 2.5)", docs)] == [float, float]
+    # the first value's type decides: whole numbers after a double become doubles (as the 8.19 node answers)
+    assert values("FROM l | EVAL v = CASE(x > 4, 2.5, 1)", docs) == [2.5, 1.0]
+    assert [type(v) for v in values("FROM l | EVAL v = CASE(x > 4, 2.5, 1)", docs)] == [float, float]
     assert [type(v) for v in values("FROM l | EVAL v = CASE(x > 4, 1, 2)", docs)] == [int, int]
+    # a double (or a long) after an integer is rejected, as Elasticsearch's verifier does
+    for query in ("CASE(x > 4, 1, 2.5)", "COALESCE(null, 1, 2.5)", "CASE(x > 4, 1, 3000000000)", "GREATEST(1, 2.5)"):
+        with pytest.raises(QueryTypeError, match="after one of type"):
+            values(f"FROM l | EVAL v = {query}", docs)
 
 
 def test_top_in_either_case_with_a_filter_and_mv_sort_of_one_value():

@@ -17,7 +17,7 @@ from itertools import zip_longest
 from typing import Any
 
 from ..documents import values_under
-from ..errors import QueryError
+from ..errors import QueryError, QueryTypeError
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
@@ -468,6 +468,8 @@ class Compiler:
         if name == "JSON_EXTRACT" and len(node.args) == 2 and node.args[0] == Col("_source"):
             path = self.expr(node.args[1])
             return lambda row: _json_text(row.get(p)) if isinstance(p := path(row), str) else None
+        if name in ("COALESCE", "CASE", "GREATEST", "LEAST"):
+            self._check_same_type(node)
         args = [self.expr(a) for a in node.args]
         if name in ("COALESCE", "CASE") and _widens(node, self.types):
             # whole numbers and doubles among the values: the answer is a double (its common type)
@@ -560,6 +562,18 @@ class Compiler:
             return all_values([f"{a}{joint}{b}" if a is not None and b is not None else a or b for a, b in pairs])
 
         return combine
+
+    def _check_same_type(self, node: Call) -> None:
+        """CASE, COALESCE, GREATEST and LEAST answer their first value's type: a later value of another type is
+        rejected (CASE(c, 1, 2.5): "must be [integer], found [double]"; 1 then 3000000000 (a long) too), except
+        a narrower number, which widens (CASE(c, 1.5, 3) is 3.0; COALESCE(a_long, 0) is a long)."""
+        values = _values_of(node) if node.name in ("CASE", "COALESCE") else list(node.args)
+        kinds = [k for k in (self.kind(v) for v in values) if k not in (None, "null")]
+        kinds = ["keyword" if k == "text" else k for k in kinds]
+        for kind in kinds[1:]:
+            if kind != kinds[0] and kind not in _NARROWER.get(kinds[0], ()):
+                raise QueryTypeError(f"{node.name}(): a value of type [{kind}] after one of type [{kinds[0]}] "
+                                     "(Elasticsearch wants all of the first's type)")
 
     @staticmethod
     def _conversion(function: Any, arg: Expr) -> Expr:
@@ -691,6 +705,9 @@ def _values_of(node: Call) -> list:
     if node.name == "COALESCE":
         return list(node.args)
     return list(node.args[1::2]) + ([node.args[-1]] if len(node.args) % 2 else [])
+
+
+_NARROWER = {"double": ("integer", "long"), "long": ("integer",)}
 
 
 def _widens(node: Call, types: Types = field_type) -> bool:
