@@ -12,7 +12,6 @@ import math
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
 from itertools import zip_longest
 from typing import Any
 
