@@ -140,3 +140,16 @@ def test_split_takes_a_one_byte_delimiter_only():
         with pytest.raises(esql.QueryError, match="single byte"):
             esql.search(f'ROW v = SPLIT("a::b", "{delimiter}")', [])
 
+
+
+def test_date_diff_in_months_counts_as_java_either_way():
+    march, leap_day = 'TO_DATETIME("2024-03-31T10:00:00Z")', 'TO_DATETIME("2024-02-29T11:00:00Z")'
+    # backwards, the end's later time of day moves it a day on (03-01): no whole month back (the 8.19 node's 0)
+    assert one(f'DATE_DIFF("month", {march}, {leap_day})') == 0
+    assert one(f'DATE_DIFF("month", {leap_day}, {march})') == 1
+    assert one(f'DATE_DIFF("day", {march}, {leap_day})') == -30
+    assert one(f'DATE_DIFF("hour", {march}, {leap_day})') == -743
+    assert one('DATE_DIFF("year", TO_DATETIME("2020-02-29"), TO_DATETIME("2021-02-28"))') == 0
+    assert one('DATE_DIFF("year", TO_DATETIME("2020-02-29"), TO_DATETIME("2021-03-01"))') == 1
+    assert one('DATE_DIFF("month", TO_DATETIME("2024-01-31T00:00:00Z"), TO_DATETIME("2024-02-29T23:59:59.999Z"))') == 0
+    assert one('DATE_DIFF("quarter", TO_DATETIME("2024-05-15"), TO_DATETIME("2024-02-15"))') == -1

@@ -12,7 +12,7 @@ import json
 import math
 import re
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from urllib.parse import quote_plus, unquote_plus
 from typing import Any
@@ -379,22 +379,30 @@ def _date_diff(unit: Any, start: Any, end: Any) -> int | None:
     if first is None or last is None:
         return None
     if name in _DIFF_MONTHS:
-        return _months_between(first, last) // _DIFF_MONTHS[name] if last >= first else \
-            -(_months_between(last, first) // _DIFF_MONTHS[name])
+        return _towards_zero(_months_between(first, last), _DIFF_MONTHS[name])
     size = _DIFF_UNITS.get(name)
     if size is None:
         raise ValueError(f"DATE_DIFF: unknown unit {unit!r}")
-    return int((last - first) / size)  # whole units, towards zero
+    return _towards_zero(last - first, size)  # whole units, in whole numbers (a float loses milliseconds)
+
+
+def _towards_zero(amount: int, size: int) -> int:
+    return abs(amount) // size * (1 if amount >= 0 else -1)
 
 
 def _months_between(first: int, last: int) -> int:
-    """Whole calendar months from first to last (last >= first), as ChronoUnit.MONTHS.between counts them."""
-    a = datetime.fromtimestamp(first / 1000, timezone.utc)
-    b = datetime.fromtimestamp(last / 1000, timezone.utc)
-    months = (b.year - a.year) * 12 + b.month - a.month
-    if months > 0 and (b.day, b.time()) < (a.day, a.time()):
-        months -= 1
-    return months
+    """Whole calendar months from first to last, either way, as Java's LocalDateTime.until counts them: the end
+    date moves a day towards the start when its time of day has not been reached, then the months between the
+    dates (a day of the month not reached counts no month). Not symmetric: 03-31T10:00 to 02-29T11:00 is 0."""
+    a = datetime.fromtimestamp(first // 1000, timezone.utc).replace(microsecond=first % 1000 * 1000)
+    b = datetime.fromtimestamp(last // 1000, timezone.utc).replace(microsecond=last % 1000 * 1000)
+    end = b.date()
+    if end > a.date() and b.time() < a.time():
+        end -= timedelta(days=1)
+    elif end < a.date() and b.time() > a.time():
+        end += timedelta(days=1)
+    packed = (end.year * 12 + end.month - 1) * 32 + end.day - ((a.year * 12 + a.month - 1) * 32 + a.day)
+    return _towards_zero(packed, 32)
 
 
 def _epoch_day(moment: datetime) -> int:
