@@ -208,3 +208,17 @@ def test_a_lucene_rule_kibana_accepts_is_a_warning_not_an_ep003_error(pack_dir):
     result = runner.invoke(app, ["validate", "--content", str(pack_dir)])
     assert "EP003" in result.stderr and not [line for line in result.stderr.splitlines()
                                              if line.startswith("error") and "EP003" in line]
+
+
+def test_data_whose_types_fail_a_rules_search_is_one_line_naming_the_event_and_the_rule(pack_dir, tmp_path):
+    # Elasticsearch maps `custom.score` boolean from its value: the range `> 0.98` then fails the rule's search
+    _edit(pack_dir / "rules" / "host_proxyware_client_started.toml", 'event.category: "process" and',
+          'custom.score > 0.98 and event.category: "process" and')
+    events = tmp_path / "events.ndjson"
+    events.write_text('{"@timestamp": "2026-01-05T10:00:00Z", "custom": {"score": 0.99}, '
+                      '"event": {"category": "process"}}\n{"@timestamp": "2026-01-05T10:01:00Z", '
+                      '"custom": {"score": true}, "event": {"category": "process"}}\n')
+    result = runner.invoke(app, ["preview", "--content", str(pack_dir), "--events", str(events)])
+    assert result.exit_code == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith(f"error: {events}:2: rule 'Proxyware or Proxyjacking Client Started': "
+                                    "Elasticsearch fails this rule's search: custom.score is a boolean field")

@@ -9,6 +9,7 @@ import pytest
 from elastic_pack import kql
 from elastic_pack.kql import KqlSyntaxError, KqlTypeError, evaluate, parse, to_dsl
 from elastic_pack.kql.ast import Exists, FreeText, Literal, Match, MatchAll, Nested, Not, Wildcard
+from elastic_pack.mapping import Mapping
 
 TYPES = {"path": "keyword", "ip": "ip", "n": "long", "d": "double", "t": "date", "msg": "text",
          "flag": "boolean", "k": "keyword"}
@@ -169,9 +170,14 @@ def test_nested_queries_hold_within_one_object():
     assert hit("users.first: a and users.last: b", crossed)
     # and a nested query on a path the mapping does not make nested fails the search (dynamic mapping makes
     # objects, never nested)
-    for mapping in (None, {"users": "object"}, {"users": "keyword"}):
+    for mapping in ({"users": "object"}, {"users": "keyword"}, Mapping.from_json({"other": "keyword"})):
         with pytest.raises(KqlTypeError, match="failed to find nested object under path \\[users\\]"):
             evaluate("users:{ first: a }", same, mapping)
+    # without a mapping the default one is a guess that does not know every integration's nested paths (GCP's
+    # policy_delta.binding_deltas): the query's word is taken, within one object as Elasticsearch holds it
+    assert evaluate("users:{ first: a and last: b }", same) and not evaluate("users:{ first: a and last: b }", crossed)
+    with pytest.raises(KqlTypeError, match="object field, not nested"):  # one the default maps stays an error
+        evaluate("host:{ name: a }", {"host": {"name": "a"}})
 
 
 # --- typed fields

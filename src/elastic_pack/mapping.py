@@ -40,6 +40,10 @@ class Mapping:
         # `dynamic` (true unless the mapping says false): a field it does not map is then mapped from its first
         # value, and searchable; with `dynamic: false` it stays in _source only and no query finds it
         self.dynamic = True
+        # a mapping read from an index is closed: what it does not map, the index does not have. The default
+        # one is open: it is the pack's guess (ECS, CloudTrail, the lab's templates), and the user's indices
+        # may map more (an integration's nested paths), so a query's own word is taken on what it leaves out
+        self.open_world = False
         self._flattened = {name for name, kind in self.types.items() if kind == "flattened"}
 
     # --- reading one field
@@ -121,6 +125,7 @@ class Mapping:
         out.normalizers = {**self.normalizers, **other.normalizers}
         out.ignore_above = {**self.ignore_above, **other.ignore_above}
         out.dynamic = self.dynamic and other.dynamic
+        out.open_world = self.open_world
         return out
 
     # --- building one
@@ -187,6 +192,7 @@ class _Layered:
     def __init__(self, top: Mapping, base: Callable[[str], "str | None"]):
         self.top = top
         self.base = base
+        self.open_world = getattr(base, "open_world", False)  # a few fields given over the default stay open
 
     def __call__(self, name: str) -> str | None:
         kind = self.top(name)
@@ -334,6 +340,7 @@ def _default() -> Mapping:
     out = Mapping(types, objects=objects, multi_fields=multi)
     for template in _template_files():
         out = out.merged(Mapping.from_json(json.loads(template.read_text(encoding="utf-8"))))
+    out.open_world = True
     return out
 
 

@@ -344,13 +344,17 @@ class _Compiler:
         return free_text
 
     def _Nested(self, node: Nested) -> Predicate:
-        outer, self.scope = self.scope, node.path
+        kind = self.types(node.path)
+        # the default mapping does not know every integration's nested paths: there the query's word is taken
+        # (the path's fields are then unknown to it too, so reachable from any scope)
+        assumed = kind is None and getattr(self.types, "open_world", False)
+        outer = self.scope
+        self.scope = outer if assumed else node.path
         try:
             inner = self.compile(node.query)  # first: Kibana checks the group's fields before it sends the query
         finally:
             self.scope = outer
-        kind = self.types(node.path)
-        if kind != "nested":  # dynamic mapping never makes a nested field: only a mapping can
+        if kind != "nested" and not assumed:  # dynamic mapping never makes a nested field: only a mapping can
             what = f"a {kind} field" if kind is not None else "not mapped"
             raise KqlTypeError(f"{node.path} is {what}, not nested: Elasticsearch fails a nested query on it "
                                f"([nested] failed to find nested object under path [{node.path}])")
