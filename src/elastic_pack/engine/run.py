@@ -22,11 +22,11 @@ def run_rules(rules: list[CompiledRule], events: Iterable[Event]) -> list[Alert]
     any_gated = [(rule, rule.gate) for rule in rules if isinstance(rule.gate, AnyGate)]
     # gate field -> value -> the rules that value lets through: one lookup per field, not per rule
     routes: dict[str, dict[object, list]] = {}
-    for rule in rules:
-        if rule.gate is not None and not isinstance(rule.gate, AnyGate):
-            by_value = routes.setdefault(rule.gate[0], {})
-            for value in rule.gate[1]:
-                by_value.setdefault(value, []).append(rule)
+    for routed in rules:
+        if routed.gate is not None and not isinstance(routed.gate, AnyGate):
+            by_value = routes.setdefault(routed.gate[0], {})
+            for value in routed.gate[1]:
+                by_value.setdefault(value, []).append(routed)
     gated_rules = {field: [r for r in rules if r.gate is not None and not isinstance(r.gate, AnyGate)
                            and r.gate[0] == field] for field in routes}
     rule: CompiledRule | None = None
