@@ -267,6 +267,39 @@ def test_unknown_fields_are_typed_from_the_value():
     assert evaluate("x: 5", {"x": 5}) and evaluate("x > 4", {"x": 5}) and not evaluate("x > 40", {"x": 5})
 
 
+
+# the 8.19 node, an index without a mapping for the field and documents {"lo": 1}, {"lo": 12}, {"k": "x"}:
+# dynamic mapping makes lo a long, and `lo: x*` fails ("Can only use prefix queries on keyword, text and
+# wildcard fields - not on [lo] which is of type [long]") as on a mapped long; `lo: x` fails (For input
+# string: "x"); a field no document has is unmapped and matches nothing
+DYNAMIC = [{"lo": 1, "do": 1.5, "bo": True, "st": "xyz", "ob": {"a": 1}}, {"lo": 12, "st": "abc"}, {"k": "x"}]
+
+
+def ids(query: str, documents: list) -> list[str]:
+    return [h["_id"] for h in kql.search(query, documents, mapping={"k": "keyword"})["hits"]["hits"]]
+
+
+@pytest.mark.parametrize("query", ["lo: x*", "lo: 1*", "lo: *1", "lo: x", 'lo: "x*"', "lo: x?", "do: 1*",
+                                   "bo: t*", "bo: x", "ob.a: x*", "not lo: x*", "lo: 1 or lo: x*",
+                                   "k: x or lo: x*", "k: nothing and lo: x*"])
+def test_a_value_the_dynamically_mapped_type_rejects_fails_the_search(query):
+    with pytest.raises(KqlTypeError):
+        ids(query, DYNAMIC)
+
+
+def test_a_dynamically_mapped_field_otherwise_answers_by_its_type():
+    assert ids("lo: 1", DYNAMIC) == ["0"] and ids("lo: 12", DYNAMIC) == ["1"] and ids("lo: 1.5", DYNAMIC) == []
+    assert ids("lo: *", DYNAMIC) == ["0", "1"] and ids("st: x*", DYNAMIC) == ["0"] and ids("x*", DYNAMIC) == ["0", "2"]
+    assert ids("ob: x*", DYNAMIC) == [] and ids("nothere: x*", DYNAMIC) == [] and ids("nothere: x", DYNAMIC) == []
+    # one document with the field is enough to map it; none leaves it unmapped
+    assert ids("k: x or lo: x*", [{"k": "x"}]) == ["0"]
+    with pytest.raises(KqlTypeError):
+        ids("k: x or lo: x*", [{"k": "x", "lo": 1}])
+    # a value without a field is a lenient multi_match: the long field is skipped, not an error
+    assert ids("abc", DYNAMIC) == ["1"]
+    with pytest.raises(KqlTypeError):  # one document at a time (evaluate), the value's type still decides
+        evaluate("lo: x*", {"lo": 1})
+
 # --- DSL as Kibana builds it
 def test_dsl_shapes():
     assert to_dsl("k: a") == {"bool": {"should": [{"match": {"k": "a"}}], "minimum_should_match": 1}}

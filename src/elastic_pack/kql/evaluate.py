@@ -267,7 +267,9 @@ class _Compiler:
             return lambda event: any(test(v) for v in field_values(event, field))
         if kind in ("object", "nested"):
             return lambda event: False  # a match on an object field matches no document
-        test_for = self._tests(field, value, lenient=True)
+        # a field the mapping lacks is typed from its value, as dynamic mapping maps it: a value that type
+        # rejects (`count: x*`, `count: abc` for a number) fails the search as on a mapped field
+        test_for = self._tests(field, value, lenient=False)
         return lambda event: any_value(test_for(field, event), field_values(event, field))
 
     def _moves(self, kind: str, value: Any) -> bool:
@@ -281,7 +283,7 @@ class _Compiler:
 
     def _tests(self, field: str, value: Any, lenient: bool) -> Any:
         """Per-value tests for fields typed from the document (lenient: a type that rejects the value
-        does not match, as multi_match and unmapped fields behave)."""
+        does not match, as the lenient multi_match of a value without a field behaves)."""
         cache: dict[str, typed.Test] = {}
 
         def none(v: Any) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from ..documents import flatten
 from ..mapping import Mapping, MappingLike, as_mapping
-from .ast import Node
+from .ast import And, Match, Nested, Node, Not, Or, Range
 from .evaluate import compile_kql
 from .parser import parse_kql
 
@@ -33,13 +33,19 @@ def search(query: str | Node, documents: Iterable[Any], mapping: MappingLike = N
     # a mapping given is the index's, whose fields a data view of it lists: wildcard field names expand over them
     data_view = list(types) if mapping is not None and isinstance(types, Mapping) else None
     clock = (lambda: now) if now is not None else time.time
+    dynamic = getattr(types, "dynamic", True) is not False
+    searchable = (lambda flat: flat) if dynamic else _searchable(types)
+    identified = (_identified(document, position) for position, document in enumerate(documents))
+    flat_documents: Iterable[tuple[str, dict, dict]] = ((i, s, flatten(dict(s))) for i, s in identified)
+    unmapped = _unmapped_fields(tree, types) if dynamic else set()
+    if unmapped:  # the index's dynamic mapping comes from all documents before any is searched
+        flat_documents = list(flat_documents)
+        types = _DynamicallyMapped(types, _dynamic_types(unmapped, [flat for _, _, flat in flat_documents]))
     predicate = compile_kql(tree, types, clock, data_view)
-    searchable = _searchable(types) if getattr(types, "dynamic", True) is False else (lambda flat: flat)
     total = 0
     hits: list[dict] = []
-    for position, document in enumerate(documents):
-        doc_id, source = _identified(document, position)
-        if predicate(searchable(flatten(dict(source)))):
+    for doc_id, source, flat in flat_documents:
+        if predicate(searchable(flat)):
             total += 1
             if len(hits) < size:
                 hits.append({"_id": doc_id, "_source": source})
@@ -64,3 +70,58 @@ def _searchable(types: Callable[[str], "str | None"]) -> Callable[[dict], dict]:
         return known[name]
 
     return lambda flat: {k: v for k, v in flat.items() if mapped(k)}
+
+
+def _unmapped_fields(tree: Node, types: Callable[[str], "str | None"]) -> set[str]:
+    """The fields a `field: value` or range of the query names (not inside a nested group) that the mapping
+    does not map."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, Nested):
+            return  # dynamic mapping never makes a nested field: the nested query fails on the path first
+        if isinstance(node, (Match, Range)):
+            if not node.field_glob and types(node.field) is None:
+                found.add(node.field)
+            return
+        if isinstance(node, (And, Or)):
+            for child in node.items:
+                walk(child)
+        elif isinstance(node, Not):
+            walk(node.item)
+
+    walk(tree)
+    return found
+
+
+def _dynamic_types(fields: set[str], flat_documents: list[dict]) -> dict[str, str]:
+    """The type dynamic mapping gives each field: that of its first value in the documents (a field no
+    document has stays unmapped). The index's mapping is one for all documents: a query value the type
+    rejects fails the search, whichever documents the rest of the query keeps."""
+    from .typed import infer_type
+    from .values import field_values
+
+    out: dict[str, str] = {}
+    for flat in flat_documents:
+        for field in fields - out.keys():
+            values = field_values(flat, field)
+            if values:
+                out[field] = infer_type(values[0])
+        if len(out) == len(fields):
+            break
+    return out
+
+
+class _DynamicallyMapped:
+    """A mapping with the fields dynamic mapping added to it (everything else is the mapping's own)."""
+
+    def __init__(self, mapping: Callable[[str], "str | None"], added: dict[str, str]):
+        self.mapping = mapping
+        self.added = added
+
+    def __call__(self, name: str) -> str | None:
+        kind = self.mapping(name)
+        return kind if kind is not None else self.added.get(name)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.mapping, name)
