@@ -197,3 +197,48 @@ def test_size_keeps_the_most_recent_results_unless_result_position_is_head():
     assert ids(eql.search("process where true | head 3", docs, size=2)) == ["e0", "e1"]  # the size caps a pipe
     with pytest.raises(ValueError):
         eql.search("process where true", docs, result_position="middle")
+
+
+# Elasticsearch's Analyzer replaces an optional field the index lacks with a null literal in a condition, then
+# its optimizer's ReplaceNullChecks makes `a == null` `a is null` and `a != null` `not a is null` (before any
+# constant folding): `?x == ?y` over an index with neither is `null is null`, true for every event (the QA
+# specs sequenceOptionalFieldAsQueryKeysOnly and optionalFieldAsQueryKeysOnly); two fields it has fail the query
+COMPARED = [doc("a", 1, k="v"), doc("b", 2, p="1"), doc("c", 3)]
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("process where ?x == ?y", ["a", "b", "c"]),   # neither: null == null
+    ("process where ?x != ?y", []),                 # not (null is null)
+    ("process where ?p == ?y", ["a", "c"]),         # p is in a document: p is null
+    ("process where ?y == ?p", ["a", "c"]),         # either side
+    ("process where ?p != ?y", ["b"]),              # p is not null
+    ("process where p == ?y", ["a", "c"]),          # a mandatory field the index has
+    ("process where ?m == ?y", ["a", "b", "c"]),    # mapped, in no document: null in every event
+    ("process where ?x == ?y and k == \"v\"", ["a"]),
+    ("process where not ?x == ?y", []),
+])
+def test_an_optional_field_the_index_lacks_compares_as_null(query, expected):
+    assert ids(eql.search(query, COMPARED, mapping={"m": "keyword", "event.category": "keyword"})) == expected
+
+
+def test_comparing_fields_the_index_has_fails_and_what_elasticsearch_does_not_say_is_refused():
+    mapping = {"m": "keyword", "event.category": "keyword"}
+    with pytest.raises(eql.QuerySyntaxError, match=r"Comparisons against fields .*offender \[p\]"):
+        eql.search("process where ?k == ?p", COMPARED, mapping=mapping)
+    with pytest.raises(eql.QuerySyntaxError, match="Comparisons against fields"):
+        eql.search('process where k == p and ?x == "1"', COMPARED, mapping=mapping)
+    with pytest.raises(eql.QueryTypeError, match=r"Unknown column \[nosuch\]"):
+        eql.search("process where nosuch == ?x", COMPARED, mapping=mapping)
+    with pytest.raises(eql.UnsupportedQueryError, match="order comparison"):
+        eql.search("process where ?x < ?y", COMPARED, mapping=mapping)
+    with pytest.raises(eql.UnsupportedQueryError, match="function or arithmetic"):
+        eql.search("process where length(?x) == ?y", COMPARED, mapping=mapping)
+    # with `dynamic: false` a field only in the documents is not the index's: null
+    closed = {"dynamic": False, "properties": {"event": {"properties": {"category": {"type": "keyword"}}}}}
+    assert ids(eql.search("process where ?p == ?y", COMPARED, closed)) == ["a", "b", "c"]
+
+
+def test_optional_fields_compared_in_a_sequence_join_on_null():
+    docs = [doc("a", 1, "process", t=1), doc("b", 2, "file", t=1)]
+    found = eql.search("sequence by t [process where ?x == ?y] by ?x [file where true] by ?y", docs)
+    assert ids(found) == [["a", "b"]] and found["hits"]["sequences"][0]["join_keys"] == [1, None]

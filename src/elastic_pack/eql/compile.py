@@ -22,7 +22,7 @@ from lark import Token
 
 from ..documents import values_under
 from .exceptions import EqlTypeError, UnsupportedEql
-from .parser import EqlQuery, field_name
+from .parser import EqlQuery, EqlQueryError, field_name
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
@@ -89,9 +89,13 @@ def _fold(value: Any) -> Any:
 
 
 class Compiler:
-    def __init__(self, query: EqlQuery, types: Callable[[str], "str | None"] | None = None):
+    def __init__(self, query: EqlQuery, types: Callable[[str], "str | None"] | None = None,
+                 absent: frozenset[str] | None = None):
         self.insensitive = insensitive_nodes(query)
         self.types = types or field_type  # field -> mapped type (default: the field catalogue)
+        # the optional fields the searched index lacks (None: not known, as for a rule's query before any
+        # search): Elasticsearch makes each a null in a condition, which decides a comparison of two fields
+        self.absent = absent
 
     def predicate(self, node: Any) -> Callable[[Event], bool]:
         expr = self.expr(node)
@@ -174,6 +178,8 @@ class Compiler:
         return lambda event: bool(_values(inner(event)))
 
     def _Comparison(self, node: Any) -> Any:
+        if _has_field(node.left) and _has_field(node.right):
+            return self._field_comparison(node)
         constant = (ast.String, ast.Number, ast.Boolean)
         if node.comparator == "!=" and (isinstance(node.left, ast.Field) and isinstance(node.right, constant)
                                         or isinstance(node.right, ast.Field) and isinstance(node.left, constant)):
@@ -186,6 +192,29 @@ class Compiler:
         if node.comparator == "==" and isinstance(node.left, ast.Field) and isinstance(node.right, ast.String):
             return self._string_equality(node)
         return self._comparison(node)
+
+    def _field_comparison(self, node: Any) -> Any:
+        """A field compared with a field, which only an optional field the index lacks makes a query: in a
+        condition Elasticsearch replaces it with null, then `a == null` with `a is null` and `a != null` with
+        `not a is null` (its optimizer's ReplaceNullChecks), so `?x == ?y` holds for every event when the index
+        has neither. Where both are fields it fails the query ("Comparisons against fields are not (currently)
+        supported")."""
+        offender = f"Comparisons against fields are not (currently) supported; offender [{node.right}] in " \
+                   f"[{node.comparator}]"
+        if self.absent is None:
+            raise UnsupportedEql(f"comparing fields where one may be an optional field the index lacks ({offender})")
+        if not (isinstance(node.left, ast.Field) and isinstance(node.right, ast.Field)):
+            raise UnsupportedEql(f"`{node}`: a function or arithmetic of fields compared with fields ({offender})")
+        missing = [isinstance(side, ast.Field) and field_name(side) in self.absent for side in (node.left, node.right)]
+        if not any(missing):
+            raise EqlQueryError(offender, None, None)
+        if node.comparator not in ("==", "!="):
+            raise UnsupportedEql(f"`{node}`: an order comparison with an optional field the index lacks (a null)")
+        equal = node.comparator == "=="
+        if all(missing):  # null == null: `null is null`
+            return lambda event: equal
+        present = node.right if missing[0] else node.left
+        return self._IsNull(ast.IsNull(present)) if equal else self._IsNotNull(ast.IsNotNull(present))
 
     def _string_equality(self, node: Any) -> Any:
         name, text = field_name(node.left), node.right.value
@@ -331,6 +360,11 @@ class Compiler:
             return any(test(v) for v in values)
 
         return call
+
+
+def _has_field(node: Any) -> bool:
+    """Whether an expression reads a field (the comparisons Elasticsearch takes have a constant on one side)."""
+    return bool(_ordered(node, set(), ast.Field))
 
 
 def _string_test(name: str, texts: list[str], insensitive: bool) -> Callable[[str], bool]:

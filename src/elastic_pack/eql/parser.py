@@ -16,6 +16,7 @@ import eql
 import eql.parser as eql_parser
 from eql import ast
 from eql.parser import (
+    ParserConfig,
     allow_negation,
     allow_runs,
     allow_sample,
@@ -29,6 +30,9 @@ from lark.exceptions import LarkError
 
 _OPTIONAL_FIELD = re.compile(r"\?([A-Za-z_@][\w.@]*)")
 _FIELD_COMPARISON = re.compile(r"Comparisons against fields are not .*offender \[([^\]]+)\]")
+# Elasticsearch's syntax with comparisons of a field with a field accepted: the search decides on them once it
+# knows which optional fields the index lacks (see Compiler.field_comparison)
+_WITH_FIELD_COMPARISONS = ParserConfig(elasticsearch_syntax=True, reject_field_comparisons=False)
 _SPAN_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 # Elasticsearch's EQL functions; it resolves their names whatever their case (`cidrmatch` is `cidrMatch`)
 ES_FUNCTIONS = {name.lower(): name for name in (
@@ -47,6 +51,8 @@ class EqlQuery:
     fields: set[str] = field(default_factory=set)
     optional_fields: set[str] = field(default_factory=set)
     lark_tree: object = None
+    # parsed with comparisons of a field with a field (an optional field takes part): the search decides
+    compares_fields: bool = False
 
     @property
     def sequence(self) -> ast.Sequence | None:
@@ -206,30 +212,49 @@ def _single_address_block(value: str) -> str | None:
     return f"{value}/{address.max_prefixlen}"
 
 
-def parse_eql(text: str) -> EqlQuery:
+def parse_eql(text: str, optional_comparisons: bool = False) -> EqlQuery:
     """Parse as Elasticsearch would (case-sensitive `==`, `?field`, `with runs=N`, `sample`, missing events
-    `![...]`, function names in any case); raise EqlQueryError."""
+    `![...]`, function names in any case); raise EqlQueryError.
+
+    A comparison of a field with a field is an error, except where an optional `?field` takes part: that one
+    is null when the index lacks the field, and Elasticsearch then compares with null. Which it is depends on
+    the index: with `optional_comparisons` (a search, which knows the index) the query is parsed and the
+    compiler decides; without, it is refused (UnsupportedEql)."""
     if not isinstance(text, str):
         raise EqlQueryError(f"an EQL query is text, not {type(text).__name__}", None, None)
     optional = set(_OPTIONAL_FIELD.findall(text))
+    compares_fields = False
     try:
         text, lark_tree = _canonical_function_names(_quote_at_names(text))
-        with elasticsearch_syntax, allow_runs, allow_negation, allow_sample, ignore_missing_fields, \
-                skip_optimizations, _reusing(lark_tree, text):
-            tree = eql.parse_query(text)
+        tree = _parsed(text, lark_tree, elasticsearch_syntax)
     except eql.EqlError as exc:
         reason = getattr(exc, "error_msg", None) or str(exc).splitlines()[-1]
         line = exc.line + 1 if isinstance(getattr(exc, "line", None), int) else None
         column = exc.column + 1 if isinstance(getattr(exc, "column", None), int) else None
         offender = _FIELD_COMPARISON.search(reason)
-        if offender is not None and optional:
+        if offender is None or not optional:
+            raise EqlQueryError(reason, line, column) from None
+        if not optional_comparisons:
             # an optional field the index lacks is null, and Elasticsearch compares it; one it has is a field
             # compared with a field, which it rejects: which it is depends on the mapping
             raise UnsupportedEql(f"comparing fields where one may be an optional field the index lacks ({reason}; "
                                  f"line {line}, column {column})") from None
-        raise EqlQueryError(reason, line, column) from None
+        compares_fields = True
+        try:
+            tree = _parsed(text, lark_tree, _WITH_FIELD_COMPARISONS)
+        except eql.EqlError as again:
+            reason = getattr(again, "error_msg", None) or str(again).splitlines()[-1]
+            line = again.line + 1 if isinstance(getattr(again, "line", None), int) else None
+            column = again.column + 1 if isinstance(getattr(again, "column", None), int) else None
+            raise EqlQueryError(reason, line, column) from None
     fields: set[str] = set()
     _collect_fields(tree, set(), fields)
-    query = EqlQuery(text=text, tree=tree, fields=fields, optional_fields=optional)
+    query = EqlQuery(text=text, tree=tree, fields=fields, optional_fields=optional, compares_fields=compares_fields)
     query.lark_tree = lark_tree  # the syntax tree the engine reads `~` marks from, when already at hand
     return query
+
+
+def _parsed(text: str, lark_tree: object, syntax: ParserConfig) -> ast.PipedQuery:
+    with syntax, allow_runs, allow_negation, allow_sample, ignore_missing_fields, skip_optimizations, \
+            _reusing(lark_tree, text):
+        return eql.parse_query(text)

@@ -78,12 +78,12 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
         raise ValueError(f"result_position is head or tail, not {result_position!r}")
     if max_samples_per_key < 1:
         raise ValueError("max_samples_per_key must be 1 or more")
-    parsed = query if isinstance(query, EqlQuery) else parse_eql(query)
+    parsed = query if isinstance(query, EqlQuery) else parse_eql(query, optional_comparisons=True)
     pipes = pipes_of(parsed)
     types = as_mapping(mapping)
-    compiler = Compiler(parsed, types)
     named = _named(documents)
-    _check_fields_known(parsed, types, named)
+    absent = _absent_optional_fields(parsed, types, named)
+    compiler = Compiler(parsed, types, absent if parsed.compares_fields else None)
     _check_exact(parsed, types)
     indexed = _indexed_fields(types, parsed.fields | {event_category_field})
     if parsed.is_sample:
@@ -135,20 +135,24 @@ def _indexed_fields(types: Any, wanted: set[str]) -> Callable[[dict], None]:
     return index
 
 
-def _check_fields_known(query: EqlQuery, types: Callable[[str], str | None], named: list[tuple[str, dict]]) -> None:
-    """Elasticsearch fails an EQL query naming a field the index does not have (`Unknown column`); only an
-    optional `?field` may be missing. The index has the mapping's fields and, as a dynamic mapping adds them
-    (unless it says `"dynamic": false`), every field of its documents."""
-    unknown = {name for name in query.fields - query.optional_fields if types(name) is None}
-    if not unknown:
-        return
-    for _, source in ([] if getattr(types, "dynamic", True) is False else named):
-        unknown -= flatten(dict(source)).keys()
-        if not unknown:
-            return
-    name = min(unknown)
-    raise EqlTypeError(f"Unknown column [{name}]: neither the mapping nor any document has it, and Elasticsearch "
-                       f"fails the query (`?{name}` is an optional field, null where missing)")
+def _absent_optional_fields(query: EqlQuery, types: Callable[[str], str | None],
+                            named: list[tuple[str, dict]]) -> frozenset[str]:
+    """The optional `?fields` the index lacks (null wherever the query reads them; looked for only when the
+    query compares them with fields). Elasticsearch fails an EQL query naming any other field the index lacks
+    (`Unknown column`). The index has the mapping's fields and, as
+    a dynamic mapping adds them (unless it says `"dynamic": false`), every field of its documents."""
+    wanted = query.fields if query.compares_fields else query.fields - query.optional_fields
+    absent = {name for name in wanted if types(name) is None}
+    for _, source in ([] if not absent or getattr(types, "dynamic", True) is False else named):
+        absent -= flatten(dict(source)).keys()
+        if not absent:
+            break
+    unknown = absent - query.optional_fields
+    if unknown:
+        name = min(unknown)
+        raise EqlTypeError(f"Unknown column [{name}]: neither the mapping nor any document has it, and "
+                           f"Elasticsearch fails the query (`?{name}` is an optional field, null where missing)")
+    return frozenset(absent)
 
 
 _EXACT = ("keyword", "constant_keyword", "wildcard")
