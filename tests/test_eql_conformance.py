@@ -8,7 +8,7 @@ import pytest
 
 from elastic_pack.engine import compile_rule, run_rules
 from elastic_pack.content.model import RuleFile
-from elastic_pack.eql.compile import compile_event_query
+from elastic_pack.eql.compile import Compiler, compile_event_query
 from elastic_pack.engine.events import Event
 from elastic_pack.eql.parser import EqlQueryError, parse_eql
 from elastic_pack.errors import NotRunnable
@@ -142,6 +142,32 @@ def test_pipes_after_sample_are_refused_by_name():
 ])
 def test_functions_and_operators(query, fields, expected):
     assert (where(query, fields) is True) is expected
+
+
+# Java's long / and %: the exact quotient rounded towards zero, the remainder with the dividend's sign, at
+# any size (the engine's modulo went through a float and said 65 for (2**60 + 1) % 3, which is 2)
+@pytest.mark.parametrize("x, y", [(2**53 - 1, 3), (2**53, 3), (2**53 + 1, 3), (2**60 + 1, 3), (-(2**60 + 1), 3),
+                                  (2**60 + 1, -7), (7, 2), (-7, 2), (7, -2), (-7, -2), (1, 3), (0, 5)])
+def test_integer_division_and_remainder_are_javas_at_any_size(x, y):
+    quotient = abs(x) // abs(y) * (1 if (x < 0) == (y < 0) else -1)
+    assert where(f"any where n / {y} == {quotient}", {"n": x}) is True
+    assert where(f"any where n % {y} == {x - y * quotient}", {"n": x}) is True
+
+
+@pytest.mark.parametrize("query", ["any where n / 0 == null", "any where n % 0 == null", "any where n / z == null",
+                                   "any where 7.5 % 2 == 1.5", "any where -7.5 % 2 == -1.5", "any where n / 2.0 == 3.5"])
+def test_division_by_zero_or_null_is_null_and_decimals_divide_as_doubles(query):
+    assert where(query, {"n": 7}) is True
+
+
+@pytest.mark.parametrize("query, expected", [
+    ("any where a == 1 and z == 1", None), ("any where a == 2 and z == 1", False), ("any where a == 1 and a == 1", True),
+    ("any where a == 1 or z == 1", True), ("any where a == 2 or z == 1", None), ("any where a == 2 or a == 3", False),
+    ("any where not (a == 2 and z == 1)", True), ("any where not (a == 2 or z == 1)", True),
+])
+def test_and_and_or_are_three_valued(query, expected):
+    parsed = parse_eql(query)
+    assert Compiler(parsed).expr(parsed.tree.first.query)({"a": 1}) is expected
 
 
 def test_between_greedy_takes_the_last_right_delimiter():

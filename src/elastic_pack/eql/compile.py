@@ -129,34 +129,27 @@ class Compiler:
 
     # logic, three-valued
     def _And(self, node: Any) -> Any:
-        parts = [self.expr(t) for t in node.terms]
-
-        def conj(event: Event) -> Any:
-            unknown = False
-            for part in parts:
-                value = part(event)
-                if value is False:
-                    return False
-                if value is None:
-                    unknown = True
-            return None if unknown else True
-
-        return conj
+        return self._junction(node.terms, decisive=False)
 
     def _Or(self, node: Any) -> Any:
-        parts = [self.expr(t) for t in node.terms]
+        return self._junction(node.terms, decisive=True)
 
-        def disj(event: Event) -> Any:
+    def _junction(self, terms: Any, decisive: bool) -> Any:
+        """`and` (a false term decides) or `or` (a true one does), three-valued: without a deciding term, a
+        null term makes the whole null."""
+        parts = [self.expr(t) for t in terms]
+
+        def junction(event: Event) -> Any:
             unknown = False
             for part in parts:
                 value = part(event)
-                if value is True:
-                    return True
+                if value is decisive:
+                    return decisive
                 if value is None:
                     unknown = True
-            return None if unknown else False
+            return None if unknown else not decisive
 
-        return disj
+        return junction
 
     def _Not(self, node: Any) -> Any:
         inner = self.expr(node.term)

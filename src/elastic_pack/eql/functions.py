@@ -146,23 +146,32 @@ def multiply(a: Any, b: Any) -> Any:
 
 
 def divide(a: Any, b: Any) -> Any:
-    pair = _numbers(a, b)
-    if pair is None or pair[1] == 0:
+    pair = _divisible(a, b)
+    if pair is None:
         return None
     x, y = pair
-    if isinstance(x, int) and isinstance(y, int):
-        return int(x / y) if abs(x) < 2**53 else (abs(x) // abs(y)) * (1 if (x < 0) == (y < 0) else -1)
-    return x / y
+    return _truncated(x, y) if isinstance(x, int) and isinstance(y, int) else x / y
 
 
 def modulo(a: Any, b: Any) -> Any:
-    pair = _numbers(a, b)
-    if pair is None or pair[1] == 0:
+    pair = _divisible(a, b)
+    if pair is None:
         return None
     x, y = pair
-    if isinstance(x, int) and isinstance(y, int):
-        return x - y * int(x / y)  # Java's %: the sign of the dividend
-    return math.fmod(x, y)
+    # Java's %: the sign of the dividend
+    return x - y * _truncated(x, y) if isinstance(x, int) and isinstance(y, int) else math.fmod(x, y)
+
+
+def _divisible(a: Any, b: Any) -> tuple[Any, Any] | None:
+    """The two numbers of a division, or None (null) when either is not a number or the divisor is 0."""
+    pair = _numbers(a, b)
+    return None if pair is None or pair[1] == 0 else pair
+
+
+def _truncated(x: int, y: int) -> int:
+    """Java's integer division: the exact quotient rounded towards zero (whatever the size of the numbers)."""
+    quotient = abs(x) // abs(y)
+    return quotient if (x < 0) == (y < 0) else -quotient
 
 
 VALUE_FUNCTIONS = {
