@@ -154,9 +154,10 @@ def test_integer_division_and_remainder_are_javas_at_any_size(x, y):
     assert where(f"any where n % {y} == {x - y * quotient}", {"n": x}) is True
 
 
-@pytest.mark.parametrize("query", ["any where n / 0 == null", "any where n % 0 == null", "any where n / z == null",
-                                   "any where 7.5 % 2 == 1.5", "any where -7.5 % 2 == -1.5", "any where n / 2.0 == 3.5"])
-def test_division_by_zero_or_null_is_null_and_decimals_divide_as_doubles(query):
+# (a zero divisor is left out: Java's long / and % throw there, and what the search then answers is not pinned)
+@pytest.mark.parametrize("query", ["any where n / z == null", "any where n % z == null", "any where 7.5 % 2 == 1.5",
+                                   "any where -7.5 % 2 == -1.5", "any where n / 2.0 == 3.5"])
+def test_division_by_null_is_null_and_decimals_divide_as_doubles(query):
     assert where(query, {"n": 7}) is True
 
 
