@@ -154,7 +154,18 @@ def test_integer_division_and_remainder_are_javas_at_any_size(x, y):
     assert where(f"any where n % {y} == {x - y * quotient}", {"n": x}) is True
 
 
-# (a zero divisor is left out: Java's long / and % throw there, and what the search then answers is not pinned)
+@pytest.mark.parametrize("query, error", [
+    ("any where n / 0 == 1", "divided by 0"), ("any where n % 0 == 1", "divided by 0"),
+    ("any where n / 0.0 == 1", "Infinity or NaN"), ("any where n % 0.0 == 1", "Infinity or NaN"),
+    ("any where n / z == 1", "divided by 0"),
+])
+def test_a_zero_divisor_fails_the_search_or_is_refused_never_null(query, error):
+    # Elasticsearch's Arithmetics: Java's long / and % throw (the search fails), doubles give Infinity or NaN
+    with pytest.raises(ValueError, match=error):
+        where(query, {"n": 7, "z": 0})
+    assert where(query, {"z": 0}) is False  # a null dividend: null (no match), the division is not made
+
+
 @pytest.mark.parametrize("query", ["any where n / z == null", "any where n % z == null", "any where 7.5 % 2 == 1.5",
                                    "any where -7.5 % 2 == -1.5", "any where n / 2.0 == 3.5"])
 def test_division_by_null_is_null_and_decimals_divide_as_doubles(query):

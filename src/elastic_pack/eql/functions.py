@@ -10,6 +10,8 @@ import ipaddress
 import math
 from typing import Any
 
+from .exceptions import EqlTypeError, UnsupportedEql
+
 
 def first(value: Any) -> Any:
     if isinstance(value, list):
@@ -163,9 +165,18 @@ def modulo(a: Any, b: Any) -> Any:
 
 
 def _divisible(a: Any, b: Any) -> tuple[Any, Any] | None:
-    """The two numbers of a division, or None (null) when either is not a number or the divisor is 0."""
+    """The two numbers of a division, or None (null) when either is not a number. A zero divisor is no null
+    in Elasticsearch (its Arithmetics divides with Java's operators): Java's long / and % throw, and the
+    search fails; a decimal gives Infinity or NaN, which the engine does not compare as Elasticsearch does."""
     pair = _numbers(a, b)
-    return None if pair is None or pair[1] == 0 else pair
+    if pair is not None and pair[1] == 0:
+        x, y = pair
+        if isinstance(x, int) and isinstance(y, int):
+            raise EqlTypeError(f"{x} divided by 0 (Java's integer / and % throw \"/ by zero\": Elasticsearch fails "
+                               "the search)")
+        raise UnsupportedEql(f"{x} divided by {y} (Java gives Infinity or NaN there, which the local engine does "
+                             "not compare as Elasticsearch does)")
+    return pair
 
 
 def _truncated(x: int, y: int) -> int:
