@@ -299,6 +299,20 @@ def test_head_and_tail_pipes_apply_in_order():
         == [("e0",), ("e3",)]  # the first run sees only e0
 
 
+def test_head_over_a_long_look_back_alerts_each_result_once_as_the_window_slides():
+    # Kibana's EQL rule runs the search over each run's window; an alert's _id is a hash of its event (or a
+    # sequence's events), and the persistence wrapper's filterDuplicateAlerts drops an _id already in the alerts
+    # index: e0 is the head of every run (5m apart, 2h look-back) until it leaves the window, then e1 is, then
+    # e2: three alerts, each once
+    docs = [{"event.category": "process", "t": t} for t in (0, 3600, 7200)]
+    assert sorted(a.ancestors for a in alerts("process where true | head 1", docs)) == [("e0",), ("e1",), ("e2",)]
+    # e1 alerts only if some run's window has left e0 behind and still holds e1: the run at 7500 s searches
+    # [300, 7500], so e1 at 300 s (or later) alerts and e1 a millisecond earlier, head of no run, does not
+    for gap, expected in ((299.999, [("e0",)]), (300, [("e0",), ("e1",)]), (300.001, [("e0",), ("e1",)])):
+        docs = [{"event.category": "process", "t": 0}, {"event.category": "process", "t": gap}]
+        assert sorted(a.ancestors for a in alerts("process where true | head 1", docs)) == expected, gap
+
+
 def test_a_run_window_holds_both_its_ends():
     # Kibana searches [run - look-back, run] inclusive: an event exactly at a later run's lower bound is in
     # that run, and `| head 1` keeps it there (one millisecond earlier it is not)
