@@ -51,7 +51,6 @@ def test_arithmetic_and_null(expr, expected):
     ('"a\\\\d+"', "a12", True),  # \d is a class in Lucene 9
     ('"a\\\\.b"', "a.b", True), ('"a\\\\.b"', "axb", False),
     ('"""[a-z]{3}\\.x"""', "abc.x", True),
-    ('("x.*", "a.*")', "abc", True),
 ])
 def test_rlike(pattern, text, matches):
     assert len(table(f"FROM l | WHERE f RLIKE {pattern}", [{"f": text}])) == int(matches)
@@ -683,7 +682,7 @@ def test_calendar_spans_move_dates_by_the_calendar():
         table("FROM l | EVAL v = DATE_TRUNC(2 months, d)", docs)
 
 
-def test_functions_rules_can_use_pi_clamp_mv_zip_mv_append_ip_prefix_to_text():
+def test_functions_rules_can_use_pi_clamp_mv_zip_mv_append_ip_prefix():
     docs = [{"a": ["x", "y", "z"], "b": ["1", "2"], "n": 15, "ip": "10.1.2.3", "ip6": "fe80::cae2:65ff:fece:feb9"}]
     assert values('FROM l | EVAL v = MV_ZIP(a, b, "-")', docs) == [["x-1", "y-2", "z"]]  # the docs' example
     assert values("FROM l | EVAL v = MV_ZIP(a, b)", docs) == [["x,1", "y,2", "z"]]
@@ -696,7 +695,8 @@ def test_functions_rules_can_use_pi_clamp_mv_zip_mv_append_ip_prefix_to_text():
     assert values("FROM l | EVAL v = ROUND(PI(), 4) + E() * 0 + TAU() * 0", docs) == [3.1416]
     assert values("FROM l | EVAL v = IP_PREFIX(ip, 24, 112)", docs) == ["10.1.2.0"]
     assert values("FROM l | EVAL v = IP_PREFIX(ip6, 24, 112)", docs) == ["fe80::cae2:65ff:fece:0"]
-    assert values("FROM l | EVAL v = TO_TEXT(n)", docs) == ["15"]
+    with pytest.raises(ValueError, match=r"Unknown function \[TO_TEXT\]"):  # not in 8.19 (the node says so)
+        values("FROM l | EVAL v = TO_TEXT(n)", docs)
 
 
 def test_arithmetic_that_overflows_is_null_and_long_division_is_exact():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..errors import UnsupportedQueryError
 from .ast import Stats
 from .functions import in_long
 
@@ -144,7 +145,20 @@ def _weighted_avg(pairs: list) -> Any:
     return sum(v * w for v, w in kept) / total if kept and total else None
 
 
+def count_distinct(count: int, func: str) -> int:
+    """COUNT_DISTINCT's answer: exact up to the precision threshold (3000 unless given), where Elasticsearch's
+    HyperLogLog++ counts exactly; past it Elasticsearch estimates (COUNT_DISTINCT(salary, 0) is 92 of 100 on the
+    8.19 node), so the engine refuses rather than answer another number."""
+    threshold = int(func.split(":", 1)[1]) if ":" in func else 3000
+    if count > threshold:
+        raise UnsupportedQueryError(f"COUNT_DISTINCT over {count} distinct values, past its precision threshold "
+                                    f"{threshold}: Elasticsearch estimates there (HyperLogLog++), the engine counts")
+    return count
+
+
 def aggregate_values(func: str, values: list) -> Any:
+    if func.startswith("COUNT_DISTINCT"):
+        return count_distinct(len(set(values)), func)
     if func.startswith("TOP:"):
         return plain(top(values, func))
     if func.startswith("PERCENTILE:") or func == "MEDIAN":

@@ -21,7 +21,7 @@ from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
 from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
-from .functions import DATE_DIFF_UNITS, DATE_PARTS, MULTI, SCALAR, _string, in_long, plus_months, to_millis
+from .functions import DATE_DIFF_UNITS, DATE_PARTS, MULTI, SCALAR, UNKNOWN_FUNCTIONS, _string, in_long, plus_months, to_millis
 from .date_format import compile_pattern as date_pattern
 from .geo import geo_point
 from .ordering import _IP_ORDERED, _VERSION_ORDERED, _ip_typed, _ordered_kind, ip_key
@@ -277,6 +277,12 @@ class Compiler:
         return lambda row: predicate(row)
 
     def _in_list(self, node: InList) -> Expr:
+        if len(node.items) == 1:  # x IN (v) is 8.19's x == v: null on one side only fails its verifier
+            kinds = {self.kind(node.term), self.kind(node.items[0])}
+            if "null" in kinds and None not in kinds and len(kinds) == 2:
+                raise QueryTypeError("IN with one value: the value and the list must be of one type, null on one "
+                                     "side only (Elasticsearch: `first argument of [x IN (null)] is [numeric] so "
+                                     "second argument must also be [numeric] but was [null]`)")
         if _ip_typed(node.term, self.types) and all(isinstance(i, Lit) for i in node.items):
             inner, negated = self.expr(node.term), node.negated
             keys = frozenset(ip_key(i.value) for i in node.items) - {None}
@@ -496,6 +502,8 @@ class Compiler:
             if node.args[0].value is not None:
                 date_pattern(str(node.args[0].value))
         function = SCALAR.get(name)
+        if name in UNKNOWN_FUNCTIONS:  # named in other ES|QL versions, not in 8.19's function registry
+            raise QueryError(f"Unknown function [{name}]")
         if function is None:
             raise UnsupportedEsql(f"the local engine does not run the ES|QL function {name}()")
         try:  # a function called with arguments it does not take is refused, not answered with null
@@ -633,7 +641,7 @@ class Compiler:
 _MULTI_ARGUMENTS = {"MV_INTERSECTION"}  # every argument may be multi-valued, not just the first
 # each value of a multi-valued argument in turn: type conversions, and TO_LOWER/TO_UPPER (TO_LOWER_MV)
 _CONVERSIONS = {"TO_STRING", "TO_INTEGER", "TO_LONG", "TO_UNSIGNED_LONG", "TO_DOUBLE", "TO_BOOLEAN", "TO_IP",
-                "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT", "TO_LOWER", "TO_UPPER", "TO_TEXT", "TO_DEGREES",
+                "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT", "TO_LOWER", "TO_UPPER", "TO_DEGREES",
                 "TO_RADIANS"}
 _REDUCED = {"GREATEST", "LEAST"}
 

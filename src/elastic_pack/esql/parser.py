@@ -180,6 +180,7 @@ class _Parser:
         aggregates: list[tuple[str, str, object]] = []
         derived: list[tuple[str, object]] = []
         written: list[tuple[str, bool]] = []  # (name, whether an expression over aggregates)
+        self._group_only: list[tuple[str, object, int]] = []
         if self.peek().kind != "by":  # `STATS BY x`: the groups alone
             written.append(self.aggregate(aggregates, derived))
             while self.accept("op", ","):
@@ -191,6 +192,7 @@ class _Parser:
                 by.append(self.group())
         if not written and not by:
             raise self.error("STATS needs an aggregate or BY")
+        self._check_group_only({name for name, _ in by})
         # a name given twice: the last one wins, a group over an aggregate (Elasticsearch's RemoveStatsOverride)
         by = [b for index, b in enumerate(by) if b[0] not in (n for n, _ in by[index + 1:])]
         grouped = {name for name, _ in by}
@@ -268,6 +270,17 @@ class _Parser:
         condition = self.expr() if self.accept("where") else None
         if name is None:
             name = self.text[start:self.toks[self.i - 1].offset + len(self.toks[self.i - 1].text)].strip()
+        if isinstance(expr, Call) and expr.name == "WEIGHTED_AVG" and len(expr.args) == 2:
+            constant = _fold(expr.args[0])
+            if isinstance(expr.args[0], Lit) or constant is not None:  # WeightedAvg.surrogate: MV_AVG of it
+                derived.append((name, Call("MV_AVG", (expr.args[0],))))
+                return name, True
+            weight = expr.args[1]
+            if isinstance(weight, Lit) and weight.value in (None, 0) and not isinstance(weight.value, bool):
+                raise self.error(f"SECOND argument of [{self.text[start:self.toks[self.i - 1].offset + 1].strip()}] "
+                                 f"cannot be null or 0, received [{'null' if weight.value is None else 0}]")
+            if isinstance(weight, Lit) or _fold(weight) is not None:  # a constant weight: the plain average
+                expr = Call("AVG", (expr.args[0],))
         if isinstance(expr, Call) and expr.name in AGGREGATES and condition is None:
             aggregates.append((name, *self._aggregate_call(expr, None)))
             return name, False
@@ -290,12 +303,26 @@ class _Parser:
         if not hidden and isinstance(expr, Call):
             raise UnsupportedEsql(f"the local engine does not run the ES|QL aggregate {expr.name}() (it runs "
                                   f"{', '.join(AGGREGATES)})", self.text, start)
-        if not hidden:
-            raise EsqlSyntaxError(f"STATS needs an aggregate function in {name!r} (it runs {', '.join(AGGREGATES)})",
-                                  self.text, start)
+        if not hidden:  # an expression over the groups alone (length(f) + 1 ... BY f = first_name): checked below
+            self._group_only.append((name, expr, start))
         aggregates += hidden
         derived.append((name, rewritten))
         return name, True
+
+    def _check_group_only(self, grouped: set[str]) -> None:
+        """An expression of STATS without an aggregate reads only BY's columns (Elasticsearch: `column [x] must
+        appear in the STATS BY clause or be used in an aggregate function`)."""
+        from .columns import _names_read
+
+        for name, expr, start in self._group_only:
+            read = _names_read(expr)
+            if not read:
+                raise EsqlSyntaxError(f"STATS needs an aggregate function in {name!r} (it runs "
+                                      f"{', '.join(AGGREGATES)})", self.text, start)
+            outside = sorted(read - grouped)
+            if outside:
+                raise EsqlSyntaxError(f"column [{outside[0]}] must appear in the STATS BY clause or be used in an "
+                                      f"aggregate function", self.text, start)
 
     def _aggregate_call(self, call: Call, condition: object) -> tuple[str, object]:
         """(function, argument or None for *), the argument filtered by a STATS ... WHERE condition.
@@ -321,6 +348,12 @@ class _Parser:
                 raise self.error(f"{call.name}() takes a value and the field it is ordered by" if call.name != "WEIGHTED_AVG"
                                  else "WEIGHTED_AVG() takes a number and its weight")
             arg: object = Call(PAIR, call.args)
+        elif call.name == "COUNT_DISTINCT" and len(call.args) == 2:
+            threshold = _fold(call.args[1])
+            if not isinstance(threshold, int) or isinstance(threshold, bool) or threshold < 0:
+                raise self.unsupported("the local engine runs COUNT_DISTINCT() with a constant whole precision")
+            field = call.args[0] if condition is None else Call("CASE", (condition, call.args[0]))
+            return f"COUNT_DISTINCT:{min(threshold, 40000)}", field
         elif len(call.args) > 1:
             raise self.unsupported(f"the local engine runs {call.name}() with one argument")
         else:
@@ -391,7 +424,7 @@ class _Parser:
             return InList(left, tuple(items), negated)
         for kind in ("like", "rlike"):
             if self.accept(kind):
-                return Like(left, self.patterns(), negated, regex=kind == "rlike")
+                return Like(left, self.patterns(listed=kind == "like"), negated, regex=kind == "rlike")
         return left
 
     def _constant(self) -> object:
@@ -403,7 +436,11 @@ class _Parser:
             raise self.error("a list holds strings, numbers, booleans or null")
         return value
 
-    def patterns(self) -> tuple[str, ...]:
+    def patterns(self, listed: bool = True) -> tuple[str, ...]:
+        """LIKE's pattern or list of patterns; RLIKE takes one (8.19: `extraneous input '(' expecting
+        QUOTED_STRING`)."""
+        if not listed and self.peek().text == "(":
+            raise self.error("extraneous input '(' expecting QUOTED_STRING")
         if self.accept("op", "("):
             found = [unquote(self.take("string").text)]
             while self.accept("op", ","):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .aggregates import aggregate_values, order_key, plain, top, values_of
+from .aggregates import aggregate_values, count_distinct, order_key, plain, top, values_of
 from .functions import in_long
 
 _INVERTIBLE = {"COUNT", "SUM", "AVG", "COUNT_DISTINCT"}
@@ -89,8 +89,8 @@ def _finish(func: str, slot):
         return in_long(slot[1]) if slot[0] else None  # a long sum out of range: null
     if func == "AVG":
         return slot[1] / slot[0] if slot[0] else None
-    if func == "COUNT_DISTINCT":
-        return len(slot)
+    if func.startswith("COUNT_DISTINCT"):
+        return count_distinct(len(slot), func)
     if func.startswith("TOP:"):
         return top(list(slot.elements()), func)
     if func.startswith("PERCENTILE:") or func in _FROM_VALUES:
