@@ -90,3 +90,64 @@ def test_sum_of_null_is_refused_by_name():
     with pytest.raises(UnsupportedQueryError, match="SUM of null"):
         run("ROW x = 1 | STATS s = SUM(null) | EVAL r = s + 1")
     assert run("FROM e | STATS s = SUM(1 + null)")["values"] == [[None]]
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("ROUND(12345, -2)", 12300), ("ROUND(-12355, -1)", -12360), ("ROUND(TO_LONG(-15), -1)", -20),
+    ("ROUND(12344, -1)", 12340), ("ROUND(12345, -1)", 12350),  # one under the half, at the half
+    ("ROUND(2147483647, -1)", -2147483646),  # an integer's result is cast back to 32 bits, as Java (the node)
+    ("ROUND(12345, -20)", 0), ("ROUND(12345, 2)", 12345),
+    ("ROUND(TO_UL(9223372036854775804), -1)", 9223372036854775800),  # exact, not through a double
+    ("ROUND(18446744073709551615)", 18446744073709551615),
+    ("ROUND(18446744073709551614, -1)", 18446744073709551610),
+    ("ROUND(18446744073709551615, -19::long)", None),  # past 2^64 - 1: null
+    ("ROUND(18446744073709551615, -20::long)", 0),
+    ("ROUND(1.5)", 2.0), ("ROUND(-2.5, 0)", -3.0), ("ROUND(1234.5678, 2)", 1234.57),
+])
+def test_round_whole_numbers_exactly(expr, expected):
+    assert run(f"ROW x = 1 | EVAL v = {expr}")["values"][0][-1] == expected
+
+
+def test_round_of_a_long_past_its_range_fails_the_query():
+    with pytest.raises(QueryError, match="long overflow"):
+        run("ROW x = 9223372036854775807 | EVAL a = ROUND(x, -1)")
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ("TO_UL(9223372036854775807) + TO_UL(1)", 9223372036854775808),
+    ("18446744073709551614 + TO_UL(1)", 18446744073709551615),  # at the edge
+    ("18446744073709551615 + TO_UL(1)", None),  # one over
+    ("TO_UL(0) - TO_UL(1)", None),  # under 0
+    ("TO_UL(9223372036854775807) * TO_UL(2)", 18446744073709551614),
+    ("18446744073709551615 / TO_UL(2)", 9223372036854775807), ("TO_UL(5) % TO_UL(0)", None),
+    ("MV_SUM([1, 9223372036854775806, 9223372036854775808])", 18446744073709551615),
+    ("MV_SUM([0, 1, 18446744073709551615])", None),
+])
+def test_unsigned_long_arithmetic(expr, expected):
+    assert run(f"ROW x = 1 | EVAL v = {expr}")["values"][0][-1] == expected
+
+
+def test_unsigned_long_with_another_type_is_a_type_error():
+    with pytest.raises(QueryError, match=r"incompatible types \[unsigned_long\] and \[integer\]"):
+        run("ROW x = TO_UL(1) + 1")
+
+
+def test_round_to_and_cbrt():
+    body = run("ROW v = 1 | EVAL a = ROUND_TO(v, 2, -1, 9, 0, 100), b = ROUND_TO(v, 2, 3), "
+               "c = ROUND_TO(v, 0, 1.1, 2.2), d = ROUND_TO(null, 1, 2), e = ROUND_TO(v, 1, 2)")
+    assert body["values"] == [[1, 0, 2, 0.0, None, 1]]  # at a point: that point; below them all: the smallest
+    assert [c["type"] for c in body["columns"]][1:] == ["integer", "integer", "double", "integer", "integer"]
+    dated = run('ROW v = "2025-02-02T01:00:00Z"::DATE | EVAL r = ROUND_TO(v, "2025-01-01T00:00:00Z"::DATE, '
+                '"2025-02-01T00:00:00Z"::DATE)')
+    assert dated["values"][0][1] == "2025-02-01T00:00:00.000Z"
+    with pytest.raises(QueryError, match="must be constants"):
+        run("ROW v = 1 | EVAL r = ROUND_TO(v, v, 3)")
+    # Java's Math.cbrt (fdlibm), as the 8.19 node answers: exact for cubes, 1.2599210498948732 for 2
+    assert run("ROW a = CBRT(27.0), b = CBRT(2.0), c = CBRT(-8), d = CBRT(1e-310)")["values"] == [
+        [3.0, 1.2599210498948732, -2.0, 4.641588833612774e-104]]
+
+
+def test_a_string_literal_given_to_a_number_function_is_a_double():
+    assert run('ROW x = 1 | EVAL a = ABS("10"), b = SQRT("4"), c = ROUND("1.5")')["values"] == [[1, 10.0, 2.0, 2.0]]
+    with pytest.raises(QueryError, match=r"Cannot convert string \[x\] to \[DOUBLE\]"):
+        run('ROW x = 1 | EVAL a = ABS("x")')

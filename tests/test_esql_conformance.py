@@ -682,7 +682,7 @@ def test_calendar_spans_move_dates_by_the_calendar():
         table("FROM l | EVAL v = DATE_TRUNC(2 months, d)", docs)
 
 
-def test_functions_rules_can_use_pi_clamp_mv_zip_mv_append_ip_prefix():
+def test_functions_rules_can_use_pi_mv_zip_mv_append_ip_prefix():
     docs = [{"a": ["x", "y", "z"], "b": ["1", "2"], "n": 15, "ip": "10.1.2.3", "ip6": "fe80::cae2:65ff:fece:feb9"}]
     assert values('FROM l | EVAL v = MV_ZIP(a, b, "-")', docs) == [["x-1", "y-2", "z"]]  # the docs' example
     assert values("FROM l | EVAL v = MV_ZIP(a, b)", docs) == [["x,1", "y,2", "z"]]
@@ -691,7 +691,8 @@ def test_functions_rules_can_use_pi_clamp_mv_zip_mv_append_ip_prefix():
     assert values("FROM l | EVAL v = MV_APPEND(missing, n)", docs) == [None]
     assert values("FROM l | EVAL v = MV_APPEND(n, n)", docs) == [[15, 15]]
     assert values("FROM l | EVAL v = MV_APPEND(a, b)", docs) == [["x", "y", "z", "1", "2"]]
-    assert values("FROM l | EVAL v = CLAMP(n, 1, 10), w = CLAMP(n, 20, 30)", docs) == [10]
+    with pytest.raises(ValueError, match=r"Unknown function \[CLAMP\]"):  # not in 8.19 (the node says so)
+        values("FROM l | EVAL v = CLAMP(n, 1, 10)", docs)
     assert values("FROM l | EVAL v = ROUND(PI(), 4) + E() * 0 + TAU() * 0", docs) == [3.1416]
     assert values("FROM l | EVAL v = IP_PREFIX(ip, 24, 112)", docs) == ["10.1.2.0"]
     assert values("FROM l | EVAL v = IP_PREFIX(ip6, 24, 112)", docs) == ["fe80::cae2:65ff:fece:0"]

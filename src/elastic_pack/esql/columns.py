@@ -32,7 +32,7 @@ _RETURNS = {
     **dict.fromkeys(("TO_IP", "IP_PREFIX"), "ip"),
     "TO_VERSION": "version", "TO_UNSIGNED_LONG": "unsigned_long", "TO_GEOPOINT": "geo_point",
 }
-_SAME_AS_FIRST = {"ABS", "CEIL", "FLOOR", "ROUND", "CLAMP", "GREATEST", "LEAST", "COALESCE", "MV_MIN", "MV_MAX",
+_SAME_AS_FIRST = {"ABS", "CEIL", "FLOOR", "ROUND", "GREATEST", "LEAST", "COALESCE", "MV_MIN", "MV_MAX",
                   "MV_FIRST", "MV_LAST", "MV_DEDUPE", "MV_SORT", "MV_SLICE", "MV_MEDIAN", "MV_INTERSECTION",
                   "MV_APPEND", "MV_SUM", "MIN", "MAX", "VALUES", "TOP", "FIRST", "LAST", "SAMPLE"}
 _AGGREGATE_TYPES = {"COUNT": "long", "COUNT_DISTINCT": "long", "AVG": "double", "MEDIAN": "double",
@@ -106,6 +106,8 @@ class _Typer:
                 return "keyword" if kind == "text" else kind  # CASE answers text as keyword
             if name == "DATE_TRUNC" and len(node.args) == 2 and self.of(node.args[1]) == "date_nanos":
                 return "date_nanos"  # truncated, still nanoseconds
+            if name == "ROUND_TO":  # the widest of the value and its points (a date rounds to dates)
+                return _widest(*(self.of(a) for a in node.args))
             if name == "BUCKET":
                 return "date" if first in ("date", "date_nanos") else "double"
             if name in _SAME_AS_FIRST:

@@ -7,8 +7,6 @@ milliseconds, string literals take the compared value's type, three-valued AND/O
 from __future__ import annotations
 
 import inspect
-import json
-import math
 import re
 import time
 from collections.abc import Callable
@@ -20,12 +18,13 @@ from ..errors import QueryError, QueryTypeError
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from ..glob import glob
 from ..lucene_regex import LuceneRegex
-from .ast import BinOp, Call, Col, Duration, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
-from .functions import DATE_DIFF_UNITS, DATE_PARTS, MULTI, SCALAR, UNKNOWN_FUNCTIONS, _string, in_long, plus_months, to_millis
+from .ast import BinOp, Call, Col, FullText, InList, IsNull, Kql, Like, Lit, Not, Period
+from .functions import DATE_DIFF_UNITS, DATE_PARTS, MULTI, SCALAR, UNKNOWN_FUNCTIONS, _string, to_millis
 from .date_format import compile_pattern as date_pattern
 from .geo import geo_point
 from .ordering import _IP_ORDERED, _VERSION_ORDERED, _ip_typed, _ordered_kind, ip_key
 from .lexer import UnsupportedEsql
+from .numeric import round_to, round_whole, unsigned_arith, unsigned_sum
 from .parser import PAIR
 from .values import date_text
 
@@ -33,179 +32,8 @@ Row = dict
 Expr = Callable[[Row], Any]
 Clock = Callable[[], float]  # epoch seconds: `NOW()` of the run evaluating the query
 Types = Callable[[str], "str | None"]  # a column's name -> its type (None: not known before the data)
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
-
-
-def _scalar(value: Any) -> Any:
-    """A value as a single-value context reads it: a multi-valued one is null (Elasticsearch warns), a
-    one-element array (`["process"]`, as ECS writes event.category) is its one value, an object no value."""
-    if value.__class__ is list:
-        value = all_values(value)
-        return None if value.__class__ is list else value
-    return None if value.__class__ is dict else value
-
-
-def _flat(values: list) -> list:
-    """An array's values as Elasticsearch indexes them: nested arrays flattened, nulls and objects left out."""
-    out = []
-    for v in values:
-        if v.__class__ is list:
-            out += _flat(v)
-        elif v is not None and v.__class__ is not dict:
-            out.append(v)
-    return out
-
-
-def all_values(value: Any) -> Any:
-    """A column's value with all its values: a list when multi-valued, the value itself when it has one (a
-    one-element array too), null for none; an object is no value."""
-    if value.__class__ is dict:
-        return None
-    if value.__class__ is list:
-        kept = _flat(value)
-        return kept if len(kept) > 1 else (kept[0] if kept else None)
-    return value
-
-
-def _json_text(value: Any) -> Any:
-    """JSON_EXTRACT's answer: text as it is, any other JSON value as its JSON text, a missing path null."""
-    if value is None or isinstance(value, str):
-        return value
-    return json.dumps(value, separators=(",", ":"))
-
-
-def _date_key(value: Any) -> Any:
-    """A sort value for FIRST/LAST: dates as epoch milliseconds, anything else as it is."""
-    if value.__class__ is str and _DATE.match(value):
-        return to_millis(value)
-    return value
-
-
-def _date_aware(a: Any, b: Any) -> tuple[Any, Any]:
-    """A date string against a number (NOW(), date arithmetic) compares as epoch milliseconds."""
-    if a.__class__ is str and isinstance(b, (int, float)) and not isinstance(b, bool) and _DATE.match(a):
-        return to_millis(a), b
-    if b.__class__ is str and isinstance(a, (int, float)) and not isinstance(a, bool) and _DATE.match(b):
-        return a, to_millis(b)
-    if a.__class__ is str and b.__class__ is str and a != b and _DATE.match(a) and _DATE.match(b):
-        # two dates written differently (`...Z`, `....000Z`, `+00:00`) are one instant
-        ma, mb = to_millis(a), to_millis(b)
-        if ma is not None and mb is not None:
-            return ma, mb
-    return a, b
-
-
-
-def _against_text(side: Expr, text: str, compare: Callable[[Any, Any], Any], literal_first: bool) -> Expr:
-    """A comparison against a string literal, which is read as the other side's type."""
-    def against(row: Row) -> Any:
-        value = _scalar(side(row))
-        if value is None:
-            return None
-        value, literal = _against_literal(value, text)
-        if literal is None:
-            return None
-        try:
-            return compare(literal, value) if literal_first else compare(value, literal)
-        except TypeError:
-            return None
-
-    return against
-
-def _against_literal(value: Any, text: str) -> tuple[Any, Any]:
-    """A string literal compared with a value takes the value's type, as ES|QL's implicit casting does: a
-    boolean ("true"/"false" in any case, anything else is null), a date (epoch milliseconds; both sides
-    when the value is a date string, as documents hold dates)."""
-    if value.__class__ is bool:
-        low = text.lower()
-        return value, True if low == "true" else False if low == "false" else None
-    if value.__class__ is str:
-        if value != text and _DATE.match(text) and _DATE.match(value):
-            a, b = to_millis(value), to_millis(text)
-            if a is not None and b is not None:
-                return a, b
-        return value, text
-    return _date_aware(value, text)
-
-
-_DAY = 86_400_000
-_LONG_RANGE = (-2**63, 2**63 - 1)
-
-
-def _calendar(span: Any) -> tuple[int, int] | None:
-    """A span as Java's Period holds it, (months, days); None for a time duration (hours and less)."""
-    if isinstance(span, Period):
-        return span.months, span.days
-    if span.days and span.millis == span.days * _DAY:  # `2 weeks`, `1 day`: periods in Elasticsearch
-        return 0, span.days
-    return None
-
-
-def _span_arith(op: str, a: Any, b: Any) -> Any:
-    """Date arithmetic: spans added together (as Elasticsearch folds `4 years + 3 months + 1 day`), a span
-    negated, or a date moved by a span (a period: months first, then days, as Java's Period adds)."""
-    spans = [isinstance(v, (Period, Duration)) for v in (a, b)]
-    if op == "*":  # only -x is parsed to a product with a span: the span negated
-        span = a if spans[0] else b
-        if (b if spans[0] else a) != -1:
-            return None
-        return Period(-span.months, -span.days) if isinstance(span, Period) else Duration(-span.millis, -span.days)
-    if op not in ("+", "-"):
-        return None
-    sign = 1 if op == "+" else -1
-    if all(spans):
-        if isinstance(a, Duration) and isinstance(b, Duration):
-            days = a.days + sign * b.days if a.days and b.days else 0
-            return Duration(a.millis + sign * b.millis, days)
-        left, right = _calendar(a), _calendar(b)
-        if left is None or right is None:
-            raise UnsupportedEsql("the local engine does not add a calendar period and a time duration together")
-        return Period(left[0] + sign * right[0], left[1] + sign * right[1])
-    if spans[0] and op == "-":
-        return None  # a span minus a date: Elasticsearch refuses it
-    span, date = (a, to_millis(b)) if spans[0] else (b, to_millis(a))
-    if date is None:
-        return None
-    if isinstance(span, Period):
-        moved = plus_months(date, sign * span.months)
-        moved = None if moved is None else moved + sign * span.days * _DAY
-    else:
-        moved = date + sign * span.millis
-    # past the long range Elasticsearch answers null (long overflow), as for a year past Java's
-    return moved if moved is not None and _LONG_RANGE[0] <= moved <= _LONG_RANGE[1] else None
-
-
-def _arith(op: str, a: Any, b: Any) -> Any:
-    if isinstance(a, (Period, Duration)) or isinstance(b, (Period, Duration)):
-        return _span_arith(op, a, b)
-    if op == "/":
-        if not b:
-            return None
-        if isinstance(a, int) and isinstance(b, int):
-            return in_long(-(-a // b) if (a < 0) != (b < 0) else a // b)  # integer division truncates
-        quotient = a / b
-        return quotient if math.isfinite(quotient) else None
-    if op == "%":
-        if not b:
-            return None
-        if isinstance(a, int) and isinstance(b, int):  # Java's %: the sign of the dividend, exact
-            remainder = abs(a) % abs(b)
-            return -remainder if a < 0 else remainder
-        return math.fmod(a, b)
-    if op == "+":
-        result = a + b
-    elif op == "-":
-        result = a - b
-    else:
-        result = a * b
-    if result.__class__ is float and not math.isfinite(result):
-        return None  # a double that overflows: null (Elasticsearch warns)
-    return in_long(result)
-
-
-_INT = (-2**31, 2**31 - 1)
-_COMPARE = {"==": lambda a, b: a == b, "!=": lambda a, b: a != b, "<": lambda a, b: a < b,
-            "<=": lambda a, b: a <= b, ">": lambda a, b: a > b, ">=": lambda a, b: a >= b}
+from .operands import (_DATE, _scalar, _flat, all_values, _json_text, _date_key, _date_aware, _against_text, _against_literal, _DAY, _LONG_RANGE, _calendar, _span_arith, _arith, _INT, _COMPARE)  # noqa: F401  (evaluate and others import them here)
+from .static_kinds import (_DATE_FUNCTIONS, _DOUBLE_FUNCTIONS, _DOUBLE_TYPES, _NARROWER, _NUMBER_CONVERSIONS, _SAME_AS_ARGUMENT, _WHOLE_FUNCTIONS, _WHOLE_TYPES, _WIDENED, _as_double, _contains_all, _date_text, _is_date, _listed, _numeric_kind, _reduced, _values_of, _widens)  # noqa: F401
 
 
 class Compiler:
@@ -420,6 +248,18 @@ class Compiler:
             except TypeError:
                 return None
 
+        kinds = (self.kind(node.left), self.kind(node.right))
+        if compare is None and "unsigned_long" in kinds:  # 0 to 2^64 - 1, null past it (not a long's range)
+            if kinds != ("unsigned_long", "unsigned_long"):
+                raise QueryTypeError(f"[{op}] has arguments with incompatible types [{kinds[0]}] and [{kinds[1]}]")
+
+            def unsigned(row: Row) -> Any:
+                a, b = left(row), right(row)
+                if a is None or b is None or a.__class__ is list or b.__class__ is list:
+                    return None
+                return unsigned_arith(op, a, b)
+
+            return unsigned
         if compare is None and self.kind(node.left) == self.kind(node.right) == "integer":
             # integer arithmetic overflows past 32 bits (both sides known integers: a field's own type decides)
             # (Java's int division wraps: -2147483648 / -1 is -2147483648)
@@ -433,6 +273,49 @@ class Compiler:
 
             return integer
         return binary
+
+    def _round_whole(self, node: Call) -> Expr:
+        """ROUND of an integer, long or unsigned long, exact (numeric.round_whole), not through a double."""
+        kind = str(self.kind(node.args[0]))
+        value = self.expr(node.args[0])
+        digits = self.expr(node.args[1]) if len(node.args) == 2 else (lambda row: 0)
+
+        def rounded(row: Row) -> Any:
+            v, d = value(row), digits(row)
+            if v is None or d is None or v.__class__ is list or d.__class__ is list:
+                return None
+            return round_whole(v, d, kind)
+
+        return rounded
+
+    def _round_to(self, node: Call) -> Expr:
+        """ROUND_TO(value, point, ...): constant points (a foldable list in Elasticsearch); dates as dates."""
+        from .columns import _names_read
+
+        if len(node.args) < 2 or any(_names_read(a) for a in node.args[1:]):
+            raise QueryTypeError("the points of ROUND_TO() must be constants (Elasticsearch: `second argument of "
+                                 "[ROUND_TO(v, v, 3)] must be a constant`)")
+        value = self.expr(node.args[0])
+        points = [self.expr(a) for a in node.args[1:]]
+        dated = self.kind(node.args[0]) in ("date", "date_nanos")
+        if self.kind(node.args[0]) == "date_nanos":
+            raise UnsupportedEsql("the local engine does not run ROUND_TO() on date_nanos")
+
+        def rounded(row: Row) -> Any:
+            v = value(row)
+            found = [p(row) for p in points]
+            if v is None or v.__class__ is list or any(p is None or p.__class__ is list for p in found):
+                return None
+            if dated:
+                v, found = to_millis(v), [to_millis(p) for p in found]
+                if v is None or None in found:
+                    return None
+                return date_text(round_to(v, *found))
+            result = round_to(v, *found)
+            return float(result) if double else result
+
+        double = self.kind(node) == "double"
+        return rounded
 
     def _ip_compare(self, node: BinOp) -> Expr:
         """ips compare as ips (a string literal is cast to one), not as text: 10.0.0.10 > 10.0.0.9."""
@@ -494,6 +377,10 @@ class Compiler:
                 return args[-1](row) if len(args) % 2 else None
 
             return case
+        if name == "ROUND" and 1 <= len(node.args) <= 2 and self.kind(node.args[0]) in _EXACT_ROUND:
+            return self._round_whole(node)
+        if name == "ROUND_TO":
+            return self._round_to(node)
         if name == "ABS" and len(node.args) == 1 and self.kind(node.args[0]) == "unsigned_long":
             return self.expr(node.args[0])  # an unsigned long is its own absolute value (all of its values)
         if name == "DATE_FORMAT" and len(node.args) == 2:  # the pattern is checked once, here
@@ -614,6 +501,8 @@ class Compiler:
         kind = _ordered_kind(node.args[0], self.types) if node.name in _IP_ORDERED and node.args else None
         if kind is not None:  # ips order as ips (by their bytes), versions as versions, not as text
             function = (_IP_ORDERED if kind == "ip" else _VERSION_ORDERED)[node.name]
+        if node.name == "MV_SUM" and node.args and self.kind(node.args[0]) == "unsigned_long":
+            function = unsigned_sum
         if node.name == "MV_SUM" and node.args and self.kind(node.args[0]) == "integer":
             # the sum of integers is an integer: past 32 bits it overflows to null (Elasticsearch warns)
             function = lambda values: None if not _INT[0] <= (total := sum(values)) <= _INT[1] else total  # noqa: E731
@@ -644,112 +533,7 @@ _CONVERSIONS = {"TO_STRING", "TO_INTEGER", "TO_LONG", "TO_UNSIGNED_LONG", "TO_DO
                 "TO_VERSION", "TO_DATETIME", "TO_GEOPOINT", "TO_LOWER", "TO_UPPER", "TO_DEGREES",
                 "TO_RADIANS"}
 _REDUCED = {"GREATEST", "LEAST"}
-
-
-_WIDENED = "\0widened"
-_DOUBLE_TYPES = {"double", "float", "half_float", "scaled_float"}
-_WHOLE_TYPES = {"long", "integer", "short", "byte", "unsigned_long"}
-_DOUBLE_FUNCTIONS = {"TO_DOUBLE", "MV_AVG", "SQRT", "POW", "LOG10", "LOG", "SIGNUM", "ST_X", "ST_Y", "ST_DISTANCE"}
-_WHOLE_FUNCTIONS = {"TO_INTEGER", "TO_LONG", "LENGTH", "MV_COUNT", "LOCATE", "DATE_DIFF"}
-_SAME_AS_ARGUMENT = {"ABS", "ROUND", "FLOOR", "CEIL", "MV_MIN", "MV_MAX", "MV_SUM", "MV_FIRST", "MV_LAST", "GREATEST",
-                     "LEAST"}
-
-
-def _numeric_kind(node: Any, types: Types = field_type) -> str | None:
-    """"double", "whole" or None (not a number, or not known before the data): a value's type where the
-    query alone says it."""
-    if isinstance(node, Lit):
-        value = node.value
-        return None if isinstance(value, bool) else "double" if isinstance(value, float) else \
-            "whole" if isinstance(value, int) else None
-    if isinstance(node, Col):
-        kind = types(node.name)
-        return "double" if kind in _DOUBLE_TYPES else "whole" if kind in _WHOLE_TYPES else None
-    if isinstance(node, BinOp) and node.op in ("+", "-", "*", "/", "%"):
-        kinds = {_numeric_kind(node.left, types), _numeric_kind(node.right, types)}
-        return "double" if "double" in kinds else "whole" if kinds == {"whole"} else None
-    if isinstance(node, Call):
-        if node.name in _DOUBLE_FUNCTIONS:
-            return "double"
-        if node.name in _WHOLE_FUNCTIONS:
-            return "whole"
-        if node.name in _SAME_AS_ARGUMENT and node.args:
-            return _numeric_kind(node.args[0], types)
-        if node.name in ("CASE", "COALESCE"):
-            kinds = {_numeric_kind(v, types) for v in _values_of(node)}
-            return "double" if "double" in kinds else "whole" if kinds == {"whole"} else None
-    return None
-
-
-_DATE_FUNCTIONS = {"TO_DATETIME", "DATE_TRUNC", "NOW"}
-_NUMBER_CONVERSIONS = {"TO_LONG", "TO_INTEGER", "TO_DOUBLE", "TO_UNSIGNED_LONG"}
-
-
-def _is_date(node: Any, types: Types = field_type) -> bool:
-    """Whether an expression's values are dates where the query alone says it (a date field, TO_DATETIME,
-    DATE_TRUNC, a date plus or minus a span)."""
-    if isinstance(node, Col):
-        return types(node.name) in ("date", "date_nanos")
-    if isinstance(node, Call):
-        return node.name in _DATE_FUNCTIONS or (node.name == "BUCKET" and len(node.args) == 2
-                                                and isinstance(node.args[1], Lit)
-                                                and isinstance(node.args[1].value, (Duration, Period)))
-    if isinstance(node, BinOp) and node.op in ("+", "-"):
-        spans = [isinstance(n, Lit) and isinstance(n.value, (Duration, Period)) for n in (node.left, node.right)]
-        return (spans[1] and _is_date(node.left, types)) or (spans[0] and node.op == "+" and _is_date(node.right, types))
-    return False
-
-
-def _date_text(value: Any) -> str:
-    millis = to_millis(value)
-    if millis is None:
-        raise ValueError("not a date")
-    return date_text(millis)
-
-
-def _values_of(node: Call) -> list:
-    """The arguments a CASE or COALESCE can answer with."""
-    if node.name == "COALESCE":
-        return list(node.args)
-    return list(node.args[1::2]) + ([node.args[-1]] if len(node.args) % 2 else [])
-
-
-_NARROWER = {"double": ("integer", "long"), "long": ("integer",)}
-
-
-def _widens(node: Call, types: Types = field_type) -> bool:
-    """Whether a CASE or COALESCE mixes whole numbers and doubles among its values."""
-    kinds = {_numeric_kind(v, types) for v in _values_of(node)}
-    return {"double", "whole"} <= kinds
-
-
-def _as_double(expr: Expr) -> Expr:
-    def double(value: Any) -> Any:
-        return float(value) if value.__class__ is int else value
-
-    def widened(row: Row) -> Any:
-        value = expr(row)
-        return [double(v) for v in value] if value.__class__ is list else double(value)
-
-    return widened
-
-
-def _reduced(arg: Expr, reduce: Callable[[list], Any]) -> Expr:
-    return lambda row: v if (v := arg(row)).__class__ is not list else reduce(v)
-
-
-def _contains_all(superset: list, subset: list) -> bool:
-    try:
-        return set(subset) <= set(superset)
-    except TypeError:  # objects as values (untyped local data): compared one by one
-        return all(item in superset for item in subset)
-
-
-def _listed(value: Any) -> list:
-    """A value as the list of its values (null: none)."""
-    if value is None:
-        return []
-    return [v for v in value if v is not None] if isinstance(value, list) else [value]
+_EXACT_ROUND = {"integer", "long", "unsigned_long"}
 
 
 def compile_expr(node: Any, clock: Clock | None = None) -> Expr:

@@ -544,7 +544,7 @@ SCALAR: dict[str, Fn] = {
     "URL_ENCODE": lambda s: quote_plus(_string(s), safe=""), "JSON_EXTRACT": _json_extract,
     "FROM_BASE64": _from_base64, "TO_BASE64": lambda s: base64.b64encode(_string(s).encode()).decode(),
     "PI": lambda: math.pi, "E": lambda: math.e, "TAU": lambda: math.tau,
-    "CLAMP": lambda value, low, high: min(max(value, low), high), "IP_PREFIX": _ip_prefix,
+    "IP_PREFIX": _ip_prefix,
 }
 
 
@@ -572,4 +572,4 @@ SCALAR.update(MATH)  # the trigonometric and other double functions
 
 # names some ES|QL version (or another query language) has that Elasticsearch 8.19 does not: its verifier answers
 # `Unknown function [TO_TEXT]`, so the engine does too (not a refusal: the query is wrong for 8.19)
-UNKNOWN_FUNCTIONS = frozenset({"TO_TEXT"})
+UNKNOWN_FUNCTIONS = frozenset({"TO_TEXT", "CLAMP", "CLAMP_MIN", "CLAMP_MAX"})

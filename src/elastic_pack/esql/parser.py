@@ -309,6 +309,19 @@ class _Parser:
         derived.append((name, rewritten))
         return name, True
 
+    def _as_double(self, node: object) -> object:
+        """A string literal given to a function of numbers: Elasticsearch 8.19 casts it to a double
+        (string_literal_auto_casting: ABS("10"), SQRT("4"), ROUND("1.5") answer 10.0, 2.0, 2.0)."""
+        if not (isinstance(node, Lit) and isinstance(node.value, str)):
+            return node
+        try:
+            number = float(node.value.strip())
+        except ValueError:
+            raise self.error(f"Cannot convert string [{node.value}] to [DOUBLE]") from None
+        if number != number or number in (float("inf"), float("-inf")):
+            raise self.error(f"Cannot convert string [{node.value}] to [DOUBLE]")
+        return Lit(number)
+
     def _check_group_only(self, grouped: set[str]) -> None:
         """An expression of STATS without an aggregate reads only BY's columns (Elasticsearch: `column [x] must
         appear in the STATS BY clause or be used in an aggregate function`)."""
@@ -548,7 +561,10 @@ class _Parser:
                 while self.accept("op", ","):
                     args.append(self.expr())
                 self.take("op", ")")
-            return Call(_ALIASES.get(tok.text.upper(), tok.text.upper()), tuple(args))
+            name = _ALIASES.get(tok.text.upper(), tok.text.upper())
+            if name in _NUMBER_ARGUMENTS:  # a string literal there is cast to a double (ABS("10.0") is 10.0)
+                args = [self._as_double(a) for a in args]
+            return Call(name, tuple(args))
         if tok.kind == "ident" or tok.kind in _COMMAND_WORDS:  # a command's name is a column's in an expression
             name = self.name()
             if name not in self.defined:
@@ -574,6 +590,10 @@ def _fold(node: object) -> object:
 
 
 _KEYWORDS_NOT_NAMES = {"first", "last", "asc", "desc", "nulls"}
+# functions whose every argument is a number
+_NUMBER_ARGUMENTS = {"ABS", "ROUND", "CEIL", "FLOOR", "SQRT", "CBRT", "POW", "LOG", "LOG10", "EXP", "SIGNUM", "SIN",
+                     "COS", "TAN", "ASIN", "ACOS", "ATAN", "ATAN2", "SINH", "COSH", "TANH", "HYPOT", "TO_DEGREES",
+                     "TO_RADIANS"}
 
 
 def _keywords_as_names(text: str) -> None:
