@@ -151,3 +151,45 @@ def test_a_string_literal_given_to_a_number_function_is_a_double():
     assert run('ROW x = 1 | EVAL a = ABS("10"), b = SQRT("4"), c = ROUND("1.5")')["values"] == [[1, 10.0, 2.0, 2.0]]
     with pytest.raises(QueryError, match=r"Cannot convert string \[x\] to \[DOUBLE\]"):
         run('ROW x = 1 | EVAL a = ABS("x")')
+
+
+@pytest.mark.parametrize("pattern, text, expected", [
+    ("yyyy-MM-dd", "2023-02-01", "2023-02-01T00:00:00.000Z"),
+    ("yyyy-MM-dd HH:mm:ss.SSS", "2023-02-01 12:15:55.123", "2023-02-01T12:15:55.123Z"),
+    ("dd/MM/yyyy", "01/02/2023", "2023-02-01T00:00:00.000Z"),
+    ("yyyy", "2023", "2023-01-01T00:00:00.000Z"), ("HH:mm", "10:20", "1970-01-01T10:20:00.000Z"),
+    ("yyyy-MM-dd'T'HH:mm", "2023-02-01T10:20", "2023-02-01T10:20:00.000Z"),
+    ("yyyy-MM-dd", "2023-2-01", None),  # MM: two digits exactly
+    ("yyyy-M-d", "2023-012-001", "2023-12-01T00:00:00.000Z"),  # one letter: any digits, then the range
+    ("yyyy-MM-dd", "02023-02-01", None), ("yyyy-MM-dd", "+2023-02-01", None),  # a longer year needs a sign
+    ("yyyy-MM-dd", " 2023-02-01", None), ("yyyy-MM", "2023-02-01", None),  # the whole string
+    ("yyyy-MM-dd", "2024-02-29", "2024-02-29T00:00:00.000Z"),  # a leap day
+    ("yyyy-MM-dd HH:mm:ss", "2023-02-01 24:00:00", None),  # an hour out of its range: no parse
+    (None, "2023-02-01", None),
+])
+def test_date_parse_with_a_pattern(pattern, text, expected):
+    literal = "null" if pattern is None else f'"{pattern}"'
+    assert run(f'ROW x = DATE_PARSE({literal}, "{text}")')["values"] == [[expected]]
+
+
+def test_date_parse_an_impossible_day_fails_the_query_and_the_default_format():
+    for text in ("2023-02-29", "2023-02-30"):  # the node: 500 Invalid date 'February 29' as '2023' is not a leap year
+        with pytest.raises(QueryError, match="Invalid date"):
+            run(f'ROW x = DATE_PARSE("yyyy-MM-dd", "{text}")')
+    assert run('ROW a = DATE_PARSE("2023-02-01"), b = DATE_PARSE("2023-02-01T10:00:00+01:00"), '
+               'c = DATE_PARSE("2023-02-01 10:00:00")')["values"] == [
+        ["2023-02-01T00:00:00.000Z", "2023-02-01T09:00:00.000Z", None]]
+    with pytest.raises(UnsupportedQueryError, match="pattern letter"):
+        run('ROW x = DATE_PARSE("yy-MM-dd", "23-02-01")')
+
+
+@pytest.mark.parametrize("unit, end, expected", [
+    ("microseconds", "2023-01-01T00:35:47.483Z", 2147483000),  # under 2^31
+    ("microseconds", "2023-01-01T00:35:47.484Z", None),  # past it: null (the node: out of [integer] range)
+    ("nanoseconds", "2023-01-01T00:00:00.001Z", 1000000), ("mcs", "2023-01-01T00:00:00.001Z", 1000),
+    ("milliseconds", "2023-01-25T20:31:23.647Z", 2147483647),  # at the edge
+    ("milliseconds", "2023-01-25T20:31:23.648Z", None),  # one over
+])
+def test_date_diff_is_an_integer(unit, end, expected):
+    query = f'ROW x = DATE_DIFF("{unit}", TO_DATETIME("2023-01-01T00:00:00Z"), TO_DATETIME("{end}"))'
+    assert run(query)["values"] == [[expected]]

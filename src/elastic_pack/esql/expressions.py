@@ -288,6 +288,28 @@ class Compiler:
 
         return rounded
 
+    def _date_parse(self, node: Call) -> Expr:
+        """DATE_PARSE(pattern, string) with a literal pattern (checked once, here), or DATE_PARSE(string)."""
+        from .date_parse import _compile, date_parse
+
+        if len(node.args) not in (1, 2):
+            raise UnsupportedEsql(f"the local engine does not run DATE_PARSE() with {len(node.args)} arguments")
+        if len(node.args) == 1:
+            text = self.expr(node.args[0])
+            return lambda row: None if (v := text(row)) is None or v.__class__ is list else date_parse(v, one=True)
+        if not isinstance(node.args[0], Lit):
+            raise UnsupportedEsql("the local engine runs DATE_PARSE() with a literal pattern")
+        pattern = node.args[0].value
+        if pattern is not None:
+            _compile(str(pattern))
+        text = self.expr(node.args[1])
+
+        def parsed(row: Row) -> Any:
+            value = text(row)
+            return None if value is None or value.__class__ is list else date_parse(pattern, value)
+
+        return parsed
+
     def _round_to(self, node: Call) -> Expr:
         """ROUND_TO(value, point, ...): constant points (a foldable list in Elasticsearch); dates as dates."""
         from .columns import _names_read
@@ -381,6 +403,8 @@ class Compiler:
             return self._round_whole(node)
         if name == "ROUND_TO":
             return self._round_to(node)
+        if name == "DATE_PARSE":
+            return self._date_parse(node)
         if name == "ABS" and len(node.args) == 1 and self.kind(node.args[0]) == "unsigned_long":
             return self.expr(node.args[0])  # an unsigned long is its own absolute value (all of its values)
         if name == "DATE_FORMAT" and len(node.args) == 2:  # the pattern is checked once, here

@@ -364,11 +364,14 @@ _DIFF_UNITS = {"millisecond": 1, "milliseconds": 1, "ms": 1, "second": 1000, "se
                "week": 604_800_000, "weeks": 604_800_000, "wk": 604_800_000, "ww": 604_800_000,
                "dayofyear": 86_400_000, "dy": 86_400_000, "y": 86_400_000, "weekday": 86_400_000,
                "weekdays": 86_400_000, "dw": 86_400_000}
+# below a millisecond: the engine's dates hold milliseconds, so a difference is a whole number of these
+_DIFF_FINER = {"microsecond": 1000, "microseconds": 1000, "mcs": 1000,
+               "nanosecond": 1_000_000, "nanoseconds": 1_000_000, "ns": 1_000_000}
 _DIFF_MONTHS = {"month": 1, "months": 1, "mm": 1, "m": 1, "quarter": 3, "quarters": 3, "qq": 3, "q": 3,
                 "year": 12, "years": 12, "yy": 12, "yyyy": 12}
 
 
-DATE_DIFF_UNITS = frozenset(_DIFF_UNITS) | frozenset(_DIFF_MONTHS)
+DATE_DIFF_UNITS = frozenset(_DIFF_UNITS) | frozenset(_DIFF_MONTHS) | frozenset(_DIFF_FINER)
 
 
 def _date_diff(unit: Any, start: Any, end: Any) -> int | None:
@@ -379,11 +382,19 @@ def _date_diff(unit: Any, start: Any, end: Any) -> int | None:
     if first is None or last is None:
         return None
     if name in _DIFF_MONTHS:
-        return _towards_zero(_months_between(first, last), _DIFF_MONTHS[name])
+        return _in_int(_towards_zero(_months_between(first, last), _DIFF_MONTHS[name]))
+    if name in _DIFF_FINER:
+        return _in_int((last - first) * _DIFF_FINER[name])
     size = _DIFF_UNITS.get(name)
     if size is None:
         raise ValueError(f"DATE_DIFF: unknown unit {unit!r}")
-    return _towards_zero(last - first, size)  # whole units, in whole numbers (a float loses milliseconds)
+    return _in_int(_towards_zero(last - first, size))  # whole units, in whole numbers (a float loses milliseconds)
+
+
+def _in_int(value: int) -> int | None:
+    """DATE_DIFF answers an integer: past 32 bits null (Elasticsearch: `[1814400000000000] out of [integer]
+    range`), so 25 days in milliseconds is null."""
+    return value if _INT[0] <= value <= _INT[1] else None
 
 
 def _towards_zero(amount: int, size: int) -> int:
