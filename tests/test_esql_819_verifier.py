@@ -193,3 +193,20 @@ def test_date_parse_an_impossible_day_fails_the_query_and_the_default_format():
 def test_date_diff_is_an_integer(unit, end, expected):
     query = f'ROW x = DATE_DIFF("{unit}", TO_DATETIME("2023-01-01T00:00:00Z"), TO_DATETIME("{end}"))'
     assert run(query)["values"] == [[expected]]
+
+
+@pytest.mark.parametrize("expr, expected", [
+    ('"3 DAYS"::date_period', "2024-01-04T00:00:00.000Z"), ('TO_DATEPERIOD("3 days")', "2024-01-04T00:00:00.000Z"),
+    ('" 3 weeks "::date_period', "2024-01-22T00:00:00.000Z"), ('"3 d"::date_period', "2024-01-04T00:00:00.000Z"),
+    ('"1 month"::date_period', "2024-02-01T00:00:00.000Z"), ('3 days::date_period', "2024-01-04T00:00:00.000Z"),
+    ('"3 hours"::time_duration', "2024-01-01T03:00:00.000Z"), ('TO_TIMEDURATION("3 hours")', "2024-01-01T03:00:00.000Z"),
+    ('null::date_period', None),
+])
+def test_casts_to_date_period_and_time_duration(expr, expected):
+    assert run(f'ROW x = "2024-01-01"::datetime + {expr}')["values"] == [[expected]]
+
+
+@pytest.mark.parametrize("expr", ['"3days"::date_period', '"1 hour"::date_period', '3 days::time_duration'])
+def test_casts_to_a_temporal_amount_that_8_19_rejects(expr):
+    with pytest.raises(QueryError):
+        run(f'ROW x = "2024-01-01"::datetime + {expr}')

@@ -309,6 +309,36 @@ class _Parser:
         derived.append((name, rewritten))
         return name, True
 
+    def _temporal_amount(self, node: object, kind: str) -> object:
+        """`"3 days"::date_period`, `TO_TIMEDURATION("3 hours")`, `3 days::date_period`, null: a span literal.
+        Elasticsearch wants a constant; the engine takes literals (a column holding the text is refused)."""
+        if isinstance(node, Lit) and node.value is None:
+            return node
+        if isinstance(node, Lit) and isinstance(node.value, str):
+            found = re.fullmatch(r"\s*(\d+)\s+([A-Za-z]+)\s*", node.value)  # "3days": invalid interval
+            unit = found.group(2).lower() if found else ""
+            if found and kind == "date_period" and unit in _MONTH_UNITS:
+                return Lit(Period(int(found.group(1)) * _MONTH_UNITS[unit]))
+            if found and unit in _UNITS:
+                node = Lit(Duration(int(found.group(1)) * _UNITS[unit],
+                                    int(found.group(1)) * _UNITS[unit] // _DAY if _UNITS[unit] >= _DAY else 0))
+            else:
+                raise self.error(f"Cannot convert string [{node.value}] to [{kind.upper()}]")
+        if isinstance(node, Lit) and isinstance(node.value, Period):
+            if kind == "time_duration":
+                raise self.error("a calendar period is no TIME_DURATION")
+            return node
+        if isinstance(node, Lit) and isinstance(node.value, Duration):
+            days = node.value.days
+            if kind == "date_period":  # days and weeks are a period; hours and less are not
+                if not days or node.value.millis != days * _DAY:
+                    raise self.error("a time duration is no DATE_PERIOD")
+                return Lit(Period(0, days))
+            if days:
+                raise self.error("days and weeks are a DATE_PERIOD, no TIME_DURATION")
+            return node
+        raise self.unsupported(f"the local engine casts to {kind} a literal only")
+
     def _as_double(self, node: object) -> object:
         """A string literal given to a function of numbers: Elasticsearch 8.19 casts it to a double
         (string_literal_auto_casting: ABS("10"), SQRT("4"), ROUND("1.5") answer 10.0, 2.0, 2.0)."""
@@ -496,6 +526,9 @@ class _Parser:
         node = self.primary()
         while self.accept("op", "::"):
             kind = self.take("ident").text.lower()
+            if kind in ("date_period", "time_duration"):
+                node = self._temporal_amount(node, kind)
+                continue
             if kind not in _CASTS:
                 raise self.error(f"unknown type {kind!r} in a ::cast")
             node = Call(_CASTS[kind], (node,))
@@ -562,6 +595,8 @@ class _Parser:
                     args.append(self.expr())
                 self.take("op", ")")
             name = _ALIASES.get(tok.text.upper(), tok.text.upper())
+            if name in ("TO_DATEPERIOD", "TO_TIMEDURATION") and len(args) == 1:
+                return self._temporal_amount(args[0], "date_period" if name == "TO_DATEPERIOD" else "time_duration")
             if name in _NUMBER_ARGUMENTS:  # a string literal there is cast to a double (ABS("10.0") is 10.0)
                 args = [self._as_double(a) for a in args]
             return Call(name, tuple(args))
