@@ -210,3 +210,12 @@ def test_casts_to_date_period_and_time_duration(expr, expected):
 def test_casts_to_a_temporal_amount_that_8_19_rejects(expr):
     with pytest.raises(QueryError):
         run(f'ROW x = "2024-01-01"::datetime + {expr}')
+
+
+@pytest.mark.parametrize("v4, v6, expected", [
+    (32, 128, "1.2.3.4"), (0, 0, "0.0.0.0"), (25, 0, "1.2.3.0"),  # at the edges
+    (33, 0, None), (-1, 128, None),  # the IPv4 length one over, one under
+    (32, 129, None), (32, -1, None),  # the IPv6 length out of range nulls an IPv4 address's prefix too
+])
+def test_ip_prefix_checks_both_lengths(v4, v6, expected):
+    assert run(f'ROW x = IP_PREFIX(TO_IP("1.2.3.4"), {v4}, {v6})')["values"] == [[expected]]

@@ -503,8 +503,12 @@ def _same_type(value: Any, result: int) -> Any:
     return float(result) if isinstance(value, float) else result
 
 
-def _ip_prefix(ip: Any, v4: Any, v6: Any) -> str:
-    """IP_PREFIX(ip, prefix length for IPv4, for IPv6): the address with the bits past the prefix zeroed."""
+def _ip_prefix(ip: Any, v4: Any, v6: Any) -> str | None:
+    """IP_PREFIX(ip, prefix length for IPv4, for IPv6): the address with the bits past the prefix zeroed. Both
+    lengths are checked whatever the address (Elasticsearch: `Prefix length v6 must be in range [0, 128], found -1`
+    makes IP_PREFIX(1.2.3.4, 32, -1) null)."""
+    if not (0 <= int(v4) <= 32 and 0 <= int(v6) <= 128):
+        return None
     address = ipaddress.ip_address(_string(ip))
     length = int(v4) if address.version == 4 else int(v6)
     return str(ipaddress.ip_network(f"{address}/{length}", strict=False).network_address)
