@@ -219,3 +219,13 @@ def test_casts_to_a_temporal_amount_that_8_19_rejects(expr):
 ])
 def test_ip_prefix_checks_both_lengths(v4, v6, expected):
     assert run(f'ROW x = IP_PREFIX(TO_IP("1.2.3.4"), {v4}, {v6})')["values"] == [[expected]]
+
+
+@pytest.mark.parametrize("query, message", [
+    ("FROM e | EVAL b = AUTO_BUCKET(salary, 20, 25324, 74999)", r"Unknown function \[AUTO_BUCKET\]"),
+    ("ROW v = 5 | EVAL c = CLAMP(v, 1, 3)", r"Unknown function \[CLAMP\]"),
+    ("FROM e | WHERE IS_NULL(salary)", "is_null function is not supported anymore"),
+])
+def test_functions_8_19_does_not_have(query, message):
+    with pytest.raises(QueryError, match=message):
+        run(query)

@@ -415,6 +415,9 @@ class Compiler:
         function = SCALAR.get(name)
         if name in UNKNOWN_FUNCTIONS:  # named in other ES|QL versions, not in 8.19's function registry
             raise QueryError(f"Unknown function [{name}]")
+        if name == "IS_NULL":  # 8.19's parser: a function of early versions, gone
+            raise QueryError("is_null function is not supported anymore, please use 'is null'/'is not null' "
+                             "predicates instead")
         if function is None:
             raise UnsupportedEsql(f"the local engine does not run the ES|QL function {name}()")
         try:  # a function called with arguments it does not take is refused, not answered with null

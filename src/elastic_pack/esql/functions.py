@@ -587,4 +587,4 @@ SCALAR.update(MATH)  # the trigonometric and other double functions
 
 # names some ES|QL version (or another query language) has that Elasticsearch 8.19 does not: its verifier answers
 # `Unknown function [TO_TEXT]`, so the engine does too (not a refusal: the query is wrong for 8.19)
-UNKNOWN_FUNCTIONS = frozenset({"TO_TEXT", "CLAMP", "CLAMP_MIN", "CLAMP_MAX"})
+UNKNOWN_FUNCTIONS = frozenset({"TO_TEXT", "CLAMP", "CLAMP_MIN", "CLAMP_MAX", "AUTO_BUCKET"})  # AUTO_BUCKET: BUCKET
