@@ -475,5 +475,19 @@ def test_a_value_longer_than_ignore_above_is_not_indexed_on_the_keyword_field():
     assert not evaluate("k: *", {"k": "\U0001F600\U0001F600\U0001F600"}, mapping)  # 6 units: over
 
 
+def test_the_value_lookup_on_an_ignore_above_field_answers_as_each_value_tested_in_turn():
+    # `k: x` and `k: (x or y ...)` on a keyword with ignore_above are set lookups for one string; a list or a
+    # number is left to the general test, so both answer alike on every shape of value
+    from elastic_pack.mapping import Mapping
+
+    mapping = Mapping.from_json({"properties": {"k": {"type": "keyword", "ignore_above": 3}}})
+    values = ["abc", "abcd", "x", ["abcd", "x"], ["abcd"], 123, 1234, True, [], None, "\U0001F600a", "\U0001F600ab"]
+    for query, expected in (("k: abc", ["abc"]), ("k: abcd", []), ("k: 1234", [1234]), ("k: true", [True]),
+                            ("k: (abcd or x)", ["x", ["abcd", "x"]]), ("k: (abc or abcd or 123)", ["abc", 123]),
+                            ("k: (\U0001F600a or zz)", ["\U0001F600a"]), ("k: (\U0001F600ab or zz)", [])):
+        found = [value for value in values if evaluate(query, {"k": value} if value is not None else {}, mapping)]
+        assert found == expected, query
+
+
 def test_a_value_list_on_a_normalized_keyword_is_normalized_too():
     assert _typed("kn: (mixed or other)", {"kn": "MiXed"}) and not _typed("kn: (mixe or other)", {"kn": "MiXed"})

@@ -87,7 +87,10 @@ class _Compiler:
                 parent, lowercase = source
                 return self._read(node, field, parent, lowercase or self.lowercased(field), longest)
             if self.lowercased(field) or longest is not None:
-                return self._read(node, field, field, self.lowercased(field), longest)
+                read = self._read(node, field, field, self.lowercased(field), longest)
+                if self._keyword_literal(node, longest_too=True) is not None:  # the usual one string: a lookup
+                    return self._value_set(field, frozenset((node.value.text,)), longest, read)  # type: ignore
+                return read
         return self._compile(node)
 
     def _expanded(self, node: Node) -> Predicate | None:
@@ -151,28 +154,38 @@ class _Compiler:
 
         return conjunction
 
-    def _keyword_literal(self, node: Node) -> str | None:
-        """The field of a `keyword_field: literal` match (which a set lookup can answer), else None."""
+    def _keyword_literal(self, node: Node, longest_too: bool = False) -> str | None:
+        """The field of a `keyword_field: literal` match (which a set lookup can answer), else None.
+        `longest_too`: also on a field with ignore_above (the lookup then checks the length of one string
+        and leaves any other value to the general predicate, see _value_set)."""
         if isinstance(node, Match) and not node.field_glob and isinstance(node.value, Literal) \
                 and node.value.constant is not None and self.types(node.field) in typed.KEYWORD_TYPES \
-                and self.fields is None and self.reachable(node.field) and self._as_written(node.field):
+                and self.fields is None and self.reachable(node.field) and self._as_written(node.field, longest_too):
             return node.field
         return None
 
-    def _as_written(self, field: str) -> bool:
+    def _as_written(self, field: str, longest_too: bool = False) -> bool:
         """Whether the field indexes its values as the document holds them (not a multi-field, no lowercase
-        normalizer, no ignore_above), so that they can be looked up as they are."""
+        normalizer, no ignore_above unless `longest_too`), so that they can be looked up as they are."""
         longest_of = getattr(self.types, "longest", None)
         return self.multi_field_parent(field) is None and not self.lowercased(field) and \
-            (longest_of is None or longest_of(field) is None)
+            (longest_too or longest_of is None or longest_of(field) is None)
 
-    def _value_set(self, field: str, texts: frozenset) -> Predicate:
+    def _value_set(self, field: str, texts: frozenset, longest: int | None = None,
+                   general: Predicate | None = None) -> Predicate:
+        """Whether the field's value is one of `texts`. With ignore_above (`longest`), one string is looked up
+        among the texts it does not exceed (a longer value is not indexed); any other value (a list, a number)
+        is answered by `general`, the predicates of each text as compiled without the lookup."""
+        fits = texts if longest is None else frozenset(t for t in texts if _utf16_length(t) <= longest)
+
         def in_set(event: Event) -> bool:
             found = event.get(field)
             if found.__class__ is str:
-                return found in texts
+                return found in fits
             if found is None:
                 return False
+            if general is not None:
+                return general(event)
             return any(typed.as_keyword(v) in texts for v in field_values(event, field))
 
         return in_set
@@ -180,14 +193,17 @@ class _Compiler:
     def _Or(self, node: Or) -> Predicate:
         # `f: (a or b or c)` on a keyword field: one set lookup, not one test per value
         sets: dict[str, set] = {}
+        looked_up: dict[str, list[Node]] = {}
         others = []
         for item in node.items:
-            field = self._keyword_literal(item)
+            field = self._keyword_literal(item, longest_too=True)
             if field is None or not isinstance(item, Match):
                 others.append(item)
             else:
                 sets.setdefault(field, set()).add(item.value.text)
-        parts = [self._value_set(f, frozenset(t)) for f, t in sets.items()] + [self.compile(i) for i in others]
+                looked_up.setdefault(field, []).append(item)
+        parts = [self._set_of(f, frozenset(t), looked_up[f]) for f, t in sets.items()] + \
+            [self.compile(i) for i in others]
         if len(parts) == 1:
             return parts[0]
 
@@ -198,6 +214,14 @@ class _Compiler:
             return False
 
         return disjunction
+
+    def _set_of(self, field: str, texts: frozenset, items: list[Node]) -> Predicate:
+        longest_of = getattr(self.types, "longest", None)
+        longest = longest_of(field) if longest_of is not None else None
+        if longest is None:
+            return self._value_set(field, texts)
+        general = [self.compile(item) for item in items]
+        return self._value_set(field, texts, longest, lambda event: any(part(event) for part in general))
 
     def _Not(self, node: Not) -> Predicate:
         inner = self.compile(node.item)
