@@ -56,6 +56,7 @@ def test_the_field_extractor_answers_as_flatten_or_steps_aside(document):
         extractor = FieldExtractor(["a.b", "b.c", "c"])
         names = ["a.b", "b.c", "c"]
     found = extractor.values(json.dumps(document).encode())
+    assert found == FieldExtractor.values(extractor, json.dumps(document).encode())  # compiled = the loop
     if found is None:
         return  # the caller decodes the whole document
     flat = flatten(document)
