@@ -7,6 +7,10 @@ from __future__ import annotations
 
 import typer
 
+from .coercion import install as _install_coercion
+
+_install_coercion()  # text and paths without pydantic (see coercion.py)
+
 app = typer.Typer(
     name="elastic-pack",
     help="Elastic Security content pack for cloud resource hijacking (T1496): validate, build, test, deploy.",
