@@ -23,12 +23,22 @@ def _cache_file() -> str | None:
             return None
     except OSError:
         return None
-    from importlib.metadata import version
+    # named by where eql is installed and lark's version (not by importlib.metadata's versions: importing it
+    # and looking two packages up cost 30-40 ms of every command). The name only keeps installations apart:
+    # Lark itself checks the grammar, its options, its version and Python's before using a cache file
+    from importlib.util import find_spec
+    from zlib import crc32
+
+    import lark
 
     try:
-        versions = f"eql{version('eql')}-lark{version('lark')}-py{sys.version_info[0]}{sys.version_info[1]}"
-    except Exception:  # noqa: BLE001 - metadata missing: no cache, the import still works
+        spec = find_spec("eql")
+    except (ImportError, ValueError):
         return None
+    if spec is None or not spec.origin:
+        return None
+    place = f"{crc32(os.path.dirname(spec.origin).encode('utf-8', 'surrogateescape')):08x}"
+    versions = f"eql-{place}-lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}"
     return str(base / f"eql-grammar-{versions}.lark")
 
 
