@@ -13,7 +13,6 @@ from eql import ast as eql_ast
 
 from ..eql.parser import EqlQuery, field_name
 from ..fields import NUMBER_TYPES, field_type
-from ..esql import parser as esql
 from ..kql import ast as kql
 
 Gate = tuple[str, frozenset]
@@ -127,6 +126,8 @@ def _esql_same_text(field: str, literal: str) -> bool:
 
 
 def esql_expr_gate(node: Any) -> Gate | None:
+    from ..esql import parser as esql  # here: a pack without ES|QL rules does not load the ES|QL modules
+
     if isinstance(node, esql.BinOp) and node.op == "and":
         return _pick([g for g in (esql_expr_gate(node.left), esql_expr_gate(node.right)) if g])
     if isinstance(node, esql.BinOp) and node.op == "or":
@@ -143,6 +144,8 @@ def esql_expr_gate(node: Any) -> Gate | None:
 
 
 def esql_gate(query: Any) -> Gate | None:
+    from ..esql import parser as esql
+
     gates = []
     for command in query.commands:
         if not isinstance(command, esql.Where):
