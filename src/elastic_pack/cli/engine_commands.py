@@ -126,8 +126,7 @@ def preview(
     from ..errors import InputError
     from ..preview import preview as run_preview
 
-    err = console(stderr=True)
-    warm = _warm_up_seconds(warm_up, err)
+    warm = _warm_up_seconds(warm_up, None)
     if devices(events):
         fail(f"--events: not a file but a device: {', '.join(map(str, devices(events)))}")
     indices = load_mapping_option(mapping)
@@ -136,12 +135,16 @@ def preview(
             alerts, report = run_preview(events, content, rule, strict, jobs, warm_up=warm, mapping=indices)
     except (InputError, ValueError) as exc:
         fail(exc)
-    for reason in report.skipped:
-        err.print(marked("[yellow]skipped[/] ", reason))
-    for reason in report.not_run:
-        err.print(marked("[yellow]not run[/] ", reason))
+    if report.skipped or report.not_run:
+        err = console(stderr=True)
+        for reason in report.skipped:
+            err.print(marked("[yellow]skipped[/] ", reason))
+        for reason in report.not_run:
+            err.print(marked("[yellow]not run[/] ", reason))
     not_run = f", {len(report.not_run)} rules the local engine does not run" if report.not_run else ""
-    err.print(f"{report.read} events read, {report.skipped_count} lines skipped, {len(alerts)} alerts{not_run}")
+    # numbers and words only: written as rich would write it (no markup, no highlight), without importing rich
+    typer.echo(f"{report.read} events read, {report.skipped_count} lines skipped, {len(alerts)} alerts{not_run}",
+               err=True)
     if report.read == 0 and report.skipped_count:
         fail("no event could be read")
     if as_json:
