@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..eql.parser import EqlQuery, parse_eql
@@ -60,7 +65,7 @@ def parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery | EsqlQuery:
 def _parse_rule_query(rule: RuleFile) -> EqlQuery | KqlQuery | EsqlQuery:
     language = rule.rule.get("language")
     if language == "eql":
-        return parse_eql(rule.query)
+        return _parse_eql_kept(rule.query)
     if language in ("kuery", None) and rule.type in ("threshold", "query", "new_terms", "threat_match"):
         return KqlQuery(rule.query, parse_kql(rule.query))
     if language == "esql" and rule.type == "esql":
@@ -93,3 +98,57 @@ def checked_query(rule: RuleFile) -> Any:
     if error is not None:
         raise error
     return value
+
+
+def _parse_eql_kept(text: Any) -> EqlQuery:
+    """parse_eql, its answer kept in the user's cache folder for the next command. The eql package builds
+    its lexer's regular expressions on the first parse in each process (0.06-0.2 s, most of the cost of a
+    short `preview`); a rule's query is the same from one command to the next. The file is named by a digest
+    of the query and of everything its parse depends on (the sources of elastic_pack.eql, the eql and lark
+    versions, Python's); a parse that fails is not kept, so its error is always the parser's own."""
+    if not isinstance(text, str):
+        return parse_eql(text)
+    path = _kept_parse(text)
+    if path is not None:
+        try:
+            with path.open("rb") as handle:
+                source, kept = pickle.load(handle)  # noqa: S301 - the user's own folder (see cache_folder)
+            if source == text and isinstance(kept, EqlQuery):
+                return kept
+        except Exception:  # noqa: BLE001 - missing, partly written or from elsewhere: parse again
+            pass
+    query = parse_eql(text)
+    if path is not None:
+        try:
+            path.parent.mkdir(mode=0o700, exist_ok=True)
+            part = path.with_name(f"{path.name}.{os.getpid()}.part")
+            part.write_bytes(pickle.dumps((text, query), protocol=pickle.HIGHEST_PROTOCOL))
+            os.replace(part, path)
+        except (OSError, pickle.PicklingError, RecursionError, TypeError, AttributeError):
+            pass
+    return query
+
+
+_PARSE_KEY: list[str] = []
+
+
+def _kept_parse(text: str) -> Path | None:
+    from ..eql.cached_grammar import cache_folder
+
+    folder = cache_folder()
+    if folder is None:
+        return None
+    if not _PARSE_KEY:
+        import eql
+        import lark
+
+        digest = hashlib.sha256(f"{eql.__version__} {lark.__version__} {sys.version}".encode())
+        sources = Path(__file__).resolve().parent.parent / "eql"
+        try:
+            for source in sorted(sources.glob("*.py")):
+                digest.update(source.name.encode() + b"\0" + source.read_bytes())
+        except OSError:
+            return None
+        _PARSE_KEY.append(digest.hexdigest())
+    name = hashlib.sha256(f"{_PARSE_KEY[0]}\0{text}".encode("utf-8", "surrogatepass")).hexdigest()
+    return folder / "eql-queries" / f"{name[:40]}.pickle"

@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 
 
-def _cache_file() -> str | None:
+def cache_folder() -> Path | None:
+    """The user's own cache folder for elastic-pack (None: caching is off, or the folder is not theirs)."""
     if os.environ.get("ELASTIC_PACK_NO_CACHE"):
         return None
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "elastic-pack"
@@ -22,6 +23,13 @@ def _cache_file() -> str | None:
         if hasattr(os, "getuid") and base.stat().st_uid != os.getuid():
             return None
     except OSError:
+        return None
+    return base
+
+
+def _cache_file() -> str | None:
+    base = cache_folder()
+    if base is None:
         return None
     # named by where eql is installed and lark's version (not by importlib.metadata's versions: importing it
     # and looking two packages up cost 30-40 ms of every command). The name only keeps installations apart:
