@@ -487,6 +487,10 @@ def test_the_value_lookup_on_an_ignore_above_field_answers_as_each_value_tested_
                             ("k: (\U0001F600a or zz)", ["\U0001F600a"]), ("k: (\U0001F600ab or zz)", [])):
         found = [value for value in values if evaluate(query, {"k": value} if value is not None else {}, mapping)]
         assert found == expected, query
+    found = [value for value in values if evaluate("k: *", {"k": value} if value is not None else {}, mapping)]
+    assert found == ["abc", "x", ["abcd", "x"], 123, 1234, True, "\U0001F600a"]  # `k: *`: a string within the limit
+    found = [value for value in values if evaluate("not k: *", {"k": value} if value is not None else {}, mapping)]
+    assert found == ["abcd", ["abcd"], [], None, "\U0001F600ab"]
 
 
 def test_a_value_list_on_a_normalized_keyword_is_normalized_too():

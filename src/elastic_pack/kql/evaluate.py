@@ -90,6 +90,9 @@ class _Compiler:
                 read = self._read(node, field, field, self.lowercased(field), longest)
                 if self._keyword_literal(node, longest_too=True) is not None:  # the usual one string: a lookup
                     return self._value_set(field, frozenset((node.value.text,)), longest, read)  # type: ignore
+                if longest is not None and isinstance(node, Exists) and self._as_written(field, longest_too=True) \
+                        and self.types(field) in typed.KEYWORD_TYPES:
+                    return self._exists_within(field, longest, read)
                 return read
         return self._compile(node)
 
@@ -214,6 +217,19 @@ class _Compiler:
             return False
 
         return disjunction
+
+    def _exists_within(self, field: str, longest: int, general: Predicate) -> Predicate:
+        """`field: *` on a keyword with ignore_above: one string exists when it is within the limit (indexed),
+        a missing field does not; any other value (a list, a number) is answered by `general`."""
+        def exists(event: Event) -> bool:
+            value = event.get(field)
+            if value.__class__ is str:
+                return _utf16_length(value) <= longest
+            if value is None:
+                return False
+            return general(event)
+
+        return exists
 
     def _set_of(self, field: str, texts: frozenset, items: list[Node]) -> Predicate:
         longest_of = getattr(self.types, "longest", None)
