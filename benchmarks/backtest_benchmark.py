@@ -5,9 +5,11 @@
     each way DuckDB reads them (JSON objects and paths, detected or declared schemas), against the fastest;
   - `elastic-pack backtest`, the whole pack, with one process and with one per CPU.
 
-    python benchmarks/backtest_benchmark.py [--days 30] [--background 2000] [--data DIR] [--duckdb all]
+    python benchmarks/backtest_benchmark.py [--days 30] [--background 2000] [--data DIR] [--duckdb all] [--repeat 1]
 
 --data keeps the generated files in DIR and reuses them on the next run (generating 30 days takes minutes).
+--repeat N times the DuckDB readings and the whole command N times, interleaved (on a shared machine one
+timing says little), and compares their medians; every timing and the spread are printed.
 Goal (issues 17, 26): the whole-pack backtest no slower than DuckDB's one-rule query; memory bounded by rule state.
 """
 
@@ -19,6 +21,7 @@ import json
 import multiprocessing
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -170,6 +173,8 @@ def main() -> None:
     parser.add_argument("--data", type=Path, help="keep the generated files here and reuse them")
     parser.add_argument("--duckdb", default="all", help="DuckDB readings to time: 'all' or comma-separated parts "
                         "of their names (e.g. 'ndjson,objects'; the declared and auto readings take minutes)")
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of the DuckDB readings and the whole command, "
+                        "interleaved; medians compared")
     args = parser.parse_args()
     tmp = None
     root = args.data
@@ -193,7 +198,11 @@ def main() -> None:
     records = rows[0][1]
     readings = list(DUCKDB_READINGS) if args.duckdb == "all" else [
         name for name in DUCKDB_READINGS if any(part in name for part in args.duckdb.split(","))]
-    ducks = [timed(f"DuckDB, SES rule alone: {name}", duckdb_ses, name, root) for name in readings]
+    rounds: dict[str, list[float]] = {}  # label -> seconds of each round (the DuckDB readings, the command)
+    ducks = []
+    for name in readings:
+        ducks.append(timed(f"DuckDB, SES rule alone: {name}", duckdb_ses, name, root))
+        rounds[ducks[-1][0]] = [ducks[-1][2]]
     duck = min(ducks, key=lambda row: row[2])
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     single = timed("backtest, whole pack, 1 process", backtest, [root], None, None, None, None, "event", 1)
@@ -201,6 +210,14 @@ def main() -> None:
                      jobs)
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     command = timed(f"elastic-pack backtest --json -j {jobs} (whole command)", run_command, root, jobs)
+    rounds[command[0]] = [command[2]]
+    for _ in range(args.repeat - 1):  # interleaved: each round sees about the same load on a shared machine
+        for name in readings:
+            label, _, seconds = timed(f"DuckDB, SES rule alone: {name}", duckdb_ses, name, root)
+            rounds[label].append(seconds)
+        label, again, seconds = timed(command[0], run_command, root, jobs)
+        assert again == command[1], "the command's alerts changed between rounds"
+        rounds[label].append(seconds)
     workers_rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"{records:,} records in {len(files):,} files ({size / 1e6:,.0f} MB gzipped), {jobs} CPUs")
     def line(label: str, seconds: float) -> str:
@@ -222,6 +239,14 @@ def main() -> None:
         print(f"ratio (whole-pack backtest, {label} / DuckDB's fastest reading, one rule): "
               f"{seconds / duck[2]:.2f}x  (goal <= 1x; fastest: {fastest})")
     print(f"ratio (whole-pack backtest / orjson decode floor): {parallel[2] / rows[1][2]:.2f}x")
+    if args.repeat > 1:
+        medians = {label: statistics.median(times) for label, times in rounds.items()}
+        for label, times in rounds.items():
+            print(f"  {label:70s} median {medians[label]:6.1f}s over {len(times)} rounds "
+                  f"({min(times):.1f}-{max(times):.1f}s: {', '.join(f'{t:.1f}' for t in times)})")
+        fastest_label = min((label for label in medians if label.startswith("DuckDB")), key=medians.__getitem__)
+        print(f"ratio of the medians (whole command / DuckDB's fastest reading by median, "
+              f"{fastest_label.split(': ', 1)[1]}): {medians[command[0]] / medians[fastest_label]:.2f}x  (goal <= 1x)")
     workers = ("n/a this run (the generator was a child too; run again with --data to see it)" if generated
                else f"{workers_rss:.0f} MB")
     print(f"peak RSS: {rss:.0f} MB in this process ({rss_before:.0f} MB before the backtests, DuckDB included); "
