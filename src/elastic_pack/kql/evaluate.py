@@ -6,7 +6,8 @@ a wildcard value into `query_string`, `<`/`>` into `range` and a value without a
 A field with several values matches when any value does; `not` also matches documents without the field.
 
 Documents are flat (dotted keys). Field types come from a resolver (default: the field catalogue); a field it
-does not know is typed from the document's value, as dynamic mapping would.
+does not know is typed from the document's value, as dynamic mapping would (a Mapping's own dynamic mapping,
+elastic_pack.mapping.dynamic_type).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 
 from ..documents import flatten, values_under
 from ..fields import CASELESS, OBJECT_SHAPED_TYPES, multi_field_parent
+from ..mapping import dynamic_type
 from . import typed
 from .data_view import check_nesting
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
@@ -331,7 +333,7 @@ class _Compiler:
 
         def test_for(name: str, event: Event) -> Any:
             def test(v: Any) -> bool:
-                kind = self.types(name) or typed.infer_type(v)
+                kind = self.types(name) or dynamic_type(self.types, name, v)
                 key = f"{name}\x00{kind}"
                 if key not in cache or self._moves(kind, value):
                     try:
@@ -370,7 +372,7 @@ class _Compiler:
     def _range_test(self, field: str, node: Range, sample: Any) -> typed.Test:
         # the type dynamic mapping gives the value; a bound that type rejects (`now-1x` on a date, `abc` on a
         # number) fails the search in Elasticsearch, it does not just match nothing
-        kind = self.types(field) or typed.infer_type(sample)
+        kind = self.types(field) or dynamic_type(self.types, field, sample)
         return typed.range_test(kind, node.op, node.value.text, field, self.now() * 1000.0)
 
     def _FreeText(self, node: FreeText) -> Predicate:

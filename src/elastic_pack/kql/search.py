@@ -22,8 +22,11 @@ def search(query: str | Node, documents: Iterable[Any], mapping: MappingLike = N
 
     `documents` are dicts (a dict's `_id`, when present, is its id and not part of its source; else its
     position) or objects with `id` and `source`. `mapping` is the index's (elastic_pack.mapping.Mapping, a
-    dict field -> type, or a callable; default: Mapping.default()): a field it does not map is typed from its
-    value, as dynamic mapping does, unless the mapping says `"dynamic": false` (then no query finds it). `now`
+    dict field -> type, or a callable; default: Mapping.default()): a field it does not map is mapped from its
+    first value, as Elasticsearch's dynamic mapping maps it (the mapping's dynamic templates, date detection;
+    else a string is `text` with a `.keyword` multi-field: Mapping.dynamic_field), unless the mapping says
+    `"dynamic": false` (then no query finds it) or `"dynamic": "strict"` (a document with such a field raises
+    UnsupportedQueryError: Elasticsearch rejects it at index time). `now`
     (epoch seconds) is the clock of date math. Raises QuerySyntaxError or QueryTypeError (KqlSyntaxError,
     KqlTypeError) where Elasticsearch would fail the search."""
     if size < 0:
@@ -37,8 +40,15 @@ def search(query: str | Node, documents: Iterable[Any], mapping: MappingLike = N
     searchable = (lambda flat: flat) if dynamic else _searchable(types)
     identified = (_identified(document, position) for position, document in enumerate(documents))
     flat_documents: Iterable[tuple[str, dict, dict]] = ((i, s, flatten(dict(s))) for i, s in identified)
-    unmapped = _unmapped_fields(tree, types) if dynamic else set()
-    if unmapped:  # the index's dynamic mapping comes from all documents before any is searched
+    strict = getattr(types, "strict", False)
+    unmapped = _unmapped_fields(tree, types) if dynamic or strict else set()
+    if isinstance(types, Mapping) and (unmapped or (mapping is not None and (dynamic or strict))):
+        # the index's mapping once every document is indexed into it (dynamic mapping, the first value of a
+        # field decides): a mapping given is the index's, whose data view lists the fields documents added
+        flat_documents = list(flat_documents)
+        types = types.indexed((source for _, source, _ in flat_documents), None if mapping is not None else unmapped)
+        data_view = list(types) if data_view is not None else None
+    elif unmapped:  # a plain resolver: the first value's type, as the integrations' templates map it
         flat_documents = list(flat_documents)
         types = _DynamicallyMapped(types, _dynamic_types(unmapped, [flat for _, _, flat in flat_documents]))
     predicate = compile_kql(tree, types, clock, data_view)
