@@ -58,17 +58,35 @@ def test_search_answers_in_the_query_api_shape():
                     "values": [[2, 15, "h1"], [1, 7, "h2"]]}
 
 
-def test_a_mapping_as_dict_mapping_json_or_mapping_object_holds_only_its_fields():
+def test_a_flat_dict_holds_only_its_fields_and_a_mapping_those_dynamic_mapping_adds():
     query = "FROM logs | KEEP *"
     flat = esql.search(query, DOCS, mapping={"host.name": "keyword", "bytes": "long"})
-    json_body = esql.search(query, DOCS, mapping={"mappings": {"properties": {
-        "host": {"properties": {"name": {"type": "keyword"}}}, "bytes": {"type": "long"}}}})
-    as_object = esql.search(query, DOCS, mapping=Mapping({"host.name": "keyword", "bytes": "long"}))
-    assert flat == json_body == as_object
-    assert [c["name"] for c in flat["columns"]] == ["bytes", "host.name"]  # `extra` is not mapped
+    assert [c["name"] for c in flat["columns"]] == ["bytes", "host.name"]  # `extra` is not in a flat table
     assert flat["values"][0] == [10, "h1"]
+    properties = {"host": {"properties": {"name": {"type": "keyword"}}}, "bytes": {"type": "long"}}
+    closed = esql.search(query, DOCS, mapping={"mappings": {"dynamic": False, "properties": properties}})
+    assert closed == flat
+    # an index with this mapping (dynamic by default) maps the fields the documents add, as Elasticsearch does
+    json_body = esql.search(query, DOCS, mapping={"mappings": {"properties": properties}})
+    as_object = esql.search(query, DOCS, mapping=Mapping({"host.name": "keyword", "bytes": "long"}))
+    assert json_body == as_object
+    assert json_body["columns"] == [
+        {"name": "@timestamp", "type": "date"}, {"name": "bytes", "type": "long"}, {"name": "extra", "type": "text"},
+        {"name": "extra.keyword", "type": "keyword"}, {"name": "host.name", "type": "keyword"}]
     coerced = esql.search(query, [{"bytes": "12"}], mapping={"bytes": "long"})
     assert coerced["values"] == [[12]]  # a long field reads "12" as 12, as the index stores it
+
+
+def test_dynamic_fields_are_typed_as_elasticsearch_maps_them():
+    docs = [{"s": "Hello", "f": 0.1, "ds": "2024-03-10", "lng": "a" * 257}, {"s": "x", "lng": "short"}]
+    body = esql.search("FROM l | KEEP s, s.keyword, f, ds, lng.keyword", docs,
+                       mapping={"mappings": {"properties": {}}})
+    assert body["columns"] == [{"name": "s", "type": "text"}, {"name": "s.keyword", "type": "keyword"},
+                               {"name": "f", "type": "double"}, {"name": "ds", "type": "date"},
+                               {"name": "lng.keyword", "type": "keyword"}]
+    # f is a float field (ES|QL widens its value); the 257-character value is past .keyword's ignore_above
+    assert body["values"] == [["Hello", "Hello", 0.10000000149011612, "2024-03-10T00:00:00.000Z", None],
+                              ["x", "x", None, None, "short"]]
 
 
 def test_without_a_mapping_every_field_is_a_column_and_a_callable_types_them():

@@ -31,9 +31,11 @@ def search(query: str | EsqlQuery, documents: Iterable[Any], mapping: Any = None
     have one, is METADATA _id; else their position), or objects with `.id` and `.source`.
 
     `mapping` is the index's: an elastic_pack.mapping.Mapping, a dict (field -> type, or mapping JSON) or a
-    callable field -> type. With a Mapping or dict, the index holds the mapping's fields only (as `dynamic:
-    false`); with None (the field catalogue) or a callable, every field of the documents, typed by it (else by
-    its values, as dynamic mapping would). `now` is NOW()'s clock in epoch seconds (default: the time of the
+    callable field -> type. With a Mapping or mapping JSON, the index holds the mapping's fields and those the
+    documents add by its dynamic mapping (Mapping.indexed: a string is `text` with a `.keyword` multi-field,
+    unless its dynamic templates or date detection say otherwise; none with `dynamic: false`); with a flat
+    dict field -> type, its fields only; with None (the field catalogue) or a callable, every field of the
+    documents, typed by it (else by its values). `now` is NOW()'s clock in epoch seconds (default: the time of the
     call). Raises QuerySyntaxError, UnsupportedQueryError, or QueryError where Elasticsearch rejects the query."""
     import time
 
@@ -42,14 +44,19 @@ def search(query: str | EsqlQuery, documents: Iterable[Any], mapping: Any = None
     if parsed.row:  # ROW: one row of its own, no documents read
         compiled = CompiledEsql(parsed, clock=lambda: clock, types=lambda name: None)
         return _body(compiled, parsed, [{}], result_columns(parsed, {}))
-    field_types, resolve, multi = _typing(mapping)
     named = [_named(document, index) for index, document in enumerate(documents)]
+    field_types, resolve, multi, longest = _typing(mapping, [source for _, source in named])
     metadata = _metadata(parsed.text, parsed.sources)
     flats = [{**flatten(dict(source)), **{name: value(id_) for name, (_, value) in metadata.items()}}
              for id_, source in named]
     if multi:  # a multi-field holds its parent's value
         flats = [{**flat, **{name: flat[parent] for name, parent in multi.items() if parent in flat}}
                  for flat in flats]
+    if longest:  # a keyword longer than its ignore_above is not in the doc values ES|QL reads
+        for flat in flats:
+            for name, limit in longest.items():
+                if name in flat:
+                    flat[name] = _within(flat[name], limit)
     _as_doc_values(flats, resolve, metadata)
     flats = _flattened_as_one(flats, field_types)
     if field_types is not None:  # fields the mapping does not have are not in the index
@@ -70,30 +77,47 @@ def search(query: str | EsqlQuery, documents: Iterable[Any], mapping: Any = None
     return _body(compiled, parsed, flats, columns, originals)
 
 
-def _typing(mapping: Any) -> tuple[dict[str, str] | None, Callable[[str], str | None], dict[str, str]]:
+def _typing(mapping: Any, sources: list[dict]) -> tuple[dict[str, str] | None, Callable[[str], str | None],
+                                                       dict[str, str], dict[str, int]]:
     """(the index's fields -> type, or None when every field of the documents is in it; the type of a field;
-    multi-field -> the field whose value it indexes)."""
+    multi-field -> the field whose value it indexes; keyword field -> its ignore_above). A Mapping (or mapping
+    JSON) is the index's once the documents are indexed into it: the fields they add by dynamic mapping are
+    in it (Mapping.indexed), unless it says `dynamic: false`."""
+    longest: dict[str, int] = {}
     if mapping is None or (isinstance(mapping, dict) and not mapping):
-        return None, field_type, {}
+        return None, field_type, {}, longest
     if isinstance(mapping, dict) and not all(isinstance(v, str) for v in mapping.values()):
         try:
             mapping = Mapping.from_json(mapping)
         except ValueError as exc:
             raise QueryError(f"mapping: {exc}") from None
     if isinstance(mapping, Mapping):
+        mapping = mapping.indexed(sources)
         types = mapping.flat()
         multi = dict(mapping.multi_fields)
+        longest = {name: limit for name, limit in mapping.ignore_above.items() if types.get(name) == "keyword"}
     elif isinstance(mapping, dict):
         types = dict(mapping)
         multi = {}
     elif callable(mapping):
-        return None, lambda name: mapping(name) or field_type(name), {}
+        return None, lambda name: mapping(name) or field_type(name), {}, longest
     else:
         raise TypeError(f"a mapping is a Mapping, a dict or a callable, not {type(mapping).__name__}")
     # a dotted field whose parent is a leaf field is that field's multi-field (`languages.long`)
     multi.update({name: name.rsplit(".", 1)[0] for name in types
                   if "." in name and name.rsplit(".", 1)[0] in types and name not in multi})
-    return types, lambda name: types.get(name) or field_type(name), multi
+    return types, lambda name: types.get(name) or field_type(name), multi, longest
+
+
+def _within(value: Any, limit: int) -> Any:
+    """A keyword's values without those longer than its ignore_above (Java's length: UTF-16 code units)."""
+    def fits(item: Any) -> bool:
+        return not isinstance(item, str) or len(item.encode("utf-16-le")) // 2 <= limit
+
+    if isinstance(value, list):
+        kept = [item for item in value if fits(item)]
+        return kept or None
+    return value if fits(value) else None
 
 
 def _named(document: Any, position: int) -> Named:
