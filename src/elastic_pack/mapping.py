@@ -57,6 +57,8 @@ class Mapping:
         self.dynamic_date_formats: tuple[str, ...] = DEFAULT_DATE_FORMATS
         self.numeric_detection = False
         self._explicit: set[str] = set()  # which of those settings the mapping JSON gave (merged() keeps them)
+        # read from a flat field -> type table, not a mapping: ES|QL's index then holds its fields only
+        self.table = False
         self._dynamic_types: dict[tuple[str, str], str] = {}
         # a mapping read from an index is closed: what it does not map, the index does not have. The default
         # one is open: it is the pack's guess (ECS, CloudTrail, the lab's templates), and the user's indices
@@ -392,6 +394,7 @@ def _from_flat(types: dict[str, str]) -> Mapping:
     # (a string a keyword, a fraction a double), as the plain resolvers are
     out.dynamic_templates = list(_PLAIN_TEMPLATES)
     out.date_detection = False
+    out.table = True
     return out
 
 

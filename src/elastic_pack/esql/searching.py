@@ -82,7 +82,7 @@ def _typing(mapping: Any, sources: list[dict]) -> tuple[dict[str, str] | None, C
     """(the index's fields -> type, or None when every field of the documents is in it; the type of a field;
     multi-field -> the field whose value it indexes; keyword field -> its ignore_above). A Mapping (or mapping
     JSON) is the index's once the documents are indexed into it: the fields they add by dynamic mapping are
-    in it (Mapping.indexed), unless it says `dynamic: false`."""
+    in it (Mapping.indexed), unless it says `dynamic: false`; a flat field -> type table holds its own only."""
     longest: dict[str, int] = {}
     if mapping is None or (isinstance(mapping, dict) and not mapping):
         return None, field_type, {}, longest
@@ -92,7 +92,8 @@ def _typing(mapping: Any, sources: list[dict]) -> tuple[dict[str, str] | None, C
         except ValueError as exc:
             raise QueryError(f"mapping: {exc}") from None
     if isinstance(mapping, Mapping):
-        mapping = mapping.indexed(sources)
+        if not mapping.table:  # a flat field -> type table (a dict or a file) holds its own fields only
+            mapping = mapping.indexed(sources)
         types = mapping.flat()
         multi = dict(mapping.multi_fields)
         longest = {name: limit for name, limit in mapping.ignore_above.items() if types.get(name) == "keyword"}
