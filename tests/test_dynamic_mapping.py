@@ -197,3 +197,32 @@ def test_kql_wildcard_on_a_detected_date_fails_as_elasticsearch_does():
 def test_kql_on_the_default_mapping_keeps_keyword_strings():
     assert [h["_id"] for h in kql.search("s: hello", DOCS)["hits"]["hits"]] == ["1"]
     assert [h["_id"] for h in kql.search("ds: 2024*", DOCS)["hits"]["hits"]] == ["0", "1", "2"]
+
+
+# --- EQL and ES|QL over the index the documents make (EQL is not in the real-node tier: Elastic does not
+# publish it to Maven; its answers follow from the mapped types, as for mapped fields)
+EVENTS = [dict(d, **{"@timestamp": f"2024-03-10T00:00:0{i}Z", "event": {"category": "process"}}) for i, d in enumerate(DOCS)]
+
+
+def eql_ids(query, mapping=PLAIN):
+    from elastic_pack import eql
+
+    return [hit["_id"] for hit in eql.search(query, EVENTS, mapping=mapping, size=100)["hits"]["events"]]
+
+
+def test_eql_reads_a_dynamic_text_field_through_its_keyword_multi_field():
+    assert eql_ids('any where s == "hello"') == ["[1]"]
+    assert eql_ids('any where s.keyword == "Hello World"') == ["[0]"]  # the multi-field dynamic mapping adds
+
+
+def test_eql_compares_a_detected_date_as_a_date():
+    assert eql_ids('any where ds == "2024-03-10"') == ["[0]"]
+    assert eql_ids('any where ds > "2024-03-10"') == ["[1]"]
+
+
+def test_eql_fails_on_a_dynamic_text_field_without_an_exact_multi_field():
+    from elastic_pack import eql
+
+    bare = {"mappings": {"dynamic_templates": [{"t": {"match_mapping_type": "string", "mapping": {"type": "text"}}}]}}
+    with pytest.raises(eql.EqlTypeError, match="No keyword/multi-field"):
+        eql_ids('any where s == "hello"', bare)

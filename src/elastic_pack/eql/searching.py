@@ -16,7 +16,7 @@ from eql import ast
 
 from ..documents import flatten
 from ..engine.events import Event, parse_time
-from ..mapping import MappingLike, as_mapping
+from ..mapping import Mapping, MappingLike, as_mapping
 from .compile import Compiler, EqlTypeError, UnsupportedEql, compile_event_query
 from .parser import EqlQuery, field_name, parse_eql
 from .pipes import apply_pipes, pipes_of
@@ -82,6 +82,10 @@ def search(query: str | EqlQuery, documents: Iterable[Any], mapping: MappingLike
     pipes = pipes_of(parsed)
     types = as_mapping(mapping)
     named = _named(documents)
+    if isinstance(types, Mapping) and mapping is not None and not types.table:
+        # the index's mapping once the documents are indexed into it: the fields they add by dynamic mapping
+        # are typed as Elasticsearch maps them (a string text with a `.keyword` multi-field EQL compares through)
+        types = types.indexed(source for _, source in named)
     absent = _absent_optional_fields(parsed, types, named)
     compiler = Compiler(parsed, types, absent if parsed.compares_fields else None)
     _check_exact(parsed, types)
