@@ -59,7 +59,7 @@ class Mapping:
         self._explicit: set[str] = set()  # which of those settings the mapping JSON gave (merged() keeps them)
         # read from a flat field -> type table, not a mapping: ES|QL's index then holds its fields only
         self.table = False
-        self._dynamic_types: dict[tuple[str, str], str] = {}
+        self._dynamic_types: dict[tuple[str, Any], str] = {}
         # a mapping read from an index is closed: what it does not map, the index does not have. The default
         # one is open: it is the pack's guess (ECS, CloudTrail, the lab's templates), and the user's indices
         # may map more (an integration's nested paths), so a query's own word is taken on what it leaves out
@@ -178,10 +178,15 @@ class Mapping:
 
     def dynamic_type(self, path: str, value: Any) -> str | None:
         """`dynamic_field(path, value)`'s type (None: the value adds no field)."""
-        value = _first_concrete(value)
+        cls = value.__class__
+        if cls is list:
+            value = _first_concrete(value)
+            cls = value.__class__
         if value is None:
             return None
-        key = (path, self._detected(value))
+        # what the type depends on: the JSON type, and a string's text only when it is detected in
+        key: tuple[str, Any] = (path, self._detected(value)) if cls is str and (
+            self.date_detection or self.numeric_detection) else (path, cls)
         kind = self._dynamic_types.get(key)
         if kind is None:
             made = self.dynamic_field(path, value)

@@ -7,7 +7,7 @@ A field with several values matches when any value does; `not` also matches docu
 
 Documents are flat (dotted keys). Field types come from a resolver (default: the field catalogue); a field it
 does not know is typed from the document's value, as dynamic mapping would (a Mapping's own dynamic mapping,
-elastic_pack.mapping.dynamic_type).
+Mapping.dynamic_type).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from typing import Any
 
 from ..documents import flatten, values_under
 from ..fields import CASELESS, OBJECT_SHAPED_TYPES, multi_field_parent
-from ..mapping import dynamic_type
 from . import typed
 from .data_view import check_nesting
 from .ast import And, Exists, FreeText, Literal, Match, MatchAll, Nested, Node, Not, Or, Range, Wildcard
@@ -45,6 +44,9 @@ class _Compiler:
         # them, and a query inside one reaches no other field
         self.scope: str | None = None
         self._nested_path = getattr(types, "nested_path", None)
+        # the type a field the resolver lacks takes from a value (a Mapping's dynamic mapping, else the plain guess)
+        self.guess: Callable[[str, Any], str | None] = getattr(
+            types, "dynamic_type", lambda name, value: typed.infer_type(value))
 
     def reachable(self, field: str) -> bool:
         """Whether a field is in the document the query at this point searches (see `scope`)."""
@@ -333,7 +335,7 @@ class _Compiler:
 
         def test_for(name: str, event: Event) -> Any:
             def test(v: Any) -> bool:
-                kind = self.types(name) or dynamic_type(self.types, name, v)
+                kind = self.types(name) or self.guess(name, v) or "keyword"
                 key = f"{name}\x00{kind}"
                 if key not in cache or self._moves(kind, value):
                     try:
@@ -372,7 +374,7 @@ class _Compiler:
     def _range_test(self, field: str, node: Range, sample: Any) -> typed.Test:
         # the type dynamic mapping gives the value; a bound that type rejects (`now-1x` on a date, `abc` on a
         # number) fails the search in Elasticsearch, it does not just match nothing
-        kind = self.types(field) or dynamic_type(self.types, field, sample)
+        kind = self.types(field) or self.guess(field, sample) or "keyword"
         return typed.range_test(kind, node.op, node.value.text, field, self.now() * 1000.0)
 
     def _FreeText(self, node: FreeText) -> Predicate:
