@@ -89,3 +89,42 @@ def test_any_text_parses_or_fails_with_a_located_syntax_error(parts):
         CompiledEsql(query)
     except ValueError:
         pass  # refused by name: a construct the local engine does not run
+
+
+CONDITION = ('a == "x" AND (b IS NULL OR b == "") AND ((c IN ("p", "q") AND NOT a LIKE "y*") OR c == "r" '
+             'OR (a != "z" AND b < "m"))')
+values = st.one_of(st.none(), st.sampled_from(["x", "y", "yy", "z", "", "m", "p", "q", "r"]), st.integers(0, 2),
+                   st.booleans(), st.lists(st.sampled_from(["x", "p", None]), max_size=3))
+
+
+def _pairwise(node, leaf, row):
+    """AND and OR pair by pair, as ES|QL's three-valued logic defines them (the reference for the chains)."""
+    from elastic_pack.esql.ast import BinOp
+    from elastic_pack.esql.operands import _scalar
+
+    if isinstance(node, BinOp) and node.op in ("and", "or"):
+        stop = node.op == "or"
+        left = _scalar(_pairwise(node.left, leaf, row))
+        if left is stop:
+            return stop
+        right = _scalar(_pairwise(node.right, leaf, row))
+        if right is stop:
+            return stop
+        return None if left is None or right is None else not stop
+    return leaf(node)(row)
+
+
+@settings(max_examples=300, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.fixed_dictionaries({"a": values, "b": values, "c": values}), min_size=1, max_size=40))
+def test_where_chains_and_memo_answer_as_pairwise_logic(rows):
+    """A WHERE's AND/OR chains (one loop) and its answers kept per string values give what the nested pairs
+    give, row after row (strings and nulls memoized; numbers, booleans and lists evaluated every time)."""
+    from elastic_pack.esql.expressions import Compiler
+
+    query = parse_esql(f"FROM logs-* | WHERE {CONDITION}")
+    where = CompiledEsql(query).before[0]
+    condition = query.commands[0].condition
+    compiler = Compiler()
+    for row in rows:
+        expected = _pairwise(condition, compiler.expr, row)
+        assert (where(row) is row) == (expected is True), row

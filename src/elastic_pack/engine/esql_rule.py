@@ -63,11 +63,16 @@ class EsqlRule(WindowedRule):
                 self.count_alert(run_time)
                 raised.append(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,)))
             return raised
+        window_time, timestamp = event.window_time, event.timestamp
         for row in rows:
             for compact in self.esql.compact(row):
-                self.rows.append((event.window_time, event.timestamp, compact))
-                self.window.add(*compact)
-                self.spans.setdefault(compact[0], deque()).append(event.timestamp)
+                self.rows.append((window_time, timestamp, compact))
+                key, values = compact
+                self.window.add(key, values)
+                stamps = self.spans.get(key)
+                if stamps is None:
+                    stamps = self.spans[key] = deque()
+                stamps.append(timestamp)
         return alerts
 
     def _run(self, run_time: float) -> list[Alert]:

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from typing import Any
 
 from .aggregates import aggregate_rows, group_keys, ip_text, order_key, version_text
-from .ast import (Col, Dissect, Drop, Eval, Grok, InlineStats, Keep, Limit, MvExpand, Project, Rename, Sort, Stats,
-                  Where)
+from .ast import (BinOp, Col, Dissect, Drop, Eval, Grok, InList, InlineStats, IsNull, Keep, Like, Limit, Lit,
+                  MvExpand, Not, Project, Rename, Sort, Stats, Where)
 from ..glob import glob
 from ..fields import OBJECT_SHAPED_TYPES, field_type
 from .expressions import Clock, Compiler, Row, Types, _flat, all_values
@@ -129,6 +129,57 @@ def _rename(pairs: tuple) -> Callable[[Row], Row]:
     return rename
 
 
+_PURE_OPERATORS = frozenset({"and", "or", "==", "!=", "<", "<=", ">", ">="})
+_MISSING = object()
+MEMO_SIZE = 4096  # a memoized condition's answers kept (all forgotten when full)
+
+
+def _columns_read(node: Any, types: Callable[[str], str | None]) -> tuple[str, ...] | None:
+    """The columns a condition reads, when its answer depends on their values alone: only comparisons, AND,
+    OR, NOT, IS NULL, IN, LIKE and RLIKE of columns and literals (no function, no clock, no full-text search,
+    no column of an object shape, whose keys lie under its name). None for any other condition."""
+    names: dict[str, None] = {}
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Col):
+            if types(current.name) in OBJECT_SHAPED_TYPES:
+                return None
+            names[current.name] = None
+        elif isinstance(current, Lit):
+            continue
+        elif isinstance(current, BinOp) and current.op in _PURE_OPERATORS:
+            pending += (current.left, current.right)
+        elif isinstance(current, (Not, IsNull, Like)):
+            pending.append(current.term)
+        elif isinstance(current, InList):
+            pending += (current.term, *current.items)
+        else:
+            return None
+    return tuple(names)
+
+
+def _memoized(condition: Callable[[Row], Any], names: tuple[str, ...]) -> Callable[[Row], Any]:
+    """`condition`, its answer kept per combination of the values it reads, when each is a string or null
+    (the few actions, providers and datasets of a rule's events; a string equals only an equal string, where
+    1, 1.0 and true would share a key): one lookup instead of the whole expression for most rows."""
+    cache: dict[tuple, Any] = {}
+
+    def memo(row: Row) -> Any:
+        key = tuple(map(row.get, names))
+        for value in key:
+            if value is not None and value.__class__ is not str:
+                return condition(row)
+        found = cache.get(key, _MISSING)
+        if found is _MISSING:
+            if len(cache) >= MEMO_SIZE:
+                cache.clear()
+            found = cache[key] = condition(row)
+        return found
+
+    return memo
+
+
 MAX_EXPANDED_ROWS = 100_000  # rows MV_EXPAND may make of one event: beyond, refused rather than run for minutes
 
 
@@ -189,6 +240,9 @@ class CompiledEsql:
         self._types_at(command)
         if isinstance(command, Where):
             condition = self.compiler.expr(command.condition)
+            names = _columns_read(command.condition, self.compiler.types)
+            if names is not None:
+                condition = _memoized(condition, names)
             return lambda row: row if condition(row) is True else None
         if isinstance(command, Eval):
             assignments = [(name, self.compiler.expr(expr)) for name, expr in command.assignments]
@@ -319,8 +373,11 @@ class CompiledEsql:
         def compact(row: Row) -> list[tuple[tuple, tuple]]:
             parts = [g(row) for g in groups]
             seen = {**row, **{name: parts[index] for index, name in aliases}} if aliases else row
-            aggregated = tuple(1 if v is None else v(seen) for v in values)
-            return [(key, aggregated) for key in group_keys(parts)]
+            aggregated = tuple([1 if v is None else v(seen) for v in values])
+            for part in parts:
+                if isinstance(part, list):  # a multi-valued BY: the row in the group of each value
+                    return [(key, aggregated) for key in group_keys(parts)]
+            return [(tuple(parts), aggregated)]  # one value (or null) each: one group
 
         return compact
 

@@ -134,7 +134,9 @@ class Compiler:
             dates = [t for t in members if isinstance(t, str) and _DATE.match(t)]
 
             def in_literals(row: Row) -> Any:
-                value = _scalar(row.get(name))
+                value = row.get(name)
+                if value.__class__ is list or value.__class__ is dict:
+                    value = _scalar(value)
                 if value is None:
                     return None
                 if value in members:
@@ -185,6 +187,38 @@ class Compiler:
 
         return like
 
+    def _junction(self, node: BinOp) -> Expr:
+        """AND and OR with three-valued logic. A chain of one operator (`a AND b AND c`, however nested)
+        becomes one loop over its terms, in their order, stopping where the nested pairs would stop (the
+        first false for AND, the first true for OR): the same terms are evaluated, one call per term instead
+        of one per pair. A term's value is read as a single value (_scalar) only when it is a list or an
+        object; a condition's true, false or null is its own single value."""
+        op = node.op
+        terms: list = []
+        pending: list[Any] = [node]
+        while pending:  # the chain's terms, left to right
+            current = pending.pop()
+            if isinstance(current, BinOp) and current.op == op:
+                pending += (current.right, current.left)
+            else:
+                terms.append(self.expr(current))
+        stop = op == "or"  # the value that decides the chain (true for OR, false for AND)
+        other = not stop
+
+        def junction(row: Row) -> Any:
+            unknown = False
+            for term in terms:
+                value = term(row)
+                if value.__class__ is list or value.__class__ is dict:
+                    value = _scalar(value)
+                if value is stop:
+                    return stop
+                if value is None:
+                    unknown = True
+            return None if unknown else other
+
+        return junction
+
     def _binop(self, node: BinOp) -> Expr:
         if node.op in _COMPARE and (_ip_typed(node.left, self.types) or _ip_typed(node.right, self.types)):
             return self._ip_compare(node)
@@ -197,7 +231,9 @@ class Compiler:
             dated = _DATE.match(value) is not None
 
             def field_equals(row: Row) -> Any:
-                current = _scalar(row.get(name))
+                current = row.get(name)
+                if current.__class__ is list or current.__class__ is dict:
+                    current = _scalar(current)
                 if current is None:
                     return None
                 if current.__class__ is str and (current == value or not dated):
@@ -206,29 +242,9 @@ class Compiler:
                 return None if b is None else (a == b) is equal
 
             return field_equals
+        if node.op in ("and", "or"):
+            return self._junction(node)
         left, right, op = self.expr(node.left), self.expr(node.right), node.op
-        if op == "and":
-            def conj(row: Row) -> Any:
-                a = _scalar(left(row))
-                if a is False:
-                    return False
-                b = _scalar(right(row))
-                if b is False:
-                    return False
-                return None if a is None or b is None else True
-
-            return conj
-        if op == "or":
-            def disj(row: Row) -> Any:
-                a = _scalar(left(row))
-                if a is True:
-                    return True
-                b = _scalar(right(row))
-                if b is True:
-                    return True
-                return None if a is None or b is None else False
-
-            return disj
         compare = _COMPARE.get(op)
         if compare is not None and isinstance(node.right, Lit) and isinstance(node.right.value, str):
             return _against_text(left, node.right.value, compare, literal_first=False)

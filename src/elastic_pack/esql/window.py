@@ -19,6 +19,9 @@ class SlidingStats:
     def __init__(self, aggregates: tuple) -> None:
         self.functions = [func for _, func, _ in aggregates]
         self.star = [arg is None for _, _, arg in aggregates]
+        # per aggregate: (counts null rows (COUNT(*)), numbers only (SUM, AVG), keeps a Counter, adds values)
+        self.plan = [(star, func in ("SUM", "AVG"), func not in ("COUNT", "SUM", "AVG"), func != "COUNT")
+                     for func, star in zip(self.functions, self.star)]
         self.groups: dict[tuple, list] = {}
         self.dirty: set[tuple] = set()  # groups whose rows changed since results() last saw them
 
@@ -31,15 +34,16 @@ class SlidingStats:
         if state is None:
             state = self.groups[key] = self._state()
         state[0] += 1
-        for slot, func, star, value in zip(state[1], self.functions, self.star, values):
+        for slot, (star, numeric, counter, adds), value in zip(state[1], self.plan, values):
             for item in value if isinstance(value, list) else (value,):  # each value of a multi-valued one
-                if (item is None and not star) or (func in ("SUM", "AVG") and not _numeric(item)):
+                if (item is None and not star) or (numeric and not _numeric(item)):
                     continue
-                if isinstance(slot, Counter):
+                if counter:
                     slot[item] += 1
                 else:
                     slot[0] += 1
-                    slot[1] += item if func != "COUNT" else 0
+                    if adds:
+                        slot[1] += item
 
     def remove(self, key: tuple, values: tuple) -> None:
         self.dirty.add(key)
@@ -48,17 +52,20 @@ class SlidingStats:
         if state[0] == 0:
             del self.groups[key]
             return
-        for slot, func, star, value in zip(state[1], self.functions, self.star, values):
+        for slot, (star, numeric, counter, adds), value in zip(state[1], self.plan, values):
             for item in value if isinstance(value, list) else (value,):
-                if (item is None and not star) or (func in ("SUM", "AVG") and not _numeric(item)):
+                if (item is None and not star) or (numeric and not _numeric(item)):
                     continue
-                if isinstance(slot, Counter):
-                    slot[item] -= 1
-                    if slot[item] == 0:
+                if counter:
+                    left = slot[item] - 1
+                    if left:
+                        slot[item] = left
+                    else:
                         del slot[item]
                 else:
                     slot[0] -= 1
-                    slot[1] -= item if func != "COUNT" else 0
+                    if adds:
+                        slot[1] -= item
 
     def row(self, key: tuple, by_names, aggregate_names) -> dict | None:
         """The group's result row; None for a group without rows, except the one group of a STATS without
