@@ -190,6 +190,21 @@ def test_parallel_decoding_answers_as_one_process(generated):
     assert parallel == serial and serial["alerts"]
 
 
+@pytest.mark.parametrize("actions", [None, frozenset({"SendEmail", "Publish"})])
+def test_decoding_workers_send_the_batches_one_process_makes(generated, actions):
+    """The workers' batches travel marshalled, several files a message: they arrive as decode_file makes them
+    here (events, clock stubs, hours, counts, first and last), in file order."""
+    from elastic_pack.cloudtrail import find_files
+    from elastic_pack.cloudtrail.stream import decoded
+
+    root, _, _ = generated
+    files = find_files([root])
+    assert len(files) >= 2 * 8  # enough for the workers
+    args = (actions, None, None, "event")
+    serial, parallel = list(decoded(files, args, 1)), list(decoded(files, args, 2))
+    assert parallel == serial and any(batch.events for batch in serial)
+
+
 def test_first_seen_warm_up_is_stated_and_settable(tmp_path):
     # one identity's first SES sends an hour into the input: history only by default (14 days), an alert
     # once the warm-up is set to 0; the CLI says which
