@@ -196,14 +196,9 @@ class Mapping:
     def _detected(self, value: Any) -> str:
         """The JSON type dynamic mapping detects (a dynamic template's match_mapping_type): string, date, long,
         double, boolean or object."""
-        if isinstance(value, bool):
-            return "boolean"
-        if isinstance(value, int):
-            return "long"
-        if isinstance(value, float):
-            return "double"
-        if isinstance(value, dict):
-            return "object"
+        kind = json_kind(value)
+        if kind is not None:
+            return kind
         text = value if isinstance(value, str) else str(value)
         if self.date_detection and any(_is_date(text, f) for f in self.dynamic_date_formats):
             return "date"
@@ -312,6 +307,12 @@ def dynamic_type(types: Callable[[str], "str | None"], name: str, value: Any) ->
 def _plain_type(value: Any) -> str:
     while isinstance(value, list) and value:
         value = value[0]
+    return json_kind(value) or "keyword"
+
+
+def json_kind(value: Any) -> str | None:
+    """The type dynamic mapping gives a JSON boolean, number or object (None for a string or anything else,
+    whose type depends on the mapping's detection settings and templates)."""
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -320,7 +321,7 @@ def _plain_type(value: Any) -> str:
         return "double"
     if isinstance(value, dict):
         return "object"
-    return "keyword"
+    return None
 
 
 def as_mapping(value: MappingLike) -> Callable[[str], str | None]:

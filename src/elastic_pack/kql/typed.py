@@ -15,6 +15,7 @@ from typing import Any
 
 from ..errors import QueryTypeError
 from ..glob import STAR, Glob
+from ..mapping import json_kind
 from . import datemath
 
 KEYWORD_TYPES = frozenset({"keyword", "constant_keyword", "wildcard", "flattened", "version"})
@@ -34,15 +35,7 @@ class KqlTypeError(QueryTypeError):
 
 def infer_type(value: Any) -> str:
     """The type Elasticsearch's dynamic mapping (as Elastic's templates set it) gives an unmapped value."""
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int):
-        return "long"
-    if isinstance(value, float):
-        return "double"
-    if isinstance(value, dict):
-        return "object"
-    return "keyword"
+    return json_kind(value) or "keyword"
 
 
 def as_keyword(value: Any) -> str | None:
