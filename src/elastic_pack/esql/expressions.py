@@ -269,14 +269,8 @@ class Compiler:
             if kinds != ("unsigned_long", "unsigned_long"):
                 raise QueryTypeError(f"[{op}] has arguments with incompatible types [{kinds[0]}] and [{kinds[1]}]")
 
-            def unsigned(row: Row) -> Any:
-                a, b = left(row), right(row)
-                if a is None or b is None or a.__class__ is list or b.__class__ is list:
-                    return None
-                return unsigned_arith(op, a, b)
-
-            return unsigned
-        if compare is None and self.kind(node.left) == self.kind(node.right) == "integer":
+            return _of_single_values(left, right, lambda a, b: unsigned_arith(op, a, b))
+        if compare is None and kinds == ("integer", "integer"):
             # integer arithmetic overflows past 32 bits (both sides known integers: a field's own type decides)
             # (Java's int division wraps: -2147483648 / -1 is -2147483648)
             wrap = op == "/"
@@ -295,14 +289,7 @@ class Compiler:
         kind = str(self.kind(node.args[0]))
         value = self.expr(node.args[0])
         digits = self.expr(node.args[1]) if len(node.args) == 2 else (lambda row: 0)
-
-        def rounded(row: Row) -> Any:
-            v, d = value(row), digits(row)
-            if v is None or d is None or v.__class__ is list or d.__class__ is list:
-                return None
-            return round_whole(v, d, kind)
-
-        return rounded
+        return _of_single_values(value, digits, lambda v, d: round_whole(v, d, kind))
 
     def _date_parse(self, node: Call) -> Expr:
         """DATE_PARSE(pattern, string) with a literal pattern (checked once, here), or DATE_PARSE(string)."""
@@ -581,3 +568,16 @@ _EXACT_ROUND = {"integer", "long", "unsigned_long"}
 
 def compile_expr(node: Any, clock: Clock | None = None) -> Expr:
     return Compiler(clock).expr(node)
+
+
+def _of_single_values(left: Expr, right: Expr, apply: Callable[[Any, Any], Any]) -> Expr:
+    """`apply` over two single values; null when either side is null or multi-valued (a function or operator
+    of single values answers null for a multi-value, as Elasticsearch warns and nulls)."""
+
+    def of_values(row: Row) -> Any:
+        a, b = left(row), right(row)
+        if a is None or b is None or a.__class__ is list or b.__class__ is list:
+            return None
+        return apply(a, b)
+
+    return of_values
