@@ -96,3 +96,30 @@ def test_a_gz_of_several_members_reads_them_all(tmp_path):
     path.write_bytes(gzip.compress(text[:1000]) + gzip.compress(text[1000:]))
     batch = decode_file(path, ACTIONS, None, None, "event")
     assert batch.in_range == 15 and batch.report.skipped == []
+
+
+@pytest.mark.parametrize("zlib_ng", [True, False], ids=["zlib-ng", "stdlib"])
+def test_gunzip_reads_and_refuses_what_gzip_decompress_does(zlib_ng, monkeypatch):
+    import zlib
+
+    from elastic_pack.cloudtrail import files
+
+    if not zlib_ng:
+        monkeypatch.setattr(files, "_gzip_ng", None)
+    elif files._gzip_ng is None:
+        pytest.skip("zlib-ng is not installed here")
+    body = json.dumps({"Records": [gen.record(gen.START, "ses.amazonaws.com", "SendEmail", "arn:x")] * 50}).encode()
+    good = gzip.compress(body)
+    assert files.gunzip(good) == body
+    assert files.gunzip(good + good) == body + body  # every member, as S3 concatenations have them
+    refusals = [good[:-10], good[:50], good[:-8] + b"\0\0\0\0" + good[-4:], b"hello"]
+    for at in (12, 40, 200):  # inside the deflate stream: the inflater itself refuses or runs short
+        damaged = bytearray(good)
+        damaged[at] ^= 0xFF
+        refusals.append(bytes(damaged))
+    for data in refusals:  # the same class of error as the standard library's, which the readers catch
+        with pytest.raises((OSError, EOFError, zlib.error)) as stdlib:
+            gzip.decompress(data)
+        with pytest.raises((OSError, EOFError, zlib.error)) as ours:
+            files.gunzip(data)
+        assert ours.type is stdlib.type or (issubclass(ours.type, zlib.error) and issubclass(stdlib.type, zlib.error))
