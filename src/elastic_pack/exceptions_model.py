@@ -159,7 +159,11 @@ def _entry_predicate(entry: ExceptionEntry) -> Callable[[dict], bool]:
 
 def item_predicate(item: ExceptionItem) -> Callable[[dict], bool]:
     tests = [_entry_predicate(e) for e in item.entries]
-    return lambda fields: all(t(fields) for t in tests)
+    def predicate(fields: dict) -> bool:
+        return all(t(fields) for t in tests)
+
+    predicate.fields = frozenset(e.field for e in item.entries)  # type: ignore[attr-defined]  # engine.reads
+    return predicate
 
 
 def exception_predicates(pack: Pack, lists: list[ExceptionList] | None = None) -> dict[str, list]:

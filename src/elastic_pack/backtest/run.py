@@ -15,6 +15,7 @@ from ..content import load_pack
 from ..content.queries import checked_query
 from ..engine import Alert, compile_rule, run_rules
 from ..engine.gates import gates_of
+from ..engine.reads import rules_read
 from ..engine.rules import NewTermsRule, ThresholdRule
 from ..errors import ContentError
 from ..exceptions_model import exception_predicates
@@ -158,8 +159,9 @@ def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str
             cells = hourly[rule.rule_id]
             rule.on_match = lambda key, event, cells=cells: cells[key].update((int(event.timestamp // 3600),))
     report, totals = InputReport(), StreamTotals()
+    # the workers send only the fields the rules read (all of them when a rule does not say exactly)
     events = cloudtrail_events(paths, report, start, end, tolerance=tolerance, on_file=on_file, actions=actions,
-                               window_on=window_on, jobs=jobs, totals=totals)
+                               window_on=window_on, jobs=jobs, totals=totals, reads=rules_read(rules))
     alerts = run_rules(rules, events)
     thresholds = [_threshold_stats(rule, hourly[rule.rule_id]) for rule in rules if isinstance(rule, ThresholdRule)]
     busiest = [(_hour(h * 3600), n) for h, n in totals.hours.most_common(10)]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Callable
 from functools import lru_cache
 
 _CREATION = ("Create", "Put", "Add", "Register", "Import", "Run", "Start", "Attach", "Enable", "Verify")
@@ -70,8 +71,33 @@ def java_string(value) -> str:
     return "null" if value is None else str(value)
 
 
-def to_ecs(record: dict) -> dict:
-    """One CloudTrail record -> flat ECS document. Raises ValueError without eventTime or eventName."""
+class EcsFields:
+    """Which ECS fields to_ecs makes: all of them, or those a reader keeps (engine.reads.keeper): the
+    backtest maps only what its rules read, skipping the work (and the dict entries) of the others."""
+
+    def __init__(self, keeps: Callable[[str], bool] | None = None) -> None:
+        def wanted(name: str) -> bool:
+            return keeps is None or keeps(name)
+
+        self.kind, self.provider, self.action, self.outcome, self.type, self.cloud = (wanted(n) for n in (
+            "event.kind", "event.provider", "event.action", "event.outcome", "event.type", "cloud.provider"))
+        self.record = tuple((key, name) for key, name in _RECORD_FIELDS if wanted(name))
+        self.java = tuple((key, name) for key, name in _JAVA_FIELDS if wanted(name))
+        self.identity = tuple((key, name) for key, name in _IDENTITY_FIELDS if wanted(name))
+        self.issuer = tuple((key, name) for key, name in _ISSUER_FIELDS if wanted(name))
+        self.account, self.user, self.category = (wanted(n) for n in ("cloud.account.id", "user.name",
+                                                                      "event.category"))
+        self.source_ip, self.source_address = wanted("source.ip"), wanted("source.address")
+
+
+_JAVA_FIELDS = (("requestParameters", "aws.cloudtrail.request_parameters"),
+                ("responseElements", "aws.cloudtrail.response_elements"))
+
+
+def to_ecs(record: dict, fields: EcsFields | None = None) -> dict:
+    """One CloudTrail record -> flat ECS document (with `fields`, only those fields). Raises ValueError
+    without eventTime or eventName."""
+    make = _ALL if fields is None else fields
     event_time, action, provider = record.get("eventTime"), record.get("eventName"), record.get("eventSource")
     if event_time is None:
         raise ValueError("record without eventTime")
@@ -79,21 +105,29 @@ def to_ecs(record: dict) -> dict:
         raise ValueError("record without eventName or eventSource")
     if not isinstance(event_time, str):
         raise ValueError(f"eventTime is not a date string: {str(event_time)[:40]!r}")
-    doc = {"@timestamp": event_time, "event.dataset": "aws.cloudtrail", "event.kind": "event",
-           "event.provider": provider, "event.action": action,
-           "event.outcome": "failure" if record.get("errorCode") else "success",
-           "event.type": list(_event_type(action)), "cloud.provider": "aws"}
-    for key, name in _RECORD_FIELDS:
+    doc: dict[str, object] = {"@timestamp": event_time, "event.dataset": "aws.cloudtrail"}  # always (as stubs)
+    if make.kind:
+        doc["event.kind"] = "event"
+    if make.provider:
+        doc["event.provider"] = provider
+    if make.action:
+        doc["event.action"] = action
+    if make.outcome:
+        doc["event.outcome"] = "failure" if record.get("errorCode") else "success"
+    if make.type:
+        doc["event.type"] = list(_event_type(action))
+    if make.cloud:
+        doc["cloud.provider"] = "aws"
+    for key, name in make.record:
         value = record.get(key)
         if value is not None and value != "":  # the integration's pipeline drops empty values
             doc[name] = value
-    for key, name in (("requestParameters", "aws.cloudtrail.request_parameters"),
-                      ("responseElements", "aws.cloudtrail.response_elements")):
+    for key, name in make.java:
         if isinstance(record.get(key), dict):
             doc[name] = java_string(record[key])
     identity = record.get("userIdentity")
     identity = identity if isinstance(identity, dict) else {}
-    for key, name in _IDENTITY_FIELDS:
+    for key, name in make.identity:
         value = identity.get(key)
         if value is not None and value != "":
             doc[name] = value
@@ -101,19 +135,26 @@ def to_ecs(record: dict) -> dict:
     issuer = context.get("sessionIssuer") if isinstance(context, dict) else None
     issuer = issuer if isinstance(issuer, dict) else None
     if issuer:
-        for key, name in _ISSUER_FIELDS:
+        for key, name in make.issuer:
             value = issuer.get(key)
             if value is not None and value != "":
                 doc[name] = value
-    account = record.get("recipientAccountId") or identity.get("accountId")
-    if account:
-        doc["cloud.account.id"] = account
-    user = identity.get("userName") or (issuer or {}).get("userName")
-    if user:
-        doc["user.name"] = user
-    if not action.startswith(_INFO):
+    if make.account:
+        account = record.get("recipientAccountId") or identity.get("accountId")
+        if account:
+            doc["cloud.account.id"] = account
+    if make.user:
+        user = identity.get("userName") or (issuer or {}).get("userName")
+        if user:
+            doc["user.name"] = user
+    if make.category and not action.startswith(_INFO):
         doc["event.category"] = ["configuration"]
-    source = record.get("sourceIPAddress")
+    source = record.get("sourceIPAddress") if make.source_ip or make.source_address else None
     if source:
-        doc["source.ip" if _ip(source) else "source.address"] = source
+        name = "source.ip" if _ip(source) else "source.address"
+        if make.source_ip if name == "source.ip" else make.source_address:
+            doc[name] = source
     return doc
+
+
+_ALL = EcsFields()

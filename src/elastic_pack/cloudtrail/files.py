@@ -72,7 +72,7 @@ def gunzip(data: bytes) -> bytes:
         return gzip.decompress(data)
     try:
         return _gzip_ng.decompress(data)
-    except _zlib_ng.error as exc:  # as zlib reports damaged deflate data, for the callers' `except zlib.error`
+    except _zlib_ng.error as exc:  # type: ignore[misc]  # a class whenever _gzip_ng is a module  # as zlib reports damaged deflate data, for the callers' `except zlib.error`
         raise zlib.error(str(exc)) from None
 
 

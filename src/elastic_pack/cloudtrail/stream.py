@@ -21,8 +21,9 @@ from typing import Any
 import msgspec
 
 from ..engine.events import Event, event_time
+from ..engine.reads import keeper
 from ..parallel import ordered_results
-from .ecs import to_ecs
+from .ecs import EcsFields, to_ecs
 from .files import InputReport, delivery_time, file_records, find_files, read_bytes
 
 FILES_PER_TASK = 8  # enough work per task to hide the cost of sending it; large inputs send up to
@@ -84,8 +85,20 @@ _SECONDS_UTC = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-5][0-9]:[0
 _HOUR_OF = itemgetter(slice(0, 13))
 
 
+_ECS_FIELDS: dict[frozenset, EcsFields] = {}
+
+
+def _ecs_fields(reads: frozenset | None) -> EcsFields | None:
+    """The ECS fields the rules read (engine.reads), decided once per worker; None: every field."""
+    if reads is None:
+        return None
+    if reads not in _ECS_FIELDS:
+        _ECS_FIELDS[reads] = EcsFields(keeper(reads))
+    return _ECS_FIELDS[reads]
+
+
 def _whole_file_batch(path: Path, data: bytes, actions: frozenset, start: float | None,
-                      end: float | None) -> FileBatch | None:
+                      end: float | None, fields: EcsFields | None = None) -> FileBatch | None:
     """decode_file's batch for the usual S3 delivery file (window on eventTime), with no Python work per record
     a rule does not read: the file's times are checked in one regular-expression match, its hours counted
     from their text and its first and last time read from the text's order. None when any record is unusual
@@ -116,7 +129,7 @@ def _whole_file_batch(path: Path, data: bytes, actions: frozenset, start: float 
         raws = _DELIVERY.decode(data).Records
         try:
             for index in wanted:
-                doc = to_ecs(_ANY.decode(raws[index]))
+                doc = to_ecs(_ANY.decode(raws[index]), fields)
                 t = event_time(doc["@timestamp"])
                 batch.events.append((t, t, doc))
         except (ValueError, TypeError, OverflowError):
@@ -152,14 +165,16 @@ def _file_records(path: Path, report: InputReport, actions: frozenset | None, da
 
 
 def decode_file(path: Path, actions: frozenset | None, start: float | None, end: float | None,
-                window_on: str) -> FileBatch:
-    """With `actions` (every rule's gate on event.action), records with other actions are counted, not mapped."""
+                window_on: str, reads: frozenset | None = None) -> FileBatch:
+    """With `actions` (every rule's gate on event.action), records with other actions are counted, not mapped;
+    with `reads` (the fields the rules read, engine.reads), the events hold only those fields."""
+    fields = _ecs_fields(reads)
     try:
         data: bytes | None = read_bytes(path)
     except (OSError, EOFError, zlib.error):
         data = None  # the general reader reads again and reports why it cannot
     if data is not None and actions is not None and window_on == "event":
-        quick = _whole_file_batch(path, data, actions, start, end)
+        quick = _whole_file_batch(path, data, actions, start, end, fields)
         if quick is not None:
             return quick
     report = InputReport()
@@ -171,7 +186,7 @@ def decode_file(path: Path, actions: frozenset | None, start: float | None, end:
         try:
             if record is not None and (actions is None or record.get("eventName") in actions
                                        or "eventTime" not in record):
-                doc = to_ecs(record)
+                doc = to_ecs(record, fields)
                 raw = doc["@timestamp"]
             else:
                 doc = None
@@ -241,18 +256,19 @@ def decoded(files: list[Path], args: tuple, jobs: int) -> Iterator[FileBatch]:
 def cloudtrail_events(paths: Iterable[Path], report: InputReport, start: float | None = None,
                       end: float | None = None, tolerance: float = 1800.0, on_file=None,
                       actions: frozenset | None = None, window_on: str = "event", jobs: int = 1,
-                      totals: StreamTotals | None = None) -> Iterator[Event]:
+                      totals: StreamTotals | None = None, reads: frozenset | None = None) -> Iterator[Event]:
     """ECS events from CloudTrail files, in time order.
 
     Files arrive roughly in order and records within them are not sorted; a heap holds events until they are
     `tolerance` seconds older than the newest seen. An event later than that is counted in `report.late`
     and skipped (the engine needs time order), never dropped silently. With `actions`, only records with
     those actions become events, plus the earliest and latest record of each file as clock stubs (no action:
-    no rule matches them) so the rules' schedules start and end where the whole input does.
+    no rule matches them) so the rules' schedules start and end where the whole input does. With `reads`
+    (engine.reads.rules_read of the rules to be fed), events hold only the fields those rules read.
     """
     heap: list[tuple[float, int, Event]] = []
     newest, released, counter = float("-inf"), float("-inf"), 0
-    for batch in decoded(find_files(paths), (actions, start, end, window_on), jobs):
+    for batch in decoded(find_files(paths), (actions, start, end, window_on, reads), jobs):
         report.add(batch.report)
         if totals is not None:
             totals.add(batch)

@@ -37,6 +37,8 @@ class CompiledRule:
         # timestamp_override_fallback_disabled: a document without the field is in no run's range
         self.window_strict = bool(spec.timestamp_override) and not spec.timestamp_fallback
         self._raised: dict[float, int] = {}  # run time -> alerts that run raised (Kibana stops at max_signals)
+        # the fields the rule reads (engine.reads), set by compile_rule; None: not known, whole documents
+        self.reads: frozenset[str] | None = None
 
     def suppressed(self, fields: dict, run_time: float, group: tuple | None = None) -> bool:
         """Kibana's alert suppression for an alert about to be raised in the run at `run_time`: the same

@@ -13,6 +13,7 @@ from ..eql.compile import UnsupportedEql
 from .eql_rules import EqlEventRule, EqlSampleRule, EqlSequenceRule
 from .esql_rule import EsqlRule
 from .kql_rules import NewTermsRule, QueryRule, ThresholdRule
+from .reads import rule_reads
 
 __all__ = ["CompiledRule", "EqlEventRule", "EqlSequenceRule", "EsqlRule", "NewTermsRule", "QueryRule",
            "ThresholdRule", "WindowedRule", "compile_rule", "refusals"]
@@ -23,7 +24,9 @@ def compile_rule(rule: RuleFile, exceptions: list[Predicate] | None = None, mapp
     `mapping` (elastic_pack.mapping.Mapping, a dict field -> type, or None: Mapping.default()) is the searched
     indices' mapping, which every rule type answers by."""
     try:
-        return _compile(rule, exceptions, mapping)
+        compiled = _compile(rule, exceptions, mapping)
+        compiled.reads = rule_reads(rule, checked_query(rule), exceptions or ())
+        return compiled
     except (ValueError, KeyError, TypeError, NotImplementedError) as exc:
         # UnsupportedEql, KqlTypeError, the ES|QL subset's refusals, a parameter the engine cannot read
         reason = str(exc) if isinstance(exc, ValueError) else f"{type(exc).__name__}: {exc}"
