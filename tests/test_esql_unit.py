@@ -128,3 +128,25 @@ def test_where_chains_and_memo_answer_as_pairwise_logic(rows):
     for row in rows:
         expected = _pairwise(condition, compiler.expr, row)
         assert (where(row) is row) == (expected is True), row
+
+
+PIPELINE = ('FROM logs-* | WHERE a != "z" OR b IS NULL | EVAL k = COALESCE(a, b), n = LENGTH(c) '
+            '| WHERE k IS NOT NULL | STATS calls = COUNT(*), d = COUNT_DISTINCT(c), hi = MAX(n) BY k, b')
+
+
+@settings(max_examples=200, derandomize=True, deadline=None, suppress_health_check=list(HealthCheck))
+@given(st.lists(st.fixed_dictionaries({"a": values, "b": values, "c": values}), min_size=1, max_size=40))
+def test_what_stats_takes_of_an_event_is_the_same_kept_or_computed(events):
+    """compacts() keeps its answer per combination of string or null source values (the backtest's hot
+    path): event after event it equals the row-local commands and STATS' expressions run in full."""
+    kept = CompiledEsql(parse_esql(PIPELINE))
+    assert kept._compacts_key == ("a", "b", "c")
+    for event in events * 2:  # each combination twice: the second answer comes from what was kept
+        assert kept.compacts(event) == [c for row in kept.rows(event) for c in kept.compact(row)], event
+
+
+def test_what_stats_takes_is_not_kept_where_more_than_source_values_decide_it():
+    for query in ("FROM logs-* | EVAL t = NOW() | STATS c = COUNT(*) BY t", 'FROM logs-* | WHERE KQL("a: x") '
+                  "| STATS c = COUNT(*) BY b", "FROM logs-* | MV_EXPAND a | STATS c = COUNT(*) BY a",
+                  'FROM logs-* | WHERE MATCH(a, "x") | STATS c = COUNT(*) BY b'):
+        assert CompiledEsql(parse_esql(query))._compacts_key is None, query

@@ -48,24 +48,9 @@ class EsqlRule(WindowedRule):
         self.now = event.window_time  # NOW() in row-local commands: the event's own run, within an interval
         if self.exceptions and self.excepted(event.fields):
             return alerts
-        rows = self.esql.rows(event.fields)
-        if not rows:
-            return alerts
-        if self.table_mode:
-            self.table_rows.extend((event.window_time, event.timestamp, row) for row in rows)
-            return alerts
-        if self.esql.stats is None:  # one alert per result row
-            raised = list(alerts)
-            for row in rows:
-                run_time = self.alerting_run(event.window_time)
-                if run_time is None or self.suppressed(row, run_time):
-                    continue
-                self.count_alert(run_time)
-                raised.append(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,)))
-            return raised
-        window_time, timestamp = event.window_time, event.timestamp
-        for row in rows:
-            for compact in self.esql.compact(row):
+        if self.esql.stats is not None and not self.table_mode:
+            window_time, timestamp = event.window_time, event.timestamp
+            for compact in self.esql.compacts(event.fields):
                 self.rows.append((window_time, timestamp, compact))
                 key, values = compact
                 self.window.add(key, values)
@@ -73,7 +58,21 @@ class EsqlRule(WindowedRule):
                 if stamps is None:
                     stamps = self.spans[key] = deque()
                 stamps.append(timestamp)
-        return alerts
+            return alerts
+        rows = self.esql.rows(event.fields)
+        if not rows:
+            return alerts
+        if self.table_mode:
+            self.table_rows.extend((event.window_time, event.timestamp, row) for row in rows)
+            return alerts
+        raised = list(alerts)  # no STATS: one alert per result row
+        for row in rows:
+            run_time = self.alerting_run(event.window_time)
+            if run_time is None or self.suppressed(row, run_time):
+                continue
+            self.count_alert(run_time)
+            raised.append(self.alert({}, 1, event.timestamp, event.timestamp, run_time, (event,)))
+        return raised
 
     def _run(self, run_time: float) -> list[Alert]:
         self.now = run_time  # NOW() after STATS: the run's time

@@ -180,6 +180,30 @@ def _memoized(condition: Callable[[Row], Any], names: tuple[str, ...]) -> Callab
     return memo
 
 
+def _pure_source_fields(query: Any, commands: list, types: Types) -> tuple[str, ...] | None:
+    """The source fields whose values alone decide what `commands` make of an event (sorted), when nothing
+    else does: no NOW(), no KQL() or full-text search (they read fields their text names, and the clock),
+    no MV_EXPAND, no column of an object shape (its keys lie under its name). None otherwise."""
+    import dataclasses
+
+    from .ast import Call, FullText, Kql
+
+    pending: list = list(commands)
+    while pending:
+        node = pending.pop()
+        if isinstance(node, (Kql, FullText, MvExpand)) or (isinstance(node, Call) and node.name == "NOW"):
+            return None
+        if isinstance(node, Col) and types(node.name) in OBJECT_SHAPED_TYPES:
+            return None
+        if isinstance(node, (list, tuple)):
+            pending.extend(node)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+            pending.extend(getattr(node, f.name) for f in dataclasses.fields(node))
+    if any(types(name) in OBJECT_SHAPED_TYPES for name in query.fields):
+        return None
+    return tuple(sorted(query.fields))
+
+
 MAX_EXPANDED_ROWS = 100_000  # rows MV_EXPAND may make of one event: beyond, refused rather than run for minutes
 
 
@@ -222,6 +246,9 @@ class CompiledEsql:
         self.after = commands[split + 1:] if self.stats else []
         if self.stats:
             self.compact = self._compactor(self.stats)
+            # what STATS takes of an event, kept per combination of the source fields' values (see compacts)
+            self._compacts_key = _pure_source_fields(query, commands[:split + 1], self.base_types)
+            self._compacts_cache: dict[tuple, list] = {}
         self.after_steps = [self._table_step(c) for c in self.after]
         # WHERE and EVAL right after STATS work row by row: their result per group can be cached
         row_local = 0
@@ -352,6 +379,27 @@ class CompiledEsql:
             if row is None:
                 return None
         return row
+
+    def compacts(self, fields: dict) -> list[tuple[tuple, tuple]]:
+        """What STATS takes of an event: (group key, aggregated values) for each row the row-local commands
+        leave of it. When those commands and STATS' expressions read nothing but source fields (see
+        _pure_source_fields), the answer is kept per combination of their values, when each is a string or
+        null (where 1, 1.0 and true would share a key): the few actions, providers and identities of a
+        rule's events make one lookup of most events instead of the whole pipeline."""
+        names = self._compacts_key
+        if names is None:
+            return [c for row in self.rows(fields) for c in self.compact(row)]
+        key = tuple(map(fields.get, names))
+        for value in key:
+            if value is not None and value.__class__ is not str:
+                return [c for row in self.rows(fields) for c in self.compact(row)]
+        cache = self._compacts_cache
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= MEMO_SIZE:
+                cache.clear()
+            found = cache[key] = [c for row in self.rows(fields) for c in self.compact(row)]
+        return found
 
     def _compactor(self, stats: Stats | InlineStats) -> Callable[[Row], list[tuple[tuple, tuple]]]:
         """What STATS needs of a row: (group key, aggregated values), one per group the row falls in (a
