@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import fnmatch
 import math
+from functools import partial
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -157,7 +158,7 @@ def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str
     for rule in rules:
         if isinstance(rule, ThresholdRule):
             cells = hourly[rule.rule_id]
-            rule.on_match = lambda key, event, cells=cells: cells[key].update((int(event.timestamp // 3600),))
+            rule.on_match = partial(_count_hour, cells)
     report, totals = InputReport(), StreamTotals()
     # the workers send only the fields the rules read (all of them when a rule does not say exactly)
     events = cloudtrail_events(paths, report, start, end, tolerance=tolerance, on_file=on_file, actions=actions,
@@ -173,6 +174,10 @@ def _backtest(pack, paths, start, end, on_file, tolerance: float, window_on: str
                         "first_alert_possible_from": _hour(first + r.warm_up) if first is not None else None}
                        for r in rules if isinstance(r, NewTermsRule)]
     return result
+
+
+def _count_hour(cells: dict[tuple, Counter], key: tuple, event: Any) -> None:
+    cells[key][int(event.timestamp // 3600)] += 1  # (Counter.update costs several times more per event)
 
 
 def _threshold_stats(rule: ThresholdRule, cells: dict[tuple, Counter]) -> ThresholdStats:

@@ -15,7 +15,7 @@ from .base import _NONE, CompiledRule, Predicate, WindowedRule
 from .events import Event
 from .gates import kql_gate
 from ..eql.sequence import candidate_keys
-from .terms import terms_of
+from .terms import as_written, terms_of
 from .threshold import ThresholdCounter
 
 
@@ -95,6 +95,7 @@ class NewTermsRule(CompiledRule):
         assert isinstance(spec, NewTermsSpec)
         self.fields = list(spec.new_terms_fields)
         self.terms = terms_of(self.fields, as_mapping(mapping))
+        self.text_up_to = as_written(self.fields, as_mapping(mapping))  # see terms.as_written
         self.history = spec.history_window
         self.warm_up = self.history  # how long the stream is history only; shorter: earlier, noisier alerts
         self.last_seen: dict[tuple, float] = {}
@@ -106,6 +107,13 @@ class NewTermsRule(CompiledRule):
         if not self.filter(fields) or (self.exceptions and self.excepted(fields)):
             return _NONE
         alerts: list[Alert] = []
+        if self.text_up_to is not None:  # every field one short string: the event's one term, as written
+            values = tuple([fields.get(name) for name in self.fields])
+            for value in values:
+                if value.__class__ is not str or len(value) > self.text_up_to:
+                    break
+            else:
+                return self._term(values, event)
         # each value of an array is a term, as the terms aggregation makes it from the field's type
         for values in dict.fromkeys(map(self.terms, candidate_keys(fields, self.fields, frozenset()))):
             if None not in values:  # a value the field does not index (ignore_above) is no term

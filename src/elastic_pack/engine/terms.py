@@ -96,3 +96,20 @@ def terms_of(fields: list[str], types: Callable[[str], "str | None"]) -> Callabl
         (only,) = converters
         return lambda key: (only(key[0]),)
     return lambda key: tuple(convert(value) for convert, value in zip(converters, key))
+
+
+def as_written(fields: list[str], types: Callable[[str], "str | None"]) -> int | None:
+    """When every field's term of a string is the string itself (keyword-like or unmapped), the length up to
+    which that holds for certain (a string of at most this many characters is within every field's
+    ignore_above, counted in UTF-16 units, at most two per character); None when a field converts (ip,
+    number, date ...). An event whose values are single strings that short is its own group key, with no
+    conversion (the usual CloudTrail identity, action or provider)."""
+    longest_of = getattr(types, "longest", None)
+    shortest = 1 << 62
+    for name in fields:
+        if term_of(types(name)) is not _keyword:
+            return None
+        longest = longest_of(name) if longest_of is not None else None
+        if longest is not None:
+            shortest = min(shortest, longest // 2)
+    return shortest

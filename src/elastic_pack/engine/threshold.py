@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..eql.sequence import candidate_keys
 from ..mapping import Mapping
-from .terms import terms_of
+from .terms import as_written, terms_of
 
 
 class ThresholdCounter:
@@ -28,6 +28,9 @@ class ThresholdCounter:
         self.fields = fields
         # groups as the terms aggregation makes them: values the field's type indexes as one term are one group
         self.terms = terms_of(fields, types or Mapping.default())
+        # one field whose strings are their own terms up to this length (terms.as_written): the usual case
+        self.single_text = fields[0] if len(fields) == 1 else None
+        self.text_up_to = as_written(fields, types or Mapping.default()) if self.single_text else None
         self.value = value
         self.cardinality = cardinality[0] if cardinality else None  # (field, distinct values needed)
         self.lookback = lookback
@@ -39,6 +42,10 @@ class ThresholdCounter:
     def keys_of(self, fields: dict) -> list[tuple]:
         """The groups an event counts in: a terms aggregation buckets each value of a multi-valued field,
         and has no bucket for a missing value."""
+        if self.text_up_to is not None:  # the usual case, answered without the general path's lists
+            value = fields.get(self.single_text)
+            if value.__class__ is str and len(value) <= self.text_up_to:
+                return [(value,)]
         terms = self.terms
         keys = dict.fromkeys(terms(key) for key in candidate_keys(fields, self.fields, frozenset()))
         return [key for key in keys if None not in key]

@@ -100,6 +100,32 @@ class _Compiler:
                 return read
         return self._compile(node)
 
+    def keys_read(self, node: Node) -> set[str] | None:
+        """The document keys the compiled query's answer depends on, when it depends on nothing else: each
+        field's own key (and a multi-field's parent's), every field mapped to a leaf type (not an object,
+        nested, flattened or geo shape, none under a flattened root: those read keys under a name), no field
+        wildcard, free text or nested query, no date math from `now` (the clock). None otherwise."""
+        if isinstance(node, (And, Or)):
+            parts = [self.keys_read(item) for item in node.items]
+            return None if any(p is None for p in parts) else set().union(*parts)  # type: ignore[arg-type]
+        if isinstance(node, Not):
+            return self.keys_read(node.item)
+        if isinstance(node, MatchAll):
+            return set()
+        if not isinstance(node, (Match, Exists, Range)) or node.field_glob or self.fields is not None:
+            return None
+        field = node.field
+        value = getattr(node, "value", None)
+        text = value.text if isinstance(value, Literal) else "".join(getattr(value, "parts", ()))
+        if "now" in text.lower():
+            return None
+        kind = self.types(field)
+        if kind is None or kind in OBJECT_SHAPED_TYPES or self._keyed_flattened(field) \
+                or self._nested_path is not None and self._nested_path(field) is not None:
+            return None
+        source = self.multi_field_parent(field)
+        return {field} if source is None else {field, source[0]}
+
     def _expanded(self, node: Node) -> Predicate | None:
         """A wildcard field name as Kibana expands it over the index pattern's fields: one query per field
         it matches, any of which may match (None when it matches none: Kibana then sends the pattern)."""
@@ -434,4 +460,33 @@ def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[],
         from ..mapping import Mapping
 
         types = Mapping.default()
-    return _Compiler(types, now or time.time, fields).compile(node)
+    compiler = _Compiler(types, now or time.time, fields)
+    predicate = compiler.compile(node)
+    keys = compiler.keys_read(node)
+    return predicate if keys is None else _memoized(predicate, tuple(sorted(keys)))
+
+
+MEMO_SIZE = 4096  # answers a memoized query keeps (all forgotten when full)
+
+
+def _memoized(predicate: Predicate, keys: tuple[str, ...]) -> Predicate:
+    """`predicate`, its answer kept per combination of the document's values at `keys` when each is a string
+    or missing (a string equals only an equal string, where 1, 1.0 and true would share a key): a rule's
+    events hold few actions, providers and datasets, so most answers are one lookup."""
+    if not keys:
+        return predicate
+    cache: dict[tuple, bool] = {}
+
+    def memo(event: Event) -> bool:
+        key = tuple([event.get(name) for name in keys])
+        for value in key:
+            if value is not None and value.__class__ is not str:
+                return predicate(event)
+        found = cache.get(key)
+        if found is None:
+            if len(cache) >= MEMO_SIZE:
+                cache.clear()
+            found = cache[key] = predicate(event)
+        return found
+
+    return memo
