@@ -123,3 +123,50 @@ def test_gunzip_reads_and_refuses_what_gzip_decompress_does(zlib_ng, monkeypatch
         with pytest.raises((OSError, EOFError, zlib.error)) as ours:
             files.gunzip(data)
         assert ours.type is stdlib.type or (issubclass(ours.type, zlib.error) and issubclass(stdlib.type, zlib.error))
+
+
+READS = [frozenset({"@timestamp", "event.dataset", "event.action", "aws.cloudtrail.user_identity.arn"}),
+         frozenset({"@timestamp", "event.dataset", "event.outcome", "aws.cloudtrail.request_parameters",
+                    "cloud.account.id", "user.name", "source"}),
+         frozenset({"@timestamp", "event.dataset", "aws.cloudtrail"})]
+
+
+@pytest.mark.parametrize("reads", READS, ids=["identity", "derived", "prefix"])
+@pytest.mark.parametrize("change", ["none", "null_identity", "null_source", "string_parameters", "empty_error",
+                                    "no_source", "name_number"])
+def test_reading_only_the_keys_the_rules_fields_need_gives_those_fields_as_the_whole_record(
+        tmp_path, monkeypatch, reads, change):
+    """With the fields the rules read, a delivery file is decoded once for its heads and the keys those
+    fields are made from: each event is the whole record's ECS document cut to those fields, and the
+    counts, hours, clock stubs and reasons are the same, on the usual path and the record-by-record one."""
+    from elastic_pack.engine.reads import projection
+
+    records = _records()
+    wanted = records[3]  # a record a rule reads (CreateEmailIdentity)
+    if change == "null_identity":
+        wanted["userIdentity"] = None
+    elif change == "null_source":
+        wanted["sourceIPAddress"] = None
+    elif change == "string_parameters":
+        wanted["requestParameters"] = "not an object"
+    elif change == "empty_error":
+        wanted["errorCode"] = ""
+    elif change == "no_source":
+        del wanted["eventSource"]
+    elif change == "name_number":
+        records[2]["eventName"] = 7
+    path = _write(tmp_path, records)
+    quick = stream._whole_file_batch(path, gzip.decompress(path.read_bytes()), ACTIONS, None, None,
+                                     stream._ecs_fields(reads))
+    assert (quick is not None) == (change not in ("no_source", "name_number"))  # the one-pass path was taken
+    whole = decode_file(path, ACTIONS, None, None, "event")
+    cut = projection(reads)
+    batch = decode_file(path, ACTIONS, None, None, "event", reads)
+    assert [(w, t, doc) for w, t, doc in batch.events] == [(w, t, cut(doc)) for w, t, doc in whole.events]
+    assert (batch.report, batch.hours, batch.in_range, batch.first, batch.last, batch.clock) == \
+        (whole.report, whole.hours, whole.in_range, whole.first, whole.last, whole.clock)
+    with monkeypatch.context() as patch:  # the record-by-record path with the same fields
+        patch.setattr(stream, "_whole_file_batch", lambda *args: None)
+        general = decode_file(path, ACTIONS, None, None, "event", reads)
+    assert [(w, t, doc) for w, t, doc in general.events] == [(w, t, cut(doc)) for w, t, doc in whole.events]
+    assert general.report == whole.report and general.in_range == whole.in_range

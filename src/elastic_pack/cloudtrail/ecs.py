@@ -88,6 +88,18 @@ class EcsFields:
         self.account, self.user, self.category = (wanted(n) for n in ("cloud.account.id", "user.name",
                                                                       "event.category"))
         self.source_ip, self.source_address = wanted("source.ip"), wanted("source.address")
+        # the record's top-level keys these fields are made from (eventSource always: a record without it is
+        # refused), for a reader that decodes only those
+        keys = {"eventTime", "eventName", "eventSource", *(key for key, _ in self.record + self.java)}
+        if self.outcome:
+            keys.add("errorCode")
+        if self.identity or self.issuer or self.account or self.user:
+            keys.add("userIdentity")
+        if self.account:
+            keys.add("recipientAccountId")
+        if self.source_ip or self.source_address:
+            keys.add("sourceIPAddress")
+        self.keys = tuple(sorted(keys))
 
 
 _JAVA_FIELDS = (("requestParameters", "aws.cloudtrail.request_parameters"),

@@ -86,6 +86,40 @@ _HOUR_OF = itemgetter(slice(0, 13))
 
 
 _ECS_FIELDS: dict[frozenset, EcsFields] = {}
+_UNREAD = msgspec.Raw()  # a key the record does not have
+
+
+class _Needed(msgspec.Struct):
+    """A record's time and action, and the keys its ECS fields are made from (made per EcsFields)."""
+
+    eventTime: object = None
+    eventName: object = None
+
+
+_NEEDED: dict[tuple, msgspec.json.Decoder] = {}
+
+
+def _needed_decoder(keys: tuple[str, ...]) -> msgspec.json.Decoder:
+    """One decoding of a delivery file giving every record's time and action (typed) and, untouched, the
+    bytes of the other keys its ECS fields need: the records a rule reads are then made from those, with no
+    second pass over the file (whole files were decoded twice, once for the heads, once for the records)."""
+    if keys not in _NEEDED:
+        record = msgspec.defstruct("_NeededRecord", [(key, msgspec.Raw, _UNREAD) for key in keys
+                                                     if key not in ("eventTime", "eventName")], bases=(_Needed,))
+        records = msgspec.defstruct("_NeededRecords", [("Records", list[record])])  # type: ignore[valid-type]
+        _NEEDED[keys] = msgspec.json.Decoder(records)
+    return _NEEDED[keys]
+
+
+def _record_of(needed: Any, keys: tuple[str, ...]) -> dict:
+    """The record as far as its ECS fields read it (key order aside, what decoding it whole gives them)."""
+    record = {"eventTime": needed.eventTime, "eventName": needed.eventName}
+    for key in keys:
+        if key != "eventTime" and key != "eventName":
+            raw = getattr(needed, key)
+            if len(raw):
+                record[key] = _ANY.decode(raw)
+    return record
 
 
 def _ecs_fields(reads: frozenset | None) -> EcsFields | None:
@@ -105,7 +139,7 @@ def _whole_file_batch(path: Path, data: bytes, actions: frozenset, start: float 
     (a time in another form, a name or time that is not a string, a record to_ecs refuses, a record out of
     [start, end)): the general loop then gives the answers and the reasons, record by record."""
     try:
-        heads = _HEADS.decode(data).Records
+        heads = (_HEADS if fields is None else _needed_decoder(fields.keys)).decode(data).Records
     except (ValueError, RecursionError):
         return None
     times: list[Any] = [head.eventTime for head in heads]  # checked below: strings of one form
@@ -126,10 +160,12 @@ def _whole_file_batch(path: Path, data: bytes, actions: frozenset, start: float 
     batch = FileBatch(str(path), report, hours=hours, in_range=len(heads), first=first, last=last)
     wanted = [index for index, name in enumerate(names) if name in actions]
     if wanted:
-        raws = _DELIVERY.decode(data).Records
+        raws = _DELIVERY.decode(data).Records if fields is None else None
+        keys = fields.keys if fields is not None else ()
         try:
             for index in wanted:
-                doc = to_ecs(_ANY.decode(raws[index]), fields)
+                record = _ANY.decode(raws[index]) if raws is not None else _record_of(heads[index], keys)
+                doc = to_ecs(record, fields)
                 t = event_time(doc["@timestamp"])
                 batch.events.append((t, t, doc))
         except (ValueError, TypeError, OverflowError):
