@@ -1,4 +1,4 @@
-"""A compiled KQL query keeps its answer per combination of the string values it reads (kql.evaluate._memoized):
+"""A compiled KQL query keeps its answer per combination of the string values it reads (elastic_pack.memo):
 document after document, the kept answers equal the query evaluated in full, and queries whose answer depends
 on more than their fields' own values (wildcard fields, free text, nested, `now`, objects) are never kept."""
 
@@ -43,7 +43,7 @@ def test_kept_answers_equal_the_query_evaluated_in_full(docs):
         tree = parse_kql(text)
         kept = compile_kql(tree, MAPPING)
         full = _Compiler(MAPPING, lambda: 0.0).compile(tree)
-        assert kept is not full and kept.__name__ == "memo", text
+        assert kept is not full and kept.__name__ == "kept", text
         for doc in docs * 2:  # each document twice: the second answer is the kept one
             try:
                 expected = full(doc)
@@ -61,7 +61,7 @@ def test_queries_reading_more_than_their_fields_own_values_are_not_kept(text):
                                                 "user": {"type": "nested", "properties": {"name": {"type": "keyword"}}},
                                                 "a1": {"type": "keyword"}}})
     assert _Compiler(mapping, lambda: 0.0).keys_read(parse_kql(text)) is None
-    assert compile_kql(parse_kql(text), mapping).__name__ != "memo"
+    assert compile_kql(parse_kql(text), mapping).__name__ != "kept"
 
 
 def test_a_multi_field_reads_its_parent_key_too():

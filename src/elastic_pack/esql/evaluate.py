@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..memo import kept_per_strings
 from .aggregates import aggregate_rows, group_keys, ip_text, order_key, version_text
 from .ast import (BinOp, Col, Dissect, Drop, Eval, Grok, InList, InlineStats, IsNull, Keep, Like, Limit, Lit,
                   MvExpand, Not, Project, Rename, Sort, Stats, Where)
@@ -130,8 +131,6 @@ def _rename(pairs: tuple) -> Callable[[Row], Row]:
 
 
 _PURE_OPERATORS = frozenset({"and", "or", "==", "!=", "<", "<=", ">", ">="})
-_MISSING = object()
-MEMO_SIZE = 4096  # a memoized condition's answers kept (all forgotten when full)
 
 
 def _columns_read(node: Any, types: Callable[[str], str | None]) -> tuple[str, ...] | None:
@@ -157,27 +156,6 @@ def _columns_read(node: Any, types: Callable[[str], str | None]) -> tuple[str, .
         else:
             return None
     return tuple(names)
-
-
-def _memoized(condition: Callable[[Row], Any], names: tuple[str, ...]) -> Callable[[Row], Any]:
-    """`condition`, its answer kept per combination of the values it reads, when each is a string or null
-    (the few actions, providers and datasets of a rule's events; a string equals only an equal string, where
-    1, 1.0 and true would share a key): one lookup instead of the whole expression for most rows."""
-    cache: dict[tuple, Any] = {}
-
-    def memo(row: Row) -> Any:
-        key = tuple(map(row.get, names))
-        for value in key:
-            if value is not None and value.__class__ is not str:
-                return condition(row)
-        found = cache.get(key, _MISSING)
-        if found is _MISSING:
-            if len(cache) >= MEMO_SIZE:
-                cache.clear()
-            found = cache[key] = condition(row)
-        return found
-
-    return memo
 
 
 def _pure_source_fields(query: Any, commands: list, types: Types) -> tuple[str, ...] | None:
@@ -248,7 +226,8 @@ class CompiledEsql:
             self.compact = self._compactor(self.stats)
             # what STATS takes of an event, kept per combination of the source fields' values (see compacts)
             self._compacts_key = _pure_source_fields(query, commands[:split + 1], self.base_types)
-            self._compacts_cache: dict[tuple, list] = {}
+            self._compacts = self._compacts_of if self._compacts_key is None else \
+                kept_per_strings(self._compacts_of, self._compacts_key)
         self.after_steps = [self._table_step(c) for c in self.after]
         # WHERE and EVAL right after STATS work row by row: their result per group can be cached
         row_local = 0
@@ -269,7 +248,7 @@ class CompiledEsql:
             condition = self.compiler.expr(command.condition)
             names = _columns_read(command.condition, self.compiler.types)
             if names is not None:
-                condition = _memoized(condition, names)
+                condition = kept_per_strings(condition, names)
             return lambda row: row if condition(row) is True else None
         if isinstance(command, Eval):
             assignments = [(name, self.compiler.expr(expr)) for name, expr in command.assignments]
@@ -382,24 +361,12 @@ class CompiledEsql:
 
     def compacts(self, fields: dict) -> list[tuple[tuple, tuple]]:
         """What STATS takes of an event: (group key, aggregated values) for each row the row-local commands
-        leave of it. When those commands and STATS' expressions read nothing but source fields (see
-        _pure_source_fields), the answer is kept per combination of their values, when each is a string or
-        null (where 1, 1.0 and true would share a key): the few actions, providers and identities of a
-        rule's events make one lookup of most events instead of the whole pipeline."""
-        names = self._compacts_key
-        if names is None:
-            return [c for row in self.rows(fields) for c in self.compact(row)]
-        key = tuple(map(fields.get, names))
-        for value in key:
-            if value is not None and value.__class__ is not str:
-                return [c for row in self.rows(fields) for c in self.compact(row)]
-        cache = self._compacts_cache
-        found = cache.get(key)
-        if found is None:
-            if len(cache) >= MEMO_SIZE:
-                cache.clear()
-            found = cache[key] = [c for row in self.rows(fields) for c in self.compact(row)]
-        return found
+        leave of it; kept per combination of the source fields' string values when nothing else decides it
+        (see _pure_source_fields)."""
+        return self._compacts(fields)
+
+    def _compacts_of(self, fields: dict) -> list[tuple[tuple, tuple]]:
+        return [c for row in self.rows(fields) for c in self.compact(row)]
 
     def _compactor(self, stats: Stats | InlineStats) -> Callable[[Row], list[tuple[tuple, tuple]]]:
         """What STATS needs of a row: (group key, aggregated values), one per group the row falls in (a

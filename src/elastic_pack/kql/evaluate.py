@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ..documents import flatten, values_under
+from ..memo import kept_per_strings
 from ..fields import CASELESS, OBJECT_SHAPED_TYPES, multi_field_parent
 from . import typed
 from .data_view import check_nesting
@@ -463,30 +464,6 @@ def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[],
     compiler = _Compiler(types, now or time.time, fields)
     predicate = compiler.compile(node)
     keys = compiler.keys_read(node)
-    return predicate if keys is None else _memoized(predicate, tuple(sorted(keys)))
+    # answers kept per combination of the string values read, when nothing else decides them
+    return predicate if keys is None else kept_per_strings(predicate, tuple(sorted(keys)))
 
-
-MEMO_SIZE = 4096  # answers a memoized query keeps (all forgotten when full)
-
-
-def _memoized(predicate: Predicate, keys: tuple[str, ...]) -> Predicate:
-    """`predicate`, its answer kept per combination of the document's values at `keys` when each is a string
-    or missing (a string equals only an equal string, where 1, 1.0 and true would share a key): a rule's
-    events hold few actions, providers and datasets, so most answers are one lookup."""
-    if not keys:
-        return predicate
-    cache: dict[tuple, bool] = {}
-
-    def memo(event: Event) -> bool:
-        key = tuple([event.get(name) for name in keys])
-        for value in key:
-            if value is not None and value.__class__ is not str:
-                return predicate(event)
-        found = cache.get(key)
-        if found is None:
-            if len(cache) >= MEMO_SIZE:
-                cache.clear()
-            found = cache[key] = predicate(event)
-        return found
-
-    return memo
