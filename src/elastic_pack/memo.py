@@ -25,7 +25,7 @@ def kept_per_strings(function: Callable[[Any], Any], keys: tuple[str, ...]) -> C
     cache: dict[tuple, Any] = {}
 
     def kept(document: Any) -> Any:
-        key = tuple([document.get(name) for name in keys])
+        key = tuple(map(document.get, keys))  # (map: no frame of its own, unlike a comprehension in 3.11)
         for value in key:
             if value is not None and value.__class__ is not str:
                 return function(document)
