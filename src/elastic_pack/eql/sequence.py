@@ -170,8 +170,8 @@ class SequenceMatcher:
         keys_by_fields: dict[tuple, list] = {}  # `runs=N` stages share their join fields
         groups = self.groups
         for index, slot, names, stage_keys in self._plan:
-            if not matched[slot]:
-                continue
+            if not matched[slot] or (index and not groups[index - 1]):
+                continue  # (no partial at all waits for this stage: no key of the event can move one)
             keys = keys_by_fields.get(names)
             if keys is None:
                 keys = keys_by_fields[names] = candidate_keys(fields, stage_keys, self.nullable_keys)
