@@ -110,3 +110,17 @@ def test_a_damaged_gz_and_a_missing_file_read_alike(tmp_path, small_chunks, monk
     for jobs in (1, 2):
         with pytest.raises(InputError, match="nope.ndjson: cannot open"):
             preview([tmp_path / "nope.ndjson"], jobs=jobs)
+
+
+def test_fewer_collections_raises_the_young_threshold_and_restores_it():
+    import gc
+
+    from elastic_pack.parallel import fewer_collections
+
+    before = gc.get_threshold()
+    with fewer_collections(20_000):
+        assert gc.get_threshold() == (max(20_000, before[0]), *before[1:])
+    assert gc.get_threshold() == before
+    with pytest.raises(RuntimeError), fewer_collections():
+        raise RuntimeError("restored on the way out of an error too")
+    assert gc.get_threshold() == before

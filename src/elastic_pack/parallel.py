@@ -3,8 +3,10 @@ decoding and preview's stretches of lines both merge in order and must not outru
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import deque
+from contextlib import contextmanager
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
@@ -38,3 +40,17 @@ def ordered_results(function: Callable[..., Any], tasks: Iterable[tuple], jobs: 
             yield result
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+@contextmanager
+def fewer_collections(young: int = 20_000) -> Iterator[None]:
+    """A long streaming run (backtest) allocates millions of short-lived objects: the garbage collector's
+    young generation is collected every `young` allocations instead of Python's 700 (0.3 s of a 30-day
+    backtest's rule process went to collections that found almost nothing), here and in the worker processes
+    forked meanwhile. Every cycle is still collected; the thresholds are restored after."""
+    before = gc.get_threshold()
+    gc.set_threshold(max(young, before[0]), *before[1:])
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -239,7 +239,9 @@ def backtest(
         fail(f"no such file or folder: {', '.join(map(str, missing))}")
     if devices(paths):
         fail(f"not a file or folder but a device: {', '.join(map(str, devices(paths)))}")
-    with exit_on_invalid_pack():
+    from ..parallel import fewer_collections
+
+    with exit_on_invalid_pack(), fewer_collections():
         if sys.stderr.isatty() and not as_json:
             from rich.progress import Progress
 
