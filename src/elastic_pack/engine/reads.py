@@ -48,20 +48,10 @@ def esql_reads(query: Any) -> set[str] | None:
 
     patterned = any("*" in name for command in query.commands if isinstance(command, (esql.Keep, esql.Drop))
                     for name in command.names)
-    if patterned or _has_kql(query.commands):  # a pattern names many fields; KQL("...") those its text names
+    has_kql = any(isinstance(node, esql.Kql) for node in esql.nodes(query.commands))
+    if patterned or has_kql:  # a pattern names many fields; KQL("...") those its text names
         return None
     return set(referenced(query)) | set(query.fields)
-
-
-def _has_kql(node: Any) -> bool:
-    from ..esql import ast as esql
-
-    if isinstance(node, esql.Kql):
-        return True
-    if isinstance(node, (list, tuple)):
-        return any(_has_kql(item) for item in node)
-    fields = getattr(node, "__dataclass_fields__", None)
-    return fields is not None and any(_has_kql(getattr(node, name)) for name in fields)
 
 
 def rule_reads(rule_file: Any, query: Any, exceptions: Iterable[Any]) -> frozenset[str] | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 
 # expression nodes
@@ -180,3 +183,15 @@ class EsqlQuery:
     @property
     def stats(self) -> Stats | None:
         return next((c for c in self.commands if isinstance(c, Stats)), None)
+
+
+def nodes(root: Any) -> Iterator[Any]:
+    """Every node under `root` (commands, expressions, their lists), `root` included, in no set order."""
+    pending = [root]
+    while pending:
+        node = pending.pop()
+        yield node
+        if isinstance(node, (list, tuple)):
+            pending.extend(node)
+        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
+            pending.extend(getattr(node, f.name) for f in dataclasses.fields(node))

@@ -147,21 +147,9 @@ def _calls(node: Any, name: str) -> bool:
 def _names_read(node: Any) -> set[str]:
     """The columns an expression (or command) reads: its fields and full-text matches' fields (not KQL()'s,
     which Elasticsearch looks up in the mapping itself)."""
-    import dataclasses
+    from .ast import Col, FullText, nodes
 
-    from .ast import Col, FullText, Kql
-
-    if isinstance(node, Col):
-        return {node.name}
-    if isinstance(node, FullText):
-        return {node.field}
-    if isinstance(node, Kql):
-        return set()
-    if isinstance(node, (list, tuple)):
-        return set().union(*(_names_read(item) for item in node)) if node else set()
-    if dataclasses.is_dataclass(node) and not isinstance(node, type):
-        return set().union(*(_names_read(getattr(node, f.name)) for f in dataclasses.fields(node)))
-    return set()
+    return {n.name if isinstance(n, Col) else n.field for n in nodes(node) if isinstance(n, (Col, FullText))}
 
 
 def referenced(query: Any) -> set[str]:

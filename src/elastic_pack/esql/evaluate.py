@@ -162,21 +162,13 @@ def _pure_source_fields(query: Any, commands: list, types: Types) -> tuple[str, 
     """The source fields whose values alone decide what `commands` make of an event (sorted), when nothing
     else does: no NOW(), no KQL() or full-text search (they read fields their text names, and the clock),
     no MV_EXPAND, no column of an object shape (its keys lie under its name). None otherwise."""
-    import dataclasses
+    from .ast import Call, FullText, Kql, nodes
 
-    from .ast import Call, FullText, Kql
-
-    pending: list = list(commands)
-    while pending:
-        node = pending.pop()
+    for node in nodes(commands):
         if isinstance(node, (Kql, FullText, MvExpand)) or (isinstance(node, Call) and node.name == "NOW"):
             return None
         if isinstance(node, Col) and types(node.name) in OBJECT_SHAPED_TYPES:
             return None
-        if isinstance(node, (list, tuple)):
-            pending.extend(node)
-        elif dataclasses.is_dataclass(node) and not isinstance(node, type):
-            pending.extend(getattr(node, f.name) for f in dataclasses.fields(node))
     if any(types(name) in OBJECT_SHAPED_TYPES for name in query.fields):
         return None
     return tuple(sorted(query.fields))
