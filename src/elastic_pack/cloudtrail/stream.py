@@ -15,6 +15,7 @@ from collections import Counter
 from operator import itemgetter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,6 @@ _SECONDS_UTC = re.compile(r"(?:[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-5][0-9]:[0
 _HOUR_OF = itemgetter(slice(0, 13))
 
 
-_ECS_FIELDS: dict[frozenset, EcsFields] = {}
 _UNREAD = msgspec.Raw()  # a key the record does not have
 
 
@@ -96,19 +96,15 @@ class _Needed(msgspec.Struct):
     eventName: object = None
 
 
-_NEEDED: dict[tuple, msgspec.json.Decoder] = {}
-
-
+@cache
 def _needed_decoder(keys: tuple[str, ...]) -> msgspec.json.Decoder:
     """One decoding of a delivery file giving every record's time and action (typed) and, untouched, the
     bytes of the other keys its ECS fields need: the records a rule reads are then made from those, with no
     second pass over the file (whole files were decoded twice, once for the heads, once for the records)."""
-    if keys not in _NEEDED:
-        record = msgspec.defstruct("_NeededRecord", [(key, msgspec.Raw, _UNREAD) for key in keys
-                                                     if key not in ("eventTime", "eventName")], bases=(_Needed,))
-        records = msgspec.defstruct("_NeededRecords", [("Records", list[record])])  # type: ignore[valid-type]
-        _NEEDED[keys] = msgspec.json.Decoder(records)
-    return _NEEDED[keys]
+    record = msgspec.defstruct("_NeededRecord", [(key, msgspec.Raw, _UNREAD) for key in keys
+                                                 if key not in ("eventTime", "eventName")], bases=(_Needed,))
+    records = msgspec.defstruct("_NeededRecords", [("Records", list[record])])  # type: ignore[valid-type]
+    return msgspec.json.Decoder(records)
 
 
 def _record_of(needed: Any, keys: tuple[str, ...]) -> dict:
@@ -122,13 +118,10 @@ def _record_of(needed: Any, keys: tuple[str, ...]) -> dict:
     return record
 
 
+@cache
 def _ecs_fields(reads: frozenset | None) -> EcsFields | None:
     """The ECS fields the rules read (engine.reads), decided once per worker; None: every field."""
-    if reads is None:
-        return None
-    if reads not in _ECS_FIELDS:
-        _ECS_FIELDS[reads] = EcsFields(keeper(reads))
-    return _ECS_FIELDS[reads]
+    return None if reads is None else EcsFields(keeper(reads))
 
 
 def _whole_file_batch(path: Path, data: bytes, actions: frozenset, start: float | None,
