@@ -87,7 +87,7 @@ class EcsFields:
         self.issuer = tuple((key, name) for key, name in _ISSUER_FIELDS if wanted(name))
         self.account, self.user, self.category = (wanted(n) for n in ("cloud.account.id", "user.name",
                                                                       "event.category"))
-        self.source_ip, self.source_address = wanted("source.ip"), wanted("source.address")
+        self.source = frozenset(name for name in ("source.ip", "source.address") if wanted(name))
         # the record's top-level keys these fields are made from (eventSource always: a record without it is
         # refused), for a reader that decodes only those
         keys = {"eventTime", "eventName", "eventSource", *(key for key, _ in self.record + self.java)}
@@ -97,7 +97,7 @@ class EcsFields:
             keys.add("userIdentity")
         if self.account:
             keys.add("recipientAccountId")
-        if self.source_ip or self.source_address:
+        if self.source:
             keys.add("sourceIPAddress")
         self.keys = tuple(sorted(keys))
 
@@ -161,10 +161,10 @@ def to_ecs(record: dict, fields: EcsFields | None = None) -> dict:
             doc["user.name"] = user
     if make.category and not action.startswith(_INFO):
         doc["event.category"] = ["configuration"]
-    source = record.get("sourceIPAddress") if make.source_ip or make.source_address else None
+    source = record.get("sourceIPAddress") if make.source else None
     if source:
         name = "source.ip" if _ip(source) else "source.address"
-        if make.source_ip if name == "source.ip" else make.source_address:
+        if name in make.source:
             doc[name] = source
     return doc
 

@@ -72,8 +72,8 @@ def gunzip(data: bytes) -> bytes:
         return gzip.decompress(data)
     try:
         return _gzip_ng.decompress(data)
-    except _zlib_ng.error as exc:  # type: ignore[misc]  # a class whenever _gzip_ng is a module  # as zlib reports damaged deflate data, for the callers' `except zlib.error`
-        raise zlib.error(str(exc)) from None
+    except _zlib_ng.error as exc:  # type: ignore[misc]  # (a class whenever _gzip_ng is a module)
+        raise zlib.error(str(exc)) from None  # as zlib reports damaged deflate data: callers catch zlib.error
 
 
 def read_bytes(path: Path) -> bytes:

@@ -27,10 +27,11 @@ class ThresholdCounter:
                  cardinality: tuple[tuple[str, int], ...] = (), types: Callable[[str], "str | None"] | None = None):
         self.fields = fields
         # groups as the terms aggregation makes them: values the field's type indexes as one term are one group
-        self.terms = terms_of(fields, types or Mapping.default())
+        types = types or Mapping.default()
+        self.terms = terms_of(fields, types)
         # one field whose strings are their own terms up to this length (terms.as_written): the usual case
         self.single_text = fields[0] if len(fields) == 1 else None
-        self.text_up_to = as_written(fields, types or Mapping.default()) if self.single_text else None
+        self.text_up_to = as_written(fields, types) if self.single_text else None
         self.value = value
         self.cardinality = cardinality[0] if cardinality else None  # (field, distinct values needed)
         self.lookback = lookback

@@ -466,4 +466,3 @@ def compile_kql(node: Node, types: TypeResolver | None = None, now: Callable[[],
     keys = compiler.keys_read(node)
     # answers kept per combination of the string values read, when nothing else decides them
     return predicate if keys is None else kept_per_strings(predicate, tuple(sorted(keys)))
-
